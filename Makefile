@@ -1,0 +1,19 @@
+# chat-platform: the README's commands. Each area keeps its targets in mk/<area>.mk
+# and appends its test target to TEST_TARGETS, so `make test` runs every one.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+TEST_TARGETS :=
+
+include mk/common.mk
+include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/dev.mk mk/infra.mk mk/pipeline.mk mk/bench.mk mk/drills.mk)
+
+.PHONY: help test
+help:
+	@echo "make up       deploy to minikube (see README)"
+	@echo "make destroy  tear the minikube deployment down"
+	@echo "make dev      run the whole app locally on http://127.0.0.1:8080 (PORT overrides)"
+	@echo "make test     install what is needed and run every test"
+	@echo "make bench    run the fan-out benchmark"
+
+test: $(TEST_TARGETS)
+	@echo "make test: all of $(TEST_TARGETS) passed"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests start for real (redis-server, nginx,
+# chromium) when they are missing. As root it installs them; otherwise it prints
+# the exact command to run and fails.
+set -euo pipefail
+
+declare -A PACKAGE_FOR=(
+  [redis-server]=redis-server
+  [nginx]=nginx
+  [chromium]=chromium
+)
+missing=()
+for cmd in "${!PACKAGE_FOR[@]}"; do
+  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then
+    missing+=("${PACKAGE_FOR[$cmd]}")
+  fi
+done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
