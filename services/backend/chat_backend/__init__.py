@@ -1,0 +1,1 @@
+"""Real-time chat API on Redis."""
