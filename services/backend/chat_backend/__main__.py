@@ -1,0 +1,57 @@
+"""`python -m chat_backend`: the production server (uvicorn, WEB_CONCURRENCY workers).
+
+HOST, PORT and WEB_CONCURRENCY choose where and how many; everything else is read by
+chat_backend.settings. The configuration is checked here first, so a bad value stops the
+server once with a clear message instead of crashing every worker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import uvicorn
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings
+
+from chat_backend.settings import ConfigError, load_settings
+
+
+class ServerSettings(BaseSettings):
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, ge=1, le=65535)
+    web_concurrency: int = Field(default=2, ge=1, le=64)
+    graceful_shutdown_seconds: int = Field(default=10, ge=0)
+
+
+def main() -> None:
+    try:
+        settings = load_settings()
+        server = ServerSettings()
+    except ConfigError as exc:
+        sys.exit(str(exc))
+    except ValidationError as exc:
+        sys.exit("invalid configuration:\n" + "\n".join(f"  {str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()))
+    # Workers share metrics through files here; a fresh directory per start, as the client requires.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
+    uvicorn.run(
+        "chat_backend.app:create_app",
+        factory=True,
+        host=server.host,
+        port=server.port,
+        workers=server.web_concurrency,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,  # chat frames are small; compression costs more CPU than it saves
+        proxy_headers=True,
+        timeout_graceful_shutdown=server.graceful_shutdown_seconds,
+        log_config=None,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

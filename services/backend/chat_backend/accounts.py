@@ -1,0 +1,90 @@
+"""Users (Argon2id hashes), server-side sessions behind a signed cookie, login throttling."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import redis.asyncio as aioredis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from chat_backend import keys
+from chat_backend.settings import Settings
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps unknown-user logins as slow as wrong-password ones.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Accounts:
+    def __init__(self, redis: aioredis.Redis, settings: Settings):
+        self.redis = redis
+        self.settings = settings
+        self.cookie_signer = URLSafeSerializer(settings.signing_key, salt="chat-session")
+
+    async def register(self, username: str, password: str) -> bool:
+        """False when the name is taken."""
+        hashed = await asyncio.to_thread(_hasher.hash, password)
+        return bool(await self.redis.set(keys.user(username), hashed, nx=True))
+
+    async def check_password(self, username: str, password: str) -> bool:
+        stored = await self.redis.get(keys.user(username))
+        try:
+            return await asyncio.to_thread(_hasher.verify, stored or _DUMMY_HASH, password) and bool(stored)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    # Sessions: a random token stored in Redis (so logout really revokes it), signed in the cookie.
+    async def new_session(self, username: str) -> str:
+        token = secrets.token_urlsafe(32)
+        await self.redis.set(keys.session(token), username, ex=self.settings.session_max_age)
+        return str(self.cookie_signer.dumps(token))
+
+    async def session_user(self, cookie: str | None) -> str | None:
+        if not cookie:
+            return None
+        try:
+            token = self.cookie_signer.loads(cookie)
+        except BadSignature:
+            return None
+        if not isinstance(token, str):
+            return None
+        user = await self.redis.get(keys.session(token))
+        return str(user) if user else None
+
+    async def end_session(self, cookie: str | None) -> None:
+        if not cookie:
+            return
+        try:
+            token = self.cookie_signer.loads(cookie)
+        except BadSignature:
+            return
+        if isinstance(token, str):
+            await self.redis.delete(keys.session(token))
+
+    # Login throttling: failures counted per username and per client IP, in Redis so
+    # every replica sees the same counts.
+    async def login_throttled(self, username: str, ip: str) -> int:
+        """Seconds to wait before trying again, or 0."""
+        user_key, ip_key = keys.login_failures_user(username), keys.login_failures_ip(ip)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(user_key).get(ip_key).ttl(user_key).ttl(ip_key)
+            user_fails, ip_fails, user_ttl, ip_ttl = await pipe.execute()
+        waits = []
+        if int(user_fails or 0) >= self.settings.login_max_failures_per_user:
+            waits.append(int(user_ttl))
+        if int(ip_fails or 0) >= self.settings.login_max_failures_per_ip:
+            waits.append(int(ip_ttl))
+        return max([w for w in waits if w > 0] or [1]) if waits else 0
+
+    async def record_login_failure(self, username: str, ip: str) -> None:
+        window = self.settings.login_throttle_window
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for key in (keys.login_failures_user(username), keys.login_failures_ip(ip)):
+                pipe.incr(key).expire(key, window, nx=True)
+            await pipe.execute()
+
+    async def clear_login_failures(self, username: str) -> None:
+        await self.redis.delete(keys.login_failures_user(username))

@@ -1,0 +1,182 @@
+"""The HTTP half of the contract (DESIGN §4), all under /api."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
+
+from chat_backend import metrics
+from chat_backend.errors import ApiError
+from chat_backend.messages import parse_id
+from chat_backend.names import NAME_PATTERN, PASSWORD_MAX, PASSWORD_MIN
+from chat_backend.services import SESSION_COOKIE, Services, services
+
+router = APIRouter(prefix="/api")
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="3-32 of A-Z a-z 0-9 _ . -")]
+
+
+class ErrorBody(BaseModel):
+    error: str
+    detail: str
+
+
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+    password: Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class Me(BaseModel):
+    username: str
+
+
+class NewRoom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+
+
+class Room(BaseModel):
+    name: str
+
+
+class Rooms(BaseModel):
+    rooms: list[Room]
+
+
+class Message(BaseModel):
+    id: str
+    room: str
+    user: str
+    text: str
+    ts: int
+    client_id: str
+
+
+class Messages(BaseModel):
+    messages: list[Message]
+
+
+class Status(BaseModel):
+    status: str
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _set_session(svc: Services, response: Response, cookie: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=svc.settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.cookie_secure,
+        path="/",
+    )
+
+
+async def _user(request: Request) -> str:
+    user = await services(request).accounts.session_user(request.cookies.get(SESSION_COOKIE))
+    if user is None:
+        raise ApiError(401, "unauthenticated", "log in first")
+    return user
+
+
+@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422))
+async def register(body: Credentials, request: Request, response: Response) -> Me:
+    svc = services(request)
+    if not await svc.accounts.register(body.username, body.password):
+        raise ApiError(409, "username_taken", f"{body.username!r} is already registered")
+    _set_session(svc, response, await svc.accounts.new_session(body.username))
+    return Me(username=body.username)
+
+
+@router.post("/login", response_model=Me, responses=_responses(401, 422, 429))
+async def login(body: Credentials, request: Request, response: Response) -> Me:
+    svc = services(request)
+    ip = _client_ip(request)
+    wait = await svc.accounts.login_throttled(body.username, ip)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)})
+    if not await svc.accounts.check_password(body.username, body.password):
+        await svc.accounts.record_login_failure(body.username, ip)
+        raise ApiError(401, "invalid_credentials", "wrong username or password")
+    await svc.accounts.clear_login_failures(body.username)
+    _set_session(svc, response, await svc.accounts.new_session(body.username))
+    return Me(username=body.username)
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request) -> Response:
+    await services(request).accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=Me, responses=_responses(401))
+async def me(request: Request) -> Me:
+    return Me(username=await _user(request))
+
+
+@router.get("/rooms", response_model=Rooms, responses=_responses(401))
+async def list_rooms(request: Request) -> Rooms:
+    await _user(request)
+    return Rooms(rooms=[Room(name=name) for name in await services(request).messages.rooms()])
+
+
+@router.post("/rooms", status_code=201, response_model=Room, responses=_responses(401, 409, 422))
+async def create_room(body: NewRoom, request: Request) -> Room:
+    await _user(request)
+    outcome = await services(request).messages.create_room(body.name)
+    if outcome == "exists":
+        raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
+    if outcome == "full":
+        raise ApiError(409, "too_many_rooms", "the room limit is reached")
+    return Room(name=body.name)
+
+
+@router.get("/rooms/{room}/messages", response_model=Messages, responses=_responses(400, 401, 404, 422))
+async def history(
+    request: Request,
+    room: Annotated[str, Path(pattern=NAME_PATTERN)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    before: Annotated[str | None, Query(max_length=41)] = None,
+) -> Messages:
+    await _user(request)
+    svc = services(request)
+    if before is not None and parse_id(before) is None:
+        raise ApiError(400, "invalid_before", "'before' must be a message id like 1700000000000-0")
+    if not await svc.messages.room_exists(room):
+        raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
+    limit = min(limit, svc.settings.history_page_max)
+    return Messages(messages=[Message(**m) for m in await svc.messages.history(room, limit, before)])
+
+
+@router.get("/healthz", response_model=Status)
+async def healthz() -> Status:
+    return Status(status="ok")
+
+
+@router.get("/readyz", response_model=Status, responses=_responses(503))
+async def readyz(request: Request) -> Status:
+    try:
+        await services(request).redis.ping()
+    except (RedisError, OSError) as exc:
+        raise ApiError(503, "redis_unavailable", f"Redis is not reachable: {type(exc).__name__}") from None
+    return Status(status="ready")
+
+
+@router.get("/metrics", response_class=Response)
+async def prometheus_metrics() -> Response:
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
+

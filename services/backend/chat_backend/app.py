@@ -1,0 +1,57 @@
+"""The ASGI application: routes, error shape, and the per-process services' lifetime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from chat_backend import api, errors, logs, redis_client
+from chat_backend.accounts import Accounts
+from chat_backend.body_limit import BodyLimit
+from chat_backend.hub import Hub
+from chat_backend.messages import Messages
+from chat_backend.services import Services
+from chat_backend.settings import Settings, load_settings
+from chat_backend.ws import websocket_endpoint
+
+log = logging.getLogger("chat_backend")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    logs.configure(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = redis_client.connection_pool(settings.redis_url)
+        redis = redis_client.client(pool)
+        messages = Messages(redis, settings)
+        hub = Hub(redis, messages, settings)
+        app.state.services = Services(settings, redis, Accounts(redis, settings), messages, hub)
+        hub.start()
+        log.info("worker ready", extra={"redis": redis_client.describe(settings.redis_url)})
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await redis.aclose()
+            await pool.aclose()
+
+    app = FastAPI(
+        title="chat-platform API",
+        version="1.0.0",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(api.router)
+    app.add_api_websocket_route("/api/ws", websocket_endpoint)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

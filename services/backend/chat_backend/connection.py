@@ -1,0 +1,102 @@
+"""One client WebSocket: a bounded send queue drained by its own writer task, so a
+slow reader can never stall delivery to anyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket
+
+from chat_backend import metrics
+
+log = logging.getLogger("chat_backend.connection")
+_ids = itertools.count(1)
+SLOW_CONSUMER_CLOSE = 1013  # "try again later": the client reconnects and resumes with `since`
+
+
+@dataclass(eq=False)
+class RoomSubscription:
+    """Delivery state of one connection in one room. While the missed messages are being
+    replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""
+
+    conn: Connection
+    replaying: bool = True
+    buffer: list[tuple[tuple[int, int], str]] = field(default_factory=list)
+    floor: tuple[int, int] = (0, 0)
+
+    def deliver(self, message_id: tuple[int, int], frame: str) -> None:
+        if self.replaying:
+            self.buffer.append((message_id, frame))
+        elif message_id > self.floor:
+            self.conn.push(frame)
+
+    def finish_replay(self, replayed: list[tuple[tuple[int, int], str]], floor: tuple[int, int]) -> None:
+        """Send the replay then the buffered live messages it did not cover; no await in
+        here, so nothing can slip in between."""
+        for _, frame in replayed:
+            self.conn.push(frame)
+        if replayed:
+            floor = max(floor, replayed[-1][0])
+        self.floor = floor
+        for message_id, frame in self.buffer:
+            if message_id > floor:
+                self.conn.push(frame)
+        self.buffer.clear()
+        self.replaying = False
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, user: str, queue_size: int):
+        self.id = f"{next(_ids)}"
+        self.ws = ws
+        self.user = user
+        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.rooms: dict[str, RoomSubscription] = {}
+        self.closed = False
+        self.last_typing: dict[str, float] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+
+    def push(self, frame: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            metrics.SLOW_CONSUMERS.inc()
+            log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
+            self.close(SLOW_CONSUMER_CLOSE, "slow consumer: send queue overflowed, reconnect with since")
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code, reason), timeout=5)
+
+    async def _write_loop(self) -> None:
+        send = self.ws.send_text
+        queue = self.queue
+        with contextlib.suppress(Exception):
+            while True:
+                frame = await queue.get()
+                await send(frame)
+                metrics.MESSAGES_OUT.inc()
+
+    async def stop(self) -> None:
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer

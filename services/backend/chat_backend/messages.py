@@ -1,0 +1,124 @@
+"""Rooms and their messages: one Redis Stream per room, trimmed to about HISTORY_LIMIT."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from chat_backend import keys
+from chat_backend.settings import Settings
+
+GENERAL = "general"
+
+# One round trip per send: the retry check, the per-user rate limit, the append and the
+# de-dup record happen atomically, and the reply (under AOF appendfsync always) means stored.
+_SEND = """
+local existing = redis.call('GET', KEYS[2])
+if existing then return {'dup', existing} end
+local sent = redis.call('INCR', KEYS[3])
+if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
+if sent > tonumber(ARGV[3]) then return {'rate', tostring(redis.call('PTTL', KEYS[3]))} end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+  'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8])
+redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
+return {'ok', id}
+"""
+_DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str  # "ok" (stored now), "dup" (stored before), "rate" (refused)
+    value: str  # the message id, or the ms to wait when rate-limited
+
+
+def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
+    """The contract's message M from a stream entry."""
+    return {
+        "id": entry_id,
+        "room": room,
+        "user": fields.get("user", ""),
+        "text": fields.get("text", ""),
+        "ts": int(fields.get("ts", "0")),
+        "client_id": fields.get("client_id", ""),
+    }
+
+
+class Messages:
+    def __init__(self, redis: aioredis.Redis, settings: Settings):
+        self.redis = redis
+        self.settings = settings
+        self._send = redis.register_script(_SEND)
+        self._known_rooms = {GENERAL}  # rooms are never deleted, so a hit needs no round trip
+
+    async def rooms(self) -> list[str]:
+        return sorted(await self.redis.smembers(keys.ROOMS) | {GENERAL})
+
+    async def room_exists(self, room: str) -> bool:
+        if room in self._known_rooms:
+            return True
+        if await self.redis.sismember(keys.ROOMS, room):
+            self._known_rooms.add(room)
+            return True
+        return False
+
+    async def create_room(self, room: str) -> str:
+        """'created', 'exists' or 'full' (max_rooms reached)."""
+        if await self.redis.scard(keys.ROOMS) >= self.settings.max_rooms:
+            return "full"
+        return "created" if await self.redis.sadd(keys.ROOMS, room) else "exists"
+
+    async def send(self, room: str, user: str, text: str, client_id: str) -> SendResult:
+        status, value = await self._send(
+            keys=[keys.stream(room), keys.dedup(room, user, client_id), keys.send_rate(user)],
+            args=[
+                self.settings.history_limit,
+                _DEDUP_TTL_MS,
+                self.settings.send_rate_limit,
+                int(self.settings.send_rate_window * 1000),
+                user,
+                text,
+                int(time.time() * 1000),
+                client_id,
+            ],
+        )
+        return SendResult(str(status), str(value))
+
+    async def get(self, room: str, message_id: str) -> dict[str, Any] | None:
+        entries = await self.redis.xrange(keys.stream(room), message_id, message_id)
+        return message_from_entry(room, *entries[0]) if entries else None
+
+    async def history(self, room: str, limit: int, before: str | None) -> list[dict[str, Any]]:
+        """Up to `limit` messages older than `before` (exclusive), oldest first, never
+        reaching past the newest HISTORY_LIMIT (MAXLEN ~ may keep a few more)."""
+        key = keys.stream(room)
+        newest_first = await self.redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit)
+        excess = await self.redis.xlen(key) - self.settings.history_limit if newest_first else 0
+        if excess > 0:
+            # Only the few entries `~` trimming left over need looking at.
+            oldest_kept = parse_id((await self.redis.xrange(key, "-", "+", count=excess + 1))[-1][0])
+            newest_first = [e for e in newest_first if (parse_id(e[0]) or (0, 0)) >= (oldest_kept or (0, 0))]
+        return [message_from_entry(room, eid, fields) for eid, fields in reversed(newest_first)]
+
+    async def after(self, room: str, since: str) -> list[dict[str, Any]]:
+        """Everything stored after `since` (exclusive), oldest first, at most HISTORY_LIMIT."""
+        entries = await self.redis.xrange(keys.stream(room), f"({since}", "+")
+        entries = entries[-self.settings.history_limit :]
+        return [message_from_entry(room, eid, fields) for eid, fields in entries]
+
+    async def last_id(self, room: str) -> str:
+        entries = await self.redis.xrevrange(keys.stream(room), "+", "-", count=1)
+        return str(entries[0][0]) if entries else "0-0"
+
+
+def parse_id(value: object) -> tuple[int, int] | None:
+    """A stream id like '1700000000000-0' as a comparable tuple, or None if malformed."""
+    if not isinstance(value, str) or len(value) > 41:
+        return None
+    ms, sep, seq = value.partition("-")
+    if not ms.isdigit() or (sep and not seq.isdigit()):
+        return None
+    return int(ms), int(seq or 0)

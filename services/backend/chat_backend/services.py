@@ -1,0 +1,29 @@
+"""What the request handlers share within one worker process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from starlette.requests import HTTPConnection
+
+from chat_backend.accounts import Accounts
+from chat_backend.hub import Hub
+from chat_backend.messages import Messages
+from chat_backend.settings import Settings
+
+SESSION_COOKIE = "chat_session"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: aioredis.Redis
+    accounts: Accounts
+    messages: Messages
+    hub: Hub
+
+
+def services(conn: HTTPConnection) -> Services:
+    found: Services = conn.app.state.services
+    return found

@@ -1,0 +1,100 @@
+"""Configuration, from environment variables only.
+
+A bad value stops the process at start with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(SystemExit):
+    """Raised (and printed) when the environment holds a bad configuration."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    session_secret: SecretStr | None = None
+    dev_mode: bool = False
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cookie_secure: bool = False
+    session_max_age: int = Field(default=7 * 24 * 3600, gt=0)
+    history_limit: int = Field(default=1000, ge=1, le=1_000_000)
+    history_page_max: int = Field(default=200, ge=1)
+    max_message_length: int = Field(default=4000, ge=1, le=60_000)
+    max_frame_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    send_rate_limit: int = Field(default=30, ge=1, description="messages per user per window")
+    send_rate_window: float = Field(default=10.0, gt=0)
+    login_max_failures_per_user: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_throttle_window: int = Field(default=300, ge=1, description="seconds")
+    send_queue_size: int = Field(default=256, ge=1, description="frames buffered per socket")
+    presence_ttl: float = Field(default=30.0, gt=0)
+    presence_heartbeat: float = Field(default=10.0, gt=0)
+    max_rooms: int = Field(default=1000, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def origins_are_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin like https://chat.example.com")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def secret_outside_dev(self) -> Settings:
+        if self.session_secret is None and not self.dev_mode:
+            raise ValueError("SESSION_SECRET is required (set DEV_MODE=true only for local development)")
+        if self.session_secret is not None and len(self.session_secret.get_secret_value()) < 32:
+            raise ValueError("SESSION_SECRET must be at least 32 characters")
+        return self
+
+    @cached_property
+    def signing_key(self) -> str:
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value()
+        # DEV_MODE only: a per-process random key; sessions do not survive restarts.
+        import secrets
+
+        return secrets.token_urlsafe(32)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a ConfigError naming every bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "configuration"
+            lines.append(f"  {name}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None

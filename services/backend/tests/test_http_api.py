@@ -1,0 +1,149 @@
+"""The HTTP contract (DESIGN §4) against a real backend with two workers and real Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from chat_client import PASSWORD, ChatClient, unique
+
+
+async def test_register_sets_a_safe_session_cookie(make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    response = await client.register()
+    assert response.json() == {"username": client.username}
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "secure" not in cookie  # COOKIE_SECURE is off in this backend
+    me = await client.http.get("/api/me")
+    assert me.status_code == 200
+    assert me.json() == {"username": client.username}
+
+
+async def test_taken_name_and_invalid_credentials_are_refused(make_client: Callable[..., ChatClient]) -> None:
+    first, second = make_client(), make_client()
+    await first.register()
+    taken = await second.http.post("/api/register", json={"username": first.username, "password": PASSWORD})
+    assert taken.status_code == 409
+    assert taken.json()["error"] == "username_taken"
+    for body in (
+        {"username": "ab", "password": PASSWORD},
+        {"username": "bad name!", "password": PASSWORD},
+        {"username": "x" * 33, "password": PASSWORD},
+        {"username": unique("u"), "password": "short"},
+        {"username": unique("u"), "password": "p" * 129},
+        {"username": unique("u")},
+        {"username": 5, "password": PASSWORD},
+    ):
+        response = await second.http.post("/api/register", json=body)
+        assert response.status_code == 422, body
+        assert response.json()["error"] == "invalid_request"
+        assert response.json()["detail"]
+
+
+async def test_login_logout_me(make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    await client.register()
+    assert (await client.http.post("/api/logout")).status_code == 204
+    assert (await client.http.get("/api/me")).status_code == 401
+    wrong = await client.http.post("/api/login", json={"username": client.username, "password": "wrong-password"})
+    assert wrong.status_code == 401
+    assert wrong.json() == {"error": "invalid_credentials", "detail": "wrong username or password"}
+    ok = await client.http.post("/api/login", json={"username": client.username, "password": PASSWORD})
+    assert ok.status_code == 200
+    assert (await client.http.get("/api/me")).json() == {"username": client.username}
+
+
+async def test_logout_revokes_the_session_server_side(make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    await client.register()
+    stolen = dict(client.http.cookies)
+    await client.http.post("/api/logout")
+    async with httpx.AsyncClient(base_url=client.base_url, cookies=stolen) as thief:
+        assert (await thief.get("/api/me")).status_code == 401
+
+
+async def test_rooms(make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    await client.register()
+    rooms = (await client.http.get("/api/rooms")).json()["rooms"]
+    assert {"name": "general"} in rooms
+    name = unique("room")
+    created = await client.http.post("/api/rooms", json={"name": name})
+    assert created.status_code == 201
+    assert created.json() == {"name": name}
+    assert {"name": name} in (await client.http.get("/api/rooms")).json()["rooms"]
+    again = await client.http.post("/api/rooms", json={"name": name})
+    assert again.status_code == 409
+    assert again.json()["error"] == "room_exists"
+    bad = await client.http.post("/api/rooms", json={"name": "no spaces"})
+    assert bad.status_code == 422
+
+
+async def test_everything_but_auth_and_health_needs_a_session(backend_url: str) -> None:
+    async with httpx.AsyncClient(base_url=backend_url) as anonymous:
+        for method, path in (
+            ("GET", "/api/me"),
+            ("GET", "/api/rooms"),
+            ("POST", "/api/rooms"),
+            ("GET", "/api/rooms/general/messages"),
+        ):
+            response = await anonymous.request(method, path, json={"name": "abc"})
+            assert response.status_code == 401, path
+            assert response.json()["error"] == "unauthenticated"
+        assert (await anonymous.get("/api/healthz")).json() == {"status": "ok"}
+        assert (await anonymous.get("/api/readyz")).json() == {"status": "ready"}
+    forged_cookie = {"chat_session": "eyJmb3JnZWQiOnRydWV9.forged"}
+    async with httpx.AsyncClient(base_url=backend_url, cookies=forged_cookie) as forger:
+        assert (await forger.get("/api/me")).status_code == 401
+
+
+async def test_history_errors(make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    await client.register()
+    unknown = await client.http.get("/api/rooms/nosuchroom/messages")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "unknown_room"
+    bad_before = await client.http.get("/api/rooms/general/messages", params={"before": "yesterday"})
+    assert bad_before.status_code == 400
+    bad_limit = await client.http.get("/api/rooms/general/messages", params={"limit": "0"})
+    assert bad_limit.status_code == 422
+    bad_room = await client.http.get("/api/rooms/x/messages")
+    assert bad_room.status_code == 422
+
+
+async def test_bad_bodies_get_a_reason(backend_url: str) -> None:
+    async with httpx.AsyncClient(base_url=backend_url) as http:
+        not_json = await http.post("/api/login", content=b"{nope", headers={"content-type": "application/json"})
+        assert not_json.status_code == 422
+        assert not_json.json()["error"] == "invalid_request"
+        huge = await http.post("/api/register", content=b"x" * 100_000, headers={"content-type": "application/json"})
+        assert huge.status_code == 413
+        assert huge.json()["error"] == "body_too_large"
+        missing = await http.get("/api/nothing-here")
+        assert missing.status_code == 404
+        assert missing.json()["error"] == "not_found"
+        wrong_method = await http.delete("/api/rooms")
+        assert wrong_method.status_code == 405
+
+
+async def test_metrics_and_openapi(backend_url: str, make_client: Callable[..., ChatClient]) -> None:
+    client = make_client()
+    await client.register()
+    sock = await client.ws()
+    await sock.subscribe("general")
+    await sock.say("general", "counted")
+    async with httpx.AsyncClient(base_url=backend_url) as http:
+        text = (await http.get("/api/metrics")).text
+        for name in (
+            "chat_websocket_connections",
+            "chat_messages_received_total",
+            "chat_messages_delivered_total",
+            "chat_send_latency_seconds_bucket",
+        ):
+            assert name in text
+        schema = (await http.get("/api/openapi.json")).json()
+        assert "/api/register" in schema["paths"]
+        assert "/api/rooms/{room}/messages" in schema["paths"]
+    await sock.close()
