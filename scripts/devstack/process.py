@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -34,7 +35,9 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float, log:
 class ManagedProcess:
     """Starts a command in its own process group and stops the whole group."""
 
-    def __init__(self, name: str, argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self, name: str, argv: list[str], port: int, workdir: Path, env: dict[str, str] | None = None
+    ):
         self.name = name
         self.argv = argv
         self.port = port
@@ -78,7 +81,5 @@ class ManagedProcess:
                 self.signal(signal.SIGKILL)
                 self.proc.wait()
         # Reap stragglers left in the group (e.g. worker processes).
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass

@@ -18,18 +18,28 @@ def redis_binary() -> str:
 class RedisServer(ManagedProcess):
     """A redis-server whose data (AOF + RDB) lives in `datadir`, so a restart keeps it."""
 
-    def __init__(self, datadir: Path, port: int | None = None, appendfsync: str = "always", password: str | None = None):
+    def __init__(
+        self, datadir: Path, port: int | None = None, appendfsync: str = "always", password: str | None = None
+    ):
         port = port or free_port()
         argv = [
             redis_binary(),
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--dir", str(datadir),
-            "--appendonly", "yes",
-            "--appendfsync", appendfsync,
-            "--save", "",
-            "--protected-mode", "yes",
-            "--daemonize", "no",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(datadir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            appendfsync,
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
         ]
         if password:
             argv += ["--requirepass", password]

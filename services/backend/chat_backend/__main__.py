@@ -32,7 +32,10 @@ def main() -> None:
     except ConfigError as exc:
         sys.exit(str(exc))
     except ValidationError as exc:
-        sys.exit("invalid configuration:\n" + "\n".join(f"  {str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()))
+        sys.exit(
+            "invalid configuration:\n"
+            + "\n".join(f"  {str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
+        )
     # Workers share metrics through files here; a fresh directory per start, as the client requires.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
     uvicorn.run(

@@ -70,7 +70,9 @@ class Accounts:
         """Seconds to wait before trying again, or 0."""
         user_key, ip_key = keys.login_failures_user(username), keys.login_failures_ip(ip)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(user_key).get(ip_key).ttl(user_key).ttl(ip_key)
+            for command in (pipe.get, pipe.ttl):
+                command(user_key)
+                command(ip_key)
             user_fails, ip_fails, user_ttl, ip_ttl = await pipe.execute()
         waits = []
         if int(user_fails or 0) >= self.settings.login_max_failures_per_user:
@@ -83,7 +85,8 @@ class Accounts:
         window = self.settings.login_throttle_window
         async with self.redis.pipeline(transaction=True) as pipe:
             for key in (keys.login_failures_user(username), keys.login_failures_ip(ip)):
-                pipe.incr(key).expire(key, window, nx=True)
+                pipe.incr(key)
+                pipe.expire(key, window, nx=True)
             await pipe.execute()
 
     async def clear_login_failures(self, username: str) -> None:

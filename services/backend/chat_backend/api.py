@@ -105,7 +105,9 @@ async def login(body: Credentials, request: Request, response: Response) -> Me:
     ip = _client_ip(request)
     wait = await svc.accounts.login_throttled(body.username, ip)
     if wait:
-        raise ApiError(429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)})
+        raise ApiError(
+            429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)}
+        )
     if not await svc.accounts.check_password(body.username, body.password):
         await svc.accounts.record_login_failure(body.username, ip)
         raise ApiError(401, "invalid_credentials", "wrong username or password")
@@ -179,4 +181,3 @@ async def readyz(request: Request) -> Status:
 async def prometheus_metrics() -> Response:
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
-

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from chat_backend import api, errors, logs, redis_client
 from chat_backend.accounts import Accounts
@@ -47,7 +46,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
-        default_response_class=ORJSONResponse,
         lifespan=lifespan,
     )
     errors.install(app)

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket
@@ -37,8 +38,7 @@ class RoomSubscription:
     def finish_replay(self, replayed: list[tuple[tuple[int, int], str]], floor: tuple[int, int]) -> None:
         """Send the replay then the buffered live messages it did not cover; no await in
         here, so nothing can slip in between."""
-        for _, frame in replayed:
-            self.conn.push(frame)
+        self.conn.push_replay([frame for _, frame in replayed])
         if replayed:
             floor = max(floor, replayed[-1][0])
         self.floor = floor
@@ -54,7 +54,11 @@ class Connection:
         self.id = f"{next(_ids)}"
         self.ws = ws
         self.user = user
-        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.queue: deque[str] = deque()
+        self.queue_size = queue_size
+        # A replay may be longer than the live queue bound; it gets this much extra room.
+        self.replay_allowance = 0
+        self._ready = asyncio.Event()
         self.rooms: dict[str, RoomSubscription] = {}
         self.closed = False
         self.last_typing: dict[str, float] = {}
@@ -66,12 +70,20 @@ class Connection:
     def push(self, frame: str) -> None:
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self.queue) >= self.queue_size + self.replay_allowance:
             metrics.SLOW_CONSUMERS.inc()
             log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
             self.close(SLOW_CONSUMER_CLOSE, "slow consumer: send queue overflowed, reconnect with since")
+            return
+        self.queue.append(frame)
+        self._ready.set()
+
+    def push_replay(self, frames: list[str]) -> None:
+        if self.closed or not frames:
+            return
+        self.replay_allowance += len(frames)
+        self.queue.extend(frames)
+        self._ready.set()
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -87,11 +99,15 @@ class Connection:
 
     async def _write_loop(self) -> None:
         send = self.ws.send_text
-        queue = self.queue
+        queue, ready = self.queue, self._ready
         with contextlib.suppress(Exception):
             while True:
-                frame = await queue.get()
-                await send(frame)
+                while not queue:
+                    ready.clear()
+                    await ready.wait()
+                await send(queue.popleft())
+                if self.replay_allowance:
+                    self.replay_allowance -= 1
                 metrics.MESSAGES_OUT.inc()
 
     async def stop(self) -> None:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from chat_backend import keys, redis_client
 from chat_backend.connection import Connection, RoomSubscription
-from chat_backend.messages import Messages, message_from_entry, parse_id
+from chat_backend.messages import Entry, Messages, message_from_entry, parse_id
 from chat_backend.settings import Settings
 
 log = logging.getLogger("chat_backend.hub")
@@ -124,9 +124,12 @@ class Hub:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            streams = {keys.stream(room): pos for room, pos in self.positions.items()}
+            streams: dict[Any, Any] = {keys.stream(room): pos for room, pos in self.positions.items()}
             try:
-                reply = await self._tail_redis.xread(streams, count=TAIL_BATCH, block=TAIL_BLOCK_MS)
+                reply = cast(
+                    list[tuple[str, list[Entry]]],
+                    await self._tail_redis.xread(streams, count=TAIL_BATCH, block=TAIL_BLOCK_MS),
+                )
             except (RedisError, OSError) as exc:
                 log.warning("stream tail failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_SECONDS)
@@ -137,7 +140,7 @@ class Hub:
                     continue
                 self._dispatch(room, entries)
 
-    def _dispatch(self, room: str, entries: list[tuple[str, dict[str, str]]]) -> None:
+    def _dispatch(self, room: str, entries: list[Entry]) -> None:
         subs = self.rooms.get(room, ())
         for entry_id, fields in entries:
             frame = message_frame(message_from_entry(room, entry_id, fields))
@@ -161,7 +164,7 @@ class Hub:
         await self.publish_presence(room)
 
     async def presence(self, room: str) -> list[str]:
-        members = await self.redis.zrangebyscore(keys.presence(room), time.time(), "+inf")
+        members = cast(list[str], await self.redis.zrangebyscore(keys.presence(room), time.time(), "+inf"))
         return sorted({member.partition("\n")[0] for member in members})
 
     async def publish_presence(self, room: str) -> None:
@@ -185,7 +188,7 @@ class Hub:
                 await asyncio.sleep(RETRY_SECONDS)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _heartbeat(self) -> None:
         """Keep this process's presence entries alive and expire everyone else's stale
@@ -202,4 +205,3 @@ class Hub:
                         await self.publish_presence(room)
             except (RedisError, OSError) as exc:
                 log.warning("presence heartbeat failed", extra={"error": str(exc)})
-

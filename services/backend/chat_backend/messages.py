@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 
@@ -26,6 +26,8 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
 redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
 return {'ok', id}
 """
+# A stream entry as redis-py returns it with decode_responses=True.
+Entry = tuple[str, dict[str, str]]
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
 
 
@@ -55,7 +57,7 @@ class Messages:
         self._known_rooms = {GENERAL}  # rooms are never deleted, so a hit needs no round trip
 
     async def rooms(self) -> list[str]:
-        return sorted(await self.redis.smembers(keys.ROOMS) | {GENERAL})
+        return sorted(cast(set[str], await self.redis.smembers(keys.ROOMS)) | {GENERAL})
 
     async def room_exists(self, room: str) -> bool:
         if room in self._known_rooms:
@@ -88,29 +90,30 @@ class Messages:
         return SendResult(str(status), str(value))
 
     async def get(self, room: str, message_id: str) -> dict[str, Any] | None:
-        entries = await self.redis.xrange(keys.stream(room), message_id, message_id)
+        entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), message_id, message_id))
         return message_from_entry(room, *entries[0]) if entries else None
 
     async def history(self, room: str, limit: int, before: str | None) -> list[dict[str, Any]]:
         """Up to `limit` messages older than `before` (exclusive), oldest first, never
         reaching past the newest HISTORY_LIMIT (MAXLEN ~ may keep a few more)."""
         key = keys.stream(room)
-        newest_first = await self.redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit)
+        newest_first = cast(list[Entry], await self.redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit))
         excess = await self.redis.xlen(key) - self.settings.history_limit if newest_first else 0
         if excess > 0:
             # Only the few entries `~` trimming left over need looking at.
-            oldest_kept = parse_id((await self.redis.xrange(key, "-", "+", count=excess + 1))[-1][0])
+            head = cast(list[Entry], await self.redis.xrange(key, "-", "+", count=excess + 1))
+            oldest_kept = parse_id(head[-1][0])
             newest_first = [e for e in newest_first if (parse_id(e[0]) or (0, 0)) >= (oldest_kept or (0, 0))]
         return [message_from_entry(room, eid, fields) for eid, fields in reversed(newest_first)]
 
     async def after(self, room: str, since: str) -> list[dict[str, Any]]:
         """Everything stored after `since` (exclusive), oldest first, at most HISTORY_LIMIT."""
-        entries = await self.redis.xrange(keys.stream(room), f"({since}", "+")
+        entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), f"({since}", "+"))
         entries = entries[-self.settings.history_limit :]
         return [message_from_entry(room, eid, fields) for eid, fields in entries]
 
     async def last_id(self, room: str) -> str:
-        entries = await self.redis.xrevrange(keys.stream(room), "+", "-", count=1)
+        entries = cast(list[Entry], await self.redis.xrevrange(keys.stream(room), "+", "-", count=1))
         return str(entries[0][0]) if entries else "0-0"
 
 

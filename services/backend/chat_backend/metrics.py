@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import multiprocess
-
-CONNECTIONS = Gauge(
-    "chat_websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum"
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
 )
+
+CONNECTIONS = Gauge("chat_websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum")
 MESSAGES_IN = Counter("chat_messages_received", "Chat messages accepted from clients and stored")
 MESSAGES_OUT = Counter("chat_messages_delivered", "Chat message frames queued to local sockets")
 SEND_LATENCY = Histogram(
@@ -19,13 +24,15 @@ SEND_LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 REJECTED = Counter("chat_rejected_inputs", "Inputs refused with an error", ["kind", "code"])
-SLOW_CONSUMERS = Counter("chat_slow_consumer_disconnects", "Sockets closed because their send queue overflowed")
+SLOW_CONSUMERS = Counter(
+    "chat_slow_consumer_disconnects", "Sockets closed because their send queue overflowed"
+)
 
 
 def render() -> tuple[bytes, str]:
     """The exposition text for every worker (multiprocess) or this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -61,7 +61,9 @@ async def _serve(svc: Services, conn: Connection) -> None:
             _error(conn, err)
         except (RedisError, OSError) as exc:
             log.warning("storage unavailable", extra={"error": str(exc), "user": conn.user})
-            _error(conn, frames.FrameError("unavailable", "storage is unavailable; nothing was stored, retry"))
+            _error(
+                conn, frames.FrameError("unavailable", "storage is unavailable; nothing was stored, retry")
+            )
 
 
 async def _handle(svc: Services, conn: Connection, frame: frames.Frame) -> None:
@@ -91,7 +93,9 @@ async def _send(svc: Services, conn: Connection, room: str, text: str, client_id
         result = await svc.messages.send(room, conn.user, text, client_id)
     except (RedisError, OSError) as exc:
         log.warning("send failed", extra={"error": str(exc), "user": conn.user})
-        raise frames.FrameError("unavailable", "storage is unavailable; message not stored, retry", client_id) from exc
+        raise frames.FrameError(
+            "unavailable", "storage is unavailable; message not stored, retry", client_id
+        ) from exc
     if result.status == "rate":
         raise frames.FrameError("rate_limited", f"too many messages; retry in {result.value} ms", client_id)
     if result.status == "ok":

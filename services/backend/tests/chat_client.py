@@ -27,7 +27,9 @@ class ChatClient:
 
     async def register(self, username: str | None = None) -> httpx.Response:
         self.username = username or unique("user")
-        response = await self.http.post("/api/register", json={"username": self.username, "password": PASSWORD})
+        response = await self.http.post(
+            "/api/register", json={"username": self.username, "password": PASSWORD}
+        )
         assert response.status_code == 201, response.text
         return response
 
@@ -52,11 +54,13 @@ class ChatClient:
 
 
 class Socket:
-    """A WebSocket that keeps frames it was not asked for, so tests can wait for a kind."""
+    """A WebSocket that keeps frames it was not asked for yet, so tests can wait for a
+    kind without losing the others (a live message may arrive before its own ack)."""
 
     def __init__(self, conn: ClientConnection):
         self.conn = conn
         self.seen: list[dict[str, Any]] = []
+        self.pending: list[dict[str, Any]] = []
 
     async def send(self, frame: dict[str, Any] | str | bytes) -> None:
         await self.conn.send(frame if isinstance(frame, str | bytes) else orjson.dumps(frame).decode())
@@ -68,13 +72,22 @@ class Socket:
         return frame
 
     async def expect(self, kind: str, timeout: float = 5, **match: Any) -> dict[str, Any]:
-        """The next frame of type `kind` whose fields equal `match` (others are skipped)."""
+        """The first frame of type `kind` whose fields equal `match`; others stay pending."""
+
+        def matches(frame: dict[str, Any]) -> bool:
+            return frame["type"] == kind and all(frame.get(k) == v for k, v in match.items())
+
+        for frame in self.pending:
+            if matches(frame):
+                self.pending.remove(frame)
+                return frame
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             frame = await self.next(max(remaining, 0.01))
-            if frame["type"] == kind and all(frame.get(k) == v for k, v in match.items()):
+            if matches(frame):
                 return frame
+            self.pending.append(frame)
 
     async def messages(self, count: int, timeout: float = 10) -> list[dict[str, Any]]:
         return [(await self.expect("message", timeout))["message"] for _ in range(count)]
@@ -93,8 +106,8 @@ class Socket:
         return str(ack["id"])
 
     async def quiet(self, seconds: float = 0.3) -> list[dict[str, Any]]:
-        """Frames that arrive within `seconds` (to check nothing unexpected comes)."""
-        frames = []
+        """Pending frames plus those that arrive within `seconds` (to check nothing unexpected comes)."""
+        frames, self.pending = self.pending, []
         try:
             while True:
                 frames.append(await self.next(seconds))

@@ -6,10 +6,9 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from chat_client import ChatClient
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
-
-from chat_client import ChatClient
 
 ORIGIN = "http://chat.test"
 StartBackend = Callable[..., BackendServer]
@@ -24,7 +23,9 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture(scope="session")
-def start_backend(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartBackend]:
+def start_backend(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartBackend]:
     """Starts backend processes (stopped at the end of the session); env overrides per call."""
     started: list[BackendServer] = []
     secret = secrets.token_urlsafe(32)  # shared, like replicas behind one ingress
@@ -65,7 +66,6 @@ async def make_client(backend: BackendServer) -> AsyncIterator[Callable[..., Cha
     yield make
     for client in clients:
         await client.aclose()
-
 
 
 @pytest.fixture

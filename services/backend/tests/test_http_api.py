@@ -47,7 +47,9 @@ async def test_login_logout_me(make_client: Callable[..., ChatClient]) -> None:
     await client.register()
     assert (await client.http.post("/api/logout")).status_code == 204
     assert (await client.http.get("/api/me")).status_code == 401
-    wrong = await client.http.post("/api/login", json={"username": client.username, "password": "wrong-password"})
+    wrong = await client.http.post(
+        "/api/login", json={"username": client.username, "password": "wrong-password"}
+    )
     assert wrong.status_code == 401
     assert wrong.json() == {"error": "invalid_credentials", "detail": "wrong username or password"}
     ok = await client.http.post("/api/login", json={"username": client.username, "password": PASSWORD})
@@ -115,10 +117,14 @@ async def test_history_errors(make_client: Callable[..., ChatClient]) -> None:
 
 async def test_bad_bodies_get_a_reason(backend_url: str) -> None:
     async with httpx.AsyncClient(base_url=backend_url) as http:
-        not_json = await http.post("/api/login", content=b"{nope", headers={"content-type": "application/json"})
+        not_json = await http.post(
+            "/api/login", content=b"{nope", headers={"content-type": "application/json"}
+        )
         assert not_json.status_code == 422
         assert not_json.json()["error"] == "invalid_request"
-        huge = await http.post("/api/register", content=b"x" * 100_000, headers={"content-type": "application/json"})
+        huge = await http.post(
+            "/api/register", content=b"x" * 100_000, headers={"content-type": "application/json"}
+        )
         assert huge.status_code == 413
         assert huge.json()["error"] == "body_too_large"
         missing = await http.get("/api/nothing-here")

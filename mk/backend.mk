@@ -1,0 +1,10 @@
+# The chat backend (services/backend): its tests start real redis-server and backend processes.
+.PHONY: test-backend run-backend
+TEST_TARGETS += test-backend
+
+test-backend: venv
+	$(PY) -m pytest services/backend/tests -q
+
+# The backend alone on :8000 with a local redis-server (see services/backend/README.md).
+run-backend: venv
+	DEV_MODE=$${DEV_MODE:-true} ALLOWED_ORIGINS=$${ALLOWED_ORIGINS:-http://127.0.0.1:8080} $(PY) -m chat_backend

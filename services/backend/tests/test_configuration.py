@@ -1,0 +1,86 @@
+"""Configuration comes from the environment; bad values stop the process and name the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from chat_backend import redis_client
+from chat_backend.settings import ConfigError, Settings, load_settings
+from redis.asyncio.connection import SSLConnection
+
+GOOD = {"SESSION_SECRET": "s" * 40, "REDIS_URL": "redis://127.0.0.1:1/0"}
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if (k not in Settings.model_fields and not k.isupper()) or k == "PATH"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "chat_backend"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"HISTORY_LIMIT": "-1"}, "HISTORY_LIMIT"),
+        ({"HISTORY_LIMIT": "lots"}, "HISTORY_LIMIT"),
+        ({"MAX_MESSAGE_LENGTH": "0"}, "MAX_MESSAGE_LENGTH"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+        ({"ALLOWED_ORIGINS": "chat.example.com"}, "ALLOWED_ORIGINS"),
+        ({"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE"),
+        ({"PORT": "99999"}, "PORT"),
+        ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+        ({"SESSION_SECRET": "short"}, "SESSION_SECRET"),
+    ],
+)
+def test_bad_value_stops_the_server_naming_the_variable(env: dict[str, str], named: str) -> None:
+    result = _start({**GOOD, **env})
+    assert result.returncode != 0
+    assert named in result.stderr, result.stderr
+
+
+def test_session_secret_is_required_outside_dev_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SESSION_SECRET", raising=False)
+    monkeypatch.delenv("DEV_MODE", raising=False)
+    with pytest.raises(ConfigError, match="SESSION_SECRET is required"):
+        load_settings()
+    monkeypatch.setenv("DEV_MODE", "true")
+    assert load_settings().dev_mode
+
+
+def test_origins_are_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SESSION_SECRET", "s" * 40)
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://chat.example.com/, http://127.0.0.1:8080")
+    assert load_settings().allowed_origins == ("https://chat.example.com", "http://127.0.0.1:8080")
+
+
+def test_rediss_url_means_tls_with_auth() -> None:
+    url = "rediss://:s3cr%2Ft@master.chat.abc123.use1.cache.amazonaws.com:6379/0"
+    pool = redis_client.connection_pool(url)
+    assert pool.connection_class is SSLConnection
+    assert pool.connection_kwargs["password"] == "s3cr/t"
+    assert pool.connection_kwargs["host"] == "master.chat.abc123.use1.cache.amazonaws.com"
+    assert pool.connection_kwargs["port"] == 6379
+    described = redis_client.describe(url)
+    assert described == {
+        "host": "master.chat.abc123.use1.cache.amazonaws.com",
+        "port": 6379,
+        "db": 0,
+        "tls": True,
+        "auth": True,
+    }
+    assert "s3cr" not in str(described)
+    plain = redis_client.connection_pool("redis://:pw@redis.chat.svc:6379/0")
+    assert plain.connection_class is not SSLConnection
+    assert plain.connection_kwargs["password"] == "pw"
