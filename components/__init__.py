@@ -1,0 +1,1 @@
+"""Reusable ComponentResources and per-stack compositions of the chat platform."""

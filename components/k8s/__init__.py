@@ -1,0 +1,1 @@
+"""Kubernetes ComponentResources shared by every platform."""

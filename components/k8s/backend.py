@@ -1,0 +1,88 @@
+"""The chat backend: Deployment + Service + PDB (see workload.py) and its generated
+session secret; REDIS_URL comes from a Secret the caller provides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.k8s.hygiene import Resources
+from components.k8s.scheduling import Scheduling
+from components.k8s.workload import Workload, WorkloadSpec, labels_for
+
+PORT = 8000
+UID = 10001
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    name: pulumi.Input[str]
+    key: str
+
+
+@dataclass(frozen=True)
+class BackendArgs:
+    namespace: pulumi.Input[str]
+    image: pulumi.Input[str]
+    redis_url: SecretKey
+    allowed_origin: pulumi.Input[str]
+    replicas: int
+    workers: int
+    history_limit: int
+    cookie_secure: bool
+    image_pull_policy: str = "IfNotPresent"
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    resources: Resources = Resources("250m", "256Mi", "1", "512Mi")
+
+
+class Backend(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:k8s:Backend", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        session_key = random.RandomPassword(f"{name}-session-secret", length=48, special=False, opts=child)
+        secret = k8s.core.v1.Secret(
+            f"{name}-session",
+            metadata={"name": f"{name}-session", "namespace": args.namespace, "labels": labels_for(name)},
+            string_data={"SESSION_SECRET": session_key.result},
+            opts=child,
+        )
+
+        def from_secret(var: str, ref: SecretKey) -> dict[str, object]:
+            return {"name": var, "value_from": {"secret_key_ref": {"name": ref.name, "key": ref.key}}}
+
+        env = [
+            from_secret("SESSION_SECRET", SecretKey(secret.metadata.name, "SESSION_SECRET")),
+            from_secret("REDIS_URL", args.redis_url),
+            {"name": "ALLOWED_ORIGINS", "value": args.allowed_origin},
+            {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
+            {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
+            {"name": "COOKIE_SECURE", "value": "true" if args.cookie_secure else "false"},
+            # Only the ingress controller reaches these pods; trust its X-Forwarded-For.
+            {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
+        ]
+        self.workload = Workload(
+            WorkloadSpec(
+                name=name,
+                namespace=args.namespace,
+                image=args.image,
+                image_pull_policy=args.image_pull_policy,
+                port=PORT,
+                replicas=args.replicas,
+                uid=UID,
+                readiness_path="/api/readyz",
+                liveness_path="/api/healthz",
+                resources=args.resources,
+                env=env,
+                scheduling=args.scheduling,
+                # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
+                termination_grace_seconds=30,
+            ),
+            parent=self,
+        )
+        self.service_name = self.workload.service.metadata.name
+        self.register_outputs({"service_name": self.service_name})

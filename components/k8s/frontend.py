@@ -1,0 +1,49 @@
+"""The web app: NGINX (unprivileged) serving the built React app; same workload hygiene as the backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.k8s.hygiene import Resources
+from components.k8s.scheduling import Scheduling
+from components.k8s.workload import Workload, WorkloadSpec
+
+PORT = 8080
+UID = 101  # nginx-unprivileged's user
+
+
+@dataclass(frozen=True)
+class FrontendArgs:
+    namespace: pulumi.Input[str]
+    image: pulumi.Input[str]
+    replicas: int
+    image_pull_policy: str = "IfNotPresent"
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    resources: Resources = Resources("50m", "32Mi", "250m", "128Mi")
+
+
+class Frontend(pulumi.ComponentResource):
+    service_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: FrontendArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:k8s:Frontend", name, None, opts)
+        self.workload = Workload(
+            WorkloadSpec(
+                name=name,
+                namespace=args.namespace,
+                image=args.image,
+                image_pull_policy=args.image_pull_policy,
+                port=PORT,
+                replicas=args.replicas,
+                uid=UID,
+                readiness_path="/healthz",
+                liveness_path="/healthz",
+                resources=args.resources,
+                scheduling=args.scheduling,
+            ),
+            parent=self,
+        )
+        self.service_name = self.workload.service.metadata.name
+        self.register_outputs({"service_name": self.service_name})

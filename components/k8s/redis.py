@@ -1,0 +1,164 @@
+"""Redis with a PersistentVolumeClaim: one-replica StatefulSet, AOF on, AUTH password
+generated and kept in a Secret, reachable only from backend pods, never from outside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from components.k8s.hygiene import Resources, container_security, pod_security
+from components.k8s.workload import labels_for
+
+REDIS_IMAGE = "redis:7.4.2-alpine"
+REDIS_UID = 999  # the `redis` user of the official image
+PORT = 6379
+
+
+@dataclass(frozen=True)
+class RedisArgs:
+    namespace: pulumi.Input[str]
+    storage_size: str
+    storage_class: str
+    appendfsync: str
+    client_labels: dict[str, str]  # the only pods the NetworkPolicy admits
+    resources: Resources = Resources("100m", "128Mi", "500m", "512Mi")
+
+
+def redis_conf(appendfsync: str) -> str:
+    return "\n".join(
+        [
+            "bind 0.0.0.0",
+            f"port {PORT}",
+            "protected-mode yes",
+            "dir /data",
+            "appendonly yes",
+            f"appendfsync {appendfsync}",
+            "aof-use-rdb-preamble yes",
+            'save ""',
+            # A chat history must never be evicted to make room.
+            "maxmemory-policy noeviction",
+            "shutdown-timeout 20",
+            "include /etc/redis/auth/auth.conf",
+            "",
+        ]
+    )
+
+
+class Redis(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    host: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:k8s:Redis", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        labels = labels_for(name)
+        password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
+        secret = k8s.core.v1.Secret(
+            f"{name}-auth",
+            metadata={"name": f"{name}-auth", "namespace": args.namespace, "labels": labels},
+            string_data={
+                "password": password.result,
+                "auth.conf": password.result.apply(lambda p: f"requirepass {p}\n"),
+            },
+            opts=child,
+        )
+        config = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata={"name": f"{name}-config", "namespace": args.namespace, "labels": labels},
+            data={"redis.conf": redis_conf(args.appendfsync)},
+            opts=child,
+        )
+        self.service = k8s.core.v1.Service(
+            name,
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={"type": "ClusterIP", "selector": labels, "ports": [{"name": "redis", "port": PORT, "target_port": "redis"}]},
+            opts=child,
+        )
+        ping = ["sh", "-c", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG']
+        self.statefulset = k8s.apps.v1.StatefulSet(
+            name,
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                "replicas": 1,
+                "service_name": name,
+                "selector": {"match_labels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "automount_service_account_token": False,
+                        "security_context": pod_security(REDIS_UID),
+                        # SIGTERM makes Redis fsync the AOF and exit; give it the time to.
+                        "termination_grace_period_seconds": 30,
+                        "containers": [
+                            {
+                                "name": "redis",
+                                "image": REDIS_IMAGE,
+                                "image_pull_policy": "IfNotPresent",
+                                "command": ["redis-server", "/etc/redis/redis.conf"],
+                                "ports": [{"name": "redis", "container_port": PORT}],
+                                "env": [
+                                    {
+                                        "name": "REDIS_PASSWORD",
+                                        "value_from": {"secret_key_ref": {"name": secret.metadata.name, "key": "password"}},
+                                    }
+                                ],
+                                "resources": args.resources.spec(),
+                                "security_context": container_security(REDIS_UID),
+                                "readiness_probe": {"exec": {"command": ping}, "period_seconds": 5, "timeout_seconds": 2},
+                                "liveness_probe": {
+                                    "tcp_socket": {"port": "redis"},
+                                    "period_seconds": 10,
+                                    "failure_threshold": 6,
+                                },
+                                "volume_mounts": [
+                                    {"name": "data", "mount_path": "/data"},
+                                    {"name": "config", "mount_path": "/etc/redis", "read_only": True},
+                                    {"name": "auth", "mount_path": "/etc/redis/auth", "read_only": True},
+                                ],
+                            }
+                        ],
+                        "volumes": [
+                            {"name": "config", "config_map": {"name": config.metadata.name}},
+                            {
+                                "name": "auth",
+                                "secret": {"secret_name": secret.metadata.name, "items": [{"key": "auth.conf", "path": "auth.conf"}]},
+                            },
+                        ],
+                    },
+                },
+                "volume_claim_templates": [
+                    {
+                        "metadata": {"name": "data", "labels": labels},
+                        "spec": {
+                            "access_modes": ["ReadWriteOnce"],
+                            "storage_class_name": args.storage_class,
+                            "resources": {"requests": {"storage": args.storage_size}},
+                        },
+                    }
+                ],
+            },
+            opts=child,
+        )
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            name,
+            metadata={"name": name, "namespace": args.namespace, "labels": labels},
+            spec={
+                "pod_selector": {"match_labels": labels},
+                "policy_types": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"pod_selector": {"match_labels": args.client_labels}}],
+                        "ports": [{"protocol": "TCP", "port": PORT}],
+                    }
+                ],
+            },
+            opts=child,
+        )
+        self.host = pulumi.Output.concat(name, ".", args.namespace, ".svc.cluster.local")
+        self.url = pulumi.Output.secret(
+            pulumi.Output.concat("redis://:", password.result, "@", self.host, f":{PORT}/0")
+        )
+        self.register_outputs({"host": self.host, "url": self.url})

@@ -1,0 +1,76 @@
+"""The laptop platform: everything in minikube, images built into its Docker daemon,
+Redis in-cluster with a volume, NGINX ingress from minikube's addon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.config import StackConfig
+from components.k8s.backend import Backend, BackendArgs, SecretKey
+from components.k8s.frontend import Frontend, FrontendArgs
+from components.k8s.local_image import LocalImage, LocalImageArgs
+from components.k8s.namespace import chat_namespace
+from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
+from components.k8s.redis import Redis, RedisArgs
+from components.k8s.workload import labels_for
+
+BACKEND = "chat-backend"
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+
+
+def build(config: StackConfig) -> None:
+    app = config.app
+    provider = k8s.Provider("minikube", context=config.kube_context)
+    in_cluster = pulumi.ResourceOptions(provider=provider)
+    namespace = chat_namespace(app.namespace, in_cluster).metadata.name
+    url = f"http://{app.host}"
+
+    backend_image = LocalImage("backend", LocalImageArgs("chat-backend", SERVICES / "backend"))
+    frontend_image = LocalImage("frontend", LocalImageArgs("chat-frontend", SERVICES / "frontend"))
+    redis = Redis(
+        "redis",
+        RedisArgs(
+            namespace=namespace,
+            storage_size=config.redis.storage_size,
+            storage_class=config.redis.storage_class,
+            appendfsync=config.redis.appendfsync,
+            client_labels=labels_for(BACKEND),
+        ),
+        opts=in_cluster,
+    )
+    redis_url = k8s.core.v1.Secret(
+        "redis-url",
+        metadata={"name": "redis-url", "namespace": namespace},
+        string_data={"REDIS_URL": redis.url},
+        opts=in_cluster,
+    )
+    backend = Backend(
+        BACKEND,
+        BackendArgs(
+            namespace=namespace,
+            image=backend_image.image_ref,
+            redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
+            allowed_origin=url,
+            replicas=app.backend_replicas,
+            workers=app.backend_workers,
+            history_limit=app.history_limit,
+            cookie_secure=False,  # plain HTTP on a laptop
+        ),
+        opts=in_cluster,
+    )
+    frontend = Frontend(
+        "chat-frontend",
+        FrontendArgs(namespace=namespace, image=frontend_image.image_ref, replicas=app.frontend_replicas),
+        opts=in_cluster,
+    )
+    NginxIngress(
+        "chat",
+        NginxIngressArgs(namespace, app.host, backend.service_name, frontend.service_name),
+        opts=in_cluster,
+    )
+    pulumi.export("url", url)
+    pulumi.export("namespace", namespace)
+    pulumi.export("hostsLine", f"$(minikube ip) {app.host}")

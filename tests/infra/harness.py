@@ -1,0 +1,174 @@
+"""Run the real Pulumi program (`__main__.py`) under Pulumi's mocks with a stack's real
+config file, and return everything it registers — no CLI, no cluster, no cloud.
+
+Used by the infra, aws and policy tests and by the benchmark (registration time).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "chat-platform"
+
+
+@dataclass
+class Registered:
+    """One resource as the engine would have received it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    provider: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StackRun:
+    stack: str
+    resources: list[Registered]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_token: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> Registered:
+        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {type_token} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children_of(self, parent: Registered) -> list[Registered]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def kubernetes_objects(self) -> Iterator[dict[str, Any]]:
+        """Built-in Kubernetes objects (not Helm releases or CRs) as plain manifests."""
+        for r in self.resources:
+            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and not r.type.startswith(
+                ("kubernetes:helm", "kubernetes:apiextensions.k8s.io/v1:CustomResource")
+            ):
+                yield manifest(r)
+
+
+# Fake but realistic provider outputs, so code that reads them (e.g. an endpoint) has a value.
+OutputHook = Callable[[mocks.MockResourceArgs], dict[str, Any]]
+OUTPUT_HOOKS: dict[str, OutputHook] = {
+    "random:index/randomPassword:RandomPassword": lambda a: {"result": "x" * int(a.inputs.get("length", 16))},
+    "docker:index/image:Image": lambda a: {
+        "repoDigest": f"{str(a.inputs.get('imageName', 'image')).split(':')[0]}@sha256:{'0' * 64}",
+    },
+}
+
+
+class ProgramMocks(pulumi.runtime.Mocks):
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        hook = OUTPUT_HOOKS.get(args.typ)
+        if hook:
+            state.update(hook(args))
+        return f"{args.name}-id", state
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        hook = CALL_HOOKS.get(args.token)
+        return (hook(args) if hook else {}), None
+
+
+CALL_HOOKS: dict[str, Callable[[mocks.MockCallArgs], dict[str, Any]]] = {}
+
+
+class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
+    """The mock monitor, also keeping what the engine would see: parent, dependencies, provider."""
+
+    def __init__(self, program_mocks: ProgramMocks):
+        super().__init__(program_mocks)
+        self.registered: list[Registered] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registered.append(
+                Registered(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent=request.parent,
+                    custom=request.custom,
+                    inputs=rpc.deserialize_properties(request.object),
+                    dependencies=list(request.dependencies),
+                    provider=request.provider,
+                    outputs=dict(self.resources.get(response.urn).state) if response.urn in self.resources else {},
+                )
+            )
+        return response
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """Project defaults from Pulumi.yaml overlaid with Pulumi.<stack>.yaml, as the CLI would."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    values: dict[str, str] = {}
+    for key, spec in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(spec, dict) and "default" in spec:
+            values[full] = _as_config_string(spec["default"])
+        elif not isinstance(spec, dict):
+            values[full] = _as_config_string(spec)
+    stack_file = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    for key, value in (stack_file.get("config") or {}).items():
+        values[key] = _as_config_string(value)
+    return values
+
+
+def _as_config_string(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun:
+    """Run __main__.py for `stack` (config from its file, plus overrides) under mocks."""
+    monitor = RecordingMonitor(ProgramMocks())
+    settings.ROOT.set(None)  # a fresh root Stack resource per run
+    pulumi.runtime.set_mocks(ProgramMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config({**stack_config(stack), **(overrides or {})}, [])
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
+    root = settings.get_root_resource()
+    outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
+    return StackRun(stack, monitor.registered, outputs)
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        return _sync_await(value.future())
+    return value
+
+
+def manifest(resource: Registered) -> dict[str, Any]:
+    """The object as kubectl would see it: integral floats (from the wire format) back to ints."""
+    return _ints(resource.inputs)  # type: ignore[no-any-return]
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    return value
