@@ -11,7 +11,7 @@ from components.k8s.scheduling import Scheduling
 from components.k8s.workload import Workload, WorkloadSpec
 
 PORT = 8080
-UID = 101  # nginx-unprivileged's user
+UID = 10101  # a high UID; nginx-unprivileged runs as any user (its writable paths are in /tmp)
 
 
 @dataclass(frozen=True)

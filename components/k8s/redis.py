@@ -13,7 +13,7 @@ from components.k8s.hygiene import Resources, container_security, pod_security
 from components.k8s.workload import labels_for
 
 REDIS_IMAGE = "redis:7.4.2-alpine"
-REDIS_UID = 999  # the `redis` user of the official image
+REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
 PORT = 6379
 
 
@@ -77,7 +77,13 @@ class Redis(pulumi.ComponentResource):
             spec={"type": "ClusterIP", "selector": labels, "ports": [{"name": "redis", "port": PORT, "target_port": "redis"}]},
             opts=child,
         )
-        ping = ["sh", "-c", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG']
+        # The password is read from the mounted file, so it never sits in an environment variable.
+        ping = [
+            "sh",
+            "-c",
+            "redis-cli --no-auth-warning -a \"$(sed -n 's/^requirepass //p' /etc/redis/auth/auth.conf)\" ping"
+            " | grep -q PONG",
+        ]
         self.statefulset = k8s.apps.v1.StatefulSet(
             name,
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
@@ -99,12 +105,6 @@ class Redis(pulumi.ComponentResource):
                                 "image_pull_policy": "IfNotPresent",
                                 "command": ["redis-server", "/etc/redis/redis.conf"],
                                 "ports": [{"name": "redis", "container_port": PORT}],
-                                "env": [
-                                    {
-                                        "name": "REDIS_PASSWORD",
-                                        "value_from": {"secret_key_ref": {"name": secret.metadata.name, "key": "password"}},
-                                    }
-                                ],
                                 "resources": args.resources.spec(),
                                 "security_context": container_security(REDIS_UID),
                                 "readiness_probe": {"exec": {"command": ping}, "period_seconds": 5, "timeout_seconds": 2},

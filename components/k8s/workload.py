@@ -1,4 +1,5 @@
-"""A stateless web workload: Deployment + ClusterIP Service + PodDisruptionBudget.
+"""A stateless web workload: Deployment + ClusterIP Service + PodDisruptionBudget +
+NetworkPolicy (only the ingress controller may connect).
 
 Backend and Frontend are both this shape; they differ only in the WorkloadSpec they pass,
 so the hygiene (security context, probes, rolling update, spread, PDB) lives here once.
@@ -36,6 +37,8 @@ class WorkloadSpec:
     env: list[dict[str, Any]] = field(default_factory=list)
     scheduling: Scheduling = field(default_factory=Scheduling)
     termination_grace_seconds: int = 30
+    # The namespace of the ingress controller: the only pods allowed to reach this workload.
+    ingress_namespace: str = "ingress-nginx"
 
 
 class Workload:
@@ -101,6 +104,27 @@ class Workload:
                 "type": "ClusterIP",
                 "selector": labels,
                 "ports": [{"name": "http", "port": spec.port, "target_port": "http"}],
+            },
+            opts=opts,
+        )
+        self.network_policy = k8s.networking.v1.NetworkPolicy(
+            spec.name,
+            metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
+            spec={
+                "pod_selector": {"match_labels": labels},
+                "policy_types": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {
+                                "namespace_selector": {
+                                    "match_labels": {"kubernetes.io/metadata.name": spec.ingress_namespace}
+                                }
+                            }
+                        ],
+                        "ports": [{"protocol": "TCP", "port": spec.port}],
+                    }
+                ],
             },
             opts=opts,
         )

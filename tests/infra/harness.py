@@ -43,6 +43,7 @@ class StackRun:
     stack: str
     resources: list[Registered]
     outputs: dict[str, Any]
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of_type(self, type_token: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_token]
@@ -99,6 +100,11 @@ class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
     def __init__(self, program_mocks: ProgramMocks):
         super().__init__(program_mocks)
         self.registered: list[Registered] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
@@ -110,13 +116,24 @@ class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
                     urn=response.urn,
                     parent=request.parent,
                     custom=request.custom,
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
                     dependencies=list(request.dependencies),
                     provider=request.provider,
                     outputs=dict(self.resources.get(response.urn).state) if response.urn in self.resources else {},
                 )
             )
         return response
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Secret inputs arrive wrapped as {sig: secret, value: v}; tests look at the value."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -150,7 +167,7 @@ def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
     root = settings.get_root_resource()
     outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
-    return StackRun(stack, monitor.registered, outputs)
+    return StackRun(stack, monitor.registered, outputs, monitor.component_outputs)
 
 
 def _resolve(value: Any) -> Any:

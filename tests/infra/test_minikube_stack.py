@@ -1,0 +1,141 @@
+"""The real __main__.py with Pulumi.minikube.yaml, checked as a whole graph."""
+
+from __future__ import annotations
+
+from tests.infra.harness import Registered, StackRun
+
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+SERVICE = "kubernetes:core/v1:Service"
+SECRET = "kubernetes:core/v1:Secret"
+
+
+def _pod(resource: Registered) -> dict:  # type: ignore[type-arg]
+    return resource.inputs["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def _env(container: dict) -> dict:  # type: ignore[type-arg]
+    return {e["name"]: e for e in container["env"]}
+
+
+def test_outputs(minikube: StackRun) -> None:
+    assert minikube.outputs == {
+        "url": "http://chat.local",
+        "namespace": "chat",
+        "hostsLine": "$(minikube ip) chat.local",
+    }
+
+
+def test_every_kubernetes_resource_uses_the_minikube_provider(minikube: StackRun) -> None:
+    provider = minikube.one("pulumi:providers:kubernetes")
+    assert provider.inputs["context"] == "minikube"
+    for resource in minikube.resources:
+        if resource.type.startswith("kubernetes:"):
+            assert resource.provider.startswith(provider.urn), resource.name
+
+
+def test_components_own_their_children(minikube: StackRun) -> None:
+    components = {r.name: r for r in minikube.resources if r.type.startswith("chat-platform:")}
+    assert set(components) == {"backend", "frontend", "redis", "chat-backend", "chat-frontend", "chat"}
+    backend_children = {(r.type, r.name) for r in minikube.children_of(components["chat-backend"])}
+    assert backend_children == {
+        ("random:index/randomPassword:RandomPassword", "chat-backend-session-secret"),
+        (SECRET, "chat-backend-session"),
+        (DEPLOYMENT, "chat-backend"),
+        (SERVICE, "chat-backend"),
+        ("kubernetes:policy/v1:PodDisruptionBudget", "chat-backend"),
+        ("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-backend"),
+    }
+    redis_children = {r.type for r in minikube.children_of(components["redis"])}
+    assert STATEFULSET in redis_children
+    assert "kubernetes:networking.k8s.io/v1:NetworkPolicy" in redis_children
+
+
+def test_backend_is_wired_to_redis_and_the_host(minikube: StackRun) -> None:
+    backend = minikube.one(DEPLOYMENT, "chat-backend")
+    (container,) = _pod(backend)["containers"]
+    env = _env(container)
+    assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {"name": "redis-url", "key": "REDIS_URL"}
+    assert env["SESSION_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "chat-backend-session"
+    assert env["ALLOWED_ORIGINS"]["value"] == "http://chat.local"
+    assert env["WEB_CONCURRENCY"]["value"] == "2"
+    assert env["HISTORY_LIMIT"]["value"] == "1000"
+    redis_url = minikube.one(SECRET, "redis-url").inputs["stringData"]["REDIS_URL"]
+    assert redis_url.startswith("redis://:")
+    assert redis_url.endswith("@redis.chat.svc.cluster.local:6379/0")
+
+
+def test_backend_rolls_safely_and_probes_the_right_paths(minikube: StackRun) -> None:
+    spec = minikube.one(DEPLOYMENT, "chat-backend").inputs["spec"]
+    assert spec["replicas"] == 2
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    (container,) = spec["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/api/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/api/healthz"
+    assert container["ports"][0]["containerPort"] == 8000
+    # The image tag is a hash of the build context, and it is in the pod template.
+    image = container["image"]
+    assert image.startswith("chat-backend:")
+    assert len(image.split(":")[1]) == 16
+    assert spec["template"]["metadata"]["annotations"]["chat-platform/image"] == image
+    spread = spec["template"]["spec"]["topologySpreadConstraints"]
+    assert {c["topologyKey"] for c in spread} == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+
+
+def test_workloads_are_non_root_read_only_and_bounded(minikube: StackRun) -> None:
+    for resource in minikube.of_type(DEPLOYMENT) + minikube.of_type(STATEFULSET):
+        pod = _pod(resource)
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["runAsNonRoot"] is True
+            assert security["runAsUser"] > 0
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["capabilities"]["drop"] == ["ALL"]
+            assert set(container["resources"]["requests"]) == {"cpu", "memory"}
+            assert set(container["resources"]["limits"]) == {"cpu", "memory"}
+            assert ":" in container["image"]
+            assert not container["image"].endswith(":latest")
+
+
+def test_services_are_cluster_internal(minikube: StackRun) -> None:
+    for service in minikube.of_type(SERVICE):
+        assert service.inputs["spec"]["type"] == "ClusterIP", service.name
+
+
+def test_ingress_routes_api_to_backend_and_the_rest_to_frontend(minikube: StackRun) -> None:
+    ingress = minikube.one("kubernetes:networking.k8s.io/v1:Ingress")
+    spec = ingress.inputs["spec"]
+    assert spec["ingressClassName"] == "nginx"
+    (rule,) = spec["rules"]
+    assert rule["host"] == "chat.local"
+    routes = {p["path"]: p["backend"]["service"] for p in rule["http"]["paths"]}
+    assert routes == {
+        "/api": {"name": "chat-backend", "port": {"number": 8000}},
+        "/": {"name": "chat-frontend", "port": {"number": 8080}},
+    }
+    annotations = ingress.inputs["metadata"]["annotations"]
+    assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
+
+
+def test_app_pods_admit_only_the_ingress_controller(minikube: StackRun) -> None:
+    for name, port in (("chat-backend", 8000), ("chat-frontend", 8080)):
+        policy = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
+        (rule,) = policy.inputs["spec"]["ingress"]
+        assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+        assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+
+
+def test_namespace_enforces_restricted_pod_security(minikube: StackRun) -> None:
+    namespace = minikube.one("kubernetes:core/v1:Namespace")
+    assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_images_are_built_locally_not_pushed(minikube: StackRun) -> None:
+    images = minikube.of_type("docker:index/image:Image")
+    assert {i.name for i in images} == {"backend-image", "frontend-image"}
+    for image in images:
+        assert image.inputs["skipPush"] is True
+        assert image.inputs["build"]["context"].endswith(("services/backend", "services/frontend"))
