@@ -12,6 +12,7 @@ $(CHECKOV):
 	.tools/checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 test-infra: venv $(CHECKOV)
+	shellcheck scripts/*.sh
 	$(PY) -m pytest tests/infra -q
 
 up:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests start for real (redis-server, nginx,
-# chromium) when they are missing. As root it installs them; otherwise it prints
+# chromium) and the shell linter when they are missing. As root it installs them; otherwise it prints
 # the exact command to run and fails.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ declare -A PACKAGE_FOR=(
   [redis-server]=redis-server
   [nginx]=nginx
   [chromium]=chromium
+  [shellcheck]=shellcheck
 )
 missing=()
 for cmd in "${!PACKAGE_FOR[@]}"; do
