@@ -36,6 +36,7 @@ class BackendArgs:
     image_pull_policy: str = "IfNotPresent"
     scheduling: Scheduling = field(default_factory=Scheduling)
     resources: Resources = Resources("250m", "256Mi", "1", "512Mi")
+    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 
 class Backend(pulumi.ComponentResource):
@@ -79,6 +80,7 @@ class Backend(pulumi.ComponentResource):
                 resources=args.resources,
                 env=env,
                 scheduling=args.scheduling,
+                ingress_namespace=args.ingress_namespace,
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
             ),

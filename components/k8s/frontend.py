@@ -22,6 +22,7 @@ class FrontendArgs:
     image_pull_policy: str = "IfNotPresent"
     scheduling: Scheduling = field(default_factory=Scheduling)
     resources: Resources = Resources("50m", "32Mi", "250m", "128Mi")
+    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 
 class Frontend(pulumi.ComponentResource):
@@ -42,6 +43,7 @@ class Frontend(pulumi.ComponentResource):
                 liveness_path="/healthz",
                 resources=args.resources,
                 scheduling=args.scheduling,
+                ingress_namespace=args.ingress_namespace,
             ),
             parent=self,
         )

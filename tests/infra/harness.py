@@ -60,12 +60,23 @@ class StackRun:
         return [r for r in self.resources if r.parent == parent.urn]
 
     def kubernetes_objects(self) -> Iterator[dict[str, Any]]:
-        """Built-in Kubernetes objects (not Helm releases or CRs) as plain manifests."""
+        """Built-in Kubernetes objects (not Helm releases or custom resources) as plain manifests."""
         for r in self.resources:
-            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and not r.type.startswith(
-                ("kubernetes:helm", "kubernetes:apiextensions.k8s.io/v1:CustomResource")
-            ):
+            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and is_builtin(r.inputs["apiVersion"]):
                 yield manifest(r)
+
+    def custom_resources(self) -> list[Registered]:
+        return [
+            r
+            for r in self.resources
+            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and not is_builtin(r.inputs["apiVersion"])
+        ]
+
+
+def is_builtin(api_version: str) -> bool:
+    """core/v1, apps/v1, networking.k8s.io/v1...: not a CRD group like traefik.io."""
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    return "." not in group or group.endswith(".k8s.io")
 
 
 # Fake but realistic provider outputs, so code that reads them (e.g. an endpoint) has a value.
@@ -73,8 +84,34 @@ OutputHook = Callable[[mocks.MockResourceArgs], dict[str, Any]]
 OUTPUT_HOOKS: dict[str, OutputHook] = {
     "random:index/randomPassword:RandomPassword": lambda a: {"result": "x" * int(a.inputs.get("length", 16))},
     "docker:index/image:Image": lambda a: {
-        "repoDigest": f"{str(a.inputs.get('imageName', 'image')).split(':')[0]}@sha256:{'0' * 64}",
+        "repoDigest": f"{str(a.inputs.get('imageName', 'image')).rsplit(':', 1)[0]}@sha256:{'0' * 64}",
     },
+    "aws:eks/cluster:Cluster": lambda a: {
+        "endpoint": "https://ABCDEF0123456789.gr7.us-east-1.eks.amazonaws.com",
+        "certificateAuthority": {"data": "LS0tLS1CRUdJTi1DRVJUSUZJQ0FURS0tLS0t"},
+        "identities": [{"oidcs": [{"issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789"}]}],
+        "vpcConfig": {**a.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-0cluster"},
+        "arn": f"arn:aws:eks:us-east-1:123456789012:cluster/{a.inputs.get('name', a.name)}",
+    },
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": lambda a: {
+        "arn": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789",
+    },
+    "aws:iam/role:Role": lambda a: {"arn": f"arn:aws:iam::123456789012:role/{a.name}", "name": a.name},
+    "aws:kms/key:Key": lambda a: {"arn": f"arn:aws:kms:us-east-1:123456789012:key/{a.name}"},
+    "aws:ecr/repository:Repository": lambda a: {
+        "repositoryUrl": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{a.inputs.get('name', a.name)}",
+        "registryId": "123456789012",
+    },
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda a: {
+        "primaryEndpointAddress": f"master.{a.name}.abc123.use1.cache.amazonaws.com",
+    },
+    "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": a.name},
+    # Service.get (a read): the LoadBalancer's hostname as AWS would publish it.
+    "kubernetes:core/v1:Service": lambda a: (
+        {"status": {"loadBalancer": {"ingress": [{"hostname": "k8s-traefik-0123456789.elb.us-east-1.amazonaws.com"}]}}}
+        if a.resource_id
+        else {}
+    ),
 }
 
 
@@ -86,12 +123,25 @@ class ProgramMocks(pulumi.runtime.Mocks):
             state.update(hook(args))
         return f"{args.name}-id", state
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         hook = CALL_HOOKS.get(args.token)
-        return (hook(args) if hook else {}), None
+        return hook(args) if hook else {}
 
 
-CALL_HOOKS: dict[str, Callable[[mocks.MockCallArgs], dict[str, Any]]] = {}
+CALL_HOOKS: dict[str, Callable[[mocks.MockCallArgs], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
+        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"],
+        "id": "us-east-1",
+    },
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
+        "userName": "AWS",
+        "password": "mock-token",
+        "proxyEndpoint": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "authorizationToken": "QVdTOm1vY2stdG9rZW4=",
+        "id": "123456789012",
+    },
+}
 
 
 class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
@@ -171,9 +221,7 @@ def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun
 
 
 def _resolve(value: Any) -> Any:
-    if isinstance(value, pulumi.Output):
-        return _sync_await(value.future())
-    return value
+    return _sync_await(pulumi.Output.from_input(value).future())
 
 
 def manifest(resource: Registered) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""AWS pieces of the production platform (one ComponentResource per concern)."""

@@ -1,0 +1,53 @@
+"""EKS-managed add-ons. CoreDNS waits for the node groups (its pods need nodes to become
+ready); the EBS CSI driver gets its own IRSA role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.irsa import irsa_role
+
+EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+
+
+@dataclass(frozen=True)
+class EksAddonsArgs:
+    cluster_name: pulumi.Input[str]
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_provider_url: pulumi.Input[str]
+    node_groups: list[pulumi.Resource]
+
+
+class EksAddons(pulumi.ComponentResource):
+    def __init__(self, name: str, args: EksAddonsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:EksAddons", name, None, opts)
+        ebs_role = irsa_role(
+            f"{name}-ebs-csi",
+            args.oidc_provider_arn,
+            args.oidc_provider_url,
+            "kube-system",
+            "ebs-csi-controller-sa",
+            parent=self,
+            managed_policy_arn=EBS_CSI_POLICY,
+        )
+
+        def addon(addon_name: str, role_arn: pulumi.Input[str] | None = None, after_nodes: bool = False) -> None:
+            aws.eks.Addon(
+                f"{name}-{addon_name}",
+                cluster_name=args.cluster_name,
+                addon_name=addon_name,
+                service_account_role_arn=role_arn,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.node_groups if after_nodes else []),
+            )
+
+        addon("vpc-cni")
+        addon("kube-proxy")
+        addon("coredns", after_nodes=True)
+        addon("aws-ebs-csi-driver", role_arn=ebs_role.arn, after_nodes=True)
+        self.register_outputs({})
+

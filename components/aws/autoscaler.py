@@ -1,0 +1,105 @@
+"""cluster-autoscaler (pinned chart, image matching the cluster's minor version) with an
+IRSA role whose write actions only touch this cluster's tagged Auto Scaling groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components.aws.irsa import irsa_role
+from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.k8s.helm import Chart, release
+
+CHART = Chart("cluster-autoscaler", "9.43.2", "https://kubernetes.github.io/autoscaler")
+# cluster-autoscaler's minor version must match the cluster's.
+IMAGE_TAGS = {"1.30": "v1.30.3", "1.31": "v1.31.1", "1.32": "v1.32.1", "1.33": "v1.33.0"}
+NAMESPACE, SERVICE_ACCOUNT = "kube-system", "cluster-autoscaler"
+
+
+@dataclass(frozen=True)
+class AutoscalerArgs:
+    cluster_name: str
+    kubernetes_version: str
+    region: str
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_provider_url: pulumi.Input[str]
+
+
+def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Discover",
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "autoscaling:DescribeTags",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                    "eks:DescribeNodegroup",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ScaleOnlyThisClustersGroups",
+                "Effect": "Allow",
+                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned",
+                        "aws:ResourceTag/k8s.io/cluster-autoscaler/enabled": "true",
+                    }
+                },
+            },
+        ],
+    }
+
+
+class ClusterAutoscaler(pulumi.ComponentResource):
+    def __init__(self, name: str, args: AutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:ClusterAutoscaler", name, None, opts)
+        if args.kubernetes_version not in IMAGE_TAGS:
+            raise ValueError(f"no cluster-autoscaler image pinned for Kubernetes {args.kubernetes_version}")
+        role = irsa_role(
+            name,
+            args.oidc_provider_arn,
+            args.oidc_provider_url,
+            NAMESPACE,
+            SERVICE_ACCOUNT,
+            parent=self,
+            policy=autoscaler_policy(args.cluster_name),
+        )
+        self.release = release(
+            name,
+            CHART,
+            NAMESPACE,
+            {
+                "autoDiscovery": {"clusterName": args.cluster_name},
+                "awsRegion": args.region,
+                "image": {"tag": IMAGE_TAGS[args.kubernetes_version]},
+                "rbac": {
+                    "serviceAccount": {
+                        "name": SERVICE_ACCOUNT,
+                        "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+                    }
+                },
+                "extraArgs": {
+                    "balance-similar-node-groups": True,
+                    "skip-nodes-with-system-pods": False,
+                    "expander": "least-waste",
+                },
+                "nodeSelector": SYSTEM_SELECTOR,
+                "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"cpu": "500m", "memory": "600Mi"}},
+            },
+            parent=self,
+        )
+        self.register_outputs({"role_arn": role.arn})

@@ -1,0 +1,121 @@
+"""cert-manager (pinned chart, CRDs included) with Let's Encrypt ClusterIssuers (staging and
+production) solving DNS-01 in Route53 through an IRSA role scoped to the hosted zone, and the
+Certificate for the chat's host."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.aws.irsa import irsa_role
+from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.k8s.helm import Chart, release
+
+CHART = Chart("cert-manager", "v1.16.2", "https://charts.jetstack.io")
+NAMESPACE, SERVICE_ACCOUNT = "cert-manager", "cert-manager"
+ACME = {
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
+}
+
+
+@dataclass(frozen=True)
+class CertManagerArgs:
+    hosted_zone_id: str
+    region: str
+    email: str
+    production: bool
+    host: str
+    app_namespace: pulumi.Input[str]
+    tls_secret: str
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_provider_url: pulumi.Input[str]
+
+
+def dns01_policy(hosted_zone_id: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "route53:GetChange", "Resource": "arn:aws:route53:::change/*"},
+            {
+                "Effect": "Allow",
+                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                "Resource": f"arn:aws:route53:::hostedzone/{hosted_zone_id}",
+                # Only the TXT records of the ACME challenge.
+                "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}},
+            },
+            {"Effect": "Allow", "Action": "route53:ListHostedZonesByName", "Resource": "*"},
+        ],
+    }
+
+
+class CertManager(pulumi.ComponentResource):
+    certificate: k8s.apiextensions.CustomResource
+
+    def __init__(self, name: str, args: CertManagerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:CertManager", name, None, opts)
+        role = irsa_role(
+            name,
+            args.oidc_provider_arn,
+            args.oidc_provider_url,
+            NAMESPACE,
+            SERVICE_ACCOUNT,
+            parent=self,
+            policy=dns01_policy(args.hosted_zone_id),
+        )
+        self.release = release(
+            name,
+            CHART,
+            NAMESPACE,
+            {
+                "crds": {"enabled": True},
+                "serviceAccount": {"name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
+                # Lets the controller read its projected IRSA token.
+                "securityContext": {"fsGroup": 1001},
+                "nodeSelector": SYSTEM_SELECTOR,
+                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+            },
+            parent=self,
+        )
+        after_chart = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
+        issuers = [
+            k8s.apiextensions.CustomResource(
+                f"{name}-{issuer}",
+                api_version="cert-manager.io/v1",
+                kind="ClusterIssuer",
+                metadata={"name": issuer},
+                spec={
+                    "acme": {
+                        "server": server,
+                        "email": args.email,
+                        "privateKeySecretRef": {"name": f"{issuer}-account"},
+                        "solvers": [
+                            {
+                                "dns01": {"route53": {"region": args.region, "hostedZoneID": args.hosted_zone_id}},
+                                "selector": {"dnsZones": [args.host.split(".", 1)[1]]},
+                            }
+                        ],
+                    }
+                },
+                opts=after_chart,
+            )
+            for issuer, server in ACME.items()
+        ]
+        chosen = "letsencrypt-production" if args.production else "letsencrypt-staging"
+        self.certificate = k8s.apiextensions.CustomResource(
+            f"{name}-certificate",
+            api_version="cert-manager.io/v1",
+            kind="Certificate",
+            metadata={"name": "chat", "namespace": args.app_namespace},
+            spec={
+                "secretName": args.tls_secret,
+                "dnsNames": [args.host],
+                "issuerRef": {"kind": "ClusterIssuer", "name": chosen},
+                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, *issuers]),
+        )
+        self.register_outputs({"issuer": chosen})

@@ -1,0 +1,116 @@
+"""The EKS control plane: pinned version, access entries, KMS-encrypted secrets, control-plane
+logs, API endpoint open only to configured CIDRs, an OIDC provider for IRSA, and the
+Kubernetes provider that talks to it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+@dataclass(frozen=True)
+class EksClusterArgs:
+    version: str
+    region: str
+    subnet_ids: list[pulumi.Output[str]]
+    public_access_cidrs: list[str]
+
+
+def assume_role_policy(service: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
+    """A kubeconfig that gets short-lived tokens from `aws eks get-token` (no static credentials)."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+            "users": [
+                {
+                    "name": name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", name, "--region", region],
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+class EksCluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_provider_url: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:EksCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.kms.Key(
+            f"{name}-secrets",
+            description=f"Envelope encryption of {name}'s Kubernetes secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=child,
+        )
+        role = aws.iam.Role(f"{name}-cluster", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child)
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster",
+            role=role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            opts=child,
+        )
+        cluster = aws.eks.Cluster(
+            name,
+            name=name,
+            version=args.version,
+            role_arn=role.arn,
+            access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
+            encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
+            enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+            vpc_config={
+                "subnet_ids": args.subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": True,
+                "public_access_cidrs": args.public_access_cidrs,
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+        )
+        oidc = aws.iam.OpenIdConnectProvider(
+            name,
+            url=cluster.identities[0].oidcs[0].issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=child,
+        )
+        self.name = cluster.name
+        self.security_group_id = cluster.vpc_config.cluster_security_group_id
+        self.oidc_provider_arn = oidc.arn
+        self.oidc_provider_url = oidc.url
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
+                lambda a: kubeconfig(a[0], a[1], a[2], args.region)
+            )
+        )
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
+        self.register_outputs({"name": self.name, "kubeconfig": self.kubeconfig})

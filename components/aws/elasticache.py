@@ -1,0 +1,93 @@
+"""ElastiCache (Redis OSS) instead of in-cluster Redis: private subnets, Multi-AZ with automatic
+failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots, and
+a security group that admits 6379 only from the cluster. The backend gets a rediss:// URL
+from a Kubernetes Secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+PORT = 6379
+
+
+@dataclass(frozen=True)
+class ElastiCacheArgs:
+    vpc_id: pulumi.Input[str]
+    subnet_ids: list[pulumi.Output[str]]
+    client_security_group_id: pulumi.Input[str]
+    node_type: str
+    engine_version: str
+    replicas: int
+    snapshot_days: int
+    app_namespace: pulumi.Input[str]
+    k8s_provider: k8s.Provider
+
+
+class ElastiCache(pulumi.ComponentResource):
+    secret_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ElastiCacheArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(
+            name,
+            vpc_id=args.vpc_id,
+            description="chat Redis: 6379 from the EKS cluster only",
+            tags={"Name": f"{name}-redis"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-cluster",
+            security_group_id=group.id,
+            referenced_security_group_id=args.client_security_group_id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="Redis from EKS nodes and pods",
+            opts=child,
+        )
+        subnets = aws.elasticache.SubnetGroup(name, subnet_ids=args.subnet_ids, opts=child)
+        # AUTH tokens allow printable ASCII except @, " and /; letters and digits are always valid.
+        token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child)
+        replication_group = aws.elasticache.ReplicationGroup(
+            name,
+            description="chat-platform message store",
+            engine="redis",
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            port=PORT,
+            num_cache_clusters=args.replicas,
+            automatic_failover_enabled=True,
+            multi_az_enabled=True,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            at_rest_encryption_enabled=True,
+            auth_token=token.result,
+            auth_token_update_strategy="ROTATE",
+            subnet_group_name=subnets.name,
+            security_group_ids=[group.id],
+            snapshot_retention_limit=args.snapshot_days,
+            snapshot_window="03:00-04:00",
+            maintenance_window="sun:05:00-sun:06:00",
+            auto_minor_version_upgrade=True,
+            apply_immediately=False,
+            opts=child,
+        )
+        url = pulumi.Output.secret(
+            pulumi.Output.concat(
+                "rediss://:", token.result, "@", replication_group.primary_endpoint_address, f":{PORT}/0"
+            )
+        )
+        secret = k8s.core.v1.Secret(
+            f"{name}-url",
+            metadata={"name": "redis-url", "namespace": args.app_namespace},
+            string_data={"REDIS_URL": url},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider),
+        )
+        self.secret_name = secret.metadata.name
+        self.register_outputs({"secret_name": self.secret_name})

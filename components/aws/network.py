@@ -1,0 +1,103 @@
+"""The VPC: public subnets (load balancers, NAT) and private subnets (nodes, Redis) across
+N availability zones, NAT per zone or one shared NAT, and the tags EKS load balancers need."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class VpcArgs:
+    cidr: str
+    zones: list[str]
+    single_nat_gateway: bool
+    cluster_name: str
+
+
+def subnet_cidrs(cidr: str, count: int) -> tuple[list[str], list[str]]:
+    """/20 private subnets first (nodes need addresses), then /24 public ones."""
+    network = ipaddress.ip_network(cidr)
+    private = [str(s) for s in list(network.subnets(new_prefix=20))[:count]]
+    public = [str(s) for s in list(network.subnets(new_prefix=24))[-count:]]
+    return private, public
+
+
+class Vpc(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: list[pulumi.Output[str]]
+    public_subnet_ids: list[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:Vpc", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=args.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": name},
+            opts=child,
+        )
+        # The default security group of a new VPC allows all traffic between its members: close it.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{name}-default-closed"}, opts=child)
+        igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id, tags={"Name": name}, opts=child)
+        public_routes = aws.ec2.RouteTable(
+            f"{name}-public",
+            vpc_id=vpc.id,
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
+            tags={"Name": f"{name}-public"},
+            opts=child,
+        )
+        private_cidrs, public_cidrs = subnet_cidrs(args.cidr, len(args.zones))
+        self.public_subnet_ids, self.private_subnet_ids = [], []
+        nat_ids: list[pulumi.Output[str]] = []
+        for index, zone in enumerate(args.zones):
+            public = aws.ec2.Subnet(
+                f"{name}-public-{zone}",
+                vpc_id=vpc.id,
+                cidr_block=public_cidrs[index],
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1", **cluster_tag},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{zone}", subnet_id=public.id, route_table_id=public_routes.id, opts=child
+            )
+            self.public_subnet_ids.append(public.id)
+            if not args.single_nat_gateway or index == 0:
+                eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child)
+                nat = aws.ec2.NatGateway(
+                    f"{name}-{zone}",
+                    allocation_id=eip.id,
+                    subnet_id=public.id,
+                    tags={"Name": f"{name}-{zone}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+                nat_ids.append(nat.id)
+            private = aws.ec2.Subnet(
+                f"{name}-private-{zone}",
+                vpc_id=vpc.id,
+                cidr_block=private_cidrs[index],
+                availability_zone=zone,
+                tags={"Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **cluster_tag},
+                opts=child,
+            )
+            private_routes = aws.ec2.RouteTable(
+                f"{name}-private-{zone}",
+                vpc_id=vpc.id,
+                routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_ids[-1]}],
+                tags={"Name": f"{name}-private-{zone}"},
+                opts=child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{name}-private-{zone}", subnet_id=private.id, route_table_id=private_routes.id, opts=child
+            )
+            self.private_subnet_ids.append(private.id)
+        self.vpc_id = vpc.id
+        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids})

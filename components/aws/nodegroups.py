@@ -1,0 +1,70 @@
+"""Managed node groups: an on-demand `system` group for the platform's controllers and a
+tainted `spot` group of several same-shape instance types for the chat's pods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.config import NodeGroupSize
+from components.aws.eks import assume_role_policy
+
+SPOT_TAINT = {"key": "chat-platform/spot", "value": "true", "effect": "NO_SCHEDULE"}
+# EKS labels every managed node with its capacity type.
+CAPACITY_LABEL = "eks.amazonaws.com/capacityType"
+SYSTEM_SELECTOR = {CAPACITY_LABEL: "ON_DEMAND"}
+NODE_POLICIES = [
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+]
+
+
+@dataclass(frozen=True)
+class NodeGroupsArgs:
+    cluster_name: pulumi.Input[str]
+    subnet_ids: list[pulumi.Output[str]]
+    system_instance_type: str
+    system_size: NodeGroupSize
+    spot_instance_types: list[str]
+    spot_size: NodeGroupSize
+
+
+class NodeGroups(pulumi.ComponentResource):
+    groups: list[aws.eks.NodeGroup]
+
+    def __init__(self, name: str, args: NodeGroupsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:NodeGroups", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(f"{name}-node", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child)
+        attachments = [
+            aws.iam.RolePolicyAttachment(f"{name}-node-{arn.rsplit('/', 1)[1]}", role=role.name, policy_arn=arn, opts=child)
+            for arn in NODE_POLICIES
+        ]
+
+        def group(pool: str, capacity: str, types: list[str], size: NodeGroupSize, taints: list[dict[str, str]]) -> aws.eks.NodeGroup:
+            return aws.eks.NodeGroup(
+                f"{name}-{pool}",
+                cluster_name=args.cluster_name,
+                node_role_arn=role.arn,
+                subnet_ids=args.subnet_ids,
+                capacity_type=capacity,
+                instance_types=types,
+                ami_type="AL2023_x86_64_STANDARD",
+                scaling_config={"min_size": size.min, "desired_size": size.desired, "max_size": size.max},
+                update_config={"max_unavailable": 1},
+                labels={"chat-platform/pool": pool},
+                taints=taints,
+                # cluster-autoscaler owns the desired size once the group exists.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=attachments, ignore_changes=["scalingConfig.desiredSize"]
+                ),
+            )
+
+        self.groups = [
+            group("system", "ON_DEMAND", [args.system_instance_type], args.system_size, []),
+            group("spot", "SPOT", args.spot_instance_types, args.spot_size, [SPOT_TAINT]),
+        ]
+        self.register_outputs({"groups": [g.node_group_name for g in self.groups]})

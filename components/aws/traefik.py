@@ -1,0 +1,118 @@
+"""Traefik v3 (pinned chart) behind an internet-facing NLB, HTTP redirected to HTTPS, and
+the chat's IngressRoutes: `/api` to the backend (WebSocket-friendly) and `/` to the frontend,
+with security-header and rate-limit middlewares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.k8s import backend, frontend
+from components.k8s.helm import Chart, release
+
+CHART = Chart("traefik", "33.2.1", "https://traefik.github.io/charts")
+NAMESPACE = "traefik"
+API_VERSION = "traefik.io/v1alpha1"
+
+
+@dataclass(frozen=True)
+class TraefikArgs:
+    app_namespace: pulumi.Input[str]
+    host: str
+    tls_secret: str
+    backend_service: pulumi.Input[str]
+    frontend_service: pulumi.Input[str]
+    certificate: pulumi.Resource
+
+
+def traefik_values() -> dict[str, Any]:
+    return {
+        "deployment": {"replicas": 2},
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "nodeSelector": SYSTEM_SELECTOR,
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "ingressClass": {"enabled": False},
+        "providers": {"kubernetesCRD": {"enabled": True}, "kubernetesIngress": {"enabled": False}},
+        "ports": {
+            "web": {"redirectTo": {"port": "websecure"}},
+            # WebSockets stay open for hours: no read/write timeouts on the TLS entry point.
+            "websecure": {"transport": {"respondingTimeouts": {"readTimeout": 0, "writeTimeout": 0, "idleTimeout": 3600}}},
+        },
+        "service": {
+            "type": "LoadBalancer",
+            "annotations": {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+            },
+            "spec": {"externalTrafficPolicy": "Local"},
+        },
+        "logs": {"access": {"enabled": True}},
+    }
+
+
+class Traefik(pulumi.ComponentResource):
+    def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("chat-platform:aws:Traefik", name, None, opts)
+        self.release = release(name, CHART, NAMESPACE, traefik_values(), parent=self)
+        # Custom resources need the chart's CRDs: depend on the release so the first `up` works.
+        after_chart = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
+
+        def middleware(middleware_name: str, spec: dict[str, Any]) -> k8s.apiextensions.CustomResource:
+            return k8s.apiextensions.CustomResource(
+                f"{name}-{middleware_name}",
+                api_version=API_VERSION,
+                kind="Middleware",
+                metadata={"name": middleware_name, "namespace": args.app_namespace},
+                spec=spec,
+                opts=after_chart,
+            )
+
+        headers = middleware(
+            "security-headers",
+            {
+                "headers": {
+                    "stsSeconds": 63072000,
+                    "stsIncludeSubdomains": True,
+                    "stsPreload": True,
+                    "forceSTSHeader": True,
+                    "contentTypeNosniff": True,
+                    "frameDeny": True,
+                    "referrerPolicy": "strict-origin-when-cross-origin",
+                }
+            },
+        )
+        limit = middleware("rate-limit", {"rateLimit": {"average": 50, "burst": 100, "period": "1s"}})
+
+        def ref(resource: k8s.apiextensions.CustomResource) -> dict[str, Any]:
+            return {"name": resource.metadata["name"], "namespace": args.app_namespace}
+
+        self.ingress_route = k8s.apiextensions.CustomResource(
+            name,
+            api_version=API_VERSION,
+            kind="IngressRoute",
+            metadata={"name": "chat", "namespace": args.app_namespace},
+            spec={
+                "entryPoints": ["websecure"],
+                "routes": [
+                    {
+                        "kind": "Rule",
+                        "match": f"Host(`{args.host}`) && PathPrefix(`/api`)",
+                        "middlewares": [ref(headers), ref(limit)],
+                        "services": [{"name": args.backend_service, "port": backend.PORT}],
+                    },
+                    {
+                        "kind": "Rule",
+                        "match": f"Host(`{args.host}`)",
+                        "middlewares": [ref(headers)],
+                        "services": [{"name": args.frontend_service, "port": frontend.PORT}],
+                    },
+                ],
+                "tls": {"secretName": args.tls_secret},
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, args.certificate, headers, limit]),
+        )
+        self.register_outputs({"namespace": NAMESPACE})

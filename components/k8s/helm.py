@@ -1,0 +1,42 @@
+"""Helm releases pinned to an exact chart version (never a range)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+_EXACT = re.compile(r"^v?\d+\.\d+\.\d+$")
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    version: str
+    repository: str
+
+    def __post_init__(self) -> None:
+        if not _EXACT.fullmatch(self.version):
+            raise ValueError(f"chart {self.name} must be pinned to an exact version, got {self.version!r}")
+
+
+def release(
+    name: str, chart: Chart, namespace: str, values: pulumi.Input[dict[str, Any]], parent: pulumi.Resource
+) -> k8s.helm.v3.Release:
+    return k8s.helm.v3.Release(
+        name,
+        name=name,
+        chart=chart.name,
+        version=chart.version,
+        repository_opts={"repo": chart.repository},
+        namespace=namespace,
+        create_namespace=True,
+        atomic=True,
+        cleanup_on_fail=True,
+        timeout=900,
+        values=values,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
