@@ -38,3 +38,8 @@ def run_stack() -> Callable[..., StackRun]:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def aws() -> StackRun:
+    return stack_run("aws")
