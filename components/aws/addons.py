@@ -34,7 +34,9 @@ class EksAddons(pulumi.ComponentResource):
             managed_policy_arn=EBS_CSI_POLICY,
         )
 
-        def addon(addon_name: str, role_arn: pulumi.Input[str] | None = None, after_nodes: bool = False) -> None:
+        def addon(
+            addon_name: str, role_arn: pulumi.Input[str] | None = None, after_nodes: bool = False
+        ) -> None:
             aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=args.cluster_name,
@@ -50,4 +52,3 @@ class EksAddons(pulumi.ComponentResource):
         addon("coredns", after_nodes=True)
         addon("aws-ebs-csi-driver", role_arn=ebs_role.arn, after_nodes=True)
         self.register_outputs({})
-

@@ -51,7 +51,10 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
             {
                 "Sid": "ScaleOnlyThisClustersGroups",
                 "Effect": "Allow",
-                "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                "Action": [
+                    "autoscaling:SetDesiredCapacity",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup",
+                ],
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {
@@ -98,7 +101,10 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                     "expander": "least-waste",
                 },
                 "nodeSelector": SYSTEM_SELECTOR,
-                "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}, "limits": {"cpu": "500m", "memory": "600Mi"}},
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "300Mi"},
+                    "limits": {"cpu": "500m", "memory": "600Mi"},
+                },
             },
             parent=self,
         )

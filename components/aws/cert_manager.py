@@ -45,7 +45,9 @@ def dns01_policy(hosted_zone_id: str) -> dict[str, Any]:
                 "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
                 "Resource": f"arn:aws:route53:::hostedzone/{hosted_zone_id}",
                 # Only the TXT records of the ACME challenge.
-                "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}},
+                "Condition": {
+                    "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}
+                },
             },
             {"Effect": "Allow", "Action": "route53:ListHostedZonesByName", "Resource": "*"},
         ],
@@ -72,11 +74,17 @@ class CertManager(pulumi.ComponentResource):
             NAMESPACE,
             {
                 "crds": {"enabled": True},
-                "serviceAccount": {"name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role.arn}},
+                "serviceAccount": {
+                    "name": SERVICE_ACCOUNT,
+                    "annotations": {"eks.amazonaws.com/role-arn": role.arn},
+                },
                 # Lets the controller read its projected IRSA token.
                 "securityContext": {"fsGroup": 1001},
                 "nodeSelector": SYSTEM_SELECTOR,
-                "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+                "resources": {
+                    "requests": {"cpu": "50m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                },
             },
             parent=self,
         )
@@ -94,7 +102,9 @@ class CertManager(pulumi.ComponentResource):
                         "privateKeySecretRef": {"name": f"{issuer}-account"},
                         "solvers": [
                             {
-                                "dns01": {"route53": {"region": args.region, "hostedZoneID": args.hosted_zone_id}},
+                                "dns01": {
+                                    "route53": {"region": args.region, "hostedZoneID": args.hosted_zone_id}
+                                },
                                 "selector": {"dnsZones": [args.host.split(".", 1)[1]]},
                             }
                         ],

@@ -61,14 +61,18 @@ def _size(read: Reader, prefix: str, defaults: tuple[int, int, int]) -> NodeGrou
     high = read.integer(f"{prefix}MaxSize", defaults[2], 1, 100)
     desired = read.integer(f"{prefix}DesiredSize", defaults[1], 0, 100)
     if not low <= desired <= high:
-        raise ConfigError(f"{prefix}DesiredSize", f"must be between {prefix}MinSize ({low}) and {prefix}MaxSize ({high})")
+        raise ConfigError(
+            f"{prefix}DesiredSize", f"must be between {prefix}MinSize ({low}) and {prefix}MaxSize ({high})"
+        )
     return NodeGroupSize(low, desired, high)
 
 
 def load_aws(read: Reader) -> AwsConfig:
     cidrs = [_cidr("awsPublicAccessCidrs", c) for c in read.string_list("awsPublicAccessCidrs", [])]
     if not cidrs:
-        raise ConfigError("awsPublicAccessCidrs", "must list the CIDRs allowed to reach the EKS API (e.g. your office)")
+        raise ConfigError(
+            "awsPublicAccessCidrs", "must list the CIDRs allowed to reach the EKS API (e.g. your office)"
+        )
     spot_types = _instance_types("awsSpotInstanceTypes", read.string_list("awsSpotInstanceTypes", []))
     if len(spot_types) < 2:
         raise ConfigError("awsSpotInstanceTypes", "must list at least two instance types of the same shape")
@@ -78,7 +82,9 @@ def load_aws(read: Reader) -> AwsConfig:
         az_count=read.integer("awsAzCount", 3, 2, 6),
         vpc_cidr=_cidr("awsVpcCidr", read.string("awsVpcCidr", "10.40.0.0/16")),
         single_nat_gateway=read.boolean("awsSingleNatGateway", False),
-        kubernetes_version=read.string("awsKubernetesVersion", "1.33", _K8S_VERSION, "an EKS version like 1.33"),
+        kubernetes_version=read.string(
+            "awsKubernetesVersion", "1.33", _K8S_VERSION, "an EKS version like 1.33"
+        ),
         public_access_cidrs=cidrs,
         system_instance_type=_instance_types(
             "awsSystemInstanceType", [read.string("awsSystemInstanceType", "m6i.large")]

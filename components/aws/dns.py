@@ -24,7 +24,9 @@ class DnsRecord(pulumi.ComponentResource):
         service = k8s.core.v1.Service.get(
             f"{name}-lb",
             args.load_balancer_service,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[args.traefik_release]),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args.k8s_provider, depends_on=[args.traefik_release]
+            ),
         )
         hostname = service.status.load_balancer.ingress[0].hostname
         aws.route53.Record(

@@ -37,7 +37,9 @@ def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}],
+            "clusters": [
+                {"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca_data}}
+            ],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
             "current-context": name,
             "users": [
@@ -74,7 +76,9 @@ class EksCluster(pulumi.ComponentResource):
             deletion_window_in_days=30,
             opts=child,
         )
-        role = aws.iam.Role(f"{name}-cluster", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child)
+        role = aws.iam.Role(
+            f"{name}-cluster", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child
+        )
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-cluster",
             role=role.name,

@@ -68,7 +68,7 @@ class ElastiCache(pulumi.ComponentResource):
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,
             auth_token=token.result,
-            auth_token_update_strategy="ROTATE",
+            auth_token_update_strategy="ROTATE",  # noqa: S106 (a strategy name, not a secret)
             subnet_group_name=subnets.name,
             security_group_ids=[group.id],
             snapshot_retention_limit=args.snapshot_days,
@@ -78,7 +78,7 @@ class ElastiCache(pulumi.ComponentResource):
             apply_immediately=False,
             opts=child,
         )
-        url = pulumi.Output.secret(
+        url: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.concat(
                 "rediss://:", token.result, "@", replication_group.primary_endpoint_address, f":{PORT}/0"
             )

@@ -44,7 +44,9 @@ class Vpc(pulumi.ComponentResource):
             opts=child,
         )
         # The default security group of a new VPC allows all traffic between its members: close it.
-        aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{name}-default-closed"}, opts=child)
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{name}-default-closed"}, opts=child
+        )
         igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id, tags={"Name": name}, opts=child)
         public_routes = aws.ec2.RouteTable(
             f"{name}-public",
@@ -71,7 +73,9 @@ class Vpc(pulumi.ComponentResource):
             )
             self.public_subnet_ids.append(public.id)
             if not args.single_nat_gateway or index == 0:
-                eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child)
+                eip = aws.ec2.Eip(
+                    f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child
+                )
                 nat = aws.ec2.NatGateway(
                     f"{name}-{zone}",
                     allocation_id=eip.id,
@@ -85,7 +89,11 @@ class Vpc(pulumi.ComponentResource):
                 vpc_id=vpc.id,
                 cidr_block=private_cidrs[index],
                 availability_zone=zone,
-                tags={"Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1", **cluster_tag},
+                tags={
+                    "Name": f"{name}-private-{zone}",
+                    "kubernetes.io/role/internal-elb": "1",
+                    **cluster_tag,
+                },
                 opts=child,
             )
             private_routes = aws.ec2.RouteTable(

@@ -38,13 +38,19 @@ class NodeGroups(pulumi.ComponentResource):
     def __init__(self, name: str, args: NodeGroupsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:aws:NodeGroups", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(f"{name}-node", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child)
+        role = aws.iam.Role(
+            f"{name}-node", assume_role_policy=assume_role_policy("ec2.amazonaws.com"), opts=child
+        )
         attachments = [
-            aws.iam.RolePolicyAttachment(f"{name}-node-{arn.rsplit('/', 1)[1]}", role=role.name, policy_arn=arn, opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{arn.rsplit('/', 1)[1]}", role=role.name, policy_arn=arn, opts=child
+            )
             for arn in NODE_POLICIES
         ]
 
-        def group(pool: str, capacity: str, types: list[str], size: NodeGroupSize, taints: list[dict[str, str]]) -> aws.eks.NodeGroup:
+        def group(
+            pool: str, capacity: str, types: list[str], size: NodeGroupSize, taints: list[dict[str, str]]
+        ) -> aws.eks.NodeGroup:
             return aws.eks.NodeGroup(
                 f"{name}-{pool}",
                 cluster_name=args.cluster_name,

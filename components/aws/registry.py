@@ -18,7 +18,12 @@ LIFECYCLE = {
         {
             "rulePriority": 1,
             "description": "drop untagged layers after a week",
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7},
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 7,
+            },
             "action": {"type": "expire"},
         },
         {
@@ -61,7 +66,9 @@ class EcrImage(pulumi.ComponentResource):
                 context=str(args.context), dockerfile=str(args.context / "Dockerfile"), platform="linux/amd64"
             ),
             registry=docker.RegistryArgs(
-                server=repo.repository_url, username=token.user_name, password=pulumi.Output.secret(token.password)
+                server=repo.repository_url,
+                username=token.user_name,
+                password=pulumi.Output.secret(token.password),
             ),
             opts=child,
         )

@@ -27,7 +27,10 @@ class SpotTerminationHandler(pulumi.ComponentResource):
                 "enableScheduledEventDraining": True,
                 "nodeSelector": {CAPACITY_LABEL: "SPOT"},
                 "tolerations": [{"key": SPOT_TAINT["key"], "operator": "Exists", "effect": "NoSchedule"}],
-                "resources": {"requests": {"cpu": "20m", "memory": "40Mi"}, "limits": {"cpu": "100m", "memory": "100Mi"}},
+                "resources": {
+                    "requests": {"cpu": "20m", "memory": "40Mi"},
+                    "limits": {"cpu": "100m", "memory": "100Mi"},
+                },
             },
             parent=self,
         )

@@ -34,13 +34,20 @@ def traefik_values() -> dict[str, Any]:
         "deployment": {"replicas": 2},
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         "nodeSelector": SYSTEM_SELECTOR,
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"cpu": "1", "memory": "512Mi"},
+        },
         "ingressClass": {"enabled": False},
         "providers": {"kubernetesCRD": {"enabled": True}, "kubernetesIngress": {"enabled": False}},
         "ports": {
             "web": {"redirectTo": {"port": "websecure"}},
             # WebSockets stay open for hours: no read/write timeouts on the TLS entry point.
-            "websecure": {"transport": {"respondingTimeouts": {"readTimeout": 0, "writeTimeout": 0, "idleTimeout": 3600}}},
+            "websecure": {
+                "transport": {
+                    "respondingTimeouts": {"readTimeout": 0, "writeTimeout": 0, "idleTimeout": 3600}
+                }
+            },
         },
         "service": {
             "type": "LoadBalancer",
@@ -113,6 +120,8 @@ class Traefik(pulumi.ComponentResource):
                 ],
                 "tls": {"secretName": args.tls_secret},
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, args.certificate, headers, limit]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.release, args.certificate, headers, limit]
+            ),
         )
         self.register_outputs({"namespace": NAMESPACE})

@@ -15,6 +15,7 @@ from components.k8s.workload import Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 UID = 10001
+DEFAULT_RESOURCES = Resources("250m", "256Mi", "1", "512Mi")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class BackendArgs:
     cookie_secure: bool
     image_pull_policy: str = "IfNotPresent"
     scheduling: Scheduling = field(default_factory=Scheduling)
-    resources: Resources = Resources("250m", "256Mi", "1", "512Mi")
+    resources: Resources = DEFAULT_RESOURCES
     ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 

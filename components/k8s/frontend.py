@@ -11,6 +11,7 @@ from components.k8s.scheduling import Scheduling
 from components.k8s.workload import Workload, WorkloadSpec
 
 PORT = 8080
+DEFAULT_RESOURCES = Resources("50m", "32Mi", "250m", "128Mi")
 UID = 10101  # a high UID; nginx-unprivileged runs as any user (its writable paths are in /tmp)
 
 
@@ -21,7 +22,7 @@ class FrontendArgs:
     replicas: int
     image_pull_policy: str = "IfNotPresent"
     scheduling: Scheduling = field(default_factory=Scheduling)
-    resources: Resources = Resources("50m", "32Mi", "250m", "128Mi")
+    resources: Resources = DEFAULT_RESOURCES
     ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 

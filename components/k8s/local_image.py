@@ -20,7 +20,11 @@ def context_hash(context: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(context.rglob("*")):
         relative = path.relative_to(context)
-        if path.is_file() and not _IGNORED.intersection(relative.parts) and not relative.name.endswith(".pyc"):
+        if (
+            path.is_file()
+            and not _IGNORED.intersection(relative.parts)
+            and not relative.name.endswith(".pyc")
+        ):
             digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -40,7 +44,9 @@ class LocalImage(pulumi.ComponentResource):
         image = docker.Image(
             f"{name}-image",
             image_name=f"{args.repository}:{tag}",
-            build=docker.DockerBuildArgs(context=str(args.context), dockerfile=str(args.context / "Dockerfile")),
+            build=docker.DockerBuildArgs(
+                context=str(args.context), dockerfile=str(args.context / "Dockerfile")
+            ),
             skip_push=True,
             opts=pulumi.ResourceOptions(parent=self),
         )

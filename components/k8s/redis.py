@@ -15,6 +15,7 @@ from components.k8s.workload import labels_for
 REDIS_IMAGE = "redis:7.4.2-alpine"
 REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
 PORT = 6379
+DEFAULT_RESOURCES = Resources("100m", "128Mi", "500m", "512Mi")
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class RedisArgs:
     storage_class: str
     appendfsync: str
     client_labels: dict[str, str]  # the only pods the NetworkPolicy admits
-    resources: Resources = Resources("100m", "128Mi", "500m", "512Mi")
+    resources: Resources = DEFAULT_RESOURCES
 
 
 def redis_conf(appendfsync: str) -> str:
@@ -74,15 +75,20 @@ class Redis(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             name,
             metadata={"name": name, "namespace": args.namespace, "labels": labels},
-            spec={"type": "ClusterIP", "selector": labels, "ports": [{"name": "redis", "port": PORT, "target_port": "redis"}]},
+            spec={
+                "type": "ClusterIP",
+                "selector": labels,
+                "ports": [{"name": "redis", "port": PORT, "target_port": "redis"}],
+            },
             opts=child,
         )
-        # The password is read from the mounted file, so it never sits in an environment variable.
+        # The password is read from the mounted file, so it never sits in the pod spec's env; it
+        # reaches redis-cli through REDISCLI_AUTH rather than argv, where `ps` would show it.
         ping = [
             "sh",
             "-c",
-            "redis-cli --no-auth-warning -a \"$(sed -n 's/^requirepass //p' /etc/redis/auth/auth.conf)\" ping"
-            " | grep -q PONG",
+            "REDISCLI_AUTH=\"$(sed -n 's/^requirepass //p' /etc/redis/auth/auth.conf)\" redis-cli ping"
+            " | grep -qx PONG",
         ]
         self.statefulset = k8s.apps.v1.StatefulSet(
             name,
@@ -103,11 +109,15 @@ class Redis(pulumi.ComponentResource):
                                 "name": "redis",
                                 "image": REDIS_IMAGE,
                                 "image_pull_policy": "IfNotPresent",
-                                "command": ["redis-server", "/etc/redis/redis.conf"],
+                                "command": ["redis-server", "/etc/redis/conf/redis.conf"],
                                 "ports": [{"name": "redis", "container_port": PORT}],
                                 "resources": args.resources.spec(),
                                 "security_context": container_security(REDIS_UID),
-                                "readiness_probe": {"exec": {"command": ping}, "period_seconds": 5, "timeout_seconds": 2},
+                                "readiness_probe": {
+                                    "exec": {"command": ping},
+                                    "period_seconds": 5,
+                                    "timeout_seconds": 2,
+                                },
                                 "liveness_probe": {
                                     "tcp_socket": {"port": "redis"},
                                     "period_seconds": 10,
@@ -115,7 +125,9 @@ class Redis(pulumi.ComponentResource):
                                 },
                                 "volume_mounts": [
                                     {"name": "data", "mount_path": "/data"},
-                                    {"name": "config", "mount_path": "/etc/redis", "read_only": True},
+                                    # Siblings, not nested: a mount point inside a ConfigMap
+                                    # volume cannot be created (the volume is read-only).
+                                    {"name": "config", "mount_path": "/etc/redis/conf", "read_only": True},
                                     {"name": "auth", "mount_path": "/etc/redis/auth", "read_only": True},
                                 ],
                             }
@@ -124,7 +136,10 @@ class Redis(pulumi.ComponentResource):
                             {"name": "config", "config_map": {"name": config.metadata.name}},
                             {
                                 "name": "auth",
-                                "secret": {"secret_name": secret.metadata.name, "items": [{"key": "auth.conf", "path": "auth.conf"}]},
+                                "secret": {
+                                    "secret_name": secret.metadata.name,
+                                    "items": [{"key": "auth.conf", "path": "auth.conf"}],
+                                },
                             },
                         ],
                     },

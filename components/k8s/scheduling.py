@@ -14,7 +14,9 @@ class Scheduling:
     def affinity(self) -> dict[str, Any] | None:
         if not self.preferred_node_labels:
             return None
-        expressions = [{"key": k, "operator": "In", "values": [v]} for k, v in self.preferred_node_labels.items()]
+        expressions = [
+            {"key": k, "operator": "In", "values": [v]} for k, v in self.preferred_node_labels.items()
+        ]
         return {
             "node_affinity": {
                 "preferred_during_scheduling_ignored_during_execution": [

@@ -48,7 +48,7 @@ class Workload:
         labels = labels_for(spec.name)
         self.labels = labels
         opts = pulumi.ResourceOptions(parent=parent)
-        container = {
+        container: dict[str, Any] = {
             "name": spec.name,
             "image": spec.image,
             "image_pull_policy": spec.image_pull_policy,
@@ -58,7 +58,7 @@ class Workload:
             "security_context": container_security(spec.uid),
             "readiness_probe": http_probe(spec.readiness_path, "http", period=5, failures=2),
             "liveness_probe": http_probe(spec.liveness_path, "http", period=10, failures=3),
-            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],  # noqa: S108 (an emptyDir in the pod)
         }
         pod_spec: dict[str, Any] = {
             "automount_service_account_token": False,
@@ -88,7 +88,10 @@ class Workload:
                 "revision_history_limit": 5,
                 "selector": {"match_labels": labels},
                 # Never fewer ready pods than asked for during a rollout.
-                "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": 1}},
+                "strategy": {
+                    "type": "RollingUpdate",
+                    "rolling_update": {"max_unavailable": 0, "max_surge": 1},
+                },
                 "template": {
                     # The image reference is in the template, so a new image rolls the pods.
                     "metadata": {"labels": labels, "annotations": {"chat-platform/image": spec.image}},
@@ -107,25 +110,26 @@ class Workload:
             },
             opts=opts,
         )
+        ingress_only: dict[str, Any] = {
+            "pod_selector": {"match_labels": labels},
+            "policy_types": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespace_selector": {
+                                "match_labels": {"kubernetes.io/metadata.name": spec.ingress_namespace}
+                            }
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": spec.port}],
+                }
+            ],
+        }
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             spec.name,
             metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
-            spec={
-                "pod_selector": {"match_labels": labels},
-                "policy_types": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [
-                            {
-                                "namespace_selector": {
-                                    "match_labels": {"kubernetes.io/metadata.name": spec.ingress_namespace}
-                                }
-                            }
-                        ],
-                        "ports": [{"protocol": "TCP", "port": spec.port}],
-                    }
-                ],
-            },
+            spec=ingress_only,
             opts=opts,
         )
         self.pdb = k8s.policy.v1.PodDisruptionBudget(

@@ -28,7 +28,7 @@ from components.k8s.namespace import chat_namespace
 from components.k8s.scheduling import Scheduling
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
-TLS_SECRET = "chat-tls"
+TLS_SECRET = "chat-tls"  # noqa: S105 (the name of the certificate's Secret)
 # App pods prefer spot capacity and tolerate its taint; PDBs and spread keep the chat up
 # while the termination handler drains an interrupted node.
 ON_SPOT = Scheduling(
@@ -117,13 +117,22 @@ def build(config: StackConfig) -> None:
     certs = CertManager(
         "cert-manager",
         CertManagerArgs(
-            cfg.hosted_zone_id, region, cfg.acme_email, cfg.acme_production, app.host, namespace, TLS_SECRET, *oidc
+            cfg.hosted_zone_id,
+            region,
+            cfg.acme_email,
+            cfg.acme_production,
+            app.host,
+            namespace,
+            TLS_SECRET,
+            *oidc,
         ),
         opts=in_cluster,
     )
     traefik = Traefik(
         "traefik",
-        TraefikArgs(namespace, app.host, TLS_SECRET, backend.service_name, frontend.service_name, certs.certificate),
+        TraefikArgs(
+            namespace, app.host, TLS_SECRET, backend.service_name, frontend.service_name, certs.certificate
+        ),
         opts=in_cluster,
     )
     ClusterAutoscaler(
@@ -135,12 +144,15 @@ def build(config: StackConfig) -> None:
         SpotTerminationHandler("aws-node-termination-handler", opts=in_cluster)
     DnsRecord(
         "chat",
-        DnsRecordArgs(cfg.hosted_zone_id, app.host, f"{TRAEFIK_NAMESPACE}/traefik", traefik.release, cluster.provider),
+        DnsRecordArgs(
+            cfg.hosted_zone_id, app.host, f"{TRAEFIK_NAMESPACE}/traefik", traefik.release, cluster.provider
+        ),
     )
     pulumi.export("url", url)
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("clusterName", cluster.name)
     pulumi.export("namespace", namespace)
     pulumi.export(
-        "ecrRepositories", {"backend": backend_image.repository_url, "frontend": frontend_image.repository_url}
+        "ecrRepositories",
+        {"backend": backend_image.repository_url, "frontend": frontend_image.repository_url},
     )

@@ -62,14 +62,20 @@ class StackRun:
     def kubernetes_objects(self) -> Iterator[dict[str, Any]]:
         """Built-in Kubernetes objects (not Helm releases or custom resources) as plain manifests."""
         for r in self.resources:
-            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and is_builtin(r.inputs["apiVersion"]):
+            if (
+                r.type.startswith("kubernetes:")
+                and "apiVersion" in r.inputs
+                and is_builtin(r.inputs["apiVersion"])
+            ):
                 yield manifest(r)
 
     def custom_resources(self) -> list[Registered]:
         return [
             r
             for r in self.resources
-            if r.type.startswith("kubernetes:") and "apiVersion" in r.inputs and not is_builtin(r.inputs["apiVersion"])
+            if r.type.startswith("kubernetes:")
+            and "apiVersion" in r.inputs
+            and not is_builtin(r.inputs["apiVersion"])
         ]
 
 
@@ -89,7 +95,9 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
     "aws:eks/cluster:Cluster": lambda a: {
         "endpoint": "https://ABCDEF0123456789.gr7.us-east-1.eks.amazonaws.com",
         "certificateAuthority": {"data": "LS0tLS1CRUdJTi1DRVJUSUZJQ0FURS0tLS0t"},
-        "identities": [{"oidcs": [{"issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789"}]}],
+        "identities": [
+            {"oidcs": [{"issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789"}]}
+        ],
         "vpcConfig": {**a.inputs.get("vpcConfig", {}), "clusterSecurityGroupId": "sg-0cluster"},
         "arn": f"arn:aws:eks:us-east-1:123456789012:cluster/{a.inputs.get('name', a.name)}",
     },
@@ -108,7 +116,13 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
     "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": a.name},
     # Service.get (a read): the LoadBalancer's hostname as AWS would publish it.
     "kubernetes:core/v1:Service": lambda a: (
-        {"status": {"loadBalancer": {"ingress": [{"hostname": "k8s-traefik-0123456789.elb.us-east-1.amazonaws.com"}]}}}
+        {
+            "status": {
+                "loadBalancer": {
+                    "ingress": [{"hostname": "k8s-traefik-0123456789.elb.us-east-1.amazonaws.com"}]
+                }
+            }
+        }
         if a.resource_id
         else {}
     ),
@@ -144,7 +158,7 @@ CALL_HOOKS: dict[str, Callable[[mocks.MockCallArgs], dict[str, Any]]] = {
 }
 
 
-class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
+class RecordingMonitor(mocks.MockMonitor):
     """The mock monitor, also keeping what the engine would see: parent, dependencies, provider."""
 
     def __init__(self, program_mocks: ProgramMocks):
@@ -154,11 +168,12 @@ class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
-        return super().RegisterResourceOutputs(request)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
+            state = self.resources.get(response.urn)
             self.registered.append(
                 Registered(
                     type=request.type,
@@ -169,7 +184,7 @@ class RecordingMonitor(mocks.MockMonitor):  # type: ignore[misc]
                     inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
                     dependencies=list(request.dependencies),
                     provider=request.provider,
-                    outputs=dict(self.resources.get(response.urn).state) if response.urn in self.resources else {},
+                    outputs=dict(state.state) if state else {},
                 )
             )
         return response
@@ -206,15 +221,26 @@ def _as_config_string(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun:
-    """Run __main__.py for `stack` (config from its file, plus overrides) under mocks."""
+def mocked(stack: str, config: dict[str, str]) -> RecordingMonitor:
+    """Fresh mocks for one run in this process (pytest runs many): new monitor, no root
+    Stack left from an earlier run, no outstanding RPCs, exactly this config."""
     monitor = RecordingMonitor(ProgramMocks())
-    settings.ROOT.set(None)  # a fresh root Stack resource per run
+    settings.ROOT.set(None)
     pulumi.runtime.set_mocks(ProgramMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config({**stack_config(stack), **(overrides or {})}, [])
+    pulumi.runtime.set_all_config(config, [])
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
+    return monitor
+
+
+def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun:
+    """Run __main__.py for `stack` (config from its file, plus overrides) under mocks."""
+    monitor = mocked(stack, {**stack_config(stack), **(overrides or {})})
+
+    def program() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
     root = settings.get_root_resource()
     outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
     return StackRun(stack, monitor.registered, outputs, monitor.component_outputs)

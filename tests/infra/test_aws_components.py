@@ -37,7 +37,14 @@ def test_trust_policy_is_scoped_to_one_service_account() -> None:
 def test_kubeconfig_uses_short_lived_tokens() -> None:
     config = json.loads(kubeconfig("c", "https://endpoint", "Q0E=", "eu-west-1"))
     assert config["clusters"][0]["cluster"]["server"] == "https://endpoint"
-    assert config["users"][0]["user"]["exec"]["args"] == ["eks", "get-token", "--cluster-name", "c", "--region", "eu-west-1"]
+    assert config["users"][0]["user"]["exec"]["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "c",
+        "--region",
+        "eu-west-1",
+    ]
     assert "token" not in config["users"][0]["user"]
 
 

@@ -57,7 +57,13 @@ def test_eks_cluster_is_locked_down(aws: StackRun) -> None:
     assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
     key = aws.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
-    assert set(cluster.inputs["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager", "scheduler"}
+    assert set(cluster.inputs["enabledClusterLogTypes"]) == {
+        "api",
+        "audit",
+        "authenticator",
+        "controllerManager",
+        "scheduler",
+    }
     assert cluster.inputs["vpcConfig"]["publicAccessCidrs"] == ["203.0.113.0/24"]
     oidc = aws.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert oidc.inputs["clientIdLists"] == ["sts.amazonaws.com"]
@@ -81,22 +87,27 @@ def test_coredns_and_ebs_csi_wait_for_nodes(aws: StackRun) -> None:
     assert groups <= set(addons["coredns"].dependencies)
     trust = _trust(aws, "chat-aws-ebs-csi")
     (statement,) = trust["Statement"]
-    assert statement["Condition"]["StringEquals"][
-        "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:sub"
-    ] == "system:serviceaccount:kube-system:ebs-csi-controller-sa"
+    assert (
+        statement["Condition"]["StringEquals"]["oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:sub"]
+        == "system:serviceaccount:kube-system:ebs-csi-controller-sa"
+    )
 
 
 def test_autoscaler_writes_only_to_this_clusters_groups(aws: StackRun) -> None:
     statements = {s["Sid"]: s for s in _policy(aws, "cluster-autoscaler")["Statement"]}
     scale = statements["ScaleOnlyThisClustersGroups"]
-    assert set(scale["Action"]) == {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
+    assert set(scale["Action"]) == {
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+    }
     assert scale["Condition"]["StringEquals"]["aws:ResourceTag/k8s.io/cluster-autoscaler/chat-aws"] == "owned"
     assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in statements["Discover"]["Action"])
     trust = _trust(aws, "cluster-autoscaler")["Statement"][0]
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert trust["Condition"]["StringEquals"][
-        "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:sub"
-    ] == "system:serviceaccount:kube-system:cluster-autoscaler"
+    assert (
+        trust["Condition"]["StringEquals"]["oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789:sub"]
+        == "system:serviceaccount:kube-system:cluster-autoscaler"
+    )
     chart = aws.one(RELEASE, "cluster-autoscaler")
     assert chart.inputs["values"]["image"]["tag"] == "v1.33.0"  # matches the cluster's minor version
 
@@ -105,8 +116,13 @@ def test_cert_manager_may_only_touch_txt_records_in_the_zone(aws: StackRun) -> N
     statements = _policy(aws, "cert-manager")["Statement"]
     change = next(s for s in statements if "route53:ChangeResourceRecordSets" in s["Action"])
     assert change["Resource"] == "arn:aws:route53:::hostedzone/Z0123456789EXAMPLE"
-    assert change["Condition"]["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"] == ["TXT"]
-    issuers = {i.inputs["metadata"]["name"]: i.inputs["spec"] for i in aws.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer")}
+    assert change["Condition"]["ForAllValues:StringEquals"][
+        "route53:ChangeResourceRecordSetsRecordTypes"
+    ] == ["TXT"]
+    issuers = {
+        i.inputs["metadata"]["name"]: i.inputs["spec"]
+        for i in aws.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer")
+    }
     assert set(issuers) == {"letsencrypt-staging", "letsencrypt-production"}
     solver = issuers["letsencrypt-production"]["acme"]["solvers"][0]["dns01"]["route53"]
     assert solver == {"region": "us-east-1", "hostedZoneID": "Z0123456789EXAMPLE"}
@@ -155,9 +171,12 @@ def test_app_reuses_the_shared_components_on_spot_by_digest(aws: StackRun) -> No
         pod = deployment.inputs["spec"]["template"]["spec"]
         (container,) = pod["containers"]
         assert "@sha256:" in container["image"]
-        assert {"key": "chat-platform/spot", "operator": "Equal", "value": "true", "effect": "NoSchedule"} in pod[
-            "tolerations"
-        ]
+        assert {
+            "key": "chat-platform/spot",
+            "operator": "Equal",
+            "value": "true",
+            "effect": "NoSchedule",
+        } in pod["tolerations"]
         preferred = pod["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
         assert preferred["preference"]["matchExpressions"] == [
             {"key": "eks.amazonaws.com/capacityType", "operator": "In", "values": ["SPOT"]}
@@ -166,7 +185,12 @@ def test_app_reuses_the_shared_components_on_spot_by_digest(aws: StackRun) -> No
         assert policy.inputs["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"] == {
             "kubernetes.io/metadata.name": "traefik"
         }
-    env = {e["name"]: e for e in aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"]["containers"][0]["env"]}
+    env = {
+        e["name"]: e
+        for e in aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"][
+            "containers"
+        ][0]["env"]
+    }
     assert env["COOKIE_SECURE"]["value"] == "true"
     assert env["ALLOWED_ORIGINS"]["value"] == "https://chat.example.com"
 
@@ -204,7 +228,10 @@ def test_traefik_routes_api_and_app_over_tls(aws: StackRun) -> None:
     assert api["match"] == "Host(`chat.example.com`) && PathPrefix(`/api`)"
     assert api["services"] == [{"name": "chat-backend", "port": 8000}]
     assert app["services"] == [{"name": "chat-frontend", "port": 8080}]
-    middlewares = {m.inputs["metadata"]["name"]: m.inputs["spec"] for m in aws.of_type("kubernetes:traefik.io/v1alpha1:Middleware")}
+    middlewares = {
+        m.inputs["metadata"]["name"]: m.inputs["spec"]
+        for m in aws.of_type("kubernetes:traefik.io/v1alpha1:Middleware")
+    }
     assert middlewares["security-headers"]["headers"]["stsSeconds"] >= 31536000
     assert middlewares["rate-limit"]["rateLimit"]["average"] > 0
 
@@ -241,7 +268,9 @@ def test_dns_points_at_the_load_balancer(aws: StackRun) -> None:
         ("awsRedisReplicas", "1", "must be between 2 and 6"),
     ],
 )
-def test_bad_aws_value_names_the_key(run_stack: Callable[..., StackRun], key: str, value: str, message: str) -> None:
+def test_bad_aws_value_names_the_key(
+    run_stack: Callable[..., StackRun], key: str, value: str, message: str
+) -> None:
     with pytest.raises(ConfigError) as error:
         run_stack("aws", {f"chat-platform:{key}": value})
     assert str(error.value).startswith(f"chat-platform:{key} ")

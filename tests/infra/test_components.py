@@ -42,8 +42,16 @@ def test_redis_admits_only_backend_pods(minikube: StackRun) -> None:
     spec = policy.inputs["spec"]
     assert spec["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "redis"
     (rule,) = spec["ingress"]
-    assert rule["from"] == [{"podSelector": {"matchLabels": {
-        "app.kubernetes.io/name": "chat-backend", "app.kubernetes.io/part-of": "chat-platform"}}}]
+    assert rule["from"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "chat-backend",
+                    "app.kubernetes.io/part-of": "chat-platform",
+                }
+            }
+        }
+    ]
     assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
     backend_labels = minikube.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"][
         "metadata"
@@ -56,7 +64,10 @@ def test_appendfsync_and_size_follow_config(run_stack: Callable[..., StackRun]) 
         "minikube",
         {"chat-platform:redisAppendfsync": "everysec", "chat-platform:redisStorageSize": "5Gi"},
     )
-    assert "appendfsync everysec" in run.one("kubernetes:core/v1:ConfigMap", "redis-config").inputs["data"]["redis.conf"]
+    assert (
+        "appendfsync everysec"
+        in run.one("kubernetes:core/v1:ConfigMap", "redis-config").inputs["data"]["redis.conf"]
+    )
     claim = run.one("kubernetes:apps/v1:StatefulSet").inputs["spec"]["volumeClaimTemplates"][0]
     assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
 
@@ -93,9 +104,13 @@ def test_redis_conf_is_valid_for_each_policy() -> None:
         assert f"appendfsync {policy}\n" in redis_conf(policy)
 
 
-@pytest.mark.parametrize("component", ["redis", "chat-backend", "chat-frontend", "chat", "backend", "frontend"])
+@pytest.mark.parametrize(
+    "component", ["redis", "chat-backend", "chat-frontend", "chat", "backend", "frontend"]
+)
 def test_components_have_children_and_register_outputs(minikube: StackRun, component: str) -> None:
-    (resource,) = [r for r in minikube.resources if r.type.startswith("chat-platform:") and r.name == component]
+    (resource,) = [
+        r for r in minikube.resources if r.type.startswith("chat-platform:") and r.name == component
+    ]
     assert resource.type.count(":") == 2  # chat-platform:<module>:<Type>
     assert minikube.children_of(resource)
     assert minikube.component_outputs[resource.urn]

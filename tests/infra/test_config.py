@@ -68,8 +68,10 @@ def test_every_key_read_is_declared_in_pulumi_yaml() -> None:
 
 def test_minikube_path_never_imports_pulumi_aws() -> None:
     probe = (
-        "import sys; sys.path.insert(0, {root!r}); from tests.infra.harness import run_program; "
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.infra.harness import run_program; "
         "run_program('minikube'); print('pulumi_aws' in sys.modules)"
-    ).format(root=str(ROOT))
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "False"

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import kubernetes_validate
 import pytest
@@ -27,7 +28,36 @@ def test_objects_validate_against_the_kubernetes_schema(any_stack: StackRun) -> 
         try:
             kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as error:
-            pytest.fail(f"{manifest['kind']} {manifest['metadata'].get('name')}: {error.message} at {list(error.path)}")
+            pytest.fail(
+                f"{manifest['kind']} {manifest['metadata'].get('name')}: "
+                f"{error.message} at {list(error.path)}"
+            )
+
+
+def _pod_specs(run: StackRun) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{m['kind']} {m['metadata']['name']}", m["spec"]["template"]["spec"])
+        for m in run.kubernetes_objects()
+        if m["kind"] in ("Deployment", "StatefulSet", "DaemonSet")
+    ]
+
+
+def test_no_mount_is_nested_inside_a_read_only_volume(any_stack: StackRun) -> None:
+    """The schema allows it, but the kubelet cannot create a mount point inside a ConfigMap,
+    Secret or projected volume (they are mounted read-only): the pod would never start."""
+    pods = _pod_specs(any_stack)
+    assert pods
+    for workload, pod in pods:
+        read_only_kinds = {
+            v["name"] for v in pod.get("volumes", []) if {"configMap", "secret", "projected"} & set(v)
+        }
+        for container in pod["containers"]:
+            mounts = container.get("volumeMounts", [])
+            for outer in (m for m in mounts if m["name"] in read_only_kinds):
+                for inner in mounts:
+                    assert not inner["mountPath"].startswith(outer["mountPath"].rstrip("/") + "/"), (
+                        f"{workload}: {inner['mountPath']} is inside the {outer['name']} volume"
+                    )
 
 
 def test_a_schema_violation_is_caught() -> None:
@@ -55,8 +85,17 @@ def _checkov(args: list[str]) -> list[dict[str, object]]:
     if not CHECKOV.exists():
         pytest.fail("checkov is missing: run `make test-infra` (it builds .tools/checkov)")
     result = subprocess.run(
-        [str(CHECKOV), *args, "--skip-download", "--quiet", "--compact", "-o", "json",
-         "--skip-check", ",".join(_skips())],
+        [
+            str(CHECKOV),
+            *args,
+            "--skip-download",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+            "--skip-check",
+            ",".join(_skips()),
+        ],
         capture_output=True,
         text=True,
         timeout=240,

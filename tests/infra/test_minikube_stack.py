@@ -124,7 +124,9 @@ def test_app_pods_admit_only_the_ingress_controller(minikube: StackRun) -> None:
     for name, port in (("chat-backend", 8000), ("chat-frontend", 8080)):
         policy = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
         (rule,) = policy.inputs["spec"]["ingress"]
-        assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]
+        assert rule["from"] == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+        ]
         assert rule["ports"] == [{"protocol": "TCP", "port": port}]
 
 
