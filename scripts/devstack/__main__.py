@@ -1,0 +1,69 @@
+"""`python -m devstack` (what `make dev` runs): the whole chat on http://127.0.0.1:${PORT:-8080}.
+
+Runs in the foreground with its data under .dev/; Ctrl-C or SIGTERM stops every child.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from devstack.nginx_server import REPO
+from devstack.stack import DevStack
+
+DATADIR = REPO / ".dev"
+
+
+def port_from_env() -> int:
+    raw = os.environ.get("PORT", "8080")
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SystemExit(f"PORT must be a TCP port number (1-65535), got {raw!r}")
+    port = int(raw)
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            raise SystemExit(
+                f"127.0.0.1:{port} is already in use: stop what uses it or set PORT=<free port>"
+            ) from None
+    return port
+
+
+def session_secret(path: Path) -> str:
+    """Generated once and kept (owner-only) under .dev/, so a restart keeps people logged in."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def main() -> int:
+    port = port_from_env()
+    stopping = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(f"starting redis-server, the backend (2 workers) and nginx; data and logs in {DATADIR}", flush=True)
+    with DevStack(DATADIR, port=port, session_secret=session_secret(DATADIR / "session_secret")) as stack:
+        print(f"chat is running on {stack.url}  (Ctrl-C stops it)", flush=True)
+        while not stopping.wait(1.0):
+            dead = [name for name, process in stack.processes.items() if not process.running]
+            if dead:
+                print(f"{', '.join(dead)} exited; logs in {DATADIR}. Stopping.", file=sys.stderr, flush=True)
+                return 1
+        print("stopping…", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+import { useEffect, useState } from "react";
+import { api, ApiError } from "./api/http";
+import { ChatPage } from "./components/ChatPage";
+import { LoginPage } from "./components/LoginPage";
+import { usePath } from "./router";
+
+type Session = { state: "checking" } | { state: "in"; me: string } | { state: "out" } | { state: "error"; detail: string };
+
+export function App() {
+  const [path, navigate] = usePath();
+  const [session, setSession] = useState<Session>({ state: "checking" });
+
+  useEffect(() => {
+    api.me().then(
+      (me) => setSession({ state: "in", me: me.username }),
+      (err: unknown) =>
+        setSession(
+          err instanceof ApiError && err.status === 401
+            ? { state: "out" }
+            : { state: "error", detail: err instanceof Error ? err.message : String(err) },
+        ),
+    );
+  }, []);
+
+  // Unauthenticated visits to the chat go to /login; a logged-in visit to /login goes to the chat.
+  useEffect(() => {
+    if (session.state === "out" && path !== "/login") navigate("/login", true);
+    if (session.state === "in" && path === "/login") navigate("/", true);
+  }, [session, path, navigate]);
+
+  if (session.state === "checking") return <p className="loading">Loading…</p>;
+  if (session.state === "error") {
+    return (
+      <main className="login">
+        <p role="alert">{session.detail}</p>
+        <button type="button" onClick={() => window.location.reload()}>
+          Retry
+        </button>
+      </main>
+    );
+  }
+  if (session.state === "out" || path === "/login") {
+    return <LoginPage onLoggedIn={(me) => setSession({ state: "in", me: me.username })} />;
+  }
+  return (
+    <ChatPage
+      key={session.me}
+      me={session.me}
+      onSessionExpired={() => setSession({ state: "out" })}
+      onLogout={() => {
+        api.logout().finally(() => setSession({ state: "out" }));
+      }}
+    />
+  );
+}

@@ -1,0 +1,61 @@
+/** The HTTP half of the contract: same-origin JSON calls under /api. */
+import type { ChatMessage } from "./types";
+
+/** A refused request, with the server's error code and human-readable reason. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = "ApiError";
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached. Check your connection and retry.");
+  }
+  if (response.status === 204) return undefined as T;
+  const data: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = data as { error?: unknown; detail?: unknown } | null;
+    throw new ApiError(
+      response.status,
+      typeof error?.error === "string" ? error.error : "http_error",
+      typeof error?.detail === "string" ? error.detail : `The server answered ${response.status}.`,
+    );
+  }
+  return data as T;
+}
+
+export interface Me {
+  username: string;
+}
+
+export const HISTORY_PAGE = 50;
+
+export const api = {
+  me: () => request<Me>("GET", "/api/me"),
+  login: (username: string, password: string) => request<Me>("POST", "/api/login", { username, password }),
+  register: (username: string, password: string) =>
+    request<Me>("POST", "/api/register", { username, password }),
+  logout: () => request<void>("POST", "/api/logout"),
+  rooms: async () => (await request<{ rooms: { name: string }[] }>("GET", "/api/rooms")).rooms.map((r) => r.name),
+  createRoom: (name: string) => request<{ name: string }>("POST", "/api/rooms", { name }),
+  history: async (room: string, before?: string) => {
+    const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+    if (before) query.set("before", before);
+    const path = `/api/rooms/${encodeURIComponent(room)}/messages?${query.toString()}`;
+    return (await request<{ messages: ChatMessage[] }>("GET", path)).messages;
+  },
+};

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { frameOutcome, newClientId } from "./frames";
+
+describe("frameOutcome", () => {
+  it("turns an ack into the stored message's id and time", () => {
+    expect(frameOutcome({ type: "ack", client_id: "c1", id: "3-0" }, 42)).toEqual({
+      action: { type: "acked", clientId: "c1", id: "3-0", ts: 42 },
+    });
+  });
+
+  it("ties a refusal to its message, and shows other errors as a notice", () => {
+    expect(frameOutcome({ type: "error", code: "too_long", detail: "too long", client_id: "c1" }, 0)).toEqual({
+      action: { type: "failed", clientId: "c1", error: "too long" },
+    });
+    expect(frameOutcome({ type: "error", code: "unknown_room", detail: "no such room" }, 0)).toEqual({
+      notice: "no such room",
+    });
+  });
+
+  it("ignores pongs", () => {
+    expect(frameOutcome({ type: "pong" }, 0)).toBeNull();
+  });
+});
+
+describe("newClientId", () => {
+  it("is 32 hex characters (the server allows up to 64) and never repeats", () => {
+    const ids = Array.from({ length: 1000 }, newClientId);
+    expect(ids.every((id) => /^[0-9a-f]{32}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(1000);
+  });
+});

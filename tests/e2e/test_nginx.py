@@ -1,0 +1,71 @@
+"""The NGINX rules shared by the container and `make dev`, checked on the running stack."""
+
+from __future__ import annotations
+
+import gzip
+import urllib.error
+import urllib.request
+from email.message import Message
+
+import pytest
+from devstack.stack import DevStack
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own http URL)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own http URL)
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def test_security_headers_on_every_kind_of_response(stack: DevStack) -> None:
+    for path in ["/", "/login", "/assets/missing.js", "/healthz", "/api/healthz"]:
+        _, headers, _ = fetch(stack.url + path)
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp, path
+        assert "frame-ancestors 'none'" in csp, path
+        assert f"connect-src 'self' ws://127.0.0.1:{stack.port} wss://127.0.0.1:{stack.port};" in csp, path
+        assert "'unsafe-inline'" not in csp
+        assert "'unsafe-eval'" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "no-referrer", path
+
+
+def test_a_malformed_host_is_not_echoed_into_the_policy(stack: DevStack) -> None:
+    _, headers, _ = fetch(stack.url + "/", {"Host": "evil;script-src*"})
+    assert "evil" not in headers["Content-Security-Policy"]
+
+
+def test_spa_fallback_and_caching(stack: DevStack) -> None:
+    status, headers, index = fetch(stack.url + "/")
+    assert status == 200
+    assert headers["Cache-Control"] == "no-cache"
+    status, headers, body = fetch(stack.url + "/login")
+    assert status == 200
+    assert body == index
+    assert headers["Cache-Control"] == "no-cache"
+    asset = index.decode().split('src="', 1)[1].split('"', 1)[0]
+    assert asset.startswith("/assets/index-")
+    status, headers, _ = fetch(stack.url + asset)
+    assert status == 200
+    assert headers["Cache-Control"] == "max-age=31536000"
+    status, _, _ = fetch(stack.url + "/assets/missing.js")
+    assert status == 404
+
+
+def test_assets_are_gzipped(stack: DevStack) -> None:
+    _, _, index = fetch(stack.url + "/")
+    asset = index.decode().split('src="', 1)[1].split('"', 1)[0]
+    status, headers, body = fetch(stack.url + asset, {"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert len(body) < len(gzip.decompress(body)) / 2
+
+
+@pytest.mark.parametrize(("path", "expected"), [("/healthz", b"ok\n"), ("/api/healthz", b'{"status":"ok"}')])
+def test_health_endpoints(stack: DevStack, path: str, expected: bytes) -> None:
+    status, _, body = fetch(stack.url + path)
+    assert status == 200
+    assert body == expected
