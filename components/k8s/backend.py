@@ -4,6 +4,7 @@ session secret; REDIS_URL comes from a Secret the caller provides."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -54,10 +55,10 @@ class Backend(pulumi.ComponentResource):
             opts=child,
         )
 
-        def from_secret(var: str, ref: SecretKey) -> dict[str, object]:
+        def from_secret(var: str, ref: SecretKey) -> dict[str, Any]:
             return {"name": var, "value_from": {"secret_key_ref": {"name": ref.name, "key": ref.key}}}
 
-        env = [
+        env: list[dict[str, Any]] = [
             from_secret("SESSION_SECRET", SecretKey(secret.metadata.name, "SESSION_SECRET")),
             from_secret("REDIS_URL", args.redis_url),
             {"name": "ALLOWED_ORIGINS", "value": args.allowed_origin},
