@@ -39,7 +39,7 @@ def main() -> None:
     # Workers share metrics through files here; a fresh directory per start, as the client requires.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
     uvicorn.run(
-        "chat_backend.app:create_app",
+        "chat_backend.app:create_asgi_app",
         factory=True,
         host=server.host,
         port=server.port,

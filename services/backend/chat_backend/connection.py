@@ -75,8 +75,10 @@ class Connection:
             log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
             self.close(SLOW_CONSUMER_CLOSE, "slow consumer: send queue overflowed, reconnect with since")
             return
-        self.queue.append(frame)
-        self._ready.set()
+        queue = self.queue
+        queue.append(frame)
+        if len(queue) == 1:  # the writer only waits when the queue is empty
+            self._ready.set()
 
     def push_replay(self, frames: list[str]) -> None:
         if self.closed or not frames:
@@ -84,6 +86,7 @@ class Connection:
         self.replay_allowance += len(frames)
         self.queue.extend(frames)
         self._ready.set()
+        metrics.MESSAGES_OUT.inc(len(frames))
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -108,7 +111,6 @@ class Connection:
                 await send(queue.popleft())
                 if self.replay_allowance:
                     self.replay_allowance -= 1
-                metrics.MESSAGES_OUT.inc()
 
     async def stop(self) -> None:
         self.closed = True

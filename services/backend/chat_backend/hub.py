@@ -19,7 +19,7 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from chat_backend import keys, redis_client
+from chat_backend import keys, metrics, redis_client
 from chat_backend.connection import Connection, RoomSubscription
 from chat_backend.messages import Entry, Messages, message_from_entry, parse_id
 from chat_backend.settings import Settings
@@ -147,6 +147,8 @@ class Hub:
             message_id = parse_id(entry_id) or (0, 0)
             for sub in list(subs):
                 sub.deliver(message_id, frame)
+            # Counted once per message, not per frame: the per-socket path stays lean.
+            metrics.MESSAGES_OUT.inc(len(subs))
         if room in self.positions and entries:
             self.positions[room] = entries[-1][0]
 

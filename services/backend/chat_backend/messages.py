@@ -97,7 +97,9 @@ class Messages:
         """Up to `limit` messages older than `before` (exclusive), oldest first, never
         reaching past the newest HISTORY_LIMIT (MAXLEN ~ may keep a few more)."""
         key = keys.stream(room)
-        newest_first = cast(list[Entry], await self.redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit))
+        newest_first = cast(
+            list[Entry], await self.redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit)
+        )
         excess = await self.redis.xlen(key) - self.settings.history_limit if newest_first else 0
         if excess > 0:
             # Only the few entries `~` trimming left over need looking at.

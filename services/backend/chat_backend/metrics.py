@@ -17,7 +17,7 @@ from prometheus_client import (
 
 CONNECTIONS = Gauge("chat_websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum")
 MESSAGES_IN = Counter("chat_messages_received", "Chat messages accepted from clients and stored")
-MESSAGES_OUT = Counter("chat_messages_delivered", "Chat message frames queued to local sockets")
+MESSAGES_OUT = Counter("chat_messages_delivered", "Chat messages handed to local sockets (live and replayed)")
 SEND_LATENCY = Histogram(
     "chat_send_latency_seconds",
     "Time from receiving a message frame to sending its ack (includes the durable Redis write)",

@@ -7,19 +7,21 @@ from typing import Any
 import redis.asyncio as aioredis
 
 
-def connection_pool(url: str, max_connections: int = 64) -> aioredis.ConnectionPool:
-    """A pool for request traffic; `rediss://` gives TLS with certificate checks on."""
-    return aioredis.ConnectionPool.from_url(
+def connection_pool(url: str, max_connections: int = 64) -> aioredis.BlockingConnectionPool:
+    """A pool for request traffic; `rediss://` gives TLS with certificate checks on.
+    Blocking: under a reconnect storm callers wait for a free connection instead of failing."""
+    return aioredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=True,
         max_connections=max_connections,
+        timeout=5,
         health_check_interval=30,
         socket_keepalive=True,
         socket_connect_timeout=5,
     )
 
 
-def client(pool: aioredis.ConnectionPool) -> aioredis.Redis:
+def client(pool: aioredis.BlockingConnectionPool) -> aioredis.Redis:
     return aioredis.Redis(connection_pool=pool)
 
 
