@@ -3,7 +3,7 @@ session secret; REDIS_URL comes from a Secret the caller provides."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -11,8 +11,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.k8s.hygiene import Resources
-from components.k8s.scheduling import Scheduling
-from components.k8s.workload import Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 UID = 10001
@@ -25,20 +24,14 @@ class SecretKey:
     key: str
 
 
-@dataclass(frozen=True)
-class BackendArgs:
-    namespace: pulumi.Input[str]
-    image: pulumi.Input[str]
+@dataclass(frozen=True, kw_only=True)
+class BackendArgs(AppArgs):
     redis_url: SecretKey
     allowed_origin: pulumi.Input[str]
-    replicas: int
     workers: int
     history_limit: int
     cookie_secure: bool
-    image_pull_policy: str = "IfNotPresent"
-    scheduling: Scheduling = field(default_factory=Scheduling)
     resources: Resources = DEFAULT_RESOURCES
-    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 
 class Backend(pulumi.ComponentResource):

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 
 from components.k8s.hygiene import Resources
-from components.k8s.scheduling import Scheduling
-from components.k8s.workload import Workload, WorkloadSpec
+from components.k8s.workload import AppArgs, Workload, WorkloadSpec
 
 PORT = 8080
 DEFAULT_RESOURCES = Resources("50m", "32Mi", "250m", "128Mi")
 UID = 10101  # a high UID; nginx-unprivileged runs as any user (its writable paths are in /tmp)
 
 
-@dataclass(frozen=True)
-class FrontendArgs:
-    namespace: pulumi.Input[str]
-    image: pulumi.Input[str]
-    replicas: int
-    image_pull_policy: str = "IfNotPresent"
-    scheduling: Scheduling = field(default_factory=Scheduling)
+@dataclass(frozen=True, kw_only=True)
+class FrontendArgs(AppArgs):
     resources: Resources = DEFAULT_RESOURCES
-    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
 
 
 class Frontend(pulumi.ComponentResource):

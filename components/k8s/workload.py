@@ -22,6 +22,19 @@ def labels_for(name: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "chat-platform"}
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppArgs:
+    """What every app component (Backend, Frontend) takes from the stack that composes it."""
+
+    namespace: pulumi.Input[str]
+    image: pulumi.Input[str]  # a local content-hash tag (minikube) or a registry digest (aws)
+    replicas: int
+    resources: Resources
+    image_pull_policy: str = "IfNotPresent"
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
+
+
 @dataclass(frozen=True)
 class WorkloadSpec:
     name: str
