@@ -40,6 +40,7 @@ class AwsConfig:
     redis_engine_version: str
     redis_replicas: int
     redis_snapshot_days: int
+    redis_auth_update: str
 
 
 def _cidr(key: str, value: str) -> str:
@@ -100,4 +101,5 @@ def load_aws(read: Reader) -> AwsConfig:
         redis_engine_version=read.string("awsRedisEngineVersion", "7.1"),
         redis_replicas=read.integer("awsRedisReplicas", 2, 2, 6),
         redis_snapshot_days=read.integer("awsRedisSnapshotDays", 7, 1, 35),
+        redis_auth_update=read.choice("awsRedisAuthUpdate", "ROTATE", ("ROTATE", "SET")),
     )

@@ -24,6 +24,7 @@ class ElastiCacheArgs:
     engine_version: str
     replicas: int
     snapshot_days: int
+    auth_update: str  # ROTATE keeps the previous token valid too; SET revokes it
     app_namespace: pulumi.Input[str]
     k8s_provider: k8s.Provider
 
@@ -68,7 +69,7 @@ class ElastiCache(pulumi.ComponentResource):
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,
             auth_token=token.result,
-            auth_token_update_strategy="ROTATE",  # noqa: S106 (a strategy name, not a secret)
+            auth_token_update_strategy=args.auth_update,
             subnet_group_name=subnets.name,
             security_group_ids=[group.id],
             snapshot_retention_limit=args.snapshot_days,

@@ -79,6 +79,7 @@ def build(config: StackConfig) -> None:
             cfg.redis_engine_version,
             cfg.redis_replicas,
             cfg.redis_snapshot_days,
+            cfg.redis_auth_update,
             namespace,
             cluster.provider,
         ),

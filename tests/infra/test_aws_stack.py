@@ -140,6 +140,7 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     assert group["multiAzEnabled"] is True
     assert group["numCacheClusters"] >= 2
     assert group["snapshotRetentionLimit"] == 7
+    assert group["authTokenUpdateStrategy"] == "ROTATE"
     token = aws.one("random:index/randomPassword:RandomPassword", "chat-auth-token").inputs
     assert token["length"] >= 32
     assert token["special"] is False  # AUTH tokens forbid @ " / and spaces
@@ -266,6 +267,7 @@ def test_dns_points_at_the_load_balancer(aws: StackRun) -> None:
         ("awsAzCount", "1", "must be between 2 and 6"),
         ("awsSpotDesiredSize", "20", "must be between awsSpotMinSize"),
         ("awsRedisReplicas", "1", "must be between 2 and 6"),
+        ("awsRedisAuthUpdate", "DELETE", "must be one of ROTATE, SET"),
     ],
 )
 def test_bad_aws_value_names_the_key(
