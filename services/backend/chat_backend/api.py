@@ -10,7 +10,6 @@ from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.errors import ApiError
-from chat_backend.messages import parse_id
 from chat_backend.names import NAME_PATTERN, PASSWORD_MAX, PASSWORD_MIN
 from chat_backend.services import SESSION_COOKIE, Services, services
 
@@ -24,7 +23,8 @@ class ErrorBody(BaseModel):
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorBody} for code in codes}
+    """The error answers a route documents; any route may say 413 (body) or 503 (Redis down)."""
+    return {code: {"model": ErrorBody} for code in (*codes, 413, 503)}
 
 
 class Credentials(BaseModel):
@@ -116,7 +116,7 @@ async def login(body: Credentials, request: Request, response: Response) -> Me:
     return Me(username=body.username)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=_responses())
 async def logout(request: Request) -> Response:
     await services(request).accounts.end_session(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
@@ -146,17 +146,15 @@ async def create_room(body: NewRoom, request: Request) -> Room:
     return Room(name=body.name)
 
 
-@router.get("/rooms/{room}/messages", response_model=Messages, responses=_responses(400, 401, 404, 422))
+@router.get("/rooms/{room}/messages", response_model=Messages, responses=_responses(401, 404, 422))
 async def history(
     request: Request,
     room: Annotated[str, Path(pattern=NAME_PATTERN)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[str | None, Query(max_length=41)] = None,
+    before: Annotated[str | None, Query(max_length=41, pattern=r"^[0-9]{1,20}(-[0-9]{1,20})?$")] = None,
 ) -> Messages:
     await _user(request)
     svc = services(request)
-    if before is not None and parse_id(before) is None:
-        raise ApiError(400, "invalid_before", "'before' must be a message id like 1700000000000-0")
     if not await svc.messages.room_exists(room):
         raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
     limit = min(limit, svc.settings.history_page_max)

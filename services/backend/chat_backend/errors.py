@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chat_backend import metrics
@@ -45,5 +46,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body": a body error like any other
+            return error_response(422, "invalid_request", "body is not valid JSON")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RedisError)
+    @app.exception_handler(OSError)
+    async def storage_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # Redis is down or unreachable: say so (503, retry later) instead of a bare 500.
+        return error_response(
+            503, "redis_unavailable", f"storage is unavailable ({type(exc).__name__}); retry"
+        )
