@@ -10,7 +10,7 @@ ACTION=${1:-up}
 STACK=minikube
 
 missing=()
-for tool in pulumi minikube docker kubectl; do
+for tool in pulumi minikube docker kubectl python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -19,6 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "  minikube: https://minikube.sigs.k8s.io/docs/start/" >&2
   echo "  docker:   https://docs.docker.com/engine/install/ (minikube's docker driver)" >&2
   echo "  kubectl:  https://kubernetes.io/docs/tasks/tools/" >&2
+  echo "  python3:  3.11 or newer, with venv (Debian: apt-get install python3-venv)" >&2
   exit 1
 fi
 
@@ -37,7 +38,16 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
   export PULUMI_CONFIG_PASSPHRASE_FILE=$passphrase_file
 fi
 
-make --no-print-directory venv
+# Pulumi runs the program in .venv (Pulumi.yaml). A laptop needs only the program's own
+# requirements, not the test suites' system packages that `make venv` insists on.
+if [ ! -x .venv/bin/python ]; then
+  echo "Creating .venv for the Pulumi program..."
+  python3 -m venv .venv
+fi
+if [ ! -f .venv/.pulumi-requirements ] || [ requirements.txt -nt .venv/.pulumi-requirements ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  touch .venv/.pulumi-requirements
+fi
 
 if [ "$ACTION" = destroy ]; then
   pulumi destroy --stack "$STACK" --yes
@@ -49,6 +59,9 @@ if ! minikube status --format '{{.Host}}' 2>/dev/null | grep -q Running; then
   minikube start --cpus "${MINIKUBE_CPUS:-2}" --memory "${MINIKUBE_MEMORY:-4096}"
 fi
 minikube addons enable ingress >/dev/null
+# The controller's admission webhook must answer before Pulumi creates the Ingress.
+kubectl --context "$(minikube profile)" -n ingress-nginx wait pod \
+  --for=condition=Ready --selector=app.kubernetes.io/component=controller --timeout=180s >/dev/null
 # Images are built straight into minikube's Docker daemon: nothing is pushed anywhere.
 eval "$(minikube docker-env)"
 

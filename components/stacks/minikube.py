@@ -3,9 +3,11 @@ Redis in-cluster with a volume, NGINX ingress from minikube's addon."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pulumi
+import pulumi_docker as docker
 import pulumi_kubernetes as k8s
 
 from components.config import StackConfig
@@ -28,8 +30,18 @@ def build(config: StackConfig) -> None:
     namespace = chat_namespace(app.namespace, in_cluster).metadata.name
     url = f"http://{app.host}"
 
-    backend_image = LocalImage("backend", LocalImageArgs("chat-backend", SERVICES / "backend"))
-    frontend_image = LocalImage("frontend", LocalImageArgs("chat-frontend", SERVICES / "frontend"))
+    # `make up` points DOCKER_HOST / DOCKER_CERT_PATH at minikube's daemon (`minikube docker-env`);
+    # an explicit provider hands both to the build, so the images land where the pods look.
+    minikube_docker = docker.Provider(
+        "minikube-docker", host=os.environ.get("DOCKER_HOST"), cert_path=os.environ.get("DOCKER_CERT_PATH")
+    )
+    in_minikube_docker = pulumi.ResourceOptions(providers=[minikube_docker])
+    backend_image = LocalImage(
+        "backend", LocalImageArgs("chat-backend", SERVICES / "backend"), in_minikube_docker
+    )
+    frontend_image = LocalImage(
+        "frontend", LocalImageArgs("chat-frontend", SERVICES / "frontend"), in_minikube_docker
+    )
     redis = Redis(
         "redis",
         RedisArgs(

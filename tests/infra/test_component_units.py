@@ -33,7 +33,7 @@ def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:
     """Register what `component` creates under fresh mocks; its returned Output (holding the
     component's own assertions on its outputs) is awaited by `pulumi.runtime.test`."""
     monitor = mocked("unit", {})
-    pulumi.runtime.test(component)()
+    pulumi.runtime.test(component)()  # type: ignore[no-untyped-call]  # the SDK's decorator is untyped
     return StackRun("unit", monitor.registered, {}, monitor.component_outputs)
 
 
@@ -185,9 +185,8 @@ def _redis(appendfsync: str = "everysec") -> StackRun:
             assert url.endswith("@cache.prod.svc.cluster.local:6379/0"), url
             assert is_secret is True, "the Redis URL holds the password and must stay an Output.secret"
 
-        return pulumi.Output.all(
-            redis.url, redis.host, pulumi.Output.from_input(redis.url.is_secret())
-        ).apply(check)
+        is_secret: pulumi.Output[bool] = pulumi.Output.from_input(redis.url.is_secret())
+        return pulumi.Output.all(redis.url, redis.host, is_secret).apply(check)
 
     return build(component)
 

@@ -1,15 +1,21 @@
-"""Bad configuration values fail with a message naming the key, before any resource exists."""
+"""Configuration: bad values fail with a message naming the key before any resource exists;
+Pulumi.yaml and the stack files pass the checks the CLI makes before running the program;
+the documented defaults are the loader's."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+import yaml
 
-from components.config import ConfigError
-from tests.infra.harness import ROOT, StackRun
+from components.config import ConfigError, load
+from tests.infra.conftest import STACKS
+from tests.infra.harness import PROJECT, ROOT, StackRun, mocked
 
 
 @pytest.mark.parametrize(
@@ -55,10 +61,6 @@ def test_nothing_is_registered_when_config_is_bad(run_stack: Callable[..., Stack
 
 
 def test_every_key_read_is_declared_in_pulumi_yaml() -> None:
-    import re
-
-    import yaml
-
     declared = set(yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"])
     sources = "\n".join(p.read_text() for p in (ROOT / "components").rglob("*.py"))
     read = set(re.findall(r'read\.\w+\(\s*"([A-Za-z]+)"', sources))
@@ -75,3 +77,68 @@ def test_minikube_path_never_imports_pulumi_aws() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_declared_key_has_a_type_a_description_and_a_default() -> None:
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    for key, spec in declared.items():
+        assert {"type", "description", "default"} <= set(spec), f"chat-platform:{key} in Pulumi.yaml: {spec}"
+        assert spec["type"] in ("string", "integer", "boolean", "array"), key
+        assert len(spec["description"].split()) >= 3, f"chat-platform:{key} needs a real description"
+
+
+def test_pulumi_yaml_defaults_are_the_loaders_defaults() -> None:
+    """A key left unset behaves exactly as its documented default says: the CLI applies the
+    Pulumi.yaml default, the loader has its own for runs without one; they must agree."""
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    documented = {
+        f"{PROJECT}:{key}": str(spec["default"])
+        for key, spec in declared.items()
+        if not key.startswith("aws")
+    }
+    mocked("unit", documented)
+    from_pulumi_yaml = load()
+    mocked("unit", {})
+    assert load() == from_pulumi_yaml
+
+
+def _cli_accepts(type_name: str, items: dict[str, Any] | None, value: Any) -> bool:
+    """The Pulumi CLI's check of a stack value against its declared type, run before the
+    program starts (sdk/go/common/workspace: ValidateConfigValue)."""
+    if type_name == "string":
+        return isinstance(value, str)
+    if type_name == "integer":
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+            return True
+        return isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value) is not None
+    if type_name == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    return (
+        isinstance(value, list)
+        and items is not None
+        and all(_cli_accepts(items["type"], items.get("items"), item) for item in value)
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_files_pass_the_cli_s_own_config_checks(stack: str) -> None:
+    """`pulumi up` refuses a stack file whose project keys are undeclared or of the wrong type,
+    and a project whose typed default does not match its type; no CLI here, so mirror it."""
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    for key, spec in declared.items():
+        assert spec["type"] != "array" or "items" in spec, f"{key}: an array needs `items`"
+        assert _cli_accepts(spec["type"], spec.get("items"), spec["default"]), (
+            f"{key}: default {spec['default']!r}"
+        )
+    values = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    for full_key, value in values.items():
+        namespace, key = full_key.split(":", 1)
+        if namespace != "chat-platform":
+            continue
+        assert key in declared, f"Pulumi.{stack}.yaml sets {full_key}, which Pulumi.yaml does not declare"
+        spec = declared[key]
+        assert _cli_accepts(spec["type"], spec.get("items"), value), (
+            f"Pulumi.{stack}.yaml: {full_key}={value!r} is not of type {spec['type']}"
+        )

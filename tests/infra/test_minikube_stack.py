@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
 from tests.infra.harness import Registered, StackRun
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -141,3 +146,31 @@ def test_images_are_built_locally_not_pushed(minikube: StackRun) -> None:
     for image in images:
         assert image.inputs["skipPush"] is True
         assert image.inputs["build"]["context"].endswith(("services/backend", "services/frontend"))
+
+
+def test_images_are_built_by_minikube_s_docker_daemon(
+    run_stack: Callable[..., StackRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `eval $(minikube docker-env)` exports reaches the provider that builds the images."""
+    monkeypatch.setenv("DOCKER_HOST", "tcp://192.168.49.2:2376")
+    monkeypatch.setenv("DOCKER_CERT_PATH", "/home/dev/.minikube/certs")
+    run = run_stack("minikube")
+    provider = run.one("pulumi:providers:docker", "minikube-docker")
+    assert provider.inputs["host"] == "tcp://192.168.49.2:2376"
+    assert provider.inputs["certPath"] == "/home/dev/.minikube/certs"
+    for image in run.of_type("docker:index/image:Image"):
+        assert image.provider.startswith(provider.urn + "::"), image.name
+
+
+def test_an_unchanged_checkout_registers_exactly_the_same_inputs(run_stack: Callable[..., StackRun]) -> None:
+    """What makes a second `make up` a no-op: no timestamps, random names or unordered
+    collections in any input, and image tags that only follow the code. (Two runs back to
+    back, not against the session's earlier run: someone editing services/ meanwhile would
+    rightly change the image tags.)"""
+
+    def inputs(run: StackRun) -> dict[tuple[str, str], dict[str, Any]]:
+        return {(r.type, r.name): r.inputs for r in run.resources}
+
+    first, second = inputs(run_stack("minikube")), inputs(run_stack("minikube"))
+    assert first.keys() == second.keys()
+    assert [key for key in first if first[key] != second[key]] == []

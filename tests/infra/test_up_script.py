@@ -18,19 +18,19 @@ from tests.infra.harness import ROOT
 
 MINIKUBE_IP = "192.168.49.2"
 # Each stand-in appends "tool args | env the step depends on" to $CALLS and answers the few
-# queries whose output the script reads.
+# queries whose output the script reads ($MINIKUBE_IP comes from the test).
 STAND_IN = """#!/bin/bash
 echo "$(basename "$0") $* | DOCKER_HOST=${DOCKER_HOST:-} BACKEND=${PULUMI_BACKEND_URL:-} \
 PASSFILE=${PULUMI_CONFIG_PASSPHRASE_FILE:-} PASS=${PULUMI_CONFIG_PASSPHRASE:-}" >> "$CALLS"
 case "$(basename "$0") $*" in
   "minikube status"*) echo Stopped ;;
   "minikube profile") echo minikube ;;
-  "minikube docker-env") echo "export DOCKER_HOST=tcp://%(ip)s:2376" ;;
-  "minikube ip") echo %(ip)s ;;
+  "minikube docker-env") echo "export DOCKER_HOST=tcp://$MINIKUBE_IP:2376" ;;
+  "minikube ip") echo "$MINIKUBE_IP" ;;
   "pulumi stack output url"*) echo http://chat.local ;;
   "pulumi config get chat-platform:host"*) echo chat.local ;;
 esac
-""" % {"ip": MINIKUBE_IP}
+"""
 
 
 def _checkout(tmp_path: Path) -> Path:
@@ -66,7 +66,7 @@ def _run(repo: Path, path: str, action: str, **env: str) -> subprocess.Completed
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "DOCKER_"))}
     return subprocess.run(
         ["/bin/bash", str(repo / "scripts" / "up.sh"), action],
-        env={**clean, "PATH": path, "CALLS": str(repo / "calls.log"), **env},
+        env={**clean, "PATH": path, "CALLS": str(repo / "calls.log"), "MINIKUBE_IP": MINIKUBE_IP, **env},
         capture_output=True,
         text=True,
         timeout=60,

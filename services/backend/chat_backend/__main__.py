@@ -1,8 +1,9 @@
-"""`python -m chat_backend`: the production server (uvicorn, WEB_CONCURRENCY workers).
+"""`python -m chat_backend`: the production server, WEB_CONCURRENCY worker processes.
 
-HOST, PORT and WEB_CONCURRENCY choose where and how many; everything else is read by
-chat_backend.settings. The configuration is checked here first, so a bad value stops the
-server once with a clear message instead of crashing every worker.
+HOST, PORT, WEB_CONCURRENCY and ASGI_SERVER (uvicorn | granian) choose where, how many and
+which server; everything else is read by chat_backend.settings. The configuration is
+checked here first, so a bad value stops the server once with a clear message instead of
+crashing every worker.
 """
 
 from __future__ import annotations
@@ -10,19 +11,69 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from typing import Literal
 
-import uvicorn
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
 
-from chat_backend.settings import ConfigError, load_settings
+from chat_backend.settings import ConfigError, Settings, load_settings
+
+# Concurrent requests per granian worker; a WebSocket holds one for its whole life, so the
+# default (backlog / workers, i.e. 512) would cap sockets far below what a worker serves.
+GRANIAN_BACKPRESSURE = 65536
 
 
 class ServerSettings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1, le=64)
+    # uvicorn: measured faster here (benchmarks/README.md) and the best-known ASGI server.
+    asgi_server: Literal["uvicorn", "granian"] = "uvicorn"
     graceful_shutdown_seconds: int = Field(default=10, ge=0)
+    forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
+
+
+def run_uvicorn(server: ServerSettings, settings: Settings) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "chat_backend.app:create_asgi_app",
+        factory=True,
+        host=server.host,
+        port=server.port,
+        workers=server.web_concurrency,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,  # chat frames are small; compression costs more CPU than it saves
+        proxy_headers=True,
+        forwarded_allow_ips=server.forwarded_allow_ips,
+        timeout_graceful_shutdown=server.graceful_shutdown_seconds,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def run_granian(server: ServerSettings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    # The frame size limit is enforced by the app (granian has no such option).
+    Granian(
+        "chat_backend.app:create_granian_app",
+        factory=True,
+        address=server.host,
+        port=server.port,
+        interface=Interfaces.ASGI,
+        workers=server.web_concurrency,
+        loop=Loops.uvloop,
+        websockets=True,
+        backpressure=GRANIAN_BACKPRESSURE,
+        respawn_failed_workers=True,  # as uvicorn's supervisor does
+        workers_kill_timeout=server.graceful_shutdown_seconds or None,
+        log_access=False,
+    ).serve()
 
 
 def main() -> None:
@@ -38,22 +89,10 @@ def main() -> None:
         )
     # Workers share metrics through files here; a fresh directory per start, as the client requires.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
-    uvicorn.run(
-        "chat_backend.app:create_asgi_app",
-        factory=True,
-        host=server.host,
-        port=server.port,
-        workers=server.web_concurrency,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,  # chat frames are small; compression costs more CPU than it saves
-        proxy_headers=True,
-        timeout_graceful_shutdown=server.graceful_shutdown_seconds,
-        log_config=None,
-        access_log=False,
-    )
+    if server.asgi_server == "granian":
+        run_granian(server)
+    else:
+        run_uvicorn(server, settings)
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chat_backend import api, errors, logs, redis_client
+from chat_backend import api, errors, logs, redis_client, shutdown
 from chat_backend.accounts import Accounts
 from chat_backend.body_limit import BodyLimit
 from chat_backend.hub import Hub
@@ -40,12 +42,23 @@ class SocketsFirst:
             await self.app(scope, receive, send)
 
 
-def create_asgi_app() -> SocketsFirst:
-    """The production entry point (`python -m chat_backend`)."""
-    return SocketsFirst(create_app())
+def create_asgi_app(close_sockets_on_sigterm: bool = False) -> SocketsFirst:
+    """The production entry point under uvicorn (`python -m chat_backend`)."""
+    return SocketsFirst(create_app(close_sockets_on_sigterm=close_sockets_on_sigterm))
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_granian_app() -> ASGIApp:
+    """The entry point under granian (ASGI_SERVER=granian), which leaves X-Forwarded-For
+    to the app: the client IP matters for login throttling behind the ingress."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+
+    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+    return cast(
+        ASGIApp, wrap_asgi_with_proxy_headers(create_asgi_app(close_sockets_on_sigterm=True), trusted)
+    )
+
+
+def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bool = False) -> FastAPI:
     settings = settings or load_settings()
     logs.configure(settings.log_level)
 
@@ -57,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub(redis, messages, settings)
         app.state.services = Services(settings, redis, Accounts(redis, settings), messages, hub)
         hub.start()
+        if close_sockets_on_sigterm:
+            shutdown.close_sockets_on_sigterm(hub)
         log.info("worker ready", extra={"redis": redis_client.describe(settings.redis_url)})
         try:
             yield

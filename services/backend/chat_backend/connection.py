@@ -61,10 +61,17 @@ class Connection:
         self._ready = asyncio.Event()
         self.rooms: dict[str, RoomSubscription] = {}
         self.closed = False
+        self.close_frame: tuple[int, str] | None = None
+        self.receiving = False  # the endpoint task is waiting for the next frame
+        self.handling = False  # a frame is being handled (e.g. a send waiting for its ack)
+        self.draining = False  # shutting down: no new frames are handled
         self.last_typing: dict[str, float] = {}
         self._writer: asyncio.Task[None] | None = None
+        self._endpoint: asyncio.Task[object] | None = None
 
     def start(self) -> None:
+        """Called by the endpoint task, which then reads frames until the socket closes."""
+        self._endpoint = asyncio.current_task()
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
 
     def push(self, frame: str) -> None:
@@ -89,16 +96,34 @@ class Connection:
         metrics.MESSAGES_OUT.inc(len(frames))
 
     def close(self, code: int, reason: str) -> None:
+        """Stop sending; the endpoint task then closes the socket with `code`."""
         if self.closed:
             return
         self.closed = True
+        self.close_frame = (code, reason)
         if self._writer is not None:
             self._writer.cancel()
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        if self.receiving and self._endpoint is not None:
+            # granian holds a close back while a receive is pending: interrupt the receive.
+            self._endpoint.cancel()
 
-    async def _close(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(code, reason), timeout=5)
+    async def drain(self, code: int, reason: str, timeout: float) -> None:
+        """Stop taking frames, let the one in hand finish and its ack go out, then close."""
+        self.draining = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        # Polled, once, at shutdown: an Event per socket would cost memory on every idle socket.
+        while (self.handling or self.queue) and not self.closed and loop.time() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        self.close(code, reason)
+        if self._endpoint is not None:
+            await asyncio.wait([self._endpoint], timeout=max(deadline - loop.time(), 0.1))
+
+    async def send_close(self) -> None:
+        """The close frame chosen by close(), if any (called by the endpoint task)."""
+        if self.close_frame is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(*self.close_frame), timeout=5)
 
     async def _write_loop(self) -> None:
         send = self.ws.send_text

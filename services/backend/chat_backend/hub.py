@@ -46,6 +46,7 @@ class Hub:
         self.messages = messages
         self.settings = settings
         self.process_id = uuid.uuid4().hex[:12]
+        self.connections: set[Connection] = set()
         self.rooms: dict[str, set[RoomSubscription]] = {}
         self.positions: dict[str, str] = {}  # room -> last stream id read by the tail
         self._stream_rooms: dict[str, str] = {}  # stream key -> room
@@ -101,7 +102,15 @@ class Hub:
         if self._remove(conn, room):
             await self._presence_leave(conn, room)
 
+    def connect(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    async def close_all(self, code: int, reason: str, timeout: float) -> None:
+        """Close every local socket once its in-flight frame is answered (graceful shutdown)."""
+        await asyncio.gather(*(conn.drain(code, reason, timeout) for conn in list(self.connections)))
+
     async def disconnect(self, conn: Connection) -> None:
+        self.connections.discard(conn)
         for room in list(conn.rooms):
             with contextlib.suppress(RedisError, OSError):
                 await self.unsubscribe(conn, room)
@@ -181,6 +190,7 @@ class Hub:
             pubsub = self._pubsub_redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(keys.EVENTS_CHANNEL)
+                await self._refresh_local_presence()
                 async for event in pubsub.listen():
                     payload = orjson.loads(event["data"])
                     for sub in list(self.rooms.get(payload["room"], ())):
@@ -191,6 +201,14 @@ class Hub:
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _refresh_local_presence(self) -> None:
+        """Events published while this process was not subscribed (a Redis restart) are gone:
+        give the local sockets the current presence of their rooms again."""
+        for room, subs in list(self.rooms.items()):
+            frame = encode({"type": "presence", "room": room, "users": await self.presence(room)})
+            for sub in list(subs):
+                sub.conn.push(frame)
 
     async def _heartbeat(self) -> None:
         """Keep this process's presence entries alive and expire everyone else's stale

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
             raise ValueError("SESSION_SECRET is required (set DEV_MODE=true only for local development)")
         if self.session_secret is not None and len(self.session_secret.get_secret_value()) < 32:
             raise ValueError("SESSION_SECRET must be at least 32 characters")
+        if self.presence_heartbeat >= self.presence_ttl:
+            # Otherwise entries expire between heartbeats and present users flicker away.
+            raise ValueError("PRESENCE_HEARTBEAT must be shorter than PRESENCE_TTL")
         return self
 
     @cached_property

@@ -42,6 +42,8 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"PORT": "99999"}, "PORT"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
         ({"SESSION_SECRET": "short"}, "SESSION_SECRET"),
+        ({"PRESENCE_TTL": "5", "PRESENCE_HEARTBEAT": "5"}, "PRESENCE_HEARTBEAT"),
+        ({"ASGI_SERVER": "gunicorn"}, "ASGI_SERVER"),
     ],
 )
 def test_bad_value_stops_the_server_naming_the_variable(env: dict[str, str], named: str) -> None:

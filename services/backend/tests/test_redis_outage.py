@@ -1,0 +1,42 @@
+"""Redis down: every request that needs it is refused with 503 `redis_unavailable` (the
+WebSocket upgrade too), never a bare 500, and service (presence included) resumes when
+Redis is back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from chat_client import ChatClient
+from conftest import StartBackend
+from devstack.redis_server import RedisServer
+from websockets.exceptions import InvalidStatus
+
+
+async def test_upgrade_and_requests_get_503_while_redis_is_down(
+    start_backend: StartBackend, make_client: Callable[..., ChatClient], tmp_path: Path
+) -> None:
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    try:
+        server = start_backend(REDIS_URL=redis.url)
+        client = make_client(server)
+        await client.register()
+        await asyncio.to_thread(redis.stop)
+        with pytest.raises(InvalidStatus) as refused:
+            await client.ws()
+        assert refused.value.response.status_code == 503
+        me = await client.http.get("/api/me")
+        assert me.status_code == 503
+        assert me.json()["error"] == "redis_unavailable"
+        await asyncio.to_thread(redis.start)  # same port and data directory: the session survives
+        sock = await client.ws()
+        # Presence arrives even if published before the worker's event subscription was back.
+        await sock.subscribe("general")
+        sent = await sock.say("general", "back")
+        assert [m["id"] for m in await sock.messages(1)] == [sent]
+        await sock.close()
+    finally:
+        redis.stop()
