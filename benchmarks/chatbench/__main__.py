@@ -1,0 +1,3 @@
+from chatbench.cli import main
+
+main()

@@ -1,0 +1,71 @@
+"""What one run does: the clients, the rooms and the stepped send rates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """Messages per second spread over `rooms` (room indexes) for `seconds`."""
+
+    name: str
+    rate: float
+    rooms: tuple[int, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    clients: int = 500
+    rooms: int = 5
+    processes: int = 2  # client processes: the load generator must not be the bottleneck
+    users: int = 25  # reader accounts the client sockets share (registration is Argon2id: slow on purpose)
+    step_seconds: float = 3.0
+    drain_seconds: float = 1.0  # after each step, time for late deliveries before counting
+    light_rate: float = 10.0  # the light-load step: msgs/s into room 0 alone
+    rates: tuple[float, ...] = (100.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1200.0)  # msgs/s over all rooms
+    # Later steps are skipped once a step is this slow or misses deliveries; None: run them all.
+    stop_p99_ms: float | None = 1000.0
+    idle_connections: int = 2000
+    idle_room_size: int = 20
+    servers: tuple[str, ...] = ("uvicorn", "granian")
+    appendfsync: str = "always"  # the backend's Redis: production durability (DESIGN §4) by default
+    pulumi: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def steps(self) -> list[Step]:
+        everywhere = tuple(range(self.rooms))
+        light = Step("light", self.light_rate, (0,), self.step_seconds)
+        return [light] + [Step(f"{int(r)}/s", r, everywhere, self.step_seconds) for r in self.rates]
+
+    def room_of(self, client: int) -> int:
+        return client % self.rooms
+
+    def room_sizes(self) -> list[int]:
+        sizes = [0] * self.rooms
+        for client in range(self.clients):
+            sizes[self.room_of(client)] += 1
+        return sizes
+
+    def clients_of(self, process: int) -> list[int]:
+        return list(range(process, self.clients, self.processes))
+
+    def senders_of(self, process: int) -> list[int]:
+        """Rooms whose sender lives in this process (one sender connection per room)."""
+        return list(range(process, self.rooms, self.processes))
+
+
+QUICK = Plan(
+    clients=20,
+    rooms=2,
+    processes=1,
+    users=4,
+    step_seconds=1.0,
+    drain_seconds=0.5,
+    rates=(20.0, 40.0),
+    idle_connections=50,
+    idle_room_size=10,
+    stop_p99_ms=None,  # every step runs, however slow a busy machine makes it
+    pulumi=False,
+)

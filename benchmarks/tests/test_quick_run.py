@@ -1,0 +1,98 @@
+"""`python -m chatbench --quick` against the real backend, redis-server and the baseline:
+the benchmark counts every delivery, loses none, and writes a complete report. No timing
+is asserted (a busy 2-core machine says nothing about speed here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STEP_FIELDS = {
+    "name", "rate", "rooms", "seconds", "sent", "acked", "expected", "deliveries", "lost", "duplicates",
+    "p50_ms", "p95_ms", "p99_ms", "max_ms", "deliveries_per_s", "server_cpu_s", "deliveries_per_cpu_s",
+    "client_cpu_s",
+}  # fmt: skip
+FANOUT_FIELDS = {
+    "system",
+    "clients",
+    "rooms",
+    "steps",
+    "reconnects",
+    "errors",
+    "stopped_after",
+    "setup_seconds",
+}
+REPORT_FIELDS = {"machine", "plan", "servers", "baseline", "pulumi", "winner", "goals", "elapsed_seconds"}
+GOALS = 5
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "benchmarks")}
+    done = subprocess.run(
+        [sys.executable, "-m", "chatbench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout, json.loads(out.read_text())
+
+
+def check_fanout(fanout: dict[str, Any]) -> None:
+    assert set(fanout) >= FANOUT_FIELDS
+    assert [s["name"] for s in fanout["steps"]] == ["light", "20/s", "40/s"]
+    for step in fanout["steps"]:
+        assert set(step) >= STEP_FIELDS
+        assert step["sent"] > 0
+        assert step["acked"] == step["sent"], step
+        # Every accepted probe reached every client in its room, once.
+        assert step["expected"] == step["acked"] * (fanout["clients"] // fanout["rooms"]), step
+        assert step["deliveries"] == step["expected"] > 0, step
+        assert step["lost"] == 0, step
+        assert step["duplicates"] == 0, step
+        assert step["p50_ms"] <= step["p95_ms"] <= step["p99_ms"] <= step["max_ms"], step
+        assert step["server_cpu_s"] >= 0
+
+
+def test_backend_runs_count_every_delivery(run: tuple[str, dict[str, Any]]) -> None:
+    _, report = run
+    assert set(report) >= REPORT_FIELDS
+    measured = [s for s in report["servers"] if s["fanout"] is not None]
+    assert measured, report["servers"]
+    for server in report["servers"]:
+        if server["fanout"] is None:
+            assert server["skipped"], server  # a server left out says why
+            continue
+        check_fanout(server["fanout"])
+        assert server["idle"]["connections"] == 50
+        assert len(server["idle"]["rss_after_kib"]) == 2  # the two workers
+        assert server["idle"]["kib_per_connection"] is not None
+        assert len(server["workers"]) == 2
+        assert all(w["peak_rss_kib"] > 0 for w in server["workers"])
+    assert report["winner"] in {s["asgi_server"] for s in measured}
+
+
+def test_baseline_runs_the_same_fanout(run: tuple[str, dict[str, Any]]) -> None:
+    _, report = run
+    check_fanout(report["baseline"])
+    assert report["baseline"]["system"] == "redis pub/sub"
+
+
+def test_table_and_goals_are_reported(run: tuple[str, dict[str, Any]]) -> None:
+    stdout, report = run
+    assert len(report["goals"]) == GOALS
+    assert all(isinstance(g["met"], bool) and g["measured"] for g in report["goals"])
+    for heading in ("backend on uvicorn", "baseline: raw Redis pub/sub", "goals:", "p99 ms"):
+        assert heading in stdout
