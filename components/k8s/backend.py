@@ -41,10 +41,12 @@ class Backend(pulumi.ComponentResource):
         super().__init__("chat-platform:k8s:Backend", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         session_key = random.RandomPassword(f"{name}-session-secret", length=48, special=False, opts=child)
+        # The bearer token Prometheus scrapes /api/metrics with (the endpoint is not public).
+        metrics_token = random.RandomPassword(f"{name}-metrics-token", length=40, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-session",
             metadata={"name": f"{name}-session", "namespace": args.namespace, "labels": labels_for(name)},
-            string_data={"SESSION_SECRET": session_key.result},
+            string_data={"SESSION_SECRET": session_key.result, "METRICS_TOKEN": metrics_token.result},
             opts=child,
         )
 
@@ -53,6 +55,7 @@ class Backend(pulumi.ComponentResource):
 
         env: list[dict[str, Any]] = [
             from_secret("SESSION_SECRET", SecretKey(secret.metadata.name, "SESSION_SECRET")),
+            from_secret("METRICS_TOKEN", SecretKey(secret.metadata.name, "METRICS_TOKEN")),
             from_secret("REDIS_URL", args.redis_url),
             {"name": "ALLOWED_ORIGINS", "value": args.allowed_origin},
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},

@@ -45,6 +45,7 @@ def test_components_own_their_children(minikube: StackRun) -> None:
     backend_children = {(r.type, r.name) for r in minikube.children_of(components["chat-backend"])}
     assert backend_children == {
         ("random:index/randomPassword:RandomPassword", "chat-backend-session-secret"),
+        ("random:index/randomPassword:RandomPassword", "chat-backend-metrics-token"),
         (SECRET, "chat-backend-session"),
         (DEPLOYMENT, "chat-backend"),
         (SERVICE, "chat-backend"),
@@ -62,6 +63,10 @@ def test_backend_is_wired_to_redis_and_the_host(minikube: StackRun) -> None:
     env = _env(container)
     assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {"name": "redis-url", "key": "REDIS_URL"}
     assert env["SESSION_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "chat-backend-session"
+    assert env["METRICS_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "chat-backend-session",
+        "key": "METRICS_TOKEN",
+    }
     assert env["ALLOWED_ORIGINS"]["value"] == "http://chat.local"
     assert env["WEB_CONCURRENCY"]["value"] == "2"
     assert env["HISTORY_LIMIT"]["value"] == "1000"

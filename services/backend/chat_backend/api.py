@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 
@@ -175,7 +178,30 @@ async def readyz(request: Request) -> Status:
     return Status(status="ready")
 
 
-@router.get("/metrics", response_class=Response)
-async def prometheus_metrics() -> Response:
+async def _scraper_or_user(request: Request) -> None:
+    token = services(request).settings.metrics_token
+    offered = request.headers.get("authorization", "")
+    if token is not None and hmac.compare_digest(
+        offered.encode(), f"Bearer {token.get_secret_value()}".encode()
+    ):
+        return
+    await _user(request)
+
+
+@router.get("/metrics", response_class=Response, responses=_responses(401))
+async def prometheus_metrics(request: Request) -> Response:
+    await _scraper_or_user(request)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi_schema(request: Request) -> JSONResponse:
+    await _user(request)
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", include_in_schema=False)
+async def api_docs(request: Request) -> HTMLResponse:
+    await _user(request)
+    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="chat-platform API")

@@ -83,8 +83,9 @@ def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bo
     app = FastAPI(
         title="chat-platform API",
         version="1.0.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # Served by api.py behind a session check: only register, login and health are public.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 from chat_client import PASSWORD, ChatClient, unique
+from conftest import StartBackend
 
 
 async def test_register_sets_a_safe_session_cookie(make_client: Callable[..., ChatClient]) -> None:
@@ -135,22 +136,38 @@ async def test_bad_bodies_get_a_reason(backend_url: str) -> None:
         assert wrong_method.status_code == 405
 
 
-async def test_metrics_and_openapi(backend_url: str, make_client: Callable[..., ChatClient]) -> None:
+async def test_metrics_and_openapi_need_a_session_or_the_scrape_token(
+    backend_url: str, make_client: Callable[..., ChatClient]
+) -> None:
     client = make_client()
     await client.register()
     sock = await client.ws()
     await sock.subscribe("general")
     await sock.say("general", "counted")
-    async with httpx.AsyncClient(base_url=backend_url) as http:
-        text = (await http.get("/api/metrics")).text
-        for name in (
-            "chat_websocket_connections",
-            "chat_messages_received_total",
-            "chat_messages_delivered_total",
-            "chat_send_latency_seconds_bucket",
-        ):
-            assert name in text
-        schema = (await http.get("/api/openapi.json")).json()
-        assert "/api/register" in schema["paths"]
-        assert "/api/rooms/{room}/messages" in schema["paths"]
+    text = (await client.http.get("/api/metrics")).text
+    for name in (
+        "chat_websocket_connections",
+        "chat_messages_received_total",
+        "chat_messages_delivered_total",
+        "chat_send_latency_seconds_bucket",
+    ):
+        assert name in text
+    schema = (await client.http.get("/api/openapi.json")).json()
+    assert "/api/register" in schema["paths"]
+    assert "/api/rooms/{room}/messages" in schema["paths"]
+    assert (await client.http.get("/api/docs")).status_code == 200
+    async with httpx.AsyncClient(base_url=backend_url) as anonymous:
+        for path in ("/api/metrics", "/api/openapi.json", "/api/docs"):
+            assert (await anonymous.get(path)).status_code == 401, path
+        wrong = await anonymous.get("/api/metrics", headers={"Authorization": "Bearer guess"})
+        assert wrong.status_code == 401
     await sock.close()
+
+
+async def test_prometheus_scrapes_with_the_bearer_token(start_backend: StartBackend) -> None:
+    server = start_backend(METRICS_TOKEN="scrape-" + "t" * 32)
+    async with httpx.AsyncClient(base_url=server.url) as prometheus:
+        scraped = await prometheus.get("/api/metrics", headers={"Authorization": "Bearer scrape-" + "t" * 32})
+        assert scraped.status_code == 200
+        assert "chat_websocket_connections" in scraped.text
+        assert (await prometheus.get("/api/metrics")).status_code == 401

@@ -1,0 +1,99 @@
+"""Redis unavailable for 10 s: not ready, sends refused with a clear error frame, and the
+backend recovers by itself when Redis returns (no restart, same sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import httpx
+import orjson
+from devstack.backend_server import BackendServer
+from devstack.redis_server import RedisServer
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.drills import figures
+from tests.drills.chat_peer import Peer, open_socket, unique
+from tests.drills.conversation import join
+from tests.drills.drill_env import ORIGIN, OUTAGE_SECONDS, stored_client_ids, stored_ids
+
+
+async def ready(http: httpx.AsyncClient) -> int:
+    return (await http.get("/api/readyz")).status_code
+
+
+async def refused_send(peer: Peer, client_id: str) -> dict[str, object]:
+    """Sends once (no retry) and returns the server's answer to that client_id."""
+    assert peer.ws is not None
+    seen = len(peer.errors)
+    frame = {"type": "message", "room": peer.room, "text": "during the outage", "client_id": client_id}
+    await peer.ws.send(orjson.dumps(frame).decode())
+    async with asyncio.timeout(10):
+        while True:
+            answers = [e for e in peer.errors[seen:] if e.get("client_id") == client_id]
+            if answers or client_id in peer.acks:
+                return answers[0] if answers else {"type": "ack"}
+            await asyncio.sleep(0.05)
+
+
+async def upgrade_answer(base_url: str, cookie: str) -> str:
+    """How a new WebSocket is answered: 'http NNN' (refused upgrade) or 'close NNNN'."""
+    try:
+        ws = await open_socket(base_url, ORIGIN, cookie)
+    except InvalidStatus as refused:
+        return f"http {refused.response.status_code}"
+    with contextlib.suppress(ConnectionClosed):
+        await ws.recv()
+    return f"close {ws.close_code}"
+
+
+async def test_redis_outage_is_reported_refused_and_recovered_from(
+    redis_server: RedisServer, backend: BackendServer
+) -> None:
+    peers = await join(backend.url, 2)
+    sender, watcher = peers
+    before = await sender.say("before the outage")
+    async with httpx.AsyncClient(base_url=backend.url, timeout=10) as http:
+        assert await ready(http) == 200
+        redis_server.stop()
+        down_at = time.monotonic()
+        try:
+            readiness = await ready(http)
+            client_id = unique("outage")
+            refusal = await refused_send(sender, client_id)
+            me = await http.get("/api/me", headers={"Cookie": sender.account.cookie})
+            upgrade = await upgrade_answer(backend.url, sender.account.cookie)
+            await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
+        finally:
+            await asyncio.to_thread(redis_server.start)
+        back_at = time.monotonic()
+        while await ready(http) != 200:
+            assert time.monotonic() - back_at < 30, "backend did not become ready after Redis returned"
+            await asyncio.sleep(0.1)
+        recovered_in = time.monotonic() - back_at
+        # The client retries the refused message (same client_id) on the same socket.
+        retried = await sender.say("during the outage", client_id=client_id, timeout=30)
+        after = await sender.say("after the outage")
+    await watcher.wait_for({before, retried, after})
+    await asyncio.gather(*(peer.drop() for peer in peers))
+
+    figures.record(
+        "redis unavailable 10 s",
+        readyz_during=readiness,
+        send_answer=f"{refusal.get('type')}:{refusal.get('code')}",
+        api_me_during=me.status_code,
+        new_websocket_during=upgrade,
+        ready_again_after_s=round(recovered_in, 2),
+        reconnects=sender.reconnects + watcher.reconnects,
+        stored=len(stored_ids(redis_server)),
+    )
+    assert readiness == 503
+    assert refusal["type"] == "error", refusal
+    assert refusal["code"] == "unavailable", refusal
+    assert stored_client_ids(redis_server).count(client_id) == 1
+    assert watcher.received == stored_ids(redis_server) == [before, retried, after]
+    # An endpoint that needs Redis answers with the error shape and 503, never a bare 500.
+    assert me.status_code == 503, (me.status_code, me.text)
+    assert me.json()["error"] == "redis_unavailable"
+    assert upgrade in {"http 503", "close 1011", "close 1013"}, upgrade
