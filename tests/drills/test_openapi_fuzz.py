@@ -51,7 +51,9 @@ def fuzz(
 def test_every_operation_answers_per_schema_and_never_5xx(shared_backend: BackendServer) -> None:
     cookie = asyncio.run(register(shared_backend.url)).cookie
     # The schema is behind a session too (only register, login and health are public).
-    schema = schemathesis.openapi.from_url(f"{shared_backend.url}/api/openapi.json", headers={"Cookie": cookie})
+    schema = schemathesis.openapi.from_url(
+        f"{shared_backend.url}/api/openapi.json", headers={"Cookie": cookie}
+    )
     failures: dict[str, str] = {}
     calls: Calls = []
     operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
