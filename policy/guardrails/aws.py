@@ -1,0 +1,89 @@
+"""AWS resources: ElastiCache encrypted and authenticated, security groups closed to the world
+except for web ports, ECR images scanned on push."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .props import Props, is_true, items, mapping, number
+
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+INLINE_RULE_GROUPS = (
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+)
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+WORLD = ("0.0.0.0/0", "::/0")
+WEB_PORTS = (80, 443)
+ALL_PROTOCOLS = ("-1", "all")
+TCP = ("tcp", "6")
+
+
+def elasticache_encrypted(resource_type: str, props: Props) -> list[str]:
+    """Redis in ElastiCache: TLS in transit, encryption at rest, AUTH token."""
+    if resource_type == CACHE_CLUSTER:
+        if props.get("replicationGroupId") or str(props.get("engine", "")) not in ("redis", "valkey"):
+            return []
+        return ["a standalone ElastiCache Redis cluster cannot encrypt at rest: use a ReplicationGroup"]
+    if resource_type != REPLICATION_GROUP:
+        return []
+    violations = []
+    if not is_true(props.get("transitEncryptionEnabled")):
+        violations.append("ElastiCache replication group needs transitEncryptionEnabled: true (TLS)")
+    if not is_true(props.get("atRestEncryptionEnabled")):
+        violations.append("ElastiCache replication group needs atRestEncryptionEnabled: true")
+    if not props.get("authToken"):
+        violations.append("ElastiCache replication group needs an authToken (Redis AUTH)")
+    return violations
+
+
+def _world_opening(protocol: Any, from_port: Any, to_port: Any, cidrs: list[str]) -> str | None:
+    """What a rule opens to the world beyond 80/443, or None if it opens nothing else."""
+    world = [c for c in cidrs if c in WORLD]
+    if not world:
+        return None
+    low, high = number(from_port), number(to_port)
+    if str(protocol).lower() in ALL_PROTOCOLS:
+        return f"all traffic to {', '.join(world)}"
+    if str(protocol).lower() in TCP and low is not None and low == high and low in WEB_PORTS:
+        return None
+    ports = "-".join(str(int(p)) if p is not None else "?" for p in (low, high))
+    return f"{protocol} ports {ports} to {', '.join(world)}"
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in items(value)]
+
+
+def security_groups_closed(resource_type: str, props: Props) -> list[str]:
+    """Ingress from 0.0.0.0/0 or ::/0 only on tcp 80 or 443, in inline and standalone rules."""
+    openings: list[str | None] = []
+    if resource_type in INLINE_RULE_GROUPS:
+        for rule in map(mapping, items(props.get("ingress"))):
+            cidrs = _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks"))
+            openings.append(
+                _world_opening(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), cidrs)
+            )
+    elif resource_type == SECURITY_GROUP_RULE and props.get("type") == "ingress":
+        cidrs = _strings(props.get("cidrBlocks")) + _strings(props.get("ipv6CidrBlocks"))
+        openings.append(
+            _world_opening(props.get("protocol"), props.get("fromPort"), props.get("toPort"), cidrs)
+        )
+    elif resource_type == INGRESS_RULE:
+        cidrs = [str(c) for c in (props.get("cidrIpv4"), props.get("cidrIpv6")) if c]
+        openings.append(
+            _world_opening(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"), cidrs)
+        )
+    return [f"security group ingress opens {o}: only tcp 80/443 may face the world" for o in openings if o]
+
+
+def ecr_scan_on_push(resource_type: str, props: Props) -> list[str]:
+    """Every image pushed to ECR is scanned for known vulnerabilities."""
+    if resource_type != ECR_REPOSITORY:
+        return []
+    if is_true(mapping(props.get("imageScanningConfiguration")).get("scanOnPush")):
+        return []
+    return ["ECR repository needs imageScanningConfiguration.scanOnPush: true"]
