@@ -65,20 +65,14 @@ class Backend(pulumi.ComponentResource):
             {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
         ]
         self.workload = Workload(
-            WorkloadSpec(
-                name=name,
-                namespace=args.namespace,
-                image=args.image,
-                image_pull_policy=args.image_pull_policy,
+            WorkloadSpec.for_app(
+                name,
+                args,
                 port=PORT,
-                replicas=args.replicas,
                 uid=UID,
                 readiness_path="/api/readyz",
                 liveness_path="/api/healthz",
-                resources=args.resources,
                 env=env,
-                scheduling=args.scheduling,
-                ingress_namespace=args.ingress_namespace,
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
             ),

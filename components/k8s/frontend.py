@@ -25,19 +25,8 @@ class Frontend(pulumi.ComponentResource):
     def __init__(self, name: str, args: FrontendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Frontend", name, None, opts)
         self.workload = Workload(
-            WorkloadSpec(
-                name=name,
-                namespace=args.namespace,
-                image=args.image,
-                image_pull_policy=args.image_pull_policy,
-                port=PORT,
-                replicas=args.replicas,
-                uid=UID,
-                readiness_path="/healthz",
-                liveness_path="/healthz",
-                resources=args.resources,
-                scheduling=args.scheduling,
-                ingress_namespace=args.ingress_namespace,
+            WorkloadSpec.for_app(
+                name, args, port=PORT, uid=UID, readiness_path="/healthz", liveness_path="/healthz"
             ),
             parent=self,
         )

@@ -53,6 +53,21 @@ class WorkloadSpec:
     # The namespace of the ingress controller: the only pods allowed to reach this workload.
     ingress_namespace: str = "ingress-nginx"
 
+    @classmethod
+    def for_app(cls, name: str, app: AppArgs, **specific: Any) -> WorkloadSpec:
+        """The spec of an app component: what the stack chose (AppArgs) plus what the app is."""
+        return cls(
+            name=name,
+            namespace=app.namespace,
+            image=app.image,
+            image_pull_policy=app.image_pull_policy,
+            replicas=app.replicas,
+            resources=app.resources,
+            scheduling=app.scheduling,
+            ingress_namespace=app.ingress_namespace,
+            **specific,
+        )
+
 
 class Workload:
     """Registers the three objects as children of `parent`; exposes the Service name."""
