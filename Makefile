@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TEST_TARGETS :=
 
 include mk/common.mk
-include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/dev.mk mk/infra.mk mk/pipeline.mk mk/bench.mk mk/drills.mk)
+include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/dev.mk mk/infra.mk mk/pipeline.mk mk/bench.mk mk/drills.mk mk/cluster.mk)
 
 .PHONY: help test
 help:
@@ -13,6 +13,7 @@ help:
 	@echo "make destroy  tear the minikube deployment down"
 	@echo "make dev      run the whole app locally on http://127.0.0.1:8080 (PORT overrides)"
 	@echo "make test     install what is needed and run every test"
+	@echo "make test-cluster  the program against a real Pulumi engine and Kubernetes API server"
 	@echo "make bench    run the fan-out benchmark"
 
 test: $(TEST_TARGETS)

@@ -21,6 +21,10 @@ APPENDFSYNC = ("always", "everysec")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 _QUANTITY = re.compile(r"^[1-9][0-9]*(Mi|Gi|Ti)$")
+# registry/name:tag or registry/name@sha256:digest; never a bare name (an implicit :latest).
+_IMAGE = re.compile(
+    r"^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$"
+)
 
 
 class ConfigError(ValueError):
@@ -39,6 +43,9 @@ class AppConfig:
     backend_workers: int
     frontend_replicas: int
     history_limit: int
+    # Prebuilt image references to deploy as they are; None builds the image from services/.
+    backend_image: str | None
+    frontend_image: str | None
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,11 @@ class Reader:
         return list(value)
 
 
+def _image(read: Reader, key: str) -> str | None:
+    what = "an image reference with a tag or digest, like registry.example.com/chat-backend:1.4.2"
+    return read.string(key, "", re.compile(f"|{_IMAGE.pattern}"), what) or None
+
+
 def load(reader: Reader | None = None) -> StackConfig:
     read = reader or Reader()
     platform = read.choice("platform", "minikube", PLATFORMS)
@@ -119,6 +131,8 @@ def load(reader: Reader | None = None) -> StackConfig:
         backend_workers=read.integer("backendWorkers", 2, 1, 16),
         frontend_replicas=read.integer("frontendReplicas", 2, 1, 50),
         history_limit=read.integer("historyLimit", 1000, 1, 1_000_000),
+        backend_image=_image(read, "backendImage"),
+        frontend_image=_image(read, "frontendImage"),
     )
     redis = RedisConfig(
         storage_size=read.string("redisStorageSize", "1Gi", _QUANTITY, "a size like 1Gi (Mi, Gi or Ti)"),

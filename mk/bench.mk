@@ -1,4 +1,4 @@
-# The fan-out benchmark (benchmarks/, issue 7): the backend against raw Redis pub/sub.
+# The fan-out benchmark (benchmarks/): the backend against raw Redis pub/sub.
 .PHONY: bench test-bench
 TEST_TARGETS += test-bench
 BENCH := PYTHONPATH=benchmarks $(PY) -m chatbench

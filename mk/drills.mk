@@ -1,4 +1,4 @@
-# Reliability and security drills (tests/drills, issue 8): real redis-server, backend (2 workers),
+# Reliability and security drills (tests/drills): real redis-server, backend (2 workers),
 # nginx and chromium on 127.0.0.1. `make soak` is the long run, outside `make test`.
 .PHONY: test-drills soak
 TEST_TARGETS += test-drills

@@ -15,7 +15,7 @@ $(CHECKOV): | system-deps
 	touch $@
 
 test-infra: venv $(CHECKOV)
-	shellcheck scripts/*.sh
+	shellcheck scripts/*.sh scripts/engine/*.sh
 	$(PY) -m pytest tests/infra -q
 
 up:
@@ -23,3 +23,8 @@ up:
 
 destroy:
 	@bash scripts/up.sh destroy
+
+# The README's configuration tables, generated from Pulumi.yaml (test_config.py checks them).
+.PHONY: docs
+docs: venv
+	$(PY) scripts/config_reference.py

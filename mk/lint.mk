@@ -1,4 +1,4 @@
-# Lint and type gates (issue 6): ruff (lint + format check) over the repository, mypy strict
+# Lint and type gates: ruff (lint + format check) over the repository, mypy strict
 # (mypy.ini) on the program, the backend, the launcher and the policy pack, and the GitHub
 # workflows checked against GitHub's schema, audited by zizmor (.github/zizmor.yml) and held to the
 # delivery contract (tests/lint) — all offline.

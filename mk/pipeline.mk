@@ -1,4 +1,4 @@
-# The guardrails policy pack (policy/, issue 6): each rule's unit tests, the pack served over
+# The guardrails policy pack (policy/): each rule's unit tests, the pack served over
 # gRPC as the Pulumi CLI runs it, and the compliance test — every resource the real program
 # registers for each stack (under mocks, tests/infra/harness.py) passes every rule.
 .PHONY: test-policy

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make up` / `make destroy`: the chat on minikube with the Pulumi CLI.
-#   up:      check prerequisites, start minikube (+ ingress addon) if needed, build images
+#   up:      check prerequisites, start minikube (Calico CNI, so NetworkPolicies are
+#            enforced; + ingress addon) if needed, build images
 #            into minikube's Docker daemon, `pulumi up` on stack `minikube`, print the URL.
 #   destroy: `pulumi destroy` on stack `minikube` (minikube itself keeps running).
 # State lives in a local file backend (.pulumi-state/) unless PULUMI_BACKEND_URL says otherwise.
@@ -56,11 +57,20 @@ fi
 
 if ! minikube status --format '{{.Host}}' 2>/dev/null | grep -q Running; then
   echo "Starting minikube..."
-  minikube start --cpus "${MINIKUBE_CPUS:-2}" --memory "${MINIKUBE_MEMORY:-4096}"
+  # minikube's default CNI ignores NetworkPolicies, and they are what keeps Redis to the backend.
+  minikube start --cpus "${MINIKUBE_CPUS:-2}" --memory "${MINIKUBE_MEMORY:-4096}" --cni=calico
+fi
+context=$(minikube profile)
+if [ -z "$(kubectl --context "$context" -n kube-system get daemonset calico-node cilium \
+  --ignore-not-found -o name)" ]; then
+  echo "This minikube cluster runs without a CNI that enforces NetworkPolicies (Calico or Cilium):" >&2
+  echo "every pod could reach Redis. Recreate it with one (make up starts minikube with --cni=calico):" >&2
+  echo "  minikube delete && make up" >&2
+  exit 1
 fi
 minikube addons enable ingress >/dev/null
 # The controller's admission webhook must answer before Pulumi creates the Ingress.
-kubectl --context "$(minikube profile)" -n ingress-nginx wait pod \
+kubectl --context "$context" -n ingress-nginx wait pod \
   --for=condition=Ready --selector=app.kubernetes.io/component=controller --timeout=180s >/dev/null
 # Images are built straight into minikube's Docker daemon: nothing is pushed anywhere.
 eval "$(minikube docker-env)"

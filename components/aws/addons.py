@@ -1,14 +1,18 @@
-"""EKS-managed add-ons. CoreDNS waits for the node groups (its pods need nodes to become
-ready); the EBS CSI driver gets its own IRSA role."""
+"""EKS-managed add-ons, each at the exact version components/aws/releases.py pins for the
+cluster's minor. The VPC CNI enforces NetworkPolicies; metrics-server feeds the backend's
+HorizontalPodAutoscaler. Add-ons whose pods need nodes wait for the node groups; the EBS CSI
+driver gets its own IRSA role."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws.irsa import irsa_role
+from components.aws.releases import RELEASES
 
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 
@@ -16,6 +20,7 @@ EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 @dataclass(frozen=True)
 class EksAddonsArgs:
     cluster_name: pulumi.Input[str]
+    kubernetes_version: str
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
     node_groups: list[pulumi.Resource]
@@ -34,21 +39,30 @@ class EksAddons(pulumi.ComponentResource):
             managed_policy_arn=EBS_CSI_POLICY,
         )
 
+        versions = RELEASES[args.kubernetes_version].addons
+
         def addon(
-            addon_name: str, role_arn: pulumi.Input[str] | None = None, after_nodes: bool = False
+            addon_name: str,
+            role_arn: pulumi.Input[str] | None = None,
+            after_nodes: bool = False,
+            configuration: dict[str, str] | None = None,
         ) -> None:
             aws.eks.Addon(
                 f"{name}-{addon_name}",
                 cluster_name=args.cluster_name,
                 addon_name=addon_name,
+                addon_version=versions[addon_name],
+                configuration_values=json.dumps(configuration) if configuration else None,
                 service_account_role_arn=role_arn,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.node_groups if after_nodes else []),
             )
 
-        addon("vpc-cni")
+        # Without the network policy agent the VPC CNI ignores NetworkPolicy objects.
+        addon("vpc-cni", configuration={"enableNetworkPolicy": "true"})
         addon("kube-proxy")
         addon("coredns", after_nodes=True)
         addon("aws-ebs-csi-driver", role_arn=ebs_role.arn, after_nodes=True)
+        addon("metrics-server", after_nodes=True)
         self.register_outputs({})

@@ -1,5 +1,6 @@
-"""cluster-autoscaler (pinned chart, image matching the cluster's minor version) with an
-IRSA role whose write actions only touch this cluster's tagged Auto Scaling groups."""
+"""cluster-autoscaler (the chart built for the cluster's minor version and the image of that
+minor, both from components/aws/releases.py) with an IRSA role whose write actions only touch
+this cluster's tagged Auto Scaling groups."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ import pulumi
 
 from components.aws.irsa import irsa_role
 from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.aws.releases import RELEASES
 from components.k8s.helm import Chart, release
 
-CHART = Chart("cluster-autoscaler", "9.43.2", "https://kubernetes.github.io/autoscaler")
-# cluster-autoscaler's minor version must match the cluster's.
-IMAGE_TAGS = {"1.30": "v1.30.3", "1.31": "v1.31.1", "1.32": "v1.32.1", "1.33": "v1.33.0"}
+REPOSITORY = "https://kubernetes.github.io/autoscaler"
 NAMESPACE, SERVICE_ACCOUNT = "kube-system", "cluster-autoscaler"
 
 
@@ -70,8 +70,7 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
 class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: AutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:aws:ClusterAutoscaler", name, None, opts)
-        if args.kubernetes_version not in IMAGE_TAGS:
-            raise ValueError(f"no cluster-autoscaler image pinned for Kubernetes {args.kubernetes_version}")
+        pinned = RELEASES[args.kubernetes_version]
         role = irsa_role(
             name,
             args.oidc_provider_arn,
@@ -83,12 +82,12 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         )
         self.release = release(
             name,
-            CHART,
+            Chart("cluster-autoscaler", pinned.autoscaler_chart, REPOSITORY),
             NAMESPACE,
             {
                 "autoDiscovery": {"clusterName": args.cluster_name},
                 "awsRegion": args.region,
-                "image": {"tag": IMAGE_TAGS[args.kubernetes_version]},
+                "image": {"tag": pinned.autoscaler_image},
                 "rbac": {
                     "serviceAccount": {
                         "name": SERVICE_ACCOUNT,

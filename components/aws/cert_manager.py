@@ -1,4 +1,5 @@
-"""cert-manager (pinned chart, CRDs included) with Let's Encrypt ClusterIssuers (staging and
+"""cert-manager (pinned chart, CRDs included; controller, webhook and cainjector with two
+replicas each, PDBs and spread over nodes and zones) with Let's Encrypt ClusterIssuers (staging and
 production) solving DNS-01 in Route53 through an IRSA role scoped to the hosted zone, and the
 Certificate for the chat's host."""
 
@@ -13,9 +14,18 @@ import pulumi_kubernetes as k8s
 from components.aws.irsa import irsa_role
 from components.aws.nodegroups import SYSTEM_SELECTOR
 from components.k8s.helm import Chart, release
+from components.k8s.scheduling import spread_over_nodes_and_zones
 
-CHART = Chart("cert-manager", "v1.16.2", "https://charts.jetstack.io")
+CHART = Chart("cert-manager", "v1.21.2", "https://charts.jetstack.io")
 NAMESPACE, SERVICE_ACCOUNT = "cert-manager", "cert-manager"
+CONTROLLER_RESOURCES = {
+    "requests": {"cpu": "50m", "memory": "128Mi"},
+    "limits": {"cpu": "500m", "memory": "256Mi"},
+}
+HELPER_RESOURCES = {
+    "requests": {"cpu": "20m", "memory": "64Mi"},
+    "limits": {"cpu": "200m", "memory": "128Mi"},
+}
 ACME = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
     "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
@@ -33,6 +43,19 @@ class CertManagerArgs:
     tls_secret: str
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
+
+
+def highly_available(component: str, resources: dict[str, Any]) -> dict[str, Any]:
+    """Chart values for one of cert-manager's Deployments: two replicas that never go down together.
+    A lone webhook down means every cert-manager object's admission fails."""
+    labels = {"app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component}
+    return {
+        "replicaCount": 2,
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "topologySpreadConstraints": spread_over_nodes_and_zones(labels),
+        "nodeSelector": SYSTEM_SELECTOR,
+        "resources": resources,
+    }
 
 
 def dns01_policy(hosted_zone_id: str) -> dict[str, Any]:
@@ -80,11 +103,9 @@ class CertManager(pulumi.ComponentResource):
                 },
                 # Lets the controller read its projected IRSA token.
                 "securityContext": {"fsGroup": 1001},
-                "nodeSelector": SYSTEM_SELECTOR,
-                "resources": {
-                    "requests": {"cpu": "50m", "memory": "128Mi"},
-                    "limits": {"cpu": "500m", "memory": "256Mi"},
-                },
+                **highly_available("controller", CONTROLLER_RESOURCES),
+                "webhook": highly_available("webhook", HELPER_RESOURCES),
+                "cainjector": highly_available("cainjector", HELPER_RESOURCES),
             },
             parent=self,
         )
@@ -105,7 +126,8 @@ class CertManager(pulumi.ComponentResource):
                                 "dns01": {
                                     "route53": {"region": args.region, "hostedZoneID": args.hosted_zone_id}
                                 },
-                                "selector": {"dnsZones": [args.host.split(".", 1)[1]]},
+                                # By name, not zone: the host may be the zone's apex.
+                                "selector": {"dnsNames": [args.host]},
                             }
                         ],
                     }

@@ -6,12 +6,24 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from components.aws.releases import RELEASES
 from components.config import ConfigError, Reader
 
 _INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
-_K8S_VERSION = re.compile(r"^1\.(2[89]|3\d)$")
-_ZONE_ID = re.compile(r"^Z[A-Z0-9]{4,31}$")
+_ZONE_ID = re.compile(r"^[a-z]{2,}[0-9]-az[0-9]+$")
+# The retention periods CloudWatch Logs accepts.
+LOG_RETENTION_DAYS = (
+    *(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731),
+    *(1096, 1827, 2192, 2557, 2922, 3288, 3653),
+)
+_HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{4,31}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:connection/"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -22,12 +34,20 @@ class NodeGroupSize:
 
 
 @dataclass(frozen=True)
+class CiRunnerConfig:
+    connection_arn: str  # the CodeConnections (or CodeStar) connection to GitHub
+    repository: str  # owner/name
+
+
+@dataclass(frozen=True)
 class AwsConfig:
     az_count: int
+    zone_ids: list[str]  # explicit availability zone IDs, or [] for the region's first az_count
     vpc_cidr: str
     single_nat_gateway: bool
     kubernetes_version: str
     public_access_cidrs: list[str]
+    log_retention_days: int
     system_instance_type: str
     system_nodes: NodeGroupSize
     spot_instance_types: list[str]
@@ -36,11 +56,16 @@ class AwsConfig:
     acme_email: str
     acme_production: bool
     spot_termination_handler: bool
+    backend_max_replicas: int
+    ecr_force_delete: bool
     redis_node_type: str
     redis_engine_version: str
     redis_replicas: int
     redis_snapshot_days: int
     redis_auth_update: str
+    redis_ack_replicas: int
+    ci_runner: CiRunnerConfig | None  # None: no CodeBuild runner (awsCiConnectionArn empty)
+    admin_role_arns: list[str]
 
 
 def _cidr(key: str, value: str) -> str:
@@ -68,6 +93,49 @@ def _size(read: Reader, prefix: str, defaults: tuple[int, int, int]) -> NodeGrou
     return NodeGroupSize(low, desired, high)
 
 
+def _zone_ids(read: Reader, az_count: int) -> list[str]:
+    ids = read.string_list("awsZoneIds", [])
+    for zone_id in ids:
+        if not _ZONE_ID.fullmatch(zone_id):
+            raise ConfigError("awsZoneIds", f"must hold availability zone IDs like use1-az1, got {zone_id!r}")
+    if ids and len(set(ids)) != az_count:
+        raise ConfigError("awsZoneIds", f"must list awsAzCount ({az_count}) different zone IDs, got {ids}")
+    return ids
+
+
+def _ci_runner(read: Reader) -> CiRunnerConfig | None:
+    connection = read.string("awsCiConnectionArn", "")
+    if not connection:
+        return None
+    if not _CONNECTION_ARN.fullmatch(connection):
+        raise ConfigError(
+            "awsCiConnectionArn",
+            "must be empty or a connection ARN like "
+            f"arn:aws:codeconnections:us-east-1:123456789012:connection/<uuid>, got {connection!r}",
+        )
+    repository = read.string("awsCiRepository", "")
+    if not _REPOSITORY.fullmatch(repository):
+        raise ConfigError(
+            "awsCiRepository",
+            f"must be the GitHub repository as owner/name (awsCiConnectionArn is set), got {repository!r}",
+        )
+    return CiRunnerConfig(connection, repository)
+
+
+def _admin_role_arns(read: Reader) -> list[str]:
+    arns = read.string_list("awsAdminRoleArns", [])
+    for arn in arns:
+        if not _ROLE_ARN.fullmatch(arn):
+            raise ConfigError(
+                "awsAdminRoleArns",
+                f"must hold IAM role ARNs like arn:aws:iam::123456789012:role/name, got {arn!r}",
+            )
+    names = [arn.rsplit("/", 1)[1] for arn in arns]
+    if len(set(names)) != len(names):
+        raise ConfigError("awsAdminRoleArns", f"must name each role once, got {arns}")
+    return arns
+
+
 def load_aws(read: Reader) -> AwsConfig:
     cidrs = [_cidr("awsPublicAccessCidrs", c) for c in read.string_list("awsPublicAccessCidrs", [])]
     if not cidrs:
@@ -77,16 +145,24 @@ def load_aws(read: Reader) -> AwsConfig:
     spot_types = _instance_types("awsSpotInstanceTypes", read.string_list("awsSpotInstanceTypes", []))
     if len(spot_types) < 2:
         raise ConfigError("awsSpotInstanceTypes", "must list at least two instance types of the same shape")
-    zone = read.string("awsHostedZoneId", "", _ZONE_ID, "a Route53 hosted zone id like Z0123456789ABC")
+    zone = read.string("awsHostedZoneId", "", _HOSTED_ZONE_ID, "a Route53 hosted zone id like Z0123456789ABC")
     email = read.string("awsAcmeEmail", "", _EMAIL, "the e-mail Let's Encrypt writes to")
+    az_count = read.integer("awsAzCount", 3, 2, 6)
+    redis_replicas = read.integer("awsRedisReplicas", 2, 2, 6)
+    retention = read.integer("awsLogRetentionDays", 90, 1, 3653)
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            "awsLogRetentionDays",
+            f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, got {retention}",
+        )
     return AwsConfig(
-        az_count=read.integer("awsAzCount", 3, 2, 6),
+        az_count=az_count,
+        zone_ids=_zone_ids(read, az_count),
         vpc_cidr=_cidr("awsVpcCidr", read.string("awsVpcCidr", "10.40.0.0/16")),
         single_nat_gateway=read.boolean("awsSingleNatGateway", False),
-        kubernetes_version=read.string(
-            "awsKubernetesVersion", "1.33", _K8S_VERSION, "an EKS version like 1.33"
-        ),
+        kubernetes_version=read.choice("awsKubernetesVersion", "1.35", tuple(RELEASES)),
         public_access_cidrs=cidrs,
+        log_retention_days=retention,
         system_instance_type=_instance_types(
             "awsSystemInstanceType", [read.string("awsSystemInstanceType", "m6i.large")]
         )[0],
@@ -96,10 +172,16 @@ def load_aws(read: Reader) -> AwsConfig:
         hosted_zone_id=zone,
         acme_email=email,
         acme_production=read.choice("awsAcmeServer", "staging", ("staging", "production")) == "production",
-        spot_termination_handler=read.boolean("awsSpotTerminationHandler", True),
+        spot_termination_handler=read.boolean("awsSpotTerminationHandler", False),
+        backend_max_replicas=read.integer("awsBackendMaxReplicas", 12, 2, 100),
+        ecr_force_delete=read.boolean("awsEcrForceDelete", False),
         redis_node_type=read.string("awsRedisNodeType", "cache.t4g.medium"),
         redis_engine_version=read.string("awsRedisEngineVersion", "7.1"),
-        redis_replicas=read.integer("awsRedisReplicas", 2, 2, 6),
+        redis_replicas=redis_replicas,
         redis_snapshot_days=read.integer("awsRedisSnapshotDays", 7, 1, 35),
         redis_auth_update=read.choice("awsRedisAuthUpdate", "ROTATE", ("ROTATE", "SET")),
+        # Every replica but the primary can confirm a write; asking for more never succeeds.
+        redis_ack_replicas=read.integer("awsRedisAckReplicas", 1, 0, redis_replicas - 1),
+        ci_runner=_ci_runner(read),
+        admin_role_arns=_admin_role_arns(read),
     )

@@ -1,4 +1,5 @@
-"""The chat's host name in Route53, pointing at the load balancer in front of Traefik."""
+"""The chat's host name in Route53: an alias A record to the load balancer in front of Traefik,
+valid at the zone apex (where a CNAME is not allowed) as well as below it."""
 
 from __future__ import annotations
 
@@ -29,13 +30,14 @@ class DnsRecord(pulumi.ComponentResource):
             ),
         )
         hostname = service.status.load_balancer.ingress[0].hostname
+        # The Route53 zone AWS keeps this region's network load balancers in.
+        nlb_zone = aws.lb.get_hosted_zone_id(load_balancer_type="network").id
         aws.route53.Record(
             name,
             zone_id=args.hosted_zone_id,
             name=args.host,
-            type="CNAME",
-            ttl=60,
-            records=[hostname],
+            type="A",
+            aliases=[{"name": hostname, "zone_id": nlb_zone, "evaluate_target_health": True}],
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"target": hostname})

@@ -20,6 +20,7 @@ class EksClusterArgs:
     region: str
     subnet_ids: list[pulumi.Output[str]]
     public_access_cidrs: list[str]
+    log_retention_days: int
 
 
 def assume_role_policy(service: str) -> str:
@@ -85,6 +86,14 @@ class EksCluster(pulumi.ComponentResource):
             policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
             opts=child,
         )
+        # EKS writes to this group once logging is on; made first, it gets a retention (EKS's own
+        # would keep the logs forever).
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
         cluster = aws.eks.Cluster(
             name,
             name=name,
@@ -99,7 +108,7 @@ class EksCluster(pulumi.ComponentResource):
                 "endpoint_public_access": True,
                 "public_access_cidrs": args.public_access_cidrs,
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, logs]),
         )
         oidc = aws.iam.OpenIdConnectProvider(
             name,

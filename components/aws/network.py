@@ -1,5 +1,7 @@
 """The VPC: public subnets (load balancers, NAT) and private subnets (nodes, Redis) across
-N availability zones, NAT per zone or one shared NAT, and the tags EKS load balancers need."""
+N availability zones, NAT per zone or one shared NAT, and the tags EKS load balancers need.
+
+Zones are chosen by zone ID: zone names are shuffled per account, IDs name the same place."""
 
 from __future__ import annotations
 
@@ -9,11 +11,33 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.config import ConfigError
+
+# Zones where EKS does not accept control-plane subnets (EKS user guide, subnet requirements).
+EKS_INCAPABLE_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})
+
+
+def choose_zone_ids(available: list[str], wanted: list[str], count: int) -> list[str]:
+    """The explicit zone IDs if all are usable, else the region's first `count` usable ones by ID."""
+    usable = sorted(z for z in available if z not in EKS_INCAPABLE_ZONE_IDS)
+    if wanted:
+        unusable = [z for z in wanted if z not in usable]
+        if unusable:
+            raise ConfigError(
+                "awsZoneIds", f"names zones this region cannot host EKS in: {unusable} (usable: {usable})"
+            )
+        return wanted
+    if len(usable) < count:
+        raise ConfigError(
+            "awsAzCount", f"is {count} but the region has {len(usable)} EKS-capable zones: {usable}"
+        )
+    return usable[:count]
+
 
 @dataclass(frozen=True)
 class VpcArgs:
     cidr: str
-    zones: list[str]
+    zone_ids: list[str]
     single_nat_gateway: bool
     cluster_name: str
 
@@ -55,15 +79,15 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": f"{name}-public"},
             opts=child,
         )
-        private_cidrs, public_cidrs = subnet_cidrs(args.cidr, len(args.zones))
+        private_cidrs, public_cidrs = subnet_cidrs(args.cidr, len(args.zone_ids))
         self.public_subnet_ids, self.private_subnet_ids = [], []
         nat_ids: list[pulumi.Output[str]] = []
-        for index, zone in enumerate(args.zones):
+        for index, zone in enumerate(args.zone_ids):
             public = aws.ec2.Subnet(
                 f"{name}-public-{zone}",
                 vpc_id=vpc.id,
                 cidr_block=public_cidrs[index],
-                availability_zone=zone,
+                availability_zone_id=zone,
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1", **cluster_tag},
                 opts=child,
@@ -88,7 +112,7 @@ class Vpc(pulumi.ComponentResource):
                 f"{name}-private-{zone}",
                 vpc_id=vpc.id,
                 cidr_block=private_cidrs[index],
-                availability_zone=zone,
+                availability_zone_id=zone,
                 tags={
                     "Name": f"{name}-private-{zone}",
                     "kubernetes.io/role/internal-elb": "1",

@@ -25,6 +25,7 @@ NODE_POLICIES = [
 @dataclass(frozen=True)
 class NodeGroupsArgs:
     cluster_name: pulumi.Input[str]
+    kubernetes_version: str  # set explicitly, so a cluster upgrade shows the node groups' diff too
     subnet_ids: list[pulumi.Output[str]]
     system_instance_type: str
     system_size: NodeGroupSize
@@ -54,6 +55,7 @@ class NodeGroups(pulumi.ComponentResource):
             return aws.eks.NodeGroup(
                 f"{name}-{pool}",
                 cluster_name=args.cluster_name,
+                version=args.kubernetes_version,
                 node_role_arn=role.arn,
                 subnet_ids=args.subnet_ids,
                 capacity_type=capacity,

@@ -40,6 +40,7 @@ LIFECYCLE = {
 class EcrImageArgs:
     repository: str
     context: Path
+    force_delete: bool  # `pulumi destroy` may delete the repository with its images
 
 
 class EcrImage(pulumi.ComponentResource):
@@ -53,6 +54,7 @@ class EcrImage(pulumi.ComponentResource):
             name,
             name=args.repository,
             image_tag_mutability="IMMUTABLE",
+            force_delete=args.force_delete,
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS"}],
             opts=child,

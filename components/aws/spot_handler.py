@@ -1,5 +1,7 @@
-"""aws-node-termination-handler in IMDS mode, on spot nodes only: on a two-minute spot
-interruption notice it cordons and drains the node so PDBs and graceful shutdown apply."""
+"""aws-node-termination-handler in IMDS mode, on spot nodes only, when asked for
+(`awsSpotTerminationHandler`): on a two-minute spot interruption notice it cordons and drains
+the node so PDBs and graceful shutdown apply. Off by default: managed node groups already drain
+spot nodes on rebalance recommendations (Capacity Rebalancing)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import pulumi
 from components.aws.nodegroups import CAPACITY_LABEL, SPOT_TAINT
 from components.k8s.helm import Chart, release
 
-CHART = Chart("aws-node-termination-handler", "0.21.0", "https://aws.github.io/eks-charts")
+# The maintained chart, published to ECR Public as OCI (the eks-charts copy is deprecated).
+CHART = Chart("aws-node-termination-handler", "0.27.6", "oci://public.ecr.aws/aws-ec2/helm")
 
 
 class SpotTerminationHandler(pulumi.ComponentResource):

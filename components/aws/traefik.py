@@ -1,6 +1,7 @@
 """Traefik v3 (pinned chart) behind an internet-facing NLB, HTTP redirected to HTTPS, and
 the chat's IngressRoutes: `/api` to the backend (WebSocket-friendly) and `/` to the frontend,
-with security-header and rate-limit middlewares."""
+with HSTS and rate-limit middlewares. Traefik owns only the header that belongs to the TLS it
+terminates (HSTS); the page's security headers have one owner, the frontend's NGINX."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pulumi_kubernetes as k8s
 from components.aws.nodegroups import SYSTEM_SELECTOR
 from components.k8s import backend, frontend
 from components.k8s.helm import Chart, release
+from components.k8s.scheduling import spread_over_nodes_and_zones
+from components.k8s.workload import SAFE_TO_EVICT_LOCAL_VOLUMES, IngressController
 
 CHART = Chart("traefik", "33.2.1", "https://traefik.github.io/charts")
 NAMESPACE = "traefik"
 API_VERSION = "traefik.io/v1alpha1"
+CONTROLLER = IngressController(NAMESPACE, {"app.kubernetes.io/name": "traefik"})
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,13 @@ class TraefikArgs:
 
 def traefik_values() -> dict[str, Any]:
     return {
-        "deployment": {"replicas": 2},
+        "deployment": {
+            "replicas": 2,
+            # The chart's `data` and `tmp` emptyDirs must not pin a node the autoscaler would remove.
+            "podAnnotations": {SAFE_TO_EVICT_LOCAL_VOLUMES: "data,tmp"},
+        },
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "topologySpreadConstraints": spread_over_nodes_and_zones(CONTROLLER.pod_labels),
         "nodeSelector": SYSTEM_SELECTOR,
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -79,16 +88,13 @@ class Traefik(pulumi.ComponentResource):
             )
 
         headers = middleware(
-            "security-headers",
+            "hsts",
             {
                 "headers": {
                     "stsSeconds": 63072000,
                     "stsIncludeSubdomains": True,
                     "stsPreload": True,
                     "forceSTSHeader": True,
-                    "contentTypeNosniff": True,
-                    "frameDeny": True,
-                    "referrerPolicy": "strict-origin-when-cross-origin",
                 }
             },
         )

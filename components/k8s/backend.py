@@ -31,6 +31,8 @@ class BackendArgs(AppArgs):
     workers: int
     history_limit: int
     cookie_secure: bool
+    # Acks (and what clients are shown) wait until this many replicas hold the message.
+    ack_replicas: int = 0
     resources: Resources = DEFAULT_RESOURCES
 
 
@@ -61,9 +63,12 @@ class Backend(pulumi.ComponentResource):
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
             {"name": "COOKIE_SECURE", "value": "true" if args.cookie_secure else "false"},
-            # Only the ingress controller reaches these pods; trust its X-Forwarded-For.
+            # The NetworkPolicy admits only the ingress controller's pods (IPs that change with
+            # every pod), so any peer that gets a connection through is one of them.
             {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
         ]
+        if args.ack_replicas:
+            env.append({"name": "REDIS_ACK_REPLICAS", "value": str(args.ack_replicas)})
         self.workload = Workload(
             WorkloadSpec.for_app(
                 name,

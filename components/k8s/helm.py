@@ -1,4 +1,5 @@
-"""Helm releases pinned to an exact chart version (never a range)."""
+"""Helm releases pinned to an exact chart version (never a range), from an HTTP chart
+repository or an OCI registry (`oci://...`)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ class Chart:
 def release(
     name: str, chart: Chart, namespace: str, values: pulumi.Input[dict[str, Any]], parent: pulumi.Resource
 ) -> k8s.helm.v3.Release:
+    # An OCI chart is named by its full reference; a repository chart by its name in the repository.
+    oci = chart.repository.startswith("oci://")
     return k8s.helm.v3.Release(
         name,
         name=name,
-        chart=chart.name,
+        chart=f"{chart.repository}/{chart.name}" if oci else chart.name,
         version=chart.version,
-        repository_opts={"repo": chart.repository},
+        repository_opts=None if oci else {"repo": chart.repository},
         namespace=namespace,
         create_namespace=True,
         atomic=True,

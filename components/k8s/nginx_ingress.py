@@ -9,6 +9,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.k8s import backend, frontend
+from components.k8s.workload import IngressController
+
+# minikube's `ingress` addon: the controller's namespace and its pods' labels.
+CONTROLLER = IngressController(
+    "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Where app pods may run. minikube needs nothing; aws prefers spot nodes and tolerates their taint."""
+"""Where pods may run. minikube needs nothing; aws prefers spot nodes and tolerates their taint.
+Every replicated pod of the platform spreads over nodes and zones the same way."""
 
 from __future__ import annotations
 
@@ -24,3 +25,16 @@ class Scheduling:
                 ]
             }
         }
+
+
+def spread_over_nodes_and_zones(labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Topology spread for the pods matching `labels` (camelCase: also valid as Helm values)."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": labels},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]

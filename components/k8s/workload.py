@@ -1,5 +1,6 @@
 """A stateless web workload: Deployment + ClusterIP Service + PodDisruptionBudget +
-NetworkPolicy (only the ingress controller may connect).
+NetworkPolicy (only the ingress controller's pods may connect), and optionally a
+HorizontalPodAutoscaler.
 
 Backend and Frontend are both this shape; they differ only in the WorkloadSpec they pass,
 so the hygiene (security context, probes, rolling update, spread, PDB) lives here once.
@@ -14,12 +15,35 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.k8s.hygiene import Resources, container_security, http_probe, pod_security
-from components.k8s.scheduling import Scheduling
+from components.k8s.scheduling import Scheduling, spread_over_nodes_and_zones
+
+# cluster-autoscaler refuses to drain a node whose pods use local storage unless told the
+# volume may go: without this, nodes added in a spike are never removed again.
+SAFE_TO_EVICT_LOCAL_VOLUMES = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"
+SCRATCH_VOLUME = "tmp"
 
 
 def labels_for(name: str) -> dict[str, str]:
     """The labels a workload's pods carry (and that NetworkPolicies select on)."""
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "chat-platform"}
+
+
+@dataclass(frozen=True)
+class IngressController:
+    """Where the ingress controller's pods run and the labels they carry: the only peers an
+    app's NetworkPolicy admits, hence the only ones whose X-Forwarded-For reaches the app."""
+
+    namespace: str
+    pod_labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """A HorizontalPodAutoscaler on CPU; it, not the Deployment, then owns the replica count."""
+
+    min_replicas: int
+    max_replicas: int
+    cpu_per_pod: str  # the average CPU per pod the autoscaler keeps, e.g. "600m"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,9 +54,10 @@ class AppArgs:
     image: pulumi.Input[str]  # a local content-hash tag (minikube) or a registry digest (aws)
     replicas: int
     resources: Resources
+    ingress_controller: IngressController
     image_pull_policy: str = "IfNotPresent"
     scheduling: Scheduling = field(default_factory=Scheduling)
-    ingress_namespace: str = "ingress-nginx"  # where the ingress controller runs
+    autoscaling: Autoscaling | None = None
 
 
 @dataclass(frozen=True)
@@ -47,11 +72,11 @@ class WorkloadSpec:
     readiness_path: str
     liveness_path: str
     resources: Resources
+    ingress_controller: IngressController
     env: list[dict[str, Any]] = field(default_factory=list)
     scheduling: Scheduling = field(default_factory=Scheduling)
+    autoscaling: Autoscaling | None = None
     termination_grace_seconds: int = 30
-    # The namespace of the ingress controller: the only pods allowed to reach this workload.
-    ingress_namespace: str = "ingress-nginx"
 
     @classmethod
     def for_app(cls, name: str, app: AppArgs, **specific: Any) -> WorkloadSpec:
@@ -64,7 +89,8 @@ class WorkloadSpec:
             replicas=app.replicas,
             resources=app.resources,
             scheduling=app.scheduling,
-            ingress_namespace=app.ingress_namespace,
+            ingress_controller=app.ingress_controller,
+            autoscaling=app.autoscaling,
             **specific,
         )
 
@@ -86,46 +112,44 @@ class Workload:
             "security_context": container_security(spec.uid),
             "readiness_probe": http_probe(spec.readiness_path, "http", period=5, failures=2),
             "liveness_probe": http_probe(spec.liveness_path, "http", period=10, failures=3),
-            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],  # noqa: S108 (an emptyDir in the pod)
+            "volume_mounts": [{"name": SCRATCH_VOLUME, "mount_path": "/tmp"}],  # noqa: S108 (an emptyDir in the pod)
         }
         pod_spec: dict[str, Any] = {
             "automount_service_account_token": False,
             "security_context": pod_security(spec.uid),
             "termination_grace_period_seconds": spec.termination_grace_seconds,
             "containers": [container],
-            "volumes": [{"name": "tmp", "empty_dir": {"size_limit": "64Mi"}}],
-            "topology_spread_constraints": [
-                {
-                    "max_skew": 1,
-                    "topology_key": key,
-                    "when_unsatisfiable": "ScheduleAnyway",
-                    "label_selector": {"match_labels": labels},
-                }
-                for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
-            ],
+            "volumes": [{"name": SCRATCH_VOLUME, "empty_dir": {"size_limit": "64Mi"}}],
+            "topology_spread_constraints": spread_over_nodes_and_zones(labels),
             "tolerations": spec.scheduling.tolerations,
         }
         affinity = spec.scheduling.affinity()
         if affinity:
             pod_spec["affinity"] = affinity
+        deployment_spec: dict[str, Any] = {
+            "revision_history_limit": 5,
+            "selector": {"match_labels": labels},
+            # Never fewer ready pods than asked for during a rollout.
+            "strategy": {"type": "RollingUpdate", "rolling_update": {"max_unavailable": 0, "max_surge": 1}},
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {
+                        # The image reference is in the template, so a new image rolls the pods.
+                        "chat-platform/image": spec.image,
+                        SAFE_TO_EVICT_LOCAL_VOLUMES: SCRATCH_VOLUME,
+                    },
+                },
+                "spec": pod_spec,
+            },
+        }
+        if spec.autoscaling is None:
+            # With an autoscaler the field stays unset, or every `pulumi up` would undo its scaling.
+            deployment_spec["replicas"] = spec.replicas
         self.deployment = k8s.apps.v1.Deployment(
             spec.name,
             metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
-            spec={
-                "replicas": spec.replicas,
-                "revision_history_limit": 5,
-                "selector": {"match_labels": labels},
-                # Never fewer ready pods than asked for during a rollout.
-                "strategy": {
-                    "type": "RollingUpdate",
-                    "rolling_update": {"max_unavailable": 0, "max_surge": 1},
-                },
-                "template": {
-                    # The image reference is in the template, so a new image rolls the pods.
-                    "metadata": {"labels": labels, "annotations": {"chat-platform/image": spec.image}},
-                    "spec": pod_spec,
-                },
-            },
+            spec=deployment_spec,
             opts=opts,
         )
         self.service = k8s.core.v1.Service(
@@ -146,8 +170,11 @@ class Workload:
                     "from": [
                         {
                             "namespace_selector": {
-                                "match_labels": {"kubernetes.io/metadata.name": spec.ingress_namespace}
-                            }
+                                "match_labels": {
+                                    "kubernetes.io/metadata.name": spec.ingress_controller.namespace
+                                }
+                            },
+                            "pod_selector": {"match_labels": spec.ingress_controller.pod_labels},
                         }
                     ],
                     "ports": [{"protocol": "TCP", "port": spec.port}],
@@ -166,3 +193,34 @@ class Workload:
             spec={"max_unavailable": 1, "selector": {"match_labels": labels}},
             opts=opts,
         )
+        self.autoscaler = None
+        if spec.autoscaling is not None:
+            self.autoscaler = k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                spec.name,
+                metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
+                spec={
+                    "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": spec.name},
+                    "min_replicas": spec.autoscaling.min_replicas,
+                    "max_replicas": spec.autoscaling.max_replicas,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": "cpu",
+                                "target": {
+                                    "type": "AverageValue",
+                                    "average_value": spec.autoscaling.cpu_per_pod,
+                                },
+                            },
+                        }
+                    ],
+                    # Removing a pod drops its sockets (clients resume elsewhere): scale in slowly.
+                    "behavior": {
+                        "scale_down": {
+                            "stabilization_window_seconds": 600,
+                            "policies": [{"type": "Pods", "value": 1, "period_seconds": 120}],
+                        }
+                    },
+                },
+                opts=opts,
+            )

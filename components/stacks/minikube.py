@@ -15,12 +15,32 @@ from components.k8s.backend import Backend, BackendArgs, SecretKey
 from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.local_image import LocalImage, LocalImageArgs
 from components.k8s.namespace import chat_namespace
+from components.k8s.nginx_ingress import CONTROLLER as NGINX
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs
 from components.k8s.workload import labels_for
 
 BACKEND = "chat-backend"
 SERVICES = Path(__file__).resolve().parents[2] / "services"
+
+
+def local_images(backend: str | None, frontend: str | None) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+    """The prebuilt references given in config, else images built into minikube's Docker daemon."""
+    if backend and frontend:
+        return backend, frontend  # nothing to build: no Docker provider, no Docker needed
+    # `make up` points DOCKER_HOST / DOCKER_CERT_PATH at minikube's daemon (`minikube docker-env`);
+    # an explicit provider hands both to the build, so the images land where the pods look.
+    minikube_docker = docker.Provider(
+        "minikube-docker", host=os.environ.get("DOCKER_HOST"), cert_path=os.environ.get("DOCKER_CERT_PATH")
+    )
+    in_minikube_docker = pulumi.ResourceOptions(providers=[minikube_docker])
+
+    def built(name: str, given: str | None) -> pulumi.Input[str]:
+        if given:
+            return given
+        return LocalImage(name, LocalImageArgs(f"chat-{name}", SERVICES / name), in_minikube_docker).image_ref
+
+    return built("backend", backend), built("frontend", frontend)
 
 
 def build(config: StackConfig) -> None:
@@ -30,18 +50,7 @@ def build(config: StackConfig) -> None:
     namespace = chat_namespace(app.namespace, in_cluster).metadata.name
     url = f"http://{app.host}"
 
-    # `make up` points DOCKER_HOST / DOCKER_CERT_PATH at minikube's daemon (`minikube docker-env`);
-    # an explicit provider hands both to the build, so the images land where the pods look.
-    minikube_docker = docker.Provider(
-        "minikube-docker", host=os.environ.get("DOCKER_HOST"), cert_path=os.environ.get("DOCKER_CERT_PATH")
-    )
-    in_minikube_docker = pulumi.ResourceOptions(providers=[minikube_docker])
-    backend_image = LocalImage(
-        "backend", LocalImageArgs("chat-backend", SERVICES / "backend"), in_minikube_docker
-    )
-    frontend_image = LocalImage(
-        "frontend", LocalImageArgs("chat-frontend", SERVICES / "frontend"), in_minikube_docker
-    )
+    backend_image, frontend_image = local_images(app.backend_image, app.frontend_image)
     redis = Redis(
         "redis",
         RedisArgs(
@@ -63,19 +72,25 @@ def build(config: StackConfig) -> None:
         BACKEND,
         BackendArgs(
             namespace=namespace,
-            image=backend_image.image_ref,
+            image=backend_image,
             redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
             allowed_origin=url,
             replicas=app.backend_replicas,
             workers=app.backend_workers,
             history_limit=app.history_limit,
             cookie_secure=False,  # plain HTTP on a laptop
+            ingress_controller=NGINX,
         ),
         opts=in_cluster,
     )
     frontend = Frontend(
         "chat-frontend",
-        FrontendArgs(namespace=namespace, image=frontend_image.image_ref, replicas=app.frontend_replicas),
+        FrontendArgs(
+            namespace=namespace,
+            image=frontend_image,
+            replicas=app.frontend_replicas,
+            ingress_controller=NGINX,
+        ),
         opts=in_cluster,
     )
     NginxIngress(

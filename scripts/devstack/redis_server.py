@@ -1,9 +1,13 @@
-"""redis-server from the Debian package, on 127.0.0.1 with AOF on."""
+"""redis-server from the Debian package, on 127.0.0.1 with AOF on; optionally a replica."""
 
 from __future__ import annotations
 
 import shutil
+import signal
+import time
 from pathlib import Path
+
+import redis
 
 from devstack.process import ManagedProcess, free_port
 
@@ -16,10 +20,16 @@ def redis_binary() -> str:
 
 
 class RedisServer(ManagedProcess):
-    """A redis-server whose data (AOF + RDB) lives in `datadir`, so a restart keeps it."""
+    """A redis-server whose data (AOF + RDB) lives in `datadir`, so a restart keeps it;
+    with `replica_of` (a port on 127.0.0.1), a replica of that server."""
 
     def __init__(
-        self, datadir: Path, port: int | None = None, appendfsync: str = "always", password: str | None = None
+        self,
+        datadir: Path,
+        port: int | None = None,
+        appendfsync: str = "always",
+        password: str | None = None,
+        replica_of: int | None = None,
     ):
         port = port or free_port()
         argv = [
@@ -36,6 +46,8 @@ class RedisServer(ManagedProcess):
             appendfsync,
             "--save",
             "",
+            "--repl-diskless-sync-delay",  # a replica syncs at once, not after 5 s
+            "0",
             "--protected-mode",
             "yes",
             "--daemonize",
@@ -43,8 +55,29 @@ class RedisServer(ManagedProcess):
         ]
         if password:
             argv += ["--requirepass", password]
+        if replica_of:
+            argv += ["--replicaof", "127.0.0.1", str(replica_of)]
         super().__init__("redis", argv, port, datadir)
         self.password = password
+        self.replica_of = replica_of
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Returns once it accepts connections and, for a replica, is in sync with its primary."""
+        super().start(timeout)
+        if self.replica_of:
+            self.wait_in_sync(timeout)
+
+    def wait_in_sync(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        with redis.Redis(port=self.port, password=self.password, decode_responses=True) as client:
+            while client.info("replication").get("master_link_status") != "up":
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"replica on {self.port} not in sync after {timeout}s")
+                time.sleep(0.05)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.signal(signal.SIGCONT)  # a paused (SIGSTOP) server could not act on SIGTERM
+        super().stop(timeout)
 
     @property
     def url(self) -> str:

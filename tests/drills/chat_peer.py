@@ -69,6 +69,7 @@ class Peer:
     account: Account
     room: str
     received: list[str] = field(default_factory=list)  # message ids, in delivery order
+    received_client_ids: list[str] = field(default_factory=list)  # the same messages' client_ids
     acks: dict[str, str] = field(default_factory=dict)  # client_id -> message id
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
@@ -116,6 +117,7 @@ class Peer:
                 kind = frame.get("type")
                 if kind == "message":
                     self.received.append(frame["message"]["id"])
+                    self.received_client_ids.append(frame["message"]["client_id"])
                 elif kind == "ack":
                     self.acks[frame["client_id"]] = frame["id"]
                 elif kind == "error":

@@ -144,9 +144,17 @@ class ProgramMocks(pulumi.runtime.Mocks):
 
 CALL_HOOKS: dict[str, Callable[[mocks.MockCallArgs], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
-        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
-        "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"],
+        # As in a real account: names map to IDs in an account-specific order; use1-az3 cannot host EKS.
+        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e"],
+        "zoneIds": ["use1-az6", "use1-az3", "use1-az1", "use1-az4", "use1-az2"],
         "id": "us-east-1",
+    },
+    "aws:lb/getHostedZoneId:getHostedZoneId": lambda a: {"id": "Z26RNL4JYFTOTI"},
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+        "accountId": "123456789012",
+        "arn": "arn:aws:sts::123456789012:assumed-role/chat-platform-deploy/chat-platform-deploy",
+        "userId": "AROAEXAMPLE:chat-platform-deploy",
+        "id": "123456789012",
     },
     "aws:ecr/getAuthorizationToken:getAuthorizationToken": lambda a: {
         "userName": "AWS",

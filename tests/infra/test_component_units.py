@@ -19,6 +19,7 @@ from components.k8s.local_image import LocalImage, LocalImageArgs, context_hash
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs, redis_conf
 from components.k8s.scheduling import Scheduling
+from components.k8s.workload import IngressController
 from tests.infra.harness import StackRun, mocked
 
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-backend@sha256:" + "a" * 64
@@ -27,6 +28,10 @@ ON_SPOT = Scheduling(
     tolerations=[{"key": "spot", "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
     preferred_node_labels={"eks.amazonaws.com/capacityType": "SPOT"},
 )
+
+
+# Another ingress controller than either stack's: only its pods may reach the app.
+EDGE = IngressController("edge", {"app": "proxy"})
 
 
 def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:
@@ -51,7 +56,7 @@ def _backend(image: str, scheduling: Scheduling = ANYWHERE) -> StackRun:
                 history_limit=500,
                 cookie_secure=True,
                 scheduling=scheduling,
-                ingress_namespace="traefik",
+                ingress_controller=EDGE,
             ),
         )
         return backend.service_name.apply(lambda name: _equal(name, "api"))
@@ -87,7 +92,10 @@ def test_backend_takes_a_registry_digest_spot_scheduling_and_another_ingress() -
     policy = run.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "api")
     (rule,) = policy.inputs["spec"]["ingress"]
     assert rule["from"] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}},
+            "podSelector": {"matchLabels": {"app": "proxy"}},
+        }
     ]
     assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]
     assert run.component_outputs[component.urn] == {"service_name": "api"}
@@ -146,7 +154,7 @@ def test_frontend_gets_the_same_hygiene_on_its_own_port() -> None:
         frontend = Frontend(
             "web",
             FrontendArgs(
-                namespace="prod", image=DIGEST, replicas=2, scheduling=ON_SPOT, ingress_namespace="traefik"
+                namespace="prod", image=DIGEST, replicas=2, scheduling=ON_SPOT, ingress_controller=EDGE
             ),
         )
         return frontend.service_name.apply(lambda name: _equal(name, "web"))

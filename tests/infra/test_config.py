@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import config_reference
 import pytest
 import yaml
 
@@ -142,3 +143,9 @@ def test_stack_files_pass_the_cli_s_own_config_checks(stack: str) -> None:
         assert _cli_accepts(spec["type"], spec.get("items"), value), (
             f"Pulumi.{stack}.yaml: {full_key}={value!r} is not of type {spec['type']}"
         )
+
+
+def test_readme_config_tables_are_generated_from_pulumi_yaml() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count("<!-- config:") == 2
+    assert readme == config_reference.render(readme), "README config tables are stale: run `make docs`"

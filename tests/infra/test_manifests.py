@@ -15,9 +15,10 @@ import pytest
 import yaml
 
 from tests.infra.conftest import STACKS, stack_run
-from tests.infra.harness import ROOT, StackRun
+from tests.infra.harness import ROOT, StackRun, stack_config
 
-KUBERNETES_VERSION = "1.33.0"  # the aws stack's EKS version; minikube runs the same minor
+# The aws stack's EKS version; minikube runs a recent one too.
+KUBERNETES_VERSION = stack_config("aws")["chat-platform:awsKubernetesVersion"] + ".0"
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 SKIPS_FILE = Path(__file__).with_name("checkov_skips.yaml")
 

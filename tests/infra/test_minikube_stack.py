@@ -134,8 +134,17 @@ def test_app_pods_admit_only_the_ingress_controller(minikube: StackRun) -> None:
     for name, port in (("chat-backend", 8000), ("chat-frontend", 8080)):
         policy = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", name)
         (rule,) = policy.inputs["spec"]["ingress"]
+        # The controller's pods only, not every pod of its namespace (e.g. the admission jobs).
         assert rule["from"] == [
-            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+                "podSelector": {
+                    "matchLabels": {
+                        "app.kubernetes.io/name": "ingress-nginx",
+                        "app.kubernetes.io/component": "controller",
+                    }
+                },
+            }
         ]
         assert rule["ports"] == [{"protocol": "TCP", "port": port}]
 

@@ -23,10 +23,11 @@ STAND_IN = """#!/bin/bash
 echo "$(basename "$0") $* | DOCKER_HOST=${DOCKER_HOST:-} BACKEND=${PULUMI_BACKEND_URL:-} \
 PASSFILE=${PULUMI_CONFIG_PASSPHRASE_FILE:-} PASS=${PULUMI_CONFIG_PASSPHRASE:-}" >> "$CALLS"
 case "$(basename "$0") $*" in
-  "minikube status"*) echo Stopped ;;
+  "minikube status"*) echo "${MINIKUBE_HOST:-Stopped}" ;;
   "minikube profile") echo minikube ;;
   "minikube docker-env") echo "export DOCKER_HOST=tcp://$MINIKUBE_IP:2376" ;;
   "minikube ip") echo "$MINIKUBE_IP" ;;
+  "kubectl --context minikube -n kube-system get"*) echo "${POLICY_CNI-daemonset.apps/calico-node}" ;;
   "pulumi stack output url"*) echo http://chat.local ;;
   "pulumi config get chat-platform:host"*) echo chat.local ;;
 esac
@@ -93,7 +94,7 @@ def test_up_starts_minikube_builds_into_its_docker_and_deploys_with_local_state(
     first = {step: steps.index(step) for step in steps}
     ordered = [
         "minikube status --format {{.Host}}",
-        "minikube start --cpus 2 --memory 4096",
+        "minikube start --cpus 2 --memory 4096 --cni=calico",
         "minikube addons enable ingress",
         "minikube docker-env",
         "pulumi stack select --create minikube",
@@ -113,6 +114,27 @@ def test_up_starts_minikube_builds_into_its_docker_and_deploys_with_local_state(
     assert f"Generated a stack passphrase in {passphrase}" in result.stdout
     assert "The chat is deployed: http://chat.local" in result.stdout
     assert f"  {MINIKUBE_IP} chat.local" in result.stdout
+
+
+def test_up_refuses_a_running_minikube_that_ignores_network_policies(tmp_path: Path) -> None:
+    repo = _checkout(tmp_path)
+    path = _path_with(tmp_path, ["pulumi", "minikube", "kubectl", "docker"])
+    result = _run(repo, path, "up", MINIKUBE_HOST="Running", POLICY_CNI="")
+    assert result.returncode == 1
+    assert "without a CNI that enforces NetworkPolicies" in result.stderr
+    assert "minikube delete && make up" in result.stderr
+    steps = [c.split(" | ")[0] for c in (repo / "calls.log").read_text().splitlines()]
+    assert not [s for s in steps if s.startswith(("minikube start", "pulumi up", "minikube addons"))]
+
+
+def test_up_accepts_a_running_minikube_with_cilium(tmp_path: Path) -> None:
+    repo = _checkout(tmp_path)
+    path = _path_with(tmp_path, ["pulumi", "minikube", "kubectl", "docker"])
+    result = _run(repo, path, "up", MINIKUBE_HOST="Running", POLICY_CNI="daemonset.apps/cilium")
+    assert result.returncode == 0, result.stderr
+    steps = [c.split(" | ")[0] for c in (repo / "calls.log").read_text().splitlines()]
+    assert "pulumi up --stack minikube --yes" in steps
+    assert not [s for s in steps if s.startswith("minikube start")]
 
 
 def test_up_keeps_the_passphrase_and_backend_it_is_given(tmp_path: Path) -> None:

@@ -63,7 +63,10 @@ def test_ci_runs_make_test_on_pull_requests_and_main() -> None:
     (job,) = data["jobs"].values()
     assert job["permissions"] == {"contents": "read"}
     assert any(s.get("run") == ".ci/run" for s in steps(job))
-    assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("exec make test")
+    commands = [
+        line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith(("make", "exec"))
+    ]
+    assert commands == ["make test", "exec make test-cluster"]
 
 
 @pytest.mark.parametrize(("name", "command"), [("preview.yml", "preview"), ("deploy.yml", "up")])
@@ -100,3 +103,68 @@ def test_deploy_is_approved_serialised_and_from_main_only() -> None:
     assert job["concurrency"] == {"group": "deploy-aws", "cancel-in-progress": False}
     assert job["if"] == "github.ref == 'refs/heads/main'"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+# The pipeline's jobs reach the EKS API on its private endpoint from the CodeBuild-hosted runner
+# the program creates inside the VPC (components/aws/ci_runner.py); AWS_RUNNER_LABEL may name
+# another runner there.
+RUNNER = re.compile(
+    r"^\$\{\{ vars\.AWS_RUNNER_LABEL \|\| format\('codebuild-(?P<project>[A-Za-z0-9_-]+)-\{0\}-\{1\}', "
+    r"github\.run_id, github\.run_attempt\) \}\}$"
+)
+AWS_JOBS = ["preview.yml", "deploy.yml"]
+
+
+@pytest.fixture(scope="module")
+def runner_project() -> tuple[str, list[str]]:
+    """The runner's CodeBuild project name and webhook filters, as the program registers them
+    for stack aws (under mocks, with a connection set), so the label cannot drift from it."""
+    from tests.infra.harness import run_program
+
+    run = run_program(
+        "aws",
+        {
+            "chat-platform:awsCiConnectionArn": (
+                "arn:aws:codeconnections:us-east-1:123456789012:connection/"
+                "0f3c5a1e-7b2d-4c8e-9a6f-1d2e3f4a5b6c"
+            ),
+            "chat-platform:awsCiRepository": "example-org/chat-platform",
+        },
+    )
+    project = run.one("aws:codebuild/project:Project")
+    webhook = run.one("aws:codebuild/webhook:Webhook")
+    assert webhook.inputs["projectName"] == project.inputs["name"]
+    names = [
+        f["pattern"]
+        for group in webhook.inputs["filterGroups"]
+        for f in group["filters"]
+        if f["type"] == "WORKFLOW_NAME"
+    ]
+    return project.inputs["name"], names
+
+
+@pytest.mark.parametrize("name", AWS_JOBS)
+def test_aws_jobs_run_on_the_runner_inside_the_vpc(name: str, runner_project: tuple[str, list[str]]) -> None:
+    data = workflow(name)
+    (job,) = data["jobs"].values()
+    label = RUNNER.match(str(job["runs-on"]))
+    assert label, f"{name}: runs-on must be the VPC runner's label, got {job['runs-on']!r}"
+    project, workflow_names = runner_project
+    assert label["project"] == project, (
+        f"{name} asks for runner {label['project']}, the program creates {project}"
+    )
+    # The webhook only starts runners for these workflows (by their `name:`).
+    assert all(re.fullmatch(pattern, data["name"]) for pattern in workflow_names), (
+        data["name"],
+        workflow_names,
+    )
+
+
+def test_ci_stays_on_github_hosted_runners() -> None:
+    (job,) = workflow("ci.yml")["jobs"].values()
+    assert job["runs-on"] == "ubuntu-24.04", "make test needs no cloud access: not on the VPC runner"
+
+
+def test_preview_never_runs_fork_pull_requests() -> None:
+    (job,) = workflow("preview.yml")["jobs"].values()
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"

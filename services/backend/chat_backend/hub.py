@@ -1,7 +1,8 @@
 """This process's share of live delivery.
 
 One Redis connection tails the streams of every room that has a local subscriber
-(XREAD BLOCK), encodes each new message once and hands it to the local sockets. Presence
+(XREAD BLOCK), encodes each new message once and hands it to the local sockets (with
+REDIS_ACK_REPLICAS, once that many replicas hold it: replication.py). Presence
 and typing travel over one pub/sub channel so every replica sees them. Nothing is kept
 only in memory: a replica that dies loses no message, its clients resume with `since`.
 """
@@ -139,6 +140,10 @@ class Hub:
                     list[tuple[str, list[Entry]]],
                     await self._tail_redis.xread(streams, count=TAIL_BATCH, block=TAIL_BLOCK_MS),
                 )
+                if reply:
+                    # Not fanned out (nor the positions moved) until the replicas hold it; on the
+                    # tail's own client, so request traffic cannot hold it up.
+                    await self.messages.replication.confirm(self._tail_redis)
             except (RedisError, OSError) as exc:
                 log.warning("stream tail failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_SECONDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 ROOMS = "chat:rooms"
 EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
+REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
 
 
 def user(name: str) -> str:

@@ -7,17 +7,24 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from chat_backend import keys
+from chat_backend.replication import Replication
 from chat_backend.settings import Settings
 
 GENERAL = "general"
 
 # One round trip per send: the retry check, the per-user rate limit, the append and the
 # de-dup record happen atomically, and the reply (under AOF appendfsync always) means stored.
+# A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and this one is
+# replicated after the original append, so the retry is acked only once replicas hold that.
 _SEND = """
 local existing = redis.call('GET', KEYS[2])
-if existing then return {'dup', existing} end
+if existing then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  return {'dup', existing}
+end
 local sent = redis.call('INCR', KEYS[3])
 if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 if sent > tonumber(ARGV[3]) then return {'rate', tostring(redis.call('PTTL', KEYS[3]))} end
@@ -53,6 +60,7 @@ class Messages:
     def __init__(self, redis: aioredis.Redis, settings: Settings):
         self.redis = redis
         self.settings = settings
+        self.replication = Replication(settings)
         self._send = redis.register_script(_SEND)
         self._known_rooms = {GENERAL}  # rooms are never deleted, so a hit needs no round trip
 
@@ -74,20 +82,40 @@ class Messages:
         return "created" if await self.redis.sadd(keys.ROOMS, room) else "exists"
 
     async def send(self, room: str, user: str, text: str, client_id: str) -> SendResult:
-        status, value = await self._send(
-            keys=[keys.stream(room), keys.dedup(room, user, client_id), keys.send_rate(user)],
-            args=[
-                self.settings.history_limit,
-                _DEDUP_TTL_MS,
-                self.settings.send_rate_limit,
-                int(self.settings.send_rate_window * 1000),
-                user,
-                text,
-                int(time.time() * 1000),
-                client_id,
-            ],
-        )
+        script_keys = [keys.stream(room), keys.dedup(room, user, client_id), keys.send_rate(user)]
+        args: list[str | int] = [
+            self.settings.history_limit,
+            _DEDUP_TTL_MS,
+            self.settings.send_rate_limit,
+            int(self.settings.send_rate_window * 1000),
+            user,
+            text,
+            int(time.time() * 1000),
+            client_id,
+        ]
+        if self.replication.replicas:
+            status, value = await self._send_replicated(script_keys, args)
+        else:
+            status, value = await self._send(keys=script_keys, args=args)
         return SendResult(str(status), str(value))
+
+    async def _send_replicated(self, script_keys: list[str], args: list[str | int]) -> list[str]:
+        """The script then WAIT, pipelined on one connection: still one round trip."""
+        reply, confirmed = await self._script_and_wait(script_keys, args)
+        if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
+            await self.redis.script_load(_SEND)
+            reply, confirmed = await self._script_and_wait(script_keys, args)
+        if isinstance(reply, Exception):
+            raise reply
+        if reply[0] != "rate":  # a refusal stored nothing, so there is nothing to wait for
+            self.replication.check(confirmed)
+        return cast(list[str], reply)
+
+    async def _script_and_wait(self, script_keys: list[str], args: list[str | int]) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.evalsha(self._send.sha, len(script_keys), *script_keys, *args)
+            self.replication.wait(pipe)
+            return await pipe.execute(raise_on_error=False)
 
     async def get(self, room: str, message_id: str) -> dict[str, Any] | None:
         entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), message_id, message_id))
@@ -106,16 +134,20 @@ class Messages:
             head = cast(list[Entry], await self.redis.xrange(key, "-", "+", count=excess + 1))
             oldest_kept = parse_id(head[-1][0])
             newest_first = [e for e in newest_first if (parse_id(e[0]) or (0, 0)) >= (oldest_kept or (0, 0))]
+        await self.replication.confirm(self.redis)
         return [message_from_entry(room, eid, fields) for eid, fields in reversed(newest_first)]
 
     async def after(self, room: str, since: str) -> list[dict[str, Any]]:
         """Everything stored after `since` (exclusive), oldest first, at most HISTORY_LIMIT."""
         entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), f"({since}", "+"))
         entries = entries[-self.settings.history_limit :]
+        await self.replication.confirm(self.redis)
         return [message_from_entry(room, eid, fields) for eid, fields in entries]
 
     async def last_id(self, room: str) -> str:
+        """Where live delivery of the room starts (confirmed, like everything clients see)."""
         entries = cast(list[Entry], await self.redis.xrevrange(keys.stream(room), "+", "-", count=1))
+        await self.replication.confirm(self.redis)
         return str(entries[0][0]) if entries else "0-0"
 
 

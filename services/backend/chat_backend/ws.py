@@ -142,7 +142,7 @@ async def _send(svc: Services, conn: Connection, room: str, text: str, client_id
     except (RedisError, OSError) as exc:
         log.warning("send failed", extra={"error": str(exc), "user": conn.user})
         raise frames.FrameError(
-            "unavailable", "storage is unavailable; message not stored, retry", client_id
+            "unavailable", "storage is unavailable; not acked, retry with the same client_id", client_id
         ) from exc
     if result.status == "rate":
         raise frames.FrameError("rate_limited", f"too many messages; retry in {result.value} ms", client_id)

@@ -37,6 +37,8 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"HISTORY_LIMIT": "lots"}, "HISTORY_LIMIT"),
         ({"MAX_MESSAGE_LENGTH": "0"}, "MAX_MESSAGE_LENGTH"),
         ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
+        ({"REDIS_ACK_REPLICAS": "-1"}, "REDIS_ACK_REPLICAS"),
+        ({"REDIS_ACK_TIMEOUT_MS": "0"}, "REDIS_ACK_TIMEOUT_MS"),
         ({"ALLOWED_ORIGINS": "chat.example.com"}, "ALLOWED_ORIGINS"),
         ({"COOKIE_SECURE": "maybe"}, "COOKIE_SECURE"),
         ({"PORT": "99999"}, "PORT"),

@@ -1,0 +1,136 @@
+"""Redis failover under REDIS_ACK_REPLICAS=1 (ElastiCache: no AOF, a replica takes over).
+
+The replica falls a second behind (its link frozen), the primary is killed mid-load
+(SIGKILL), the replica is promoted (REPLICAOF NO ONE) and given a replica of its own, and the
+backend (2 workers) is restarted on it. What only the dead primary held is gone (at least the
+latecomer's message, sent while the replica lagged): the drill checks that none of it had
+been acked or shown, and that every client ends with exactly the promoted node's messages,
+each once, under one id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import redis
+from devstack.process import ManagedProcess
+from devstack.redis_server import RedisServer
+
+from tests.drills import figures
+from tests.drills.chat_peer import Peer, unique
+from tests.drills.conftest import StartBackend, StartRedis
+from tests.drills.conversation import converse, join
+from tests.drills.drill_env import stored_client_ids, stored_ids
+from tests.drills.replica_link import ReplicaLink
+from tests.drills.workers import wait_for_workers
+
+PEERS = 6
+PER_PEER = 50
+LAG_SECONDS = 1.0
+ACK_ENV = {"REDIS_ACK_REPLICAS": "1", "REDIS_ACK_TIMEOUT_MS": "1000", "GRACEFUL_SHUTDOWN_SECONDS": "2"}
+
+
+async def start_replica(datadir: Path, primary_port: int, launched: list[ManagedProcess]) -> RedisServer:
+    replica = RedisServer(datadir, replica_of=primary_port)
+    launched.append(replica)
+    await asyncio.to_thread(replica.start)  # in a thread: the link relays on this event loop
+    return replica
+
+
+def promote(server: RedisServer) -> None:
+    with redis.Redis(port=server.port) as client:
+        client.replicaof("NO", "ONE")
+
+
+def shown_twice(delivered: list[str]) -> int:
+    return sum(n - 1 for n in Counter(delivered).values())
+
+
+async def test_failover_loses_nothing_acked_and_shows_nothing_that_vanishes(
+    start_redis: StartRedis, start_backend: StartBackend, launched: list[ManagedProcess], tmp_path: Path
+) -> None:
+    primary = start_redis()
+    link = ReplicaLink(primary.port)
+    await link.start()
+    everyone: list[Peer] = []
+    late_client_id = unique("late")
+    late: list[asyncio.Task[str]] = []
+    lost_with_primary: set[str] = set()
+    serving_again: list[float] = []
+    try:
+        replica = await start_replica(tmp_path / "replica", link.port, launched)
+        backend = await asyncio.to_thread(start_backend, primary, **ACK_ENV)
+        await asyncio.to_thread(wait_for_workers, backend, 2)
+        everyone = await join(backend.url, PEERS + 1)
+        *peers, latecomer = everyone  # the latecomer listens, and speaks once: while the replica lags
+
+        async def fail_over() -> None:
+            link.freeze()  # the replica falls behind; sends go on against the primary alone
+            late.append(asyncio.create_task(latecomer.say("said while the replica lags", late_client_id)))
+            await asyncio.sleep(LAG_SECONDS)
+            held = set(stored_ids(primary))
+            assert late_client_id in stored_client_ids(primary), "the late message must reach the primary"
+            primary.signal(signal.SIGKILL)
+            killed = time.monotonic()
+            assert primary.proc is not None
+            await asyncio.to_thread(primary.proc.wait)
+            link.cut()
+            promote(replica)
+            lost_with_primary.update(held - set(stored_ids(replica)))
+            await start_replica(tmp_path / "replica2", replica.port, launched)  # so N=1 can be met again
+            await asyncio.to_thread(backend.stop)
+            assert backend.env is not None
+            backend.env["REDIS_URL"] = replica.url  # same port and session secret: clients come back
+            await asyncio.to_thread(backend.start, 60)
+            serving_again.append(time.monotonic() - killed)
+
+        outcome = await converse(peers, PER_PEER, fail_over)
+        acked = outcome.acked | {await late[0]}
+        final = stored_ids(replica)
+        for peer in everyone:  # everyone ends with everything stored, resuming if the socket dropped
+            await peer.wait_for(set(final))
+        await asyncio.sleep(0.5)  # anything extra (a duplicate) would arrive now
+    finally:
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*(peer.drop() for peer in everyone))
+        link.cut()
+
+    sent = outcome.sent + 1
+    shown = {message_id for peer in everyone for message_id in peer.received}
+    acked_lost = acked - set(final)
+    vanished = shown - set(final)
+    twice_by_id = sum(shown_twice(peer.received) for peer in everyone)
+    twice_by_client_id = sum(shown_twice(peer.received_client_ids) for peer in everyone)
+    exact = sum(peer.received == final for peer in everyone)
+    stored_twice = shown_twice(stored_client_ids(replica))
+    figures.record(
+        "redis failover (REDIS_ACK_REPLICAS=1)",
+        peers=len(everyone),
+        sent=sent,
+        acked=len(acked),
+        stored=len(final),
+        lost_with_primary=len(lost_with_primary),
+        acked_lost=len(acked_lost),
+        shown_then_vanished=len(vanished),
+        shown_twice_by_id=twice_by_id,
+        shown_twice_by_client_id=twice_by_client_id,
+        stored_twice=stored_twice,
+        peers_with_stored_sequence=f"{exact}/{len(everyone)}",
+        refused_unavailable=sum(e.get("code") == "unavailable" for peer in everyone for e in peer.errors),
+        reconnects=sum(peer.reconnects for peer in everyone),
+        kill_to_serving_s=round(serving_again[0], 1),
+    )
+    assert lost_with_primary, "the primary must die holding writes the replica never got"
+    assert not lost_with_primary & acked, "an ack went out for a write only the primary had"
+    assert not lost_with_primary & shown, "a client was shown a write only the primary had"
+    assert not acked_lost, f"{len(acked_lost)} acked messages lost: {sorted(acked_lost)[:5]}"
+    assert not vanished, f"shown, then gone: {sorted(vanished)[:5]}"
+    assert twice_by_id == twice_by_client_id == stored_twice == 0
+    assert len(acked) == sent == len(final)
+    for peer in everyone:
+        assert peer.received == final, f"{peer.account.username} got a different sequence than stored"

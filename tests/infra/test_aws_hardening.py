@@ -1,0 +1,186 @@
+"""What a real account needs beyond registering cleanly: version pins that belong together,
+scaling that works both ways, no single points of failure, enforced network policies, replicated
+acks — each asserted on the real program under mocks with Pulumi.aws.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.aws.releases import RELEASES
+from tests.infra.harness import ROOT, StackRun
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.lstrip("v").split(".")[:2])
+
+
+def _values(run: StackRun, release: str) -> dict[str, Any]:
+    return run.one(RELEASE, release).inputs["values"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("minor", sorted(RELEASES))
+def test_each_pinned_autoscaler_is_built_for_its_eks_minor(minor: str) -> None:
+    """The chart's ClusterRole must cover what that autoscaler watches (e.g. volumeattachments
+    since 1.33): chart appVersion, image and cluster share one minor."""
+    pinned = RELEASES[minor]
+    assert _minor(pinned.autoscaler_chart_app_version) == minor
+    assert _minor(pinned.autoscaler_image) == minor
+
+
+@pytest.mark.parametrize("minor", sorted(RELEASES))
+def test_the_cluster_minor_drives_every_pin(run_stack: Callable[..., StackRun], minor: str) -> None:
+    run = run_stack("aws", {"chat-platform:awsKubernetesVersion": minor})
+    pinned = RELEASES[minor]
+    assert run.one("aws:eks/cluster:Cluster").inputs["version"] == minor
+    autoscaler = run.one(RELEASE, "cluster-autoscaler").inputs
+    assert autoscaler["version"] == pinned.autoscaler_chart
+    assert autoscaler["values"]["image"]["tag"] == pinned.autoscaler_image
+    addons = {a.inputs["addonName"]: a.inputs for a in run.of_type("aws:eks/addon:Addon")}
+    assert {name: a["addonVersion"] for name, a in addons.items()} == pinned.addons
+    for group in run.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert group.inputs["version"] == minor, group.name
+
+
+def test_default_eks_version_is_in_standard_support(aws: StackRun) -> None:
+    assert aws.one("aws:eks/cluster:Cluster").inputs["version"] == max(RELEASES, key=lambda v: int(v[2:]))
+
+
+def test_vpc_cni_enforces_network_policies(aws: StackRun) -> None:
+    (cni,) = [a for a in aws.of_type("aws:eks/addon:Addon") if a.inputs["addonName"] == "vpc-cni"]
+    assert cni.inputs["configurationValues"] == '{"enableNetworkPolicy": "true"}'
+
+
+def test_app_pods_admit_only_traefik_pods(aws: StackRun) -> None:
+    for name in ("chat-backend", "chat-frontend"):
+        (rule,) = aws.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", name).inputs["spec"]["ingress"]
+        assert rule["from"] == [
+            {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+            }
+        ]
+
+
+def test_nodes_can_be_scaled_down_despite_scratch_volumes(any_stack: StackRun) -> None:
+    for deployment in any_stack.of_type("kubernetes:apps/v1:Deployment"):
+        pod = deployment.inputs["spec"]["template"]
+        local = {v["name"] for v in pod["spec"].get("volumes", []) if "emptyDir" in v}
+        assert local, deployment.name
+        assert set(pod["metadata"]["annotations"][SAFE_TO_EVICT].split(",")) == local
+
+
+def test_traefik_is_spread_evictable_and_guarded(aws: StackRun) -> None:
+    values = _values(aws, "traefik")
+    assert values["deployment"]["replicas"] >= 2
+    assert values["deployment"]["podAnnotations"][SAFE_TO_EVICT] == "data,tmp"
+    assert values["podDisruptionBudget"] == {"enabled": True, "maxUnavailable": 1}
+    keys = {c["topologyKey"] for c in values["topologySpreadConstraints"]}
+    assert keys == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+
+
+def test_cert_manager_is_supported_and_highly_available(aws: StackRun) -> None:
+    chart = aws.one(RELEASE, "cert-manager").inputs
+    assert tuple(int(p) for p in chart["version"].lstrip("v").split(".")) >= (1, 19, 0)
+    values = chart["values"]
+    for part in (values, values["webhook"], values["cainjector"]):
+        assert part["replicaCount"] >= 2
+        assert part["podDisruptionBudget"] == {"enabled": True, "maxUnavailable": 1}
+        assert len(part["topologySpreadConstraints"]) == 2
+        assert part["nodeSelector"] == {"eks.amazonaws.com/capacityType": "ON_DEMAND"}
+
+
+def test_app_pods_have_disruption_budgets_on_both_stacks(any_stack: StackRun) -> None:
+    budgets = {
+        p.name: p.inputs["spec"] for p in any_stack.of_type("kubernetes:policy/v1:PodDisruptionBudget")
+    }
+    assert {"chat-backend", "chat-frontend"} <= set(budgets)
+    assert all(spec["maxUnavailable"] == 1 for spec in budgets.values())
+
+
+def test_backend_autoscales_between_the_configured_bounds(aws: StackRun) -> None:
+    hpa = aws.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-backend").inputs["spec"]
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "chat-backend"}
+    assert hpa["minReplicas"] == 3 >= 2
+    assert hpa["maxReplicas"] == 12
+    (metric,) = hpa["metrics"]
+    assert metric["resource"] == {"name": "cpu", "target": {"type": "AverageValue", "averageValue": "600m"}}
+    assert hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"] >= 300
+    # The autoscaler owns the count: `pulumi up` must not reset it.
+    assert "replicas" not in aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]
+    assert aws.one("kubernetes:apps/v1:Deployment", "chat-frontend").inputs["spec"]["replicas"] == 2
+
+
+def test_minikube_has_no_autoscaler(minikube: StackRun) -> None:
+    assert minikube.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler") == []
+    assert minikube.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["replicas"] == 2
+
+
+def test_acks_wait_for_a_replica(aws: StackRun, run_stack: Callable[..., StackRun]) -> None:
+    def env(run: StackRun) -> dict[str, Any]:
+        pod = run.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"]
+        return {e["name"]: e for e in pod["containers"][0]["env"]}
+
+    assert env(aws)["REDIS_ACK_REPLICAS"]["value"] == "1"
+    assert "REDIS_ACK_REPLICAS" not in env(run_stack("aws", {"chat-platform:awsRedisAckReplicas": "0"}))
+
+
+def test_zones_can_be_named_by_id(run_stack: Callable[..., StackRun]) -> None:
+    run = run_stack("aws", {"chat-platform:awsZoneIds": '["use1-az6", "use1-az2", "use1-az4"]'})
+    subnets = run.of_type("aws:ec2/subnet:Subnet")
+    assert {s.inputs["availabilityZoneId"] for s in subnets} == {"use1-az6", "use1-az2", "use1-az4"}
+    assert not [s for s in subnets if "availabilityZone" in s.inputs]
+
+
+def test_control_plane_logs_have_a_retention(aws: StackRun, run_stack: Callable[..., StackRun]) -> None:
+    group = aws.one("aws:cloudwatch/logGroup:LogGroup", "chat-aws-control-plane")
+    assert group.inputs["name"] == "/aws/eks/chat-aws/cluster"  # the group EKS writes to
+    assert group.inputs["retentionInDays"] == 90
+    assert group.urn in aws.one("aws:eks/cluster:Cluster").dependencies
+    run = run_stack("aws", {"chat-platform:awsLogRetentionDays": "365"})
+    assert (
+        run.one("aws:cloudwatch/logGroup:LogGroup", "chat-aws-control-plane").inputs["retentionInDays"] == 365
+    )
+
+
+def test_ecr_force_delete_only_when_asked(aws: StackRun, run_stack: Callable[..., StackRun]) -> None:
+    assert {r.inputs["forceDelete"] for r in aws.of_type("aws:ecr/repository:Repository")} == {False}
+    run = run_stack("aws", {"chat-platform:awsEcrForceDelete": "true"})
+    assert {r.inputs["forceDelete"] for r in run.of_type("aws:ecr/repository:Repository")} == {True}
+
+
+def test_security_headers_have_one_owner(aws: StackRun) -> None:
+    """NGINX (the frontend) owns the page's headers everywhere; Traefik adds only HSTS, which
+    belongs to the TLS it terminates."""
+    nginx = set(
+        re.findall(
+            r"^add_header\s+(\S+)", (ROOT / "services/frontend/nginx/chat-server.conf").read_text(), re.M
+        )
+    )
+    assert {
+        "Referrer-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Content-Security-Policy",
+    } <= nginx
+    for middleware in aws.of_type("kubernetes:traefik.io/v1alpha1:Middleware"):
+        headers = middleware.inputs["spec"].get("headers", {})
+        assert set(headers) <= {"stsSeconds", "stsIncludeSubdomains", "stsPreload", "forceSTSHeader"}
+    assert "Strict-Transport-Security" not in nginx
+
+
+def test_the_chat_can_live_at_the_zone_apex(run_stack: Callable[..., StackRun]) -> None:
+    run = run_stack("aws", {"chat-platform:host": "example.com"})
+    record = run.one("aws:route53/record:Record").inputs
+    assert record["name"] == "example.com"
+    assert record["type"] == "A"
+    assert record["aliases"][0]["zoneId"] == "Z26RNL4JYFTOTI"
+    for issuer in run.of_type("kubernetes:cert-manager.io/v1:ClusterIssuer"):
+        (solver,) = issuer.inputs["spec"]["acme"]["solvers"]
+        assert solver["selector"] == {"dnsNames": ["example.com"]}
