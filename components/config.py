@@ -2,20 +2,18 @@
 
 Every key is declared in Pulumi.yaml; this module turns the values into frozen dataclasses
 and refuses a bad one with a message naming the key, before any resource is registered.
+The app, Redis and kube-context keys are read for every stack; the aws section
+(components/aws/config.py) only for the aws stack.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-import pulumi
+from components.aws.config import AwsConfig, load_aws
+from components.config_reader import ConfigError, Reader
 
-if TYPE_CHECKING:  # the aws section is only imported for the aws stack (pulumi_aws is slow to load)
-    from components.aws.config import AwsConfig
-
-PROJECT = "chat-platform"
 PLATFORMS = ("minikube", "aws")
 APPENDFSYNC = ("always", "everysec")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -25,14 +23,6 @@ _QUANTITY = re.compile(r"^[1-9][0-9]*(Mi|Gi|Ti)$")
 _IMAGE = re.compile(
     r"^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(:(?!latest$)[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$"
 )
-
-
-class ConfigError(ValueError):
-    """A configuration value is wrong; the message starts with the full key."""
-
-    def __init__(self, key: str, problem: str):
-        super().__init__(f"{PROJECT}:{key} {problem}")
-        self.key = f"{PROJECT}:{key}"
 
 
 @dataclass(frozen=True)
@@ -63,57 +53,11 @@ class StackConfig:
     kube_context: str
     aws: AwsConfig | None = None
 
-
-class Reader:
-    """Typed access to `chat-platform:*` keys with the Pulumi.yaml defaults."""
-
-    def __init__(self, config: pulumi.Config | None = None):
-        self.config = config or pulumi.Config(PROJECT)
-
-    def raw(self, key: str) -> str | None:
-        return self.config.get(key)
-
-    def string(self, key: str, default: str, pattern: re.Pattern[str] | None = None, what: str = "") -> str:
-        value = self.raw(key)
-        value = default if value is None else value.strip()
-        if pattern is not None and not pattern.fullmatch(value):
-            raise ConfigError(key, f"must be {what}, got {value!r}")
-        return value
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.string(key, default)
-        if value not in choices:
-            raise ConfigError(key, f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def integer(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.raw(key)
-        if value is None:
-            return default
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ConfigError(key, f"must be a whole number, got {value!r}") from None
-        if not low <= number <= high:
-            raise ConfigError(key, f"must be between {low} and {high}, got {number}")
-        return number
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.raw(key)
-        if value is None:
-            return default
-        lowered = str(value).strip().lower()
-        if lowered not in ("true", "false"):
-            raise ConfigError(key, f"must be true or false, got {value!r}")
-        return lowered == "true"
-
-    def string_list(self, key: str, default: list[str]) -> list[str]:
-        value: Any = self.config.get_object(key)
-        if value is None:
-            return default
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(key, f"must be a list of strings, got {value!r}")
-        return list(value)
+    def aws_section(self) -> AwsConfig:
+        """The aws section, which only the aws platform loads."""
+        if self.aws is None:
+            raise ConfigError("platform", f"must be aws for the aws stack, got {self.platform!r}")
+        return self.aws
 
 
 def _image(read: Reader, key: str) -> str | None:
@@ -140,9 +84,5 @@ def load(reader: Reader | None = None) -> StackConfig:
         appendfsync=read.choice("redisAppendfsync", "always", APPENDFSYNC),
     )
     kube_context = read.string("kubeContext", "minikube")
-    aws = None
-    if platform == "aws":
-        from components.aws.config import load_aws
-
-        aws = load_aws(read)
+    aws = load_aws(read) if platform == "aws" else None
     return StackConfig(platform, app, redis, kube_context, aws)

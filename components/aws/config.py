@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from components.aws.releases import RELEASES
-from components.config import ConfigError, Reader
+from components.config_reader import ConfigError, Reader
 
 _INSTANCE = re.compile(r"^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
 _ZONE_ID = re.compile(r"^[a-z]{2,}[0-9]-az[0-9]+$")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config import ConfigError
+from components.config_reader import ConfigError
 
 # Zones where EKS does not accept control-plane subnets (EKS user guide, subnet requirements).
 EKS_INCAPABLE_ZONE_IDS = frozenset({"use1-az3", "usw1-az2", "cac1-az3"})

@@ -39,6 +39,12 @@ class BackendArgs(AppArgs):
 class Backend(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
 
+    @staticmethod
+    def pod_labels(name: str) -> dict[str, str]:
+        """The labels the pods of the Backend `name` carry, known before it exists: Redis's
+        NetworkPolicy admits them, and the Backend needs Redis's URL first."""
+        return labels_for(name)
+
     def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Backend", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -24,7 +24,8 @@ from components.aws.spot_handler import SpotTerminationHandler
 from components.aws.traefik import CONTROLLER as TRAEFIK
 from components.aws.traefik import NAMESPACE as TRAEFIK_NAMESPACE
 from components.aws.traefik import Traefik, TraefikArgs
-from components.config import ConfigError, StackConfig
+from components.config import StackConfig
+from components.config_reader import ConfigError
 from components.k8s.backend import Backend, BackendArgs, SecretKey
 from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.namespace import chat_namespace
@@ -46,8 +47,7 @@ BACKEND_CPU_PER_POD = "600m"
 
 
 def build(config: StackConfig) -> None:
-    assert config.aws is not None
-    cfg, app = config.aws, config.app
+    cfg, app = config.aws_section(), config.app
     if app.backend_replicas < 2:
         raise ConfigError(
             "backendReplicas", "must be at least 2 on aws: the autoscaler's floor, one pod per node loss"

@@ -18,7 +18,6 @@ from components.k8s.namespace import chat_namespace
 from components.k8s.nginx_ingress import CONTROLLER as NGINX
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs
-from components.k8s.workload import labels_for
 
 BACKEND = "chat-backend"
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -58,7 +57,7 @@ def build(config: StackConfig) -> None:
             storage_size=config.redis.storage_size,
             storage_class=config.redis.storage_class,
             appendfsync=config.redis.appendfsync,
-            client_labels=labels_for(BACKEND),
+            client_labels=Backend.pod_labels(BACKEND),
         ),
         opts=in_cluster,
     )

@@ -45,7 +45,7 @@ build_pulumi() {
     log "pulumi: up to date ($want)"
     return 0
   fi
-  command -v go >/dev/null || { log "pulumi: go is required"; return 1; }
+  command -v go >/dev/null || { log "pulumi: Go 1.26.6 or newer is required (https://go.dev/dl/)"; return 1; }
   export GOWORK=off CGO_ENABLED=0
 
   rm -rf "$tmp"
@@ -118,7 +118,7 @@ build_kube() {
     log "kube: up to date ($want)"
     return 0
   fi
-  command -v go >/dev/null || { log "kube: go is required"; return 1; }
+  command -v go >/dev/null || { log "kube: Go 1.26.6 or newer is required (https://go.dev/dl/)"; return 1; }
   local -x GOWORK=off CGO_ENABLED=0 # static binaries, like Kubernetes' release builds
 
   got="$(cd "$kdir/control-plane" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"

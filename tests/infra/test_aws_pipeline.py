@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from components.aws.cluster_admins import CLUSTER_ADMIN_POLICY
-from components.config import ConfigError
+from components.config_reader import ConfigError
 from tests.infra.harness import Registered, StackRun, stack_config
 
 PROJECT = "aws:codebuild/project:Project"

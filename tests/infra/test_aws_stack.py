@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError
+from components.config_reader import ConfigError
 from tests.infra.harness import Registered, StackRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

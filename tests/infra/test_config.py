@@ -14,7 +14,8 @@ import config_reference
 import pytest
 import yaml
 
-from components.config import ConfigError, load
+from components.config import load
+from components.config_reader import ConfigError
 from tests.infra.conftest import STACKS
 from tests.infra.harness import PROJECT, ROOT, StackRun, mocked
 

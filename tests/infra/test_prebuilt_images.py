@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from components.config import ConfigError
+from components.config_reader import ConfigError
 from tests.infra.harness import StackRun
 
 BACKEND = "registry.example.com/chat-backend:1.4.2"
