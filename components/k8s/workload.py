@@ -39,9 +39,9 @@ class IngressController:
 
 @dataclass(frozen=True)
 class Autoscaling:
-    """A HorizontalPodAutoscaler on CPU; it, not the Deployment, then owns the replica count."""
+    """A HorizontalPodAutoscaler on CPU, from the workload's `replicas` up to `max_replicas`;
+    it, not the Deployment, then owns the replica count."""
 
-    min_replicas: int
     max_replicas: int
     cpu_per_pod: str  # the average CPU per pod the autoscaler keeps, e.g. "600m"
 
@@ -200,7 +200,7 @@ class Workload:
                 metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
                 spec={
                     "scale_target_ref": {"api_version": "apps/v1", "kind": "Deployment", "name": spec.name},
-                    "min_replicas": spec.autoscaling.min_replicas,
+                    "min_replicas": spec.replicas,
                     "max_replicas": spec.autoscaling.max_replicas,
                     "metrics": [
                         {

@@ -80,10 +80,11 @@ def build(config: StackConfig) -> None:
     if cfg.admin_role_arns:
         ClusterAdmins(f"{cluster_name}-admins", ClusterAdminsArgs(cluster.name, cfg.admin_role_arns))
     if cfg.ci_runner is not None:
+        project = project_name(cluster_name)
         runner = CiRunner(
-            project_name(cluster_name),
+            project,
             CiRunnerArgs(
-                project_name(cluster_name),
+                project,
                 cfg.ci_runner.repository,
                 cfg.ci_runner.connection_arn,
                 region,
@@ -153,7 +154,7 @@ def build(config: StackConfig) -> None:
             ack_replicas=cfg.redis_ack_replicas,
             allowed_origin=url,
             replicas=app.backend_replicas,
-            autoscaling=Autoscaling(app.backend_replicas, cfg.backend_max_replicas, BACKEND_CPU_PER_POD),
+            autoscaling=Autoscaling(cfg.backend_max_replicas, BACKEND_CPU_PER_POD),
             workers=app.backend_workers,
             history_limit=app.history_limit,
             cookie_secure=True,
