@@ -30,7 +30,7 @@ class Plan:
     idle_connections: int = 2000
     idle_room_size: int = 20
     servers: tuple[str, ...] = ("uvicorn", "granian")
-    appendfsync: str = "always"  # the backend's Redis: production durability (DESIGN §4) by default
+    appendfsync: str = "always"  # the backend's Redis: production durability by default
     pulumi: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""The chat backend as the system under test: its WebSocket contract (DESIGN §4)."""
+"""The chat backend as the system under test: its WebSocket contract (README, "The chat API")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two people chat through the real stack in Debian's chromium (DESIGN §6)."""
+"""Two people chat through the real stack in Debian's chromium."""
 
 from __future__ import annotations
 

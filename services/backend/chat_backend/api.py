@@ -1,4 +1,4 @@
-"""The HTTP half of the contract (DESIGN §4), all under /api."""
+"""The HTTP half of the contract (README, "The chat API"), all under /api."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP contract (DESIGN §4) against a real backend with two workers and real Redis."""
+"""The HTTP contract (README, "The chat API") against a real backend with two workers and real Redis."""
 
 from __future__ import annotations
 

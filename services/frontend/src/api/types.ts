@@ -1,4 +1,4 @@
-/** The backend contract (DESIGN §4): what the server sends and what the client may send. */
+/** The backend contract (README, "The chat API"): what the server sends and what the client may send. */
 
 export interface ChatMessage {
   id: string;

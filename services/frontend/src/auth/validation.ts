@@ -1,4 +1,4 @@
-/** The server's rules for names and passwords (DESIGN §4), checked before a round trip. */
+/** The server's rules for names and passwords, checked before a round trip. */
 
 export const NAME_RULE = "3–32 characters: letters, digits, _ . -";
 const NAME = /^[A-Za-z0-9_.-]{3,32}$/;
