@@ -24,7 +24,7 @@ up:
 destroy:
 	@bash scripts/up.sh destroy
 
-# The README's configuration tables, generated from Pulumi.yaml (test_config.py checks them).
+# docs/configuration.md's tables, generated from Pulumi.yaml (test_config.py checks them).
 .PHONY: docs
 docs: venv
 	$(PY) scripts/config_reference.py

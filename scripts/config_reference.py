@@ -1,6 +1,6 @@
-"""The README's configuration tables, generated from Pulumi.yaml (where every key is declared
-once, with type, description and default). `make docs` rewrites them;
-tests/infra/test_config.py fails when the README is stale."""
+"""The configuration tables of docs/configuration.md, generated from Pulumi.yaml (where every
+key is declared once, with type, description and default). `make docs` rewrites them;
+tests/infra/test_config.py fails when the page is stale."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "configuration.md"
 MARKER = re.compile(r"(<!-- config:(?P<part>app|aws) -->\n)(?P<table>.*?)(<!-- /config -->)", re.S)
 
 
@@ -35,9 +35,9 @@ def table(part: str) -> str:
     return "\n".join(["| key | type | default | what it sets |", "| --- | --- | --- | --- |", *rows, ""])
 
 
-def render(readme: str) -> str:
-    return MARKER.sub(lambda m: m.group(1) + table(m.group("part")) + m.group(4), readme)
+def render(page: str) -> str:
+    return MARKER.sub(lambda m: m.group(1) + table(m.group("part")) + m.group(4), page)
 
 
 if __name__ == "__main__":
-    README.write_text(render(README.read_text()))
+    PAGE.write_text(render(PAGE.read_text()))

@@ -146,7 +146,7 @@ def test_stack_files_pass_the_cli_s_own_config_checks(stack: str) -> None:
         )
 
 
-def test_readme_config_tables_are_generated_from_pulumi_yaml() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert readme.count("<!-- config:") == 2
-    assert readme == config_reference.render(readme), "README config tables are stale: run `make docs`"
+def test_documented_config_tables_are_generated_from_pulumi_yaml() -> None:
+    page = config_reference.PAGE.read_text()
+    assert page.count("<!-- config:") == 2
+    assert page == config_reference.render(page), "docs/configuration.md tables are stale: run `make docs`"
