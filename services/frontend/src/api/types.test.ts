@@ -1,40 +1,82 @@
 import { describe, expect, it } from "vitest";
+import { protocolSchema, type ServerFrame } from "./protocol";
+import type { JsonSchema } from "./schema";
 import { compareIds, parseServerFrame } from "./types";
 
+const message = { id: "1-0", room: "general", user: "ann", text: "hi", ts: 1, client_id: "c1" };
+
+/** One frame of each server type, with every optional field set. */
+const FRAMES: ServerFrame[] = [
+  { type: "ack", client_id: "c1", id: "1700000000000-0", ts: 1_700_000_000_000 },
+  { type: "message", message },
+  { type: "presence", room: "general", users: ["a", "b"] },
+  { type: "typing", room: "general", user: "ann" },
+  { type: "pong" },
+  { type: "error", code: "rate_limited", detail: "d", client_id: "c1", retry_after_ms: 300 },
+];
+
+const defs: Readonly<Record<string, JsonSchema>> = protocolSchema.$defs;
+/** Each server frame type's schema, by reference. */
+const mapping: Readonly<Record<string, string>> = protocolSchema.$defs.ServerFrame.discriminator.mapping;
+
+function requiredFields(type: string): readonly string[] {
+  return defs[mapping[type]?.replace("#/$defs/", "") ?? ""]?.required ?? [];
+}
+
+function without(record: object, field: string): object {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => key !== field));
+}
+
 describe("parseServerFrame", () => {
-  it("accepts the contract's frames", () => {
-    const message = { id: "1-0", room: "general", user: "ann", text: "hi", ts: 1, client_id: "c1" };
-    expect(parseServerFrame(JSON.stringify({ type: "message", message }))).toEqual({ type: "message", message });
-    expect(parseServerFrame('{"type":"ack","client_id":"c1","id":"1-0"}')).toEqual({
-      type: "ack",
-      client_id: "c1",
-      id: "1-0",
-    });
-    expect(parseServerFrame('{"type":"error","code":"too_long","detail":"d","client_id":"c"}')).toEqual({
-      type: "error",
-      code: "too_long",
-      detail: "d",
-      client_id: "c",
-    });
-    expect(parseServerFrame('{"type":"presence","room":"general","users":["a","b"]}')).toEqual({
-      type: "presence",
-      room: "general",
-      users: ["a", "b"],
-    });
+  it("has a frame of every type the schema defines", () => {
+    expect(FRAMES.map((frame) => frame.type).sort()).toEqual(Object.keys(mapping).sort());
   });
 
-  it("drops anything that is not a well-formed frame", () => {
+  it("accepts every server frame", () => {
+    for (const frame of FRAMES) expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+  });
+
+  it("accepts an error frame with its optional fields null or absent", () => {
+    for (const frame of [
+      { type: "error", code: "unknown_room", detail: "d", client_id: null, retry_after_ms: null },
+      { type: "error", code: "unknown_room", detail: "d" },
+    ]) {
+      expect(parseServerFrame(JSON.stringify(frame))).toEqual(frame);
+    }
+  });
+
+  it("drops a frame missing its type or any field the schema requires", () => {
+    for (const frame of FRAMES) {
+      for (const field of ["type", ...requiredFields(frame.type)]) {
+        expect(parseServerFrame(JSON.stringify(without(frame, field))), `${frame.type} without ${field}`).toBeNull();
+      }
+    }
+    for (const field of defs.Message?.required ?? []) {
+      expect(parseServerFrame(JSON.stringify({ type: "message", message: without(message, field) })), field).toBeNull();
+    }
+  });
+
+  it("drops anything else that is not a well-formed frame", () => {
     for (const raw of [
       "not json",
       "[]",
       "null",
+      "{}",
       '{"type":"bogus"}',
-      '{"type":"ack","client_id":1,"id":"1-0"}',
+      '{"type":"ack","client_id":1,"id":"1-0","ts":1}',
+      '{"type":"ack","client_id":"c1","id":"not an id","ts":1}',
+      '{"type":"ack","client_id":"c1","id":"1-0","ts":1.5}',
       '{"type":"message","message":{"id":"1-0","text":"no user"}}',
       '{"type":"presence","room":"general","users":[1]}',
+      '{"type":"error","code":"no_such_code","detail":"d"}',
+      '{"type":"error","code":"rate_limited","detail":"d","retry_after_ms":"300"}',
     ]) {
-      expect(parseServerFrame(raw)).toBeNull();
+      expect(parseServerFrame(raw), raw).toBeNull();
     }
+  });
+
+  it("lets fields it does not know through", () => {
+    expect(parseServerFrame('{"type":"pong","later":true}')).toEqual({ type: "pong", later: true });
   });
 });
 

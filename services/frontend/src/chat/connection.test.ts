@@ -64,7 +64,7 @@ describe("ChatConnection", () => {
     factory.last.open();
     connection.send("general", "acked", "c1");
     connection.send("general", "lost ack", "c2");
-    factory.last.receive({ type: "ack", client_id: "c1", id: "7-0" });
+    factory.last.receive({ type: "ack", client_id: "c1", id: "7-0", ts: 7 });
     since.general = "7-0";
     factory.last.drop();
     expect(statuses).toEqual(["connected", "reconnecting"]);
@@ -117,12 +117,33 @@ describe("ChatConnection", () => {
     connection.send("general", "later", "c1");
     connection.send("general", "x".repeat(5000), "c2");
     const socket = factory.last;
-    socket.receive({ type: "error", code: "rate_limited", detail: "too many messages; retry in 300 ms", client_id: "c1" });
+    // The wait comes from retry_after_ms, not from the prose of detail.
+    socket.receive({
+      type: "error",
+      code: "rate_limited",
+      detail: "too many messages; retry in 9 ms",
+      client_id: "c1",
+      retry_after_ms: 300,
+    });
     socket.receive({ type: "error", code: "too_long", detail: "too long", client_id: "c2" });
     expect(frames).toEqual([{ type: "error", code: "too_long", detail: "too long", client_id: "c2" }]);
     expect(connection.pendingCount).toBe(1);
     socket.sent.length = 0;
     vi.advanceTimersByTime(349);
+    expect(socket.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(socket.sent).toEqual([{ type: "message", room: "general", text: "later", client_id: "c1" }]);
+  });
+
+  it("retries after a second when the refusal says nothing about when", () => {
+    const connection = connect({ heartbeatMs: 60_000 });
+    factory.last.open();
+    connection.send("general", "later", "c1");
+    const socket = factory.last;
+    socket.receive({ type: "error", code: "unavailable", detail: "storage unavailable", client_id: "c1" });
+    expect(frames).toEqual([]);
+    socket.sent.length = 0;
+    vi.advanceTimersByTime(999);
     expect(socket.sent).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(socket.sent).toEqual([{ type: "message", room: "general", text: "later", client_id: "c1" }]);

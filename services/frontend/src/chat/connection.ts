@@ -5,7 +5,7 @@
  * once, so a re-send after a lost ack cannot double a message).
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
-import { parseServerFrame, type ClientFrame, type ServerFrame } from "../api/types";
+import { parseServerFrame, type ClientFrame, type ErrorCode, type ServerFrame } from "../api/types";
 import type { ConnectionStatus } from "./state";
 
 /** The part of the browser's WebSocket this class uses (a fake one in tests). */
@@ -21,7 +21,7 @@ export interface SocketLike {
 
 const OPEN = 1;
 /** Refusals that a later retry can fix; anything else is final for that message. */
-const RETRYABLE = new Set(["unavailable", "rate_limited"]);
+const RETRYABLE = new Set<ErrorCode>(["unavailable", "rate_limited"]);
 const RETRY_AFTER_ERROR_MS = 1000;
 
 export interface ConnectionOptions {
@@ -189,10 +189,10 @@ export class ChatConnection {
   private handle(frame: ServerFrame): void {
     if (frame.type === "ack") {
       this.outbox.delete(frame.client_id);
-    } else if (frame.type === "error" && frame.client_id !== undefined) {
+    } else if (frame.type === "error" && frame.client_id != null) {
       const clientId = frame.client_id;
       if (RETRYABLE.has(frame.code) && this.outbox.has(clientId)) {
-        this.retryLater(clientId, frame.detail);
+        this.retryLater(clientId, frame.retry_after_ms);
         return; // still pending: not an error the user has to act on
       }
       this.outbox.delete(clientId);
@@ -200,10 +200,10 @@ export class ChatConnection {
     this.options.onFrame(frame);
   }
 
-  private retryLater(clientId: string, detail: string): void {
-    // "rate_limited" says how long to wait ("retry in 120 ms"); otherwise wait a second.
-    const match = /(\d+)\s*ms/.exec(detail);
-    const delay = match ? Number(match[1]) + 50 : RETRY_AFTER_ERROR_MS;
+  private retryLater(clientId: string, retryAfterMs?: number | null): void {
+    // rate_limited says when its window ends (the margin keeps the retry from being early);
+    // otherwise (unavailable) wait a second.
+    const delay = retryAfterMs == null ? RETRY_AFTER_ERROR_MS : retryAfterMs + 50;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       if (this.isOpen() && this.outbox.has(clientId)) this.writeMessage(clientId);

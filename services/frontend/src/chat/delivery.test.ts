@@ -14,7 +14,7 @@ import { chatReducer, initialState, type ChatState } from "./state";
 class FakeServer {
   readonly stored: ChatMessage[] = [];
   private seq = 0;
-  private readonly byClientId = new Map<string, string>();
+  private readonly byClientId = new Map<string, ChatMessage>();
   private readonly subscribers = new Map<FakeSocket, string>();
   private readonly handled = new Map<FakeSocket, number>();
   /** When set, a matching message is stored but the socket dies before the ack. */
@@ -41,18 +41,18 @@ class FakeServer {
     if (frame.type === "subscribe") {
       this.subscribers.set(socket, frame.room);
       const after = frame.since;
-      if (after !== undefined) {
+      if (after != null) {
         for (const m of this.stored.filter((s) => compareIds(s.id, after) > 0)) {
           socket.receive({ type: "message", message: m });
         }
       }
     } else if (frame.type === "message") {
-      let id = this.byClientId.get(frame.client_id);
-      if (id === undefined) {
-        id = `${1000 + ++this.seq}-0`;
-        const message = { id, room: frame.room, user, text: frame.text, ts: this.seq, client_id: frame.client_id };
+      let message = this.byClientId.get(frame.client_id);
+      if (message === undefined) {
+        const seq = ++this.seq;
+        message = { id: `${1000 + seq}-0`, room: frame.room, user, text: frame.text, ts: seq, client_id: frame.client_id };
         this.stored.push(message);
-        this.byClientId.set(frame.client_id, id);
+        this.byClientId.set(frame.client_id, message);
         for (const [sub, room] of this.subscribers) {
           if (room === frame.room && sub !== socket) sub.receive({ type: "message", message });
         }
@@ -62,7 +62,7 @@ class FakeServer {
         }
         socket.receive({ type: "message", message });
       }
-      socket.receive({ type: "ack", client_id: frame.client_id, id });
+      socket.receive({ type: "ack", client_id: frame.client_id, id: message.id, ts: message.ts });
     }
   }
 }

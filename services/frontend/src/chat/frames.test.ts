@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { frameOutcome, newClientId } from "./frames";
 
 describe("frameOutcome", () => {
-  it("turns an ack into the stored message's id and time", () => {
-    expect(frameOutcome({ type: "ack", client_id: "c1", id: "3-0" }, 42)).toEqual({
-      action: { type: "acked", clientId: "c1", id: "3-0", ts: 42 },
+  it("turns an ack into the stored message's id and time, the server's and not the local clock", () => {
+    expect(frameOutcome({ type: "ack", client_id: "c1", id: "3-0", ts: 1_700_000_000_123 }, 42)).toEqual({
+      action: { type: "acked", clientId: "c1", id: "3-0", ts: 1_700_000_000_123 },
     });
   });
 
@@ -14,6 +14,9 @@ describe("frameOutcome", () => {
     });
     expect(frameOutcome({ type: "error", code: "unknown_room", detail: "no such room" }, 0)).toEqual({
       notice: "no such room",
+    });
+    expect(frameOutcome({ type: "error", code: "bad_frame", detail: "not an object", client_id: null }, 0)).toEqual({
+      notice: "not an object",
     });
   });
 

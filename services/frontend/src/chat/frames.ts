@@ -10,13 +10,13 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
     case "message":
       return { action: { type: "received", message: frame.message } };
     case "ack":
-      return { action: { type: "acked", clientId: frame.client_id, id: frame.id, ts: now } };
+      return { action: { type: "acked", clientId: frame.client_id, id: frame.id, ts: frame.ts } };
     case "presence":
       return { action: { type: "presence", room: frame.room, users: frame.users } };
     case "typing":
       return { action: { type: "typing", room: frame.room, user: frame.user, at: now } };
     case "error":
-      return frame.client_id === undefined
+      return frame.client_id == null
         ? { notice: frame.detail }
         : { action: { type: "failed", clientId: frame.client_id, error: frame.detail } };
     case "pong":

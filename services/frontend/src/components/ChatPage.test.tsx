@@ -76,7 +76,7 @@ describe("ChatPage", () => {
     const sent = socket.sent.find((f) => f.type === "message");
     expect(sent).toMatchObject({ type: "message", room: "general", text: "hello there" });
     const clientId = sent?.type === "message" ? sent.client_id : "";
-    act(() => socket.receive({ type: "ack", client_id: clientId, id: "150-0" }));
+    act(() => socket.receive({ type: "ack", client_id: clientId, id: "150-0", ts: 1 }));
     act(() =>
       socket.receive({
         type: "message",
