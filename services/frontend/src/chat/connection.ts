@@ -189,7 +189,7 @@ export class ChatConnection {
   private handle(frame: ServerFrame): void {
     if (frame.type === "ack") {
       this.outbox.delete(frame.client_id);
-    } else if (frame.type === "error" && frame.client_id != null) {
+    } else if (frame.type === "error" && frame.client_id !== undefined) {
       const clientId = frame.client_id;
       if (RETRYABLE.has(frame.code) && this.outbox.has(clientId)) {
         this.retryLater(clientId, frame.retry_after_ms);
@@ -200,10 +200,10 @@ export class ChatConnection {
     this.options.onFrame(frame);
   }
 
-  private retryLater(clientId: string, retryAfterMs?: number | null): void {
+  private retryLater(clientId: string, retryAfterMs?: number): void {
     // rate_limited says when its window ends (the margin keeps the retry from being early);
     // otherwise (unavailable) wait a second.
-    const delay = retryAfterMs == null ? RETRY_AFTER_ERROR_MS : retryAfterMs + 50;
+    const delay = retryAfterMs === undefined ? RETRY_AFTER_ERROR_MS : retryAfterMs + 50;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       if (this.isOpen() && this.outbox.has(clientId)) this.writeMessage(clientId);

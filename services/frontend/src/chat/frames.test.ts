@@ -15,9 +15,6 @@ describe("frameOutcome", () => {
     expect(frameOutcome({ type: "error", code: "unknown_room", detail: "no such room" }, 0)).toEqual({
       notice: "no such room",
     });
-    expect(frameOutcome({ type: "error", code: "bad_frame", detail: "not an object", client_id: null }, 0)).toEqual({
-      notice: "not an object",
-    });
   });
 
   it("ignores pongs", () => {

@@ -16,7 +16,7 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
     case "typing":
       return { action: { type: "typing", room: frame.room, user: frame.user, at: now } };
     case "error":
-      return frame.client_id == null
+      return frame.client_id === undefined
         ? { notice: frame.detail }
         : { action: { type: "failed", clientId: frame.client_id, error: frame.detail } };
     case "pong":
