@@ -1,4 +1,4 @@
-"""The HTTP half of the contract (README, "The chat API"), all under /api."""
+"""The HTTP half of the protocol (docs/protocol.md), all under /api."""
 
 from __future__ import annotations
 
@@ -13,16 +13,11 @@ from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.errors import ApiError
-from chat_backend.names import NAME_PATTERN, PASSWORD_MAX, PASSWORD_MIN
+from chat_backend.names import NAME_PATTERN, PASSWORD_MAX, PASSWORD_MIN, Name
+from chat_backend.protocol import MESSAGE_ID_PATTERN, ErrorBody, Message
 from chat_backend.services import SESSION_COOKIE, Services, services
 
 router = APIRouter(prefix="/api")
-Name = Annotated[str, Field(pattern=NAME_PATTERN, description="3-32 of A-Z a-z 0-9 _ . -")]
-
-
-class ErrorBody(BaseModel):
-    error: str
-    detail: str
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -51,15 +46,6 @@ class Room(BaseModel):
 
 class Rooms(BaseModel):
     rooms: list[Room]
-
-
-class Message(BaseModel):
-    id: str
-    room: str
-    user: str
-    text: str
-    ts: int
-    client_id: str
 
 
 class Messages(BaseModel):
@@ -154,14 +140,14 @@ async def history(
     request: Request,
     room: Annotated[str, Path(pattern=NAME_PATTERN)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[str | None, Query(max_length=41, pattern=r"^[0-9]{1,20}(-[0-9]{1,20})?$")] = None,
+    before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
 ) -> Messages:
     await _user(request)
     svc = services(request)
     if not await svc.messages.room_exists(room):
         raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
     limit = min(limit, svc.settings.history_page_max)
-    return Messages(messages=[Message(**m) for m in await svc.messages.history(room, limit, before)])
+    return Messages(messages=await svc.messages.history(room, limit, before))
 
 
 @router.get("/healthz", response_model=Status)

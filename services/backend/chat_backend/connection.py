@@ -1,5 +1,5 @@
-"""One client WebSocket: a bounded send queue drained by its own writer task, so a
-slow reader can never stall delivery to anyone else."""
+"""One client WebSocket: its receive loop, and a bounded send queue drained by its own
+writer task, so a slow reader can never stall delivery to anyone else."""
 
 from __future__ import annotations
 
@@ -8,49 +8,39 @@ import contextlib
 import itertools
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from enum import Enum, auto
+from typing import TYPE_CHECKING
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chat_backend import metrics
+from chat_backend.protocol import CloseCode
+
+if TYPE_CHECKING:
+    from chat_backend.tail import RoomSubscription
 
 log = logging.getLogger("chat_backend.connection")
 _ids = itertools.count(1)
-SLOW_CONSUMER_CLOSE = 1013  # "try again later": the client reconnects and resumes with `since`
 
 
-@dataclass(eq=False)
-class RoomSubscription:
-    """Delivery state of one connection in one room. While the missed messages are being
-    replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""
+class State(Enum):
+    RECEIVING = auto()  # waiting for the next frame
+    HANDLING = auto()  # a frame in hand (e.g. a send waiting for its ack); none is read meanwhile
+    FINISHING = auto()  # shutting down: the frame in hand is finished, no other is handled
+    DRAINING = auto()  # shutting down, nothing in hand: frames are read and dropped
+    CLOSED = auto()  # nothing more is sent; the receive loop ends
 
-    conn: Connection
-    replaying: bool = True
-    buffer: list[tuple[tuple[int, int], str]] = field(default_factory=list)
-    floor: tuple[int, int] = (0, 0)
 
-    def deliver(self, message_id: tuple[int, int], frame: str) -> None:
-        if self.replaying:
-            self.buffer.append((message_id, frame))
-        elif message_id > self.floor:
-            self.conn.push(frame)
-
-    def finish_replay(self, replayed: list[tuple[tuple[int, int], str]], floor: tuple[int, int]) -> None:
-        """Send the replay then the buffered live messages it did not cover; no await in
-        here, so nothing can slip in between."""
-        self.conn.push_replay([frame for _, frame in replayed])
-        if replayed:
-            floor = max(floor, replayed[-1][0])
-        self.floor = floor
-        for message_id, frame in self.buffer:
-            if message_id > floor:
-                self.conn.push(frame)
-        self.buffer.clear()
-        self.replaying = False
+# A receive is pending in these states (and only in these), so close() must interrupt it.
+_WAITING = {State.RECEIVING, State.DRAINING}
+_DRAIN = {State.RECEIVING: State.DRAINING, State.HANDLING: State.FINISHING}
+_HANDLED = {State.HANDLING: State.RECEIVING, State.FINISHING: State.DRAINING}
+_CLOSED = State.CLOSED  # compared on every push
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, user: str, queue_size: int):
+    def __init__(self, ws: WebSocket, user: str, queue_size: int, max_frame_bytes: int):
         self.id = f"{next(_ids)}"
         self.ws = ws
         self.user = user
@@ -58,29 +48,73 @@ class Connection:
         self.queue_size = queue_size
         # A replay may be longer than the live queue bound; it gets this much extra room.
         self.replay_allowance = 0
+        self.max_frame_bytes = max_frame_bytes
         self._ready = asyncio.Event()
         self.rooms: dict[str, RoomSubscription] = {}
-        self.closed = False
-        self.close_frame: tuple[int, str] | None = None
-        self.receiving = False  # the endpoint task is waiting for the next frame
-        self.handling = False  # a frame is being handled (e.g. a send waiting for its ack)
-        self.draining = False  # shutting down: no new frames are handled
         self.last_typing: dict[str, float] = {}
+        self.state = State.RECEIVING
+        self._close_frame: tuple[CloseCode, str] | None = None  # chosen by close(), with CLOSED
         self._writer: asyncio.Task[None] | None = None
         self._endpoint: asyncio.Task[object] | None = None
 
-    def start(self) -> None:
-        """Called by the endpoint task, which then reads frames until the socket closes."""
+    async def run(self, handle: Callable[[str | bytes], Awaitable[None]]) -> None:
+        """Called by the endpoint task: hands each frame to `handle`, one at a time, until the
+        socket closes, then sends the close frame close() chose, if any."""
         self._endpoint = asyncio.current_task()
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        try:
+            while self.state is not State.CLOSED and (payload := await self._receive()) is not None:
+                if self._too_big(payload):
+                    # uvicorn refuses such frames itself (ws_max_size); granian has no such limit.
+                    metrics.REJECTED.labels(kind="ws", code="too_big").inc()
+                    self.close(
+                        CloseCode.MESSAGE_TOO_BIG, f"frames are limited to {self.max_frame_bytes} bytes"
+                    )
+                elif self.state is State.RECEIVING:
+                    # Otherwise shutting down: not handled, so not acked; the client resends it.
+                    self.state = State.HANDLING
+                    try:
+                        await handle(payload)
+                    finally:
+                        self.state = _HANDLED.get(self.state, self.state)
+        finally:
+            self.state = State.CLOSED  # cleanup after this must not be interrupted by close()
+        if self._close_frame is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(*self._close_frame), timeout=5)
+
+    async def _receive(self) -> str | bytes | None:
+        """The next frame, or None once the socket is gone or close() interrupted the wait."""
+        try:
+            event = await self.ws.receive()
+        except asyncio.CancelledError:
+            if self._close_frame is None:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # close() interrupted the receive; not a real cancellation
+            return None
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if event["type"] == "websocket.disconnect":
+            return None
+        text: str | None = event.get("text")
+        return text if text is not None else event.get("bytes") or b""
+
+    def _too_big(self, payload: str | bytes) -> bool:
+        if len(payload) <= self.max_frame_bytes // 4:  # a character is at most 4 UTF-8 bytes
+            return False
+        return len(payload.encode() if isinstance(payload, str) else payload) > self.max_frame_bytes
 
     def push(self, frame: str) -> None:
-        if self.closed:
+        if self.state is _CLOSED:
             return
         if len(self.queue) >= self.queue_size + self.replay_allowance:
             metrics.SLOW_CONSUMERS.inc()
             log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
-            self.close(SLOW_CONSUMER_CLOSE, "slow consumer: send queue overflowed, reconnect with since")
+            self.close(
+                CloseCode.TRY_AGAIN_LATER, "slow consumer: send queue overflowed, reconnect with since"
+            )
             return
         queue = self.queue
         queue.append(frame)
@@ -88,42 +122,42 @@ class Connection:
             self._ready.set()
 
     def push_replay(self, frames: list[str]) -> None:
-        if self.closed or not frames:
+        if self.state is State.CLOSED or not frames:
             return
         self.replay_allowance += len(frames)
         self.queue.extend(frames)
         self._ready.set()
         metrics.MESSAGES_OUT.inc(len(frames))
 
-    def close(self, code: int, reason: str) -> None:
-        """Stop sending; the endpoint task then closes the socket with `code`."""
-        if self.closed:
+    def close(self, code: CloseCode, reason: str) -> None:
+        """Stop sending; the receive loop then ends and closes the socket with `code`."""
+        if self.state is State.CLOSED:
             return
-        self.closed = True
-        self.close_frame = (code, reason)
+        waiting = self.state in _WAITING
+        self.state = State.CLOSED
+        self._close_frame = (code, reason)
         if self._writer is not None:
             self._writer.cancel()
-        if self.receiving and self._endpoint is not None:
+        if waiting and self._endpoint is not None and self._endpoint is not asyncio.current_task():
             # granian holds a close back while a receive is pending: interrupt the receive.
+            # (Called by the endpoint task itself, for a frame too big, there is none pending.)
             self._endpoint.cancel()
 
-    async def drain(self, code: int, reason: str, timeout: float) -> None:
+    async def drain(self, code: CloseCode, reason: str, timeout: float) -> None:
         """Stop taking frames, let the one in hand finish and its ack go out, then close."""
-        self.draining = True
+        self.state = _DRAIN.get(self.state, self.state)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         # Polled, once, at shutdown: an Event per socket would cost memory on every idle socket.
-        while (self.handling or self.queue) and not self.closed and loop.time() < deadline:  # noqa: ASYNC110
+        while self._unsent() and loop.time() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         self.close(code, reason)
         if self._endpoint is not None:
             await asyncio.wait([self._endpoint], timeout=max(deadline - loop.time(), 0.1))
 
-    async def send_close(self) -> None:
-        """The close frame chosen by close(), if any (called by the endpoint task)."""
-        if self.close_frame is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.ws.close(*self.close_frame), timeout=5)
+    def _unsent(self) -> bool:
+        """Shutting down, but a frame is still in hand or frames are still queued."""
+        return self.state is State.FINISHING or (self.state is State.DRAINING and bool(self.queue))
 
     async def _write_loop(self) -> None:
         send = self.ws.send_text
@@ -138,7 +172,7 @@ class Connection:
                     self.replay_allowance -= 1
 
     async def stop(self) -> None:
-        self.closed = True
+        """Ends the writer (after run(): the socket is gone or closed)."""
         if self._writer is not None:
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,4 +1,5 @@
-"""The one error shape: {"error": CODE, "detail": TEXT} with a fitting 4xx status."""
+"""The one HTTP error shape (protocol.ErrorBody, docs/protocol.md): a code and a detail, with
+a fitting 4xx (or 503) status."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chat_backend import metrics
+from chat_backend.protocol import ErrorBody
 
 
 class ApiError(Exception):
@@ -24,7 +26,8 @@ def error_response(
     status: int, code: str, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     metrics.REJECTED.labels(kind="http", code=code).inc()
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    body = ErrorBody(error=code, detail=detail)
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> str:

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from chat_backend import keys
+from chat_backend.protocol import Message
 from chat_backend.replication import Replication
 from chat_backend.settings import Settings
 
@@ -19,19 +20,25 @@ GENERAL = "general"
 # de-dup record happen atomically, and the reply (under AOF appendfsync always) means stored.
 # A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and this one is
 # replicated after the original append, so the retry is acked only once replicas hold that.
+# The de-dup record is "id ts", so a retry's ack carries the original's id and ts.
 _SEND = """
 local existing = redis.call('GET', KEYS[2])
 if existing then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
-  return {'dup', existing}
+  local id, ts = string.match(existing, '^(%S+) (%d+)$')
+  if id then return {'dup', id, ts} end
+  -- A record of the id alone (written before acks had ts): the entry has the ts, or, once
+  -- trimmed, the id's own time is the best left.
+  local entry = redis.call('XRANGE', KEYS[1], existing, existing)[1]
+  return {'dup', existing, entry and entry[2][6] or string.match(existing, '^%d+')}
 end
 local sent = redis.call('INCR', KEYS[3])
 if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
-if sent > tonumber(ARGV[3]) then return {'rate', tostring(redis.call('PTTL', KEYS[3]))} end
+if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8])
-redis.call('SET', KEYS[2], id, 'PX', ARGV[2])
-return {'ok', id}
+redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
+return {'ok', id, ARGV[7]}
 """
 # A stream entry as redis-py returns it with decode_responses=True.
 Entry = tuple[str, dict[str, str]]
@@ -39,21 +46,31 @@ _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is am
 
 
 @dataclass(frozen=True)
-class SendResult:
-    status: str  # "ok" (stored now), "dup" (stored before), "rate" (refused)
-    value: str  # the message id, or the ms to wait when rate-limited
+class Stored:
+    """The message is stored: just now (`new`), or by an earlier try with the same client_id."""
+
+    id: str
+    ts: int
+    new: bool
 
 
-def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    """The contract's message M from a stream entry."""
-    return {
-        "id": entry_id,
-        "room": room,
-        "user": fields.get("user", ""),
-        "text": fields.get("text", ""),
-        "ts": int(fields.get("ts", "0")),
-        "client_id": fields.get("client_id", ""),
-    }
+@dataclass(frozen=True)
+class RateLimited:
+    """Refused, nothing stored: the user's window allows no more sends for this long."""
+
+    retry_after_ms: int
+
+
+def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> Message:
+    """The protocol's Message from a stream entry."""
+    return Message(
+        id=entry_id,
+        room=room,
+        user=fields.get("user", ""),
+        text=fields.get("text", ""),
+        ts=int(fields.get("ts", "0")),
+        client_id=fields.get("client_id", ""),
+    )
 
 
 class Messages:
@@ -81,7 +98,7 @@ class Messages:
             return "full"
         return "created" if await self.redis.sadd(keys.ROOMS, room) else "exists"
 
-    async def send(self, room: str, user: str, text: str, client_id: str) -> SendResult:
+    async def send(self, room: str, user: str, text: str, client_id: str) -> Stored | RateLimited:
         script_keys = [keys.stream(room), keys.dedup(room, user, client_id), keys.send_rate(user)]
         args: list[str | int] = [
             self.settings.history_limit,
@@ -94,12 +111,15 @@ class Messages:
             client_id,
         ]
         if self.replication.replicas:
-            status, value = await self._send_replicated(script_keys, args)
+            reply = await self._send_replicated(script_keys, args)
         else:
-            status, value = await self._send(keys=script_keys, args=args)
-        return SendResult(str(status), str(value))
+            reply = await self._send(keys=script_keys, args=args)
+        if reply[0] == "rate":
+            # PTTL may round a window about to end down to 0; a retry then is just in time.
+            return RateLimited(max(int(reply[1]), 1))
+        return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
 
-    async def _send_replicated(self, script_keys: list[str], args: list[str | int]) -> list[str]:
+    async def _send_replicated(self, script_keys: list[str], args: list[str | int]) -> list[Any]:
         """The script then WAIT, pipelined on one connection: still one round trip."""
         reply, confirmed = await self._script_and_wait(script_keys, args)
         if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
@@ -109,7 +129,7 @@ class Messages:
             raise reply
         if reply[0] != "rate":  # a refusal stored nothing, so there is nothing to wait for
             self.replication.check(confirmed)
-        return cast(list[str], reply)
+        return cast(list[Any], reply)
 
     async def _script_and_wait(self, script_keys: list[str], args: list[str | int]) -> list[Any]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -117,11 +137,7 @@ class Messages:
             self.replication.wait(pipe)
             return await pipe.execute(raise_on_error=False)
 
-    async def get(self, room: str, message_id: str) -> dict[str, Any] | None:
-        entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), message_id, message_id))
-        return message_from_entry(room, *entries[0]) if entries else None
-
-    async def history(self, room: str, limit: int, before: str | None) -> list[dict[str, Any]]:
+    async def history(self, room: str, limit: int, before: str | None) -> list[Message]:
         """Up to `limit` messages older than `before` (exclusive), oldest first, never
         reaching past the newest HISTORY_LIMIT (MAXLEN ~ may keep a few more)."""
         key = keys.stream(room)
@@ -133,11 +149,11 @@ class Messages:
             # Only the few entries `~` trimming left over need looking at.
             head = cast(list[Entry], await self.redis.xrange(key, "-", "+", count=excess + 1))
             oldest_kept = parse_id(head[-1][0])
-            newest_first = [e for e in newest_first if (parse_id(e[0]) or (0, 0)) >= (oldest_kept or (0, 0))]
+            newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
         await self.replication.confirm(self.redis)
         return [message_from_entry(room, eid, fields) for eid, fields in reversed(newest_first)]
 
-    async def after(self, room: str, since: str) -> list[dict[str, Any]]:
+    async def after(self, room: str, since: str) -> list[Message]:
         """Everything stored after `since` (exclusive), oldest first, at most HISTORY_LIMIT."""
         entries = cast(list[Entry], await self.redis.xrange(keys.stream(room), f"({since}", "+"))
         entries = entries[-self.settings.history_limit :]
@@ -151,11 +167,8 @@ class Messages:
         return str(entries[0][0]) if entries else "0-0"
 
 
-def parse_id(value: object) -> tuple[int, int] | None:
-    """A stream id like '1700000000000-0' as a comparable tuple, or None if malformed."""
-    if not isinstance(value, str) or len(value) > 41:
-        return None
-    ms, sep, seq = value.partition("-")
-    if not ms.isdigit() or (sep and not seq.isdigit()):
-        return None
+def parse_id(value: str) -> tuple[int, int]:
+    """A message id (a stream id, or a client's `since` or `before` that the protocol's
+    pattern admitted) as a tuple that compares the way ids are ordered; '<ms>' is '<ms>-0'."""
+    ms, _, seq = value.partition("-")
     return int(ms), int(seq or 0)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
+from typing import Annotated
+
+from pydantic import Field
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
-_NAME = re.compile(NAME_PATTERN)
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="3-32 of A-Z a-z 0-9 _ . -")]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
-
-
-def is_valid_name(value: object) -> bool:
-    return isinstance(value, str) and _NAME.fullmatch(value) is not None

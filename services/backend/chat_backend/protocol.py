@@ -5,27 +5,27 @@ close codes, defined once. The server parses and emits frames only through these
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_PATTERN
+from chat_backend.names import Name
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
+_A_MESSAGE_ID = "a message id like 1700000000000-0"
 
-RoomName = Annotated[str, Field(pattern=NAME_PATTERN, description="3-32 of A-Z a-z 0-9 _ . -")]
-MessageId = Annotated[
-    str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description="a message id like 1700000000000-0")
-]
+RoomName = Name
+MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
 ClientId = Annotated[
     str, Field(min_length=1, max_length=MAX_CLIENT_ID, description=f"1-{MAX_CLIENT_ID} characters")
 ]
 
 
-class CloseCode:
+class CloseCode(IntEnum):
     """Why the server closes a socket; every one but POLICY_VIOLATION means: reconnect and
     resume with `since`."""
 
@@ -51,8 +51,14 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+def _type_is_required(schema: dict[str, Any]) -> None:
+    # The models fill `type` in, but every frame on the wire has it, and a frame without one
+    # is refused: the schema (and the types generated from it) says so.
+    schema["required"] = ["type", *schema.get("required", [])]
+
+
 class _Frame(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_extra=_type_is_required)
 
 
 # -- client → server -------------------------------------------------------------------------
@@ -61,10 +67,13 @@ class Subscribe(_Frame):
 
     type: Literal["subscribe"] = "subscribe"
     room: RoomName
-    since: MessageId | None = None
+    # Described here too: pydantic keeps the description of MessageId inside the union with None.
+    since: MessageId | None = Field(default=None, description=_A_MESSAGE_ID)
 
 
 class Unsubscribe(_Frame):
+    """Stop delivery of a room to this socket."""
+
     type: Literal["unsubscribe"] = "unsubscribe"
     room: RoomName
 
@@ -73,17 +82,31 @@ class Send(_Frame):
     """Post a message; retried with the same `client_id` until acked, stored once."""
 
     type: Literal["message"] = "message"
-    room: RoomName
-    text: Annotated[str, Field(min_length=1, description="not blank, at most MAX_MESSAGE_LENGTH characters")]
+    # First: fields are checked in order, so an error about a later one can name the send.
     client_id: ClientId
+    room: RoomName
+    text: Annotated[
+        str, Field(description="not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)")
+    ]
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise PydanticCustomError("invalid", "must not be blank")
+        return text
 
 
 class Typing(_Frame):
+    """ "I am typing", relayed to everyone in the room; needs a subscription to it."""
+
     type: Literal["typing"] = "typing"
     room: RoomName
 
 
 class Ping(_Frame):
+    """A liveness check, answered with a pong."""
+
     type: Literal["ping"] = "ping"
 
 
@@ -94,6 +117,8 @@ ClientFrame = Annotated[Subscribe | Unsubscribe | Send | Typing | Ping, Field(di
 class Message(BaseModel):
     """One stored chat message, as history and live delivery carry it."""
 
+    model_config = ConfigDict(frozen=True)
+
     id: MessageId
     room: str
     user: str
@@ -103,15 +128,17 @@ class Message(BaseModel):
 
 
 class Ack(_Frame):
-    """The message is stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same."""
+    """Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`."""
 
     type: Literal["ack"] = "ack"
     client_id: str
     id: MessageId
-    ts: int = Field(description="the stored message's ts")
+    ts: int = Field(description="the stored message's ts (for a retry, the original's)")
 
 
 class MessageFrame(_Frame):
+    """A message of a subscribed room: replayed after `since`, or live."""
+
     type: Literal["message"] = "message"
     message: Message
 
@@ -125,12 +152,16 @@ class Presence(_Frame):
 
 
 class TypingNotice(_Frame):
+    """Someone subscribed to the room is typing (the sender's own sockets get it too)."""
+
     type: Literal["typing"] = "typing"
     room: str
     user: str
 
 
 class Pong(_Frame):
+    """The answer to a ping."""
+
     type: Literal["pong"] = "pong"
 
 
@@ -141,12 +172,22 @@ class ErrorFrame(_Frame):
     code: ErrorCode
     detail: str
     client_id: str | None = None
-    retry_after_ms: int | None = Field(default=None, description="with rate_limited: when to retry")
+    retry_after_ms: int | None = Field(
+        default=None, description="with rate_limited: milliseconds until a resend may be stored (> 0)"
+    )
 
 
 ServerFrame = Annotated[
     Ack | MessageFrame | Presence | TypingNotice | Pong | ErrorFrame, Field(discriminator="type")
 ]
+
+
+def encode(frame: ServerFrame) -> str:
+    """The frame as sent: JSON text, fields that are None left out."""
+    return frame.model_dump_json(exclude_none=True)
+
+
+PONG = encode(Pong())
 
 
 class ErrorBody(BaseModel):

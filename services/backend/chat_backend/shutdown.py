@@ -14,9 +14,9 @@ import os
 import signal
 
 from chat_backend.hub import Hub
+from chat_backend.protocol import CloseCode
 
 log = logging.getLogger("chat_backend.shutdown")
-SERVICE_RESTART = 1012  # clients reconnect (to another replica) and resume with `since`
 DRAIN_SECONDS = 5.0  # below granian's workers_kill_timeout (GRACEFUL_SHUTDOWN_SECONDS, 10)
 
 
@@ -34,6 +34,9 @@ def close_sockets_on_sigterm(hub: Hub) -> None:
 async def _close_then_stop(hub: Hub) -> None:
     log.info("SIGTERM: closing sockets", extra={"sockets": len(hub.connections)})
     try:
-        await hub.close_all(SERVICE_RESTART, "server restarting: reconnect and resume", DRAIN_SECONDS)
+        # Clients reconnect (to another replica) and resume with `since`.
+        await hub.close_all(
+            CloseCode.SERVICE_RESTART, "server restarting: reconnect and resume", DRAIN_SECONDS
+        )
     finally:
         os.kill(os.getpid(), signal.SIGINT)

@@ -1,0 +1,128 @@
+"""Who is in each room, across every replica, and who is typing.
+
+A room's presence is a sorted set with one member per subscribed connection, scored with its
+expiry: each process refreshes its own members (heartbeat) and drops everyone's stale ones,
+so the users of a crashed replica leave after PRESENCE_TTL. Presence changes and typing
+travel over one pub/sub channel to the local subscribers of every replica; they are never
+stored, so after losing the channel (a Redis restart) a process sends its sockets the
+current presence again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, cast
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from chat_backend import keys, protocol, redis_client
+from chat_backend.settings import Settings
+
+if TYPE_CHECKING:
+    from chat_backend.connection import Connection
+    from chat_backend.tail import RoomSubscription
+
+log = logging.getLogger("chat_backend.presence")
+RETRY_SECONDS = 0.5
+
+
+class Presence:
+    def __init__(
+        self, redis: aioredis.Redis, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]
+    ):
+        """`local`: the subscriptions of this process's sockets by room (the stream tail's)."""
+        self.redis = redis
+        self.settings = settings
+        self.local = local
+        self.process_id = uuid.uuid4().hex[:12]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._events(), name="events"),
+            loop.create_task(self._heartbeat(), name="presence-heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await task
+        await self._pubsub_redis.aclose()
+
+    async def join(self, conn: Connection, room: str) -> None:
+        expires = time.time() + self.settings.presence_ttl
+        await self.redis.zadd(keys.presence(room), {self._member(conn): expires})
+        await self._publish_presence(room)
+
+    async def leave(self, conn: Connection, room: str) -> None:
+        await self.redis.zrem(keys.presence(room), self._member(conn))
+        await self._publish_presence(room)
+
+    async def typing(self, room: str, user: str) -> None:
+        await self._publish(room, protocol.encode(protocol.TypingNotice(room=room, user=user)))
+
+    def _member(self, conn: Connection) -> str:
+        return f"{conn.user}\n{self.process_id}:{conn.id}"
+
+    async def _frame(self, room: str) -> str:
+        members = cast(list[str], await self.redis.zrangebyscore(keys.presence(room), time.time(), "+inf"))
+        users = sorted({member.partition("\n")[0] for member in members})
+        return protocol.encode(protocol.Presence(room=room, users=users))
+
+    async def _publish_presence(self, room: str) -> None:
+        await self._publish(room, await self._frame(room))
+
+    async def _publish(self, room: str, frame: str) -> None:
+        await self.redis.publish(keys.EVENTS_CHANNEL, orjson.dumps({"room": room, "frame": frame}))
+
+    async def _events(self) -> None:
+        while True:
+            pubsub = self._pubsub_redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(keys.EVENTS_CHANNEL)
+                await self._refresh_local()
+                async for event in pubsub.listen():
+                    payload = orjson.loads(event["data"])
+                    for sub in list(self.local.get(payload["room"], ())):
+                        sub.conn.push(payload["frame"])
+            except (RedisError, OSError) as exc:
+                log.warning("event subscription failed, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(RETRY_SECONDS)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _refresh_local(self) -> None:
+        """Events published while this process was not subscribed (a Redis restart) are gone:
+        give the local sockets the current presence of their rooms again."""
+        for room, subs in list(self.local.items()):
+            frame = await self._frame(room)
+            for sub in list(subs):
+                sub.conn.push(frame)
+
+    async def _heartbeat(self) -> None:
+        """Keep this process's presence entries alive and expire everyone else's stale
+        ones (a crashed replica's clients drop out after presence_ttl)."""
+        while True:
+            await asyncio.sleep(self.settings.presence_heartbeat)
+            try:
+                expires = time.time() + self.settings.presence_ttl
+                for room, subs in list(self.local.items()):
+                    members = {self._member(sub.conn): expires for sub in subs}
+                    if members:
+                        await self.redis.zadd(keys.presence(room), members)
+                    if await self.redis.zremrangebyscore(keys.presence(room), "-inf", time.time()):
+                        await self._publish_presence(room)
+            except (RedisError, OSError) as exc:
+                log.warning("presence heartbeat failed", extra={"error": str(exc)})

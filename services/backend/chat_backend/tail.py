@@ -1,0 +1,160 @@
+"""Live delivery of stored messages to this process's sockets.
+
+One Redis connection tails the streams of every room that has a local subscriber (XREAD
+BLOCK), encodes each new message once and hands it to the room's subscriptions (with
+REDIS_ACK_REPLICAS, once that many replicas hold it: replication.py). A subscription with
+`since` gets the stored messages after it first, then the live ones: no gap, no duplicate.
+The stream is the only record: a process that dies loses nothing, its clients resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from redis.exceptions import RedisError
+
+from chat_backend import keys, metrics, redis_client
+from chat_backend.messages import Entry, Messages, message_from_entry, parse_id
+from chat_backend.protocol import Message, MessageFrame, encode
+from chat_backend.settings import Settings
+
+if TYPE_CHECKING:
+    from chat_backend.connection import Connection
+
+log = logging.getLogger("chat_backend.tail")
+# Short enough that a room added while XREAD is blocked joins the tail quickly; new
+# messages in rooms already tailed still return at once.
+TAIL_BLOCK_MS = 200
+TAIL_BATCH = 1000
+RETRY_SECONDS = 0.5
+MessageOrder = tuple[int, int]  # parse_id's: how ids compare
+
+
+def message_frame(message: Message) -> str:
+    return encode(MessageFrame(message=message))
+
+
+@dataclass(eq=False)
+class RoomSubscription:
+    """Delivery state of one connection in one room. While the missed messages are being
+    replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""
+
+    conn: Connection
+    replaying: bool = True
+    buffer: list[tuple[MessageOrder, str]] = field(default_factory=list)
+    floor: MessageOrder = (0, 0)
+
+    def deliver(self, message_id: MessageOrder, frame: str) -> None:
+        if self.replaying:
+            self.buffer.append((message_id, frame))
+        elif message_id > self.floor:
+            self.conn.push(frame)
+
+    def finish_replay(self, replayed: list[tuple[MessageOrder, str]], floor: MessageOrder) -> None:
+        """Send the replay then the buffered live messages it did not cover; no await in
+        here, so nothing can slip in between."""
+        self.conn.push_replay([frame for _, frame in replayed])
+        if replayed:
+            floor = max(floor, replayed[-1][0])
+        self.floor = floor
+        for message_id, frame in self.buffer:
+            if message_id > floor:
+                self.conn.push(frame)
+        self.buffer.clear()
+        self.replaying = False
+
+
+class StreamTail:
+    def __init__(self, messages: Messages, settings: Settings):
+        self.messages = messages
+        self.rooms: dict[str, set[RoomSubscription]] = {}  # the rooms with local subscribers
+        self.positions: dict[str, str] = {}  # room -> last stream id read
+        self._stream_rooms: dict[str, str] = {}  # stream key -> room
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._redis = redis_client.dedicated_client(settings.redis_url)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._tail(), name="tail")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError):
+                await self._task
+        await self._redis.aclose()
+
+    async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
+        """Live delivery from now on, plus exactly what was stored after `since`."""
+        start = None if room in self.positions else await self.messages.last_id(room)
+        sub = RoomSubscription(conn)
+        # From here to the replay query nothing awaits: the tail cannot read past this
+        # point without `sub` seeing it (buffered while replaying).
+        if room not in self.positions:
+            self.positions[room] = start or "0-0"
+            self._stream_rooms[keys.stream(room)] = room
+            self.rooms[room] = set()
+            self._wake.set()
+        self.rooms[room].add(sub)
+        conn.rooms[room] = sub
+        try:
+            replay = await self.messages.after(room, since) if since else []
+        except BaseException:
+            self.remove(conn, room)
+            raise
+        # Live messages at or below what the client already has (or was just replayed) are dropped.
+        floor = parse_id(since) if since else (0, 0)
+        sub.finish_replay([(parse_id(m.id), message_frame(m)) for m in replay], floor)
+
+    def remove(self, conn: Connection, room: str) -> bool:
+        """Ends the connection's delivery of the room; False if it had none."""
+        sub = conn.rooms.pop(room, None)
+        subs = self.rooms.get(room)
+        if sub is None or subs is None:
+            return False
+        subs.discard(sub)
+        if not subs:
+            del self.rooms[room], self.positions[room], self._stream_rooms[keys.stream(room)]
+        return True
+
+    async def _tail(self) -> None:
+        while True:
+            if not self.positions:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            streams: dict[Any, Any] = {keys.stream(room): pos for room, pos in self.positions.items()}
+            try:
+                reply = cast(
+                    list[tuple[str, list[Entry]]],
+                    await self._redis.xread(streams, count=TAIL_BATCH, block=TAIL_BLOCK_MS),
+                )
+                if reply:
+                    # Not fanned out (nor the positions moved) until the replicas hold it; on the
+                    # tail's own client, so request traffic cannot hold it up.
+                    await self.messages.replication.confirm(self._redis)
+            except (RedisError, OSError) as exc:
+                log.warning("stream tail failed, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            for stream_key, entries in reply or ():  # RESP2: [[stream, [(id, fields), ...]], ...]
+                room = self._stream_rooms.get(stream_key)
+                if room is None:  # everyone left the room while we were reading
+                    continue
+                self._dispatch(room, entries)
+
+    def _dispatch(self, room: str, entries: list[Entry]) -> None:
+        subs = self.rooms.get(room, ())
+        for entry_id, fields in entries:
+            frame = message_frame(message_from_entry(room, entry_id, fields))
+            message_id = parse_id(entry_id)
+            for sub in list(subs):
+                sub.deliver(message_id, frame)
+            # Counted once per message, not per frame: the per-socket path stays lean.
+            metrics.MESSAGES_OUT.inc(len(subs))
+        if room in self.positions and entries:
+            self.positions[room] = entries[-1][0]
