@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TEST_TARGETS :=
 
 include mk/common.mk
-include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/dev.mk mk/infra.mk mk/pipeline.mk mk/bench.mk mk/drills.mk mk/cluster.mk)
+include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/protocol.mk mk/dev.mk mk/infra.mk mk/pipeline.mk mk/bench.mk mk/drills.mk mk/cluster.mk)
 
 .PHONY: help test
 help:
