@@ -1,13 +1,21 @@
-# The fan-out benchmark (benchmarks/): the backend against raw Redis pub/sub.
-.PHONY: bench test-bench
+# The fan-out benchmark (benchmarks/): the backend against the Socket.IO peer and raw Redis pub/sub.
+.PHONY: bench test-bench socketio-deps
 TEST_TARGETS += test-bench
 BENCH := PYTHONPATH=benchmarks $(PY) -m chatbench
+SOCKETIO := benchmarks/socketio
 
-# Default run (< 3 min): table on stdout, JSON under benchmarks/results/. BENCH_ARGS adds
-# options, e.g. `make bench BENCH_ARGS="--clients 1000 --profile"` (see `--help`).
-bench: venv
+# The peer's npm packages, exactly as its lockfile pins them (no install scripts: none needs one).
+# npm ci writes node_modules/.package-lock.json: older than the lockfile means stale.
+socketio-deps: $(SOCKETIO)/node_modules/.package-lock.json
+$(SOCKETIO)/node_modules/.package-lock.json: $(SOCKETIO)/package-lock.json $(SOCKETIO)/package.json
+	cd $(SOCKETIO) && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# Default run (≈ 4 min): table on stdout, JSON under benchmarks/results/. BENCH_ARGS adds
+# options, e.g. `make bench BENCH_ARGS="--systems uvicorn,socketio --profile"` (see `--help`).
+bench: venv socketio-deps
 	$(BENCH) $(BENCH_ARGS)
 
 # Quick mode: proves the benchmark works (deliveries counted, nothing lost, full JSON); no timing asserted.
-test-bench: venv
+test-bench: venv socketio-deps
 	$(PY) -m pytest benchmarks/tests -q

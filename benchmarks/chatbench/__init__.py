@@ -1,1 +1,1 @@
-"""The chat fan-out benchmark: the backend against raw Redis pub/sub, on 127.0.0.1 only."""
+"""The chat fan-out benchmark: the backend against Socket.IO and raw Redis pub/sub, on 127.0.0.1 only."""

@@ -15,15 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from devstack.process import ManagedProcess
+from devstack.redis_server import RedisServer
 
-from chatbench import profiler, stack
+from chatbench import peer, profiler, stack
+from chatbench.clients import make_transport
 from chatbench.fanout import FanoutResult, run_fanout
 from chatbench.idle import measure_idle
-from chatbench.plan import QUICK, Plan
+from chatbench.plan import BASELINE, PEER, QUICK, SYSTEMS, Plan
 from chatbench.procstats import ServerProcesses
 from chatbench.pubsub import PubSubTarget
 from chatbench.pulumi_timing import ROOT, stacks, time_stack
 from chatbench.report import Report, ServerRun, render, write_json
+from chatbench.socketio import SocketIOTarget
 from chatbench.websocket import Target
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -39,11 +43,15 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument("--rates", help="comma-separated msgs/s over all rooms, one per step")
     parser.add_argument("--step-seconds", type=float, help="length of each step (default 3)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory measurement (default 2000)")
-    parser.add_argument("--servers", help="ASGI servers to compare (default uvicorn,granian)")
+    parser.add_argument(
+        "--systems",
+        "--servers",
+        help=f"systems to run, of {','.join(SYSTEMS)} (the default: all); any other name is an ASGI server",
+    )
     parser.add_argument(
         "--appendfsync",
         choices=("always", "everysec", "no"),
-        help="the backend's Redis AOF fsync policy (default always, as deployed)",
+        help="the Redis AOF fsync policy of the backend and the peer (default always, as deployed)",
     )
     parser.add_argument("--no-pulumi", action="store_true", help="skip timing the Pulumi program")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the load steps")
@@ -56,7 +64,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         "step_seconds": args.step_seconds,
         "idle_connections": args.idle,
         "rates": tuple(float(r) for r in args.rates.split(",")) if args.rates else None,
-        "servers": tuple(args.servers.split(",")) if args.servers else None,
+        "systems": tuple(args.systems.split(",")) if args.systems else None,
         "pulumi": False if args.no_pulumi else None,
         "appendfsync": args.appendfsync,
     }
@@ -84,7 +92,7 @@ def machine() -> dict[str, object]:
 
 def bench_backend(plan: Plan, workdir: Path, asgi_server: str, profile_dir: Path | None) -> ServerRun:
     with (
-        stack.redis(workdir / asgi_server) as redis,
+        stack.redis(workdir / asgi_server, plan.appendfsync) as redis,
         stack.backend(workdir, redis.url, asgi_server) as backend,
     ):
         if asgi_server not in backend.server_header and backend.server_header != "(none)":
@@ -94,32 +102,56 @@ def bench_backend(plan: Plan, workdir: Path, asgi_server: str, profile_dir: Path
                 backend.server_header,
                 skipped=f"the backend answered as {backend.server_header!r}",
             )
-        room_names = [f"bench{i}" for i in range(plan.rooms)]
-        idle_rooms = [f"idle{i}" for i in range(max(1, plan.idle_connections // plan.idle_room_size))]
+        room_names, idle_rooms = plan.room_names(), plan.idle_room_names()
         users = [f"reader{i}" for i in range(min(plan.users, plan.clients))]
         senders = [f"sender{i}" for i in range(plan.rooms)]
         cookies = asyncio.run(stack.register(backend.url, users + senders))
-        asyncio.run(stack.create_rooms(backend.url, cookies[0], room_names + idle_rooms))
+        asyncio.run(stack.create_rooms(backend.url, cookies[0], [*room_names, *idle_rooms]))
         ws_url = backend.url.replace("http://", "ws://") + "/api/ws"
         target = Target(
-            ws_url,
-            stack.ORIGIN,
-            tuple(cookies[: len(users)]),
-            tuple(cookies[len(users) :]),
-            tuple(room_names),
+            ws_url, stack.ORIGIN, tuple(cookies[: len(users)]), tuple(cookies[len(users) :]), room_names
         )
-        server = ServerProcesses(backend.server.proc.pid if backend.server.proc else 0)
         run = ServerRun(asgi_server, backend.server_header)
-        run.idle = asyncio.run(measure_idle(target, plan.idle_connections, idle_rooms, server))
-        server.reset_peaks()
-        with profiling(server, profile_dir, asgi_server) as outputs:
-            run.fanout = run_fanout(f"backend ({asgi_server})", plan, target, server)
-        run.workers = server.memory()
-        if outputs:
-            summary = profiler.top_functions(outputs)
-            (outputs[0].parent / "summary.txt").write_text(summary + "\n")
-            run.fanout.extra["profile"] = str(outputs[0].parent)
-        return run
+        return measure(run, plan, f"backend ({asgi_server})", target, backend.server, redis, profile_dir)
+
+
+def bench_peer(plan: Plan, workdir: Path) -> ServerRun:
+    description = peer.describe()  # fails first, saying what to install, when npm ci has not run
+    with (
+        stack.redis(workdir / PEER, plan.appendfsync) as redis,
+        peer.socketio(workdir, redis.url) as server,
+    ):
+        target = SocketIOTarget(server.ws_url, plan.room_names())
+        return measure(ServerRun(PEER, description), plan, "socket.io", target, server, redis, None)
+
+
+def measure(
+    run: ServerRun,
+    plan: Plan,
+    system: str,
+    target: Target | SocketIOTarget,
+    process: ManagedProcess,
+    redis: RedisServer,
+    profile_dir: Path | None,
+) -> ServerRun:
+    """Idle memory, then the fan-out, of one server (its root process and the workers under it)."""
+    server = ServerProcesses(pid_of(process))
+    idle = make_transport(dataclasses.replace(target, room_names=plan.idle_room_names()))
+    run.idle = asyncio.run(measure_idle(idle, plan.idle_connections, len(plan.idle_room_names()), server))
+    server.reset_peaks()
+    with profiling(server, profile_dir, run.name) as outputs:
+        run.fanout = run_fanout(system, plan, target, server, ServerProcesses(pid_of(redis)))
+    run.workers = server.memory()
+    if outputs:
+        summary = profiler.top_functions(outputs)
+        (outputs[0].parent / "summary.txt").write_text(summary + "\n")
+        run.fanout.extra["profile"] = str(outputs[0].parent)
+    return run
+
+
+def pid_of(process: ManagedProcess) -> int:
+    assert process.proc is not None, f"{process.name} is not running"
+    return process.proc.pid
 
 
 @contextlib.contextmanager
@@ -133,8 +165,7 @@ def profiling(server: ServerProcesses, profile_dir: Path | None, name: str) -> I
 
 def bench_baseline(plan: Plan, workdir: Path) -> FanoutResult:
     with stack.redis(workdir / "baseline") as redis:
-        server = ServerProcesses(redis.proc.pid if redis.proc else 0)
-        return run_fanout("redis pub/sub", plan, PubSubTarget(redis.url), server)
+        return run_fanout("redis pub/sub", plan, PubSubTarget(redis.url), ServerProcesses(pid_of(redis)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,10 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     workdir = ROOT / ".dev" / f"bench-{stamp}"
     profile_dir = RESULTS / f"profile-{stamp}" if args.profile else None
-    servers = [bench_backend(plan, workdir, name, profile_dir) for name in plan.servers]
-    baseline = bench_baseline(plan, workdir)
+    servers = [bench_backend(plan, workdir, name, profile_dir) for name in plan.asgi_servers()]
+    socketio = bench_peer(plan, workdir) if PEER in plan.systems else None
+    baseline = bench_baseline(plan, workdir) if BASELINE in plan.systems else None
     timings = [time_stack(name) for name in stacks()] if plan.pulumi else []
-    report = Report(machine(), dataclasses.asdict(plan), servers, baseline, timings)
+    report = Report(machine(), dataclasses.asdict(plan), servers, socketio, baseline, timings)
     report.evaluate()
     report.elapsed_seconds = time.monotonic() - started
     print(render(report))
@@ -155,8 +187,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"JSON: {path}\nserver logs: {workdir}")
     if profile_dir:
         for run in servers:
-            summary = profile_dir / run.asgi_server / "summary.txt"
+            summary = profile_dir / run.name / "summary.txt"
             if summary.exists():
-                print(
-                    f"\nprofile of the {run.asgi_server} workers ({summary.parent}):\n{summary.read_text()}"
-                )
+                print(f"\nprofile of the {run.name} workers ({summary.parent}):\n{summary.read_text()}")

@@ -13,9 +13,12 @@ import uvloop
 from chatbench.plan import Plan, Step
 from chatbench.probe import now_ns, probe_text, sequence
 from chatbench.pubsub import PubSubTarget, PubSubTransport
+from chatbench.socketio import SocketIOTarget, SocketIOTransport
 from chatbench.tally import StepReport, Tally
 from chatbench.transport import Sender, Subscriber, Transport
 from chatbench.websocket import BackendTransport, Target
+
+SystemTarget = Target | SocketIOTarget | PubSubTarget  # where a system under test is reached
 
 OPEN_CONCURRENCY = 20  # handshakes in flight per process: setup, not a connect storm
 
@@ -33,9 +36,11 @@ class Ready:
     senders: int
 
 
-def make_transport(target: Target | PubSubTarget) -> Transport:
+def make_transport(target: SystemTarget) -> Transport:
     if isinstance(target, Target):
         return BackendTransport(target)
+    if isinstance(target, SocketIOTarget):
+        return SocketIOTransport(target)
     return PubSubTransport(target)
 
 
@@ -65,7 +70,7 @@ async def paced_sends(
 
 
 class ClientProcess:
-    def __init__(self, plan: Plan, process: int, target: Target | PubSubTarget):
+    def __init__(self, plan: Plan, process: int, target: SystemTarget):
         self.plan, self.process = plan, process
         self.transport = make_transport(target)
         self.client_ids = plan.clients_of(process)
@@ -130,7 +135,7 @@ class ClientProcess:
         return report
 
 
-async def serve(pipe: Connection, plan: Plan, process: int, target: Target | PubSubTarget) -> None:
+async def serve(pipe: Connection, plan: Plan, process: int, target: SystemTarget) -> None:
     loop = asyncio.get_running_loop()
     clients = ClientProcess(plan, process, target)
     pipe.send(await clients.open())
@@ -142,7 +147,7 @@ async def serve(pipe: Connection, plan: Plan, process: int, target: Target | Pub
         pipe.send(await clients.run_step(order))
 
 
-def main(pipe: Connection, plan: Plan, process: int, target: Target | PubSubTarget) -> None:
+def main(pipe: Connection, plan: Plan, process: int, target: SystemTarget) -> None:
     """Entry point of a client process (multiprocessing, spawn)."""
     try:
         uvloop.run(serve(pipe, plan, process, target))

@@ -8,16 +8,15 @@ import multiprocessing
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, NamedTuple
 
 from chatbench import clients
+from chatbench.clients import SystemTarget
 from chatbench.percentiles import summary
 from chatbench.plan import Plan, Step
 from chatbench.probe import now_ns, room_of_sequence
 from chatbench.procstats import ServerProcesses
-from chatbench.pubsub import PubSubTarget
 from chatbench.tally import StepReport
-from chatbench.websocket import Target
 
 LATENCY_GOAL_MS = 200.0
 START_DELAY_S = 0.3  # every process gets the order before the step starts
@@ -43,6 +42,7 @@ class StepResult:
     deliveries_per_s: float
     server_cpu_s: float
     deliveries_per_cpu_s: float
+    redis_cpu_s: float  # the system's redis-server, not in server_cpu_s (nan: Redis is the server)
     client_cpu_s: float  # the load generator's own CPU: near (processes x seconds) means it is the limit
 
     @property
@@ -68,10 +68,18 @@ class FanoutResult:
         return max(passing, key=lambda s: s.deliveries_per_s) if passing else None
 
 
+class StepCpu(NamedTuple):
+    """CPU seconds a step cost: the server's processes, the load generator, the system's Redis."""
+
+    server: float
+    client: float
+    redis: float  # nan when Redis is the server itself (the baseline)
+
+
 class ClientPool:
     """The client processes and their pipes."""
 
-    def __init__(self, plan: Plan, target: Target | PubSubTarget):
+    def __init__(self, plan: Plan, target: SystemTarget):
         context = multiprocessing.get_context("spawn")
         self.pipes: list[Connection] = []
         self.procs: list[BaseProcess] = []
@@ -111,13 +119,16 @@ class ClientPool:
 
 
 def run_fanout(
-    system: str, plan: Plan, target: Target | PubSubTarget, server: ServerProcesses
+    system: str,
+    plan: Plan,
+    target: SystemTarget,
+    server: ServerProcesses,
+    redis: ServerProcesses | None = None,
 ) -> FanoutResult:
     started = now_ns()
     pool = ClientPool(plan, target)
     totals = StepReport()
-    step_cpu: dict[int, float] = {}
-    client_cpu: dict[int, float] = {}
+    cpu: dict[int, StepCpu] = {}
     reconnects: dict[int, int] = {}
     steps = plan.steps()
     stopped_after = None
@@ -125,14 +136,14 @@ def run_fanout(
         pool.receive_all(SETUP_TIMEOUT_S)
         setup_seconds = (now_ns() - started) / 1e9
         for index, step in enumerate(steps):
-            cpu_before, client_before = server.cpu_seconds(), pool.cpu_seconds()
+            before = cpu_now(server, pool, redis)
             pool.send_all(clients.StepOrder(index, step, now_ns() + int(START_DELAY_S * 1e9)))
             reports = pool.receive_all(step.seconds + plan.drain_seconds + 60)
-            step_cpu[index] = server.cpu_seconds() - cpu_before
-            client_cpu[index] = pool.cpu_seconds() - client_before
+            cpu[index] = StepCpu(*(a - b for a, b in zip(cpu_now(server, pool, redis), before, strict=True)))
             absorb(totals, reports, reconnects)
-            partial = step_result(index, step, totals, step_cpu[index], client_cpu[index], plan)
-            if plan.stop_p99_ms is None or index + 1 == len(steps):
+            partial = step_result(index, step, totals, cpu[index], plan)
+            # The steps up to the compared rate always run: the comparison needs that step measured.
+            if plan.stop_p99_ms is None or index + 1 == len(steps) or step.rate < plan.compare_rate:
                 continue
             if partial.p99_ms > plan.stop_p99_ms:
                 stopped_after = f"{step.name} (p99 {partial.p99_ms:.0f} ms)"
@@ -144,7 +155,7 @@ def run_fanout(
         absorb(totals, pool.receive_all(60), reconnects)  # late deliveries still count, as late
     finally:
         pool.stop()
-    results = [step_result(i, steps[i], totals, cpu, client_cpu[i], plan) for i, cpu in step_cpu.items()]
+    results = [step_result(i, steps[i], totals, step_cpu, plan) for i, step_cpu in cpu.items()]
     return FanoutResult(
         system,
         plan.clients,
@@ -163,9 +174,11 @@ def absorb(totals: StepReport, reports: list[StepReport], reconnects: dict[int, 
         reconnects[process] = report.reconnects
 
 
-def step_result(
-    index: int, step: Step, totals: StepReport, cpu: float, client_cpu: float, plan: Plan
-) -> StepResult:
+def cpu_now(server: ServerProcesses, pool: ClientPool, redis: ServerProcesses | None) -> StepCpu:
+    return StepCpu(server.cpu_seconds(), pool.cpu_seconds(), redis.cpu_seconds() if redis else math.nan)
+
+
+def step_result(index: int, step: Step, totals: StepReport, cpu: StepCpu, plan: Plan) -> StepResult:
     sizes = plan.room_sizes()
     acked = totals.acked.get(index, set())
     expected = sum(sizes[room_of_sequence(seq)] for seq in acked)
@@ -188,7 +201,8 @@ def step_result(
         p99_ms=latency["p99_ms"],
         max_ms=latency["max_ms"],
         deliveries_per_s=deliveries / step.seconds,
-        server_cpu_s=cpu,
-        deliveries_per_cpu_s=deliveries / cpu if cpu > 0 else math.nan,
-        client_cpu_s=client_cpu,
+        server_cpu_s=cpu.server,
+        deliveries_per_cpu_s=deliveries / cpu.server if cpu.server > 0 else math.nan,
+        redis_cpu_s=cpu.redis,
+        client_cpu_s=cpu.client,
     )

@@ -1,5 +1,6 @@
-"""Memory per idle WebSocket: open C authenticated sockets, each subscribed to a room as a
-real client is, let the server settle, and divide the workers' RSS growth by C."""
+"""Memory per idle WebSocket: open C sockets, each subscribed to a room as a real client is,
+let the server settle, and divide the workers' RSS growth by C. Any system's transport opens
+them (its subscriber, confirmed subscribed), so the backend and the peer are measured alike."""
 
 from __future__ import annotations
 
@@ -7,12 +8,9 @@ import asyncio
 import resource
 from dataclasses import dataclass
 
-import orjson
-from websockets.asyncio.client import ClientConnection
-
 from chatbench.probe import now_ns
 from chatbench.procstats import ServerProcesses
-from chatbench.websocket import Target, open_socket, until_pong
+from chatbench.transport import Subscriber, Transport
 
 SETTLE_S = 1.5
 WARM_UP = 100
@@ -38,37 +36,33 @@ def raise_fd_limit(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
-async def open_idle(target: Target, count: int, room_names: list[str]) -> list[ClientConnection]:
-    """`count` sockets, each subscribed to a room (round-robin) and confirmed by a pong."""
-    gate = asyncio.Semaphore(OPEN_CONCURRENCY)
-    cookies = target.client_cookies
+def ignore(text: str) -> None:
+    """Idle rooms get no messages; nothing to count."""
 
-    async def one(i: int) -> ClientConnection:
+
+async def open_idle(transport: Transport, count: int, rooms: int) -> list[Subscriber]:
+    """`count` subscribers over the transport's `rooms` rooms (round-robin)."""
+    gate = asyncio.Semaphore(OPEN_CONCURRENCY)
+
+    async def one(i: int) -> Subscriber:
         async with gate:
-            ws = await open_socket(target, cookies[i % len(cookies)])
-            await ws.send(
-                orjson.dumps({"type": "subscribe", "room": room_names[i % len(room_names)]}).decode()
-            )
-            await until_pong(ws)
-            return ws
+            return await transport.subscriber(i, i % rooms, ignore)
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
-async def measure_idle(
-    target: Target, count: int, room_names: list[str], server: ServerProcesses
-) -> IdleResult:
+async def measure_idle(transport: Transport, count: int, rooms: int, server: ServerProcesses) -> IdleResult:
     raise_fd_limit(count + 1024)
     # First sockets pay one-time costs (lazy imports, pools, caches): not per-connection memory.
-    warm = await open_idle(target, min(count, WARM_UP), room_names)
-    await asyncio.gather(*(ws.close() for ws in warm))
+    warm = await open_idle(transport, min(count, WARM_UP), rooms)
+    await asyncio.gather(*(s.close() for s in warm))
     await asyncio.sleep(SETTLE_S)
     before = server.rss_kib()
     started = now_ns()
-    sockets = await open_idle(target, count, room_names)
+    subscribers = await open_idle(transport, count, rooms)
     open_seconds = (now_ns() - started) / 1e9
     await asyncio.sleep(SETTLE_S)
     after = server.rss_kib()
-    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    await asyncio.gather(*(s.close() for s in subscribers), return_exceptions=True)
     growth = sum(after) - sum(before)
-    return IdleResult(count, len(room_names), open_seconds, before, after, growth / count)
+    return IdleResult(count, rooms, open_seconds, before, after, growth / count)

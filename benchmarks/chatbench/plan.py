@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+PEER = "socketio"  # Socket.IO on Node (benchmarks/socketio)
+BASELINE = "pubsub"  # raw Redis pub/sub
+# Every other name in `systems` is an ASGI server the backend is started with (ASGI_SERVER).
+SYSTEMS = ("uvicorn", "granian", PEER, BASELINE)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -25,11 +30,14 @@ class Plan:
     drain_seconds: float = 1.0  # after each step, time for late deliveries before counting
     light_rate: float = 10.0  # the light-load step: msgs/s into room 0 alone
     rates: tuple[float, ...] = (100.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1200.0)  # msgs/s over all rooms
-    # Later steps are skipped once a step is this slow or misses deliveries; None: run them all.
+    # Later steps are skipped once a step from compare_rate on is this slow or misses deliveries;
+    # None: run them all.
+    # (A step passes at p99 <= 200 ms with nothing lost or duplicated: fanout.LATENCY_GOAL_MS.)
     stop_p99_ms: float | None = 1000.0
+    compare_rate: float = 400.0  # the step whose deliveries per server CPU-second are compared
     idle_connections: int = 2000
     idle_room_size: int = 20
-    servers: tuple[str, ...] = ("uvicorn", "granian")
+    systems: tuple[str, ...] = SYSTEMS
     appendfsync: str = "always"  # the backend's Redis: production durability by default
     pulumi: bool = True
     extra: dict[str, str] = field(default_factory=dict)
@@ -38,6 +46,15 @@ class Plan:
         everywhere = tuple(range(self.rooms))
         light = Step("light", self.light_rate, (0,), self.step_seconds)
         return [light] + [Step(f"{int(r)}/s", r, everywhere, self.step_seconds) for r in self.rates]
+
+    def room_names(self) -> tuple[str, ...]:
+        return tuple(f"bench{i}" for i in range(self.rooms))
+
+    def idle_room_names(self) -> tuple[str, ...]:
+        return tuple(f"idle{i}" for i in range(max(1, self.idle_connections // self.idle_room_size)))
+
+    def asgi_servers(self) -> list[str]:
+        return [name for name in self.systems if name not in (PEER, BASELINE)]
 
     def room_of(self, client: int) -> int:
         return client % self.rooms
@@ -64,6 +81,7 @@ QUICK = Plan(
     step_seconds=1.0,
     drain_seconds=0.5,
     rates=(20.0, 40.0),
+    compare_rate=40.0,
     idle_connections=50,
     idle_room_size=10,
     stop_p99_ms=None,  # every step runs, however slow a busy machine makes it

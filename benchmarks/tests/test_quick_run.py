@@ -1,6 +1,6 @@
-"""`python -m chatbench --quick` against the real backend, redis-server and the baseline:
-the benchmark counts every delivery, loses none, and writes a complete report. No timing
-is asserted (a busy 2-core machine says nothing about speed here)."""
+"""`python -m chatbench --quick` against the real backend, the Socket.IO peer, redis-server and
+the baseline: the benchmark counts every delivery, loses none, and writes a complete report. No
+timing is asserted (a busy 2-core machine says nothing about speed here)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STEP_FIELDS = {
     "name", "rate", "rooms", "seconds", "sent", "acked", "expected", "deliveries", "lost", "duplicates",
     "p50_ms", "p95_ms", "p99_ms", "max_ms", "deliveries_per_s", "server_cpu_s", "deliveries_per_cpu_s",
-    "client_cpu_s",
+    "redis_cpu_s", "client_cpu_s",
 }  # fmt: skip
 FANOUT_FIELDS = {
     "system",
@@ -29,14 +29,21 @@ FANOUT_FIELDS = {
     "stopped_after",
     "setup_seconds",
 }
-REPORT_FIELDS = {"machine", "plan", "servers", "baseline", "pulumi", "winner", "goals", "elapsed_seconds"}
+REPORT_FIELDS = {
+    "machine", "plan", "servers", "peer", "baseline", "pulumi", "comparison", "winner", "goals",
+    "elapsed_seconds",
+}  # fmt: skip
+RUN_FIELDS = {"name", "server", "fanout", "idle", "workers", "skipped"}
+COMPARISON_FIELDS = {"metric", "unit", "backend_ahead_when", "values", "marks", "ratios"}
 GOALS = 5
+COMPARISONS = 4  # per server CPU-second, highest passing step, light-load p99, idle memory
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench") / "quick.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "benchmarks")}
+    path = [str(ROOT / "benchmarks"), *filter(None, [os.environ.get("PYTHONPATH")])]  # a caller's path stays
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     done = subprocess.run(
         [sys.executable, "-m", "chatbench", "--quick", "--json", str(out)],
         cwd=ROOT,
@@ -66,6 +73,18 @@ def check_fanout(fanout: dict[str, Any]) -> None:
         assert step["server_cpu_s"] >= 0
 
 
+def check_server(server: dict[str, Any]) -> None:
+    """A measured server: its fan-out, idle memory over both workers, peak RSS per worker."""
+    assert set(server) >= RUN_FIELDS
+    check_fanout(server["fanout"])
+    assert all(step["redis_cpu_s"] >= 0 for step in server["fanout"]["steps"])  # its own redis-server
+    assert server["idle"]["connections"] == 50
+    assert len(server["idle"]["rss_after_kib"]) == 2  # the two workers
+    assert server["idle"]["kib_per_connection"] is not None
+    assert len(server["workers"]) == 2
+    assert all(w["peak_rss_kib"] > 0 for w in server["workers"])
+
+
 def test_backend_runs_count_every_delivery(run: tuple[str, dict[str, Any]]) -> None:
     _, report = run
     assert set(report) >= REPORT_FIELDS
@@ -75,13 +94,32 @@ def test_backend_runs_count_every_delivery(run: tuple[str, dict[str, Any]]) -> N
         if server["fanout"] is None:
             assert server["skipped"], server  # a server left out says why
             continue
-        check_fanout(server["fanout"])
-        assert server["idle"]["connections"] == 50
-        assert len(server["idle"]["rss_after_kib"]) == 2  # the two workers
-        assert server["idle"]["kib_per_connection"] is not None
-        assert len(server["workers"]) == 2
-        assert all(w["peak_rss_kib"] > 0 for w in server["workers"])
-    assert report["winner"] in {s["asgi_server"] for s in measured}
+        check_server(server)
+    assert report["winner"] in {s["name"] for s in measured}
+
+
+def test_socketio_peer_counts_every_delivery(run: tuple[str, dict[str, Any]]) -> None:
+    _, report = run
+    peer = report["peer"]
+    assert peer["name"] == "socketio"
+    assert "socket.io 4.8." in peer["server"], peer["server"]
+    assert "node v20." in peer["server"], peer["server"]
+    check_server(peer)
+    assert peer["fanout"]["system"] == "socket.io"
+
+
+def test_backend_and_peer_are_compared(run: tuple[str, dict[str, Any]]) -> None:
+    _, report = run
+    comparisons = report["comparison"]
+    assert len(comparisons) == COMPARISONS
+    backends = {s["name"] for s in report["servers"] if s["fanout"] is not None}
+    for row in comparisons:
+        assert set(row) >= COMPARISON_FIELDS
+        assert set(row["values"]) == backends | {"socketio"}, row
+        assert set(row["ratios"]) == backends, row
+        # The quick plan runs every step, the compared rate included: every figure is there.
+        assert all(value is not None for value in row["values"].values()), row
+        assert all(ratio is not None for ratio in row["ratios"].values()), row
 
 
 def test_baseline_runs_the_same_fanout(run: tuple[str, dict[str, Any]]) -> None:
@@ -94,5 +132,13 @@ def test_table_and_goals_are_reported(run: tuple[str, dict[str, Any]]) -> None:
     stdout, report = run
     assert len(report["goals"]) == GOALS
     assert all(isinstance(g["met"], bool) and g["measured"] for g in report["goals"])
-    for heading in ("backend on uvicorn", "baseline: raw Redis pub/sub", "goals:", "p99 ms"):
+    for heading in (
+        "backend on uvicorn",
+        "peer: Socket.IO",
+        "baseline: raw Redis pub/sub",
+        "backend vs Socket.IO",
+        "uvicorn ÷ SIO",
+        "goals:",
+        "p99 ms",
+    ):
         assert heading in stdout
