@@ -145,11 +145,9 @@ def run_fanout(
             # The steps up to the compared rate always run: the comparison needs that step measured.
             if plan.stop_p99_ms is None or index + 1 == len(steps) or step.rate < plan.compare_rate:
                 continue
-            if partial.p99_ms > plan.stop_p99_ms:
-                stopped_after = f"{step.name} (p99 {partial.p99_ms:.0f} ms)"
-                break
-            if partial.lost > 0:
-                stopped_after = f"{step.name} ({partial.lost} deliveries still missing after the drain)"
+            reason = overloaded(partial, plan.stop_p99_ms)
+            if reason:
+                stopped_after = f"{step.name} ({reason})"
                 break
         pool.send_all(None)
         absorb(totals, pool.receive_all(60), reconnects)  # late deliveries still count, as late
@@ -166,6 +164,17 @@ def run_fanout(
         stopped_after,
         setup_seconds,
     )
+
+
+def overloaded(step: StepResult, stop_p99_ms: float) -> str | None:
+    """Why the later steps would only measure this one's backlog; None when it kept up."""
+    if step.deliveries == 0:
+        return "nothing delivered before the drain ended"
+    if step.p99_ms > stop_p99_ms:
+        return f"p99 {step.p99_ms:.0f} ms"
+    if step.lost > 0:
+        return f"{step.lost} deliveries still missing after the drain"
+    return None
 
 
 def absorb(totals: StepReport, reports: list[StepReport], reconnects: dict[int, int]) -> None:
