@@ -4,6 +4,7 @@ generated and kept in a Secret, reachable only from backend pods, never from out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -16,6 +17,8 @@ REDIS_IMAGE = "redis:7.4.2-alpine"
 REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
 PORT = 6379
 DEFAULT_RESOURCES = Resources("100m", "128Mi", "500m", "512Mi")
+# The settings the local redis-server runs with too (scripts/devstack/redis_server.py).
+SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
 
 
 @dataclass(frozen=True)
@@ -29,23 +32,9 @@ class RedisArgs:
 
 
 def redis_conf(appendfsync: str) -> str:
-    return "\n".join(
-        [
-            "bind 0.0.0.0",
-            f"port {PORT}",
-            "protected-mode yes",
-            "dir /data",
-            "appendonly yes",
-            f"appendfsync {appendfsync}",
-            "aof-use-rdb-preamble yes",
-            'save ""',
-            # A chat history must never be evicted to make room.
-            "maxmemory-policy noeviction",
-            "shutdown-timeout 20",
-            "include /etc/redis/auth/auth.conf",
-            "",
-        ]
-    )
+    """The shared settings, plus where the pod listens, keeps its data and reads its AUTH."""
+    own = ["bind 0.0.0.0", f"port {PORT}", "dir /data", f"appendfsync {appendfsync}"]
+    return "\n".join([*own, SHARED_CONF.read_text(), "include /etc/redis/auth/auth.conf", ""])
 
 
 class Redis(pulumi.ComponentResource):

@@ -1,4 +1,5 @@
-"""redis-server from the Debian package, on 127.0.0.1 with AOF on; optionally a replica."""
+"""redis-server from the Debian package, on 127.0.0.1 with the chat's shared settings
+(services/redis/redis.conf: AOF on, no eviction); optionally a replica."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from pathlib import Path
 import redis
 
 from devstack.process import ManagedProcess, free_port
+
+# The settings the in-cluster Redis runs with too (components/k8s/redis.py renders the same file).
+SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
 
 
 def redis_binary() -> str:
@@ -32,26 +36,18 @@ class RedisServer(ManagedProcess):
         replica_of: int | None = None,
     ):
         port = port or free_port()
+        # After the shared file, only what is this server's own: address, data, fsync, AUTH, primary.
         argv = [
             redis_binary(),
+            str(SHARED_CONF),
             "--bind",
             "127.0.0.1",
             "--port",
             str(port),
             "--dir",
             str(datadir),
-            "--appendonly",
-            "yes",
             "--appendfsync",
             appendfsync,
-            "--save",
-            "",
-            "--repl-diskless-sync-delay",  # a replica syncs at once, not after 5 s
-            "0",
-            "--protected-mode",
-            "yes",
-            "--daemonize",
-            "no",
         ]
         if password:
             argv += ["--requirepass", password]

@@ -21,6 +21,7 @@ from components.k8s.redis import Redis, RedisArgs, redis_conf
 from components.k8s.scheduling import Scheduling
 from components.k8s.workload import IngressController
 from tests.infra.harness import StackRun, mocked
+from tests.infra.redis_settings import reported, shared_settings
 
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-backend@sha256:" + "a" * 64
 ANYWHERE = Scheduling()  # minikube: no tolerations, no node preference
@@ -262,29 +263,12 @@ def test_a_real_redis_server_runs_the_generated_config_and_probe(tmp_path: Path,
             "the readiness probe passed without the right password"
         )
 
-        def config_get(key: str) -> str:
-            out = subprocess.run(
-                [
-                    "redis-cli",
-                    "-p",
-                    str(port),
-                    "--no-auth-warning",
-                    "-a",
-                    auth.split()[1],
-                    "config",
-                    "get",
-                    key,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            ).stdout.split()
-            return out[1]
-
-        assert config_get("appendonly") == "yes"
-        assert config_get("appendfsync") == appendfsync
-        assert config_get("maxmemory-policy") == "noeviction"
+        # Every shared setting (services/redis/redis.conf) and the pod's fsync policy are in force.
+        shared = shared_settings()
+        running = reported(port, auth.split()[1], [*shared, "appendfsync"])
+        assert running == {**shared, "appendfsync": appendfsync}
+        assert running["appendonly"] == "yes"
+        assert running["maxmemory-policy"] == "noeviction"
         unauthenticated = subprocess.run(
             ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, timeout=10, check=False
         )
