@@ -6,40 +6,38 @@ driver gets its own IRSA role."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
 from components.aws.releases import RELEASES
 
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
 
 
-@dataclass(frozen=True)
-class EksAddonsArgs:
-    cluster_name: pulumi.Input[str]
-    kubernetes_version: str
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_provider_url: pulumi.Input[str]
-    node_groups: list[pulumi.Resource]
-
-
 class EksAddons(pulumi.ComponentResource):
-    def __init__(self, name: str, args: EksAddonsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster they run in; its minor picks each add-on's version
+        node_groups: Sequence[pulumi.Resource],  # the add-ons whose pods need nodes wait for these
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:EksAddons", name, None, opts)
         ebs_role = irsa_role(
             f"{name}-ebs-csi",
-            args.oidc_provider_arn,
-            args.oidc_provider_url,
-            "kube-system",
-            "ebs-csi-controller-sa",
+            cluster=cluster,
+            namespace="kube-system",
+            service_account="ebs-csi-controller-sa",
             parent=self,
             managed_policy_arn=EBS_CSI_POLICY,
         )
 
-        versions = RELEASES[args.kubernetes_version].addons
+        versions = RELEASES[cluster.version].addons
 
         def addon(
             addon_name: str,
@@ -49,14 +47,14 @@ class EksAddons(pulumi.ComponentResource):
         ) -> None:
             aws.eks.Addon(
                 f"{name}-{addon_name}",
-                cluster_name=args.cluster_name,
+                cluster_name=cluster.name,
                 addon_name=addon_name,
                 addon_version=versions[addon_name],
                 configuration_values=json.dumps(configuration) if configuration else None,
                 service_account_role_arn=role_arn,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
-                opts=pulumi.ResourceOptions(parent=self, depends_on=args.node_groups if after_nodes else []),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(node_groups) if after_nodes else []),
             )
 
         # Without the network policy agent the VPC CNI ignores NetworkPolicy objects.

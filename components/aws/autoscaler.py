@@ -4,11 +4,11 @@ this cluster's tagged Auto Scaling groups."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
+from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
 from components.aws.nodegroups import SYSTEM_SELECTOR
 from components.aws.releases import RELEASES
@@ -16,15 +16,6 @@ from components.k8s.helm import Chart, release
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
 NAMESPACE, SERVICE_ACCOUNT = "kube-system", "cluster-autoscaler"
-
-
-@dataclass(frozen=True)
-class AutoscalerArgs:
-    cluster_name: str
-    kubernetes_version: str
-    region: str
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_provider_url: pulumi.Input[str]
 
 
 def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
@@ -68,25 +59,30 @@ def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
 
 
 class ClusterAutoscaler(pulumi.ComponentResource):
-    def __init__(self, name: str, args: AutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster whose node groups it scales; its minor picks chart and image
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:ClusterAutoscaler", name, None, opts)
-        pinned = RELEASES[args.kubernetes_version]
+        pinned = RELEASES[cluster.version]
         role = irsa_role(
             name,
-            args.oidc_provider_arn,
-            args.oidc_provider_url,
-            NAMESPACE,
-            SERVICE_ACCOUNT,
+            cluster=cluster,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
             parent=self,
-            policy=autoscaler_policy(args.cluster_name),
+            policy=cluster.name.apply(autoscaler_policy),
         )
         self.release = release(
             name,
             Chart("cluster-autoscaler", pinned.autoscaler_chart, REPOSITORY),
             NAMESPACE,
             {
-                "autoDiscovery": {"clusterName": args.cluster_name},
-                "awsRegion": args.region,
+                "autoDiscovery": {"clusterName": cluster.name},
+                "awsRegion": cluster.region,
                 "image": {"tag": pinned.autoscaler_image},
                 "rbac": {
                     "serviceAccount": {

@@ -5,12 +5,12 @@ Certificate for the chat's host."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
 from components.aws.nodegroups import SYSTEM_SELECTOR
 from components.k8s.helm import Chart, release
@@ -30,19 +30,6 @@ ACME = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
     "letsencrypt-production": "https://acme-v02.api.letsencrypt.org/directory",
 }
-
-
-@dataclass(frozen=True)
-class CertManagerArgs:
-    hosted_zone_id: str
-    region: str
-    email: str
-    production: bool
-    host: str
-    app_namespace: pulumi.Input[str]
-    tls_secret: str
-    oidc_provider_arn: pulumi.Input[str]
-    oidc_provider_url: pulumi.Input[str]
 
 
 def highly_available(component: str, resources: dict[str, Any]) -> dict[str, Any]:
@@ -80,16 +67,27 @@ def dns01_policy(hosted_zone_id: str) -> dict[str, Any]:
 class CertManager(pulumi.ComponentResource):
     certificate: k8s.apiextensions.CustomResource
 
-    def __init__(self, name: str, args: CertManagerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster it runs in (IRSA for Route53)
+        hosted_zone_id: str,  # the Route53 zone the DNS-01 challenges are answered in
+        email: str,  # the ACME account's contact address
+        production: bool,  # Let's Encrypt production, else staging (untrusted certificates)
+        host: str,  # the chat's host name: the certificate's only name
+        app_namespace: pulumi.Input[str],  # where the Certificate and its Secret live
+        tls_secret: str,  # the name of the Secret the certificate is written to
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:CertManager", name, None, opts)
         role = irsa_role(
             name,
-            args.oidc_provider_arn,
-            args.oidc_provider_url,
-            NAMESPACE,
-            SERVICE_ACCOUNT,
+            cluster=cluster,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
             parent=self,
-            policy=dns01_policy(args.hosted_zone_id),
+            policy=dns01_policy(hosted_zone_id),
         )
         self.release = release(
             name,
@@ -119,15 +117,15 @@ class CertManager(pulumi.ComponentResource):
                 spec={
                     "acme": {
                         "server": server,
-                        "email": args.email,
+                        "email": email,
                         "privateKeySecretRef": {"name": f"{issuer}-account"},
                         "solvers": [
                             {
                                 "dns01": {
-                                    "route53": {"region": args.region, "hostedZoneID": args.hosted_zone_id}
+                                    "route53": {"region": cluster.region, "hostedZoneID": hosted_zone_id}
                                 },
                                 # By name, not zone: the host may be the zone's apex.
-                                "selector": {"dnsNames": [args.host]},
+                                "selector": {"dnsNames": [host]},
                             }
                         ],
                     }
@@ -136,15 +134,15 @@ class CertManager(pulumi.ComponentResource):
             )
             for issuer, server in ACME.items()
         ]
-        chosen = "letsencrypt-production" if args.production else "letsencrypt-staging"
+        chosen = "letsencrypt-production" if production else "letsencrypt-staging"
         self.certificate = k8s.apiextensions.CustomResource(
             f"{name}-certificate",
             api_version="cert-manager.io/v1",
             kind="Certificate",
-            metadata={"name": "chat", "namespace": args.app_namespace},
+            metadata={"name": "chat", "namespace": app_namespace},
             spec={
-                "secretName": args.tls_secret,
-                "dnsNames": [args.host],
+                "secretName": tls_secret,
+                "dnsNames": [host],
                 "issuerRef": {"kind": "ClusterIssuer", "name": chosen},
                 "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
             },

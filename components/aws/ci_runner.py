@@ -16,11 +16,12 @@ OIDC deploy/preview roles (aws-actions/configure-aws-credentials), never from th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.aws.eks import ClusterRef
 
 HTTPS = 443
 # Ubuntu 22.04 (actions/setup-python has builds for it), Docker, AWS CLI v2.
@@ -43,18 +44,6 @@ def project_name(cluster_name: str) -> str:
 def runner_label(project: str) -> str:
     """What a job's `runs-on` says to be taken by the project's runner."""
     return f"codebuild-{project}-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}"
-
-
-@dataclass(frozen=True)
-class CiRunnerArgs:
-    project_name: str
-    repository: str  # owner/name on GitHub
-    connection_arn: str  # CodeConnections or CodeStar connection to GitHub, authorized once
-    region: str
-    vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Output[str]]  # private subnets (NAT for GitHub and the AWS APIs)
-    cluster_security_group_id: pulumi.Input[str]
-    log_retention_days: int
 
 
 def trust_policy(account: str, region: str, project: str) -> str:
@@ -139,17 +128,29 @@ class CiRunner(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     label: str
 
-    def __init__(self, name: str, args: CiRunnerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster whose private API endpoint the jobs reach
+        project: str,  # the CodeBuild project's name, which the workflows' `runs-on` label names
+        repository: str,  # owner/name on GitHub
+        connection_arn: str,  # CodeConnections or CodeStar connection to GitHub, authorized once
+        vpc_id: pulumi.Input[str],  # the cluster's VPC
+        subnet_ids: list[pulumi.Output[str]],  # private subnets (NAT for GitHub and the AWS APIs)
+        log_retention_days: int,  # how long the build logs are kept
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:CiRunner", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self)).account_id
-        project = args.project_name
+        region = cluster.region
 
         # Out to GitHub, the AWS APIs, registries and the EKS API, all over HTTPS; nothing comes in.
         # A group of its own, not the cluster's: the runner reaches neither the nodes nor Redis.
         group = aws.ec2.SecurityGroup(
             f"{name}-runner",
-            vpc_id=args.vpc_id,
+            vpc_id=vpc_id,
             description=f"CodeBuild GitHub Actions runner {project}: HTTPS out only",
             tags={"Name": f"{name}-runner"},
             opts=child,
@@ -167,7 +168,7 @@ class CiRunner(pulumi.ComponentResource):
         # The private endpoint admits only the cluster security group by default.
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-to-eks-api",
-            security_group_id=args.cluster_security_group_id,
+            security_group_id=cluster.security_group_id,
             referenced_security_group_id=group.id,
             ip_protocol="tcp",
             from_port=HTTPS,
@@ -179,32 +180,32 @@ class CiRunner(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-builds",
             name=f"/aws/codebuild/{project}",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=log_retention_days,
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-codebuild",
-            assume_role_policy=trust_policy(account, args.region, project),
+            assume_role_policy=trust_policy(account, region, project),
             description=f"CodeBuild service role of the GitHub Actions runner {project} (no deploy rights)",
             opts=child,
         )
         policy = aws.iam.RolePolicy(
             f"{name}-codebuild",
             role=role.id,
-            policy=pulumi.Output.all(log_group.name, *args.subnet_ids).apply(
-                lambda a: service_policy(account, args.region, a[0], list(a[1:]), args.connection_arn)
+            policy=pulumi.Output.all(log_group.name, *subnet_ids).apply(
+                lambda a: service_policy(account, region, a[0], list(a[1:]), connection_arn)
             ),
             opts=child,
         )
         codebuild = aws.codebuild.Project(
             name,
             name=project,
-            description=f"Ephemeral GitHub Actions runner for {args.repository} inside the VPC",
+            description=f"Ephemeral GitHub Actions runner for {repository} inside the VPC",
             service_role=role.arn,
             source={
                 "type": "GITHUB",
-                "location": f"https://github.com/{args.repository}.git",
-                "auth": {"type": "CODECONNECTIONS", "resource": args.connection_arn},
+                "location": f"https://github.com/{repository}.git",
+                "auth": {"type": "CODECONNECTIONS", "resource": connection_arn},
             },
             artifacts={"type": "NO_ARTIFACTS"},
             environment={
@@ -215,8 +216,8 @@ class CiRunner(pulumi.ComponentResource):
                 "image_pull_credentials_type": "CODEBUILD",
             },
             vpc_config={
-                "vpc_id": args.vpc_id,
-                "subnets": args.subnet_ids,
+                "vpc_id": vpc_id,
+                "subnets": subnet_ids,
                 "security_group_ids": [group.id],
             },
             logs_config={

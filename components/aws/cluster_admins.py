@@ -6,30 +6,32 @@ writes (its IAM policy stays read-only)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.eks import ClusterRef
+
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
-@dataclass(frozen=True)
-class ClusterAdminsArgs:
-    cluster_name: pulumi.Input[str]
-    role_arns: Sequence[str]  # IAM role ARNs (not assumed-role session ARNs), role names unique
-
-
 class ClusterAdmins(pulumi.ComponentResource):
-    def __init__(self, name: str, args: ClusterAdminsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster they administer
+        role_arns: Sequence[str],  # IAM role ARNs (not assumed-role session ARNs), role names unique
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:ClusterAdmins", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         principals: list[pulumi.Output[str]] = []
-        for role_arn in args.role_arns:
+        for role_arn in role_arns:
             role_name = role_arn.rsplit("/", 1)[1]
             entry = aws.eks.AccessEntry(
                 f"{name}-{role_name}",
-                cluster_name=args.cluster_name,
+                cluster_name=cluster.name,
                 principal_arn=role_arn,
                 type="STANDARD",
                 opts=child,

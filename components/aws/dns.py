@@ -3,39 +3,38 @@ valid at the zone apex (where a CNAME is not allowed) as well as below it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-
-@dataclass(frozen=True)
-class DnsRecordArgs:
-    hosted_zone_id: str
-    host: str
-    load_balancer_service: str  # namespace/name of the LoadBalancer Service
-    traefik_release: pulumi.Resource
-    k8s_provider: k8s.Provider
+from components.aws.eks import ClusterRef
 
 
 class DnsRecord(pulumi.ComponentResource):
-    def __init__(self, name: str, args: DnsRecordArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster the load balancer's Service is read from
+        hosted_zone_id: str,  # the Route53 zone the record goes in
+        host: str,  # the record's name: the chat's host
+        load_balancer_service: str,  # namespace/name of the LoadBalancer Service
+        traefik_release: pulumi.Resource,  # the release that creates that Service
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:DnsRecord", name, None, opts)
         service = k8s.core.v1.Service.get(
             f"{name}-lb",
-            args.load_balancer_service,
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=args.k8s_provider, depends_on=[args.traefik_release]
-            ),
+            load_balancer_service,
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[traefik_release]),
         )
         hostname = service.status.load_balancer.ingress[0].hostname
         # The Route53 zone AWS keeps this region's network load balancers in.
         nlb_zone = aws.lb.get_hosted_zone_id(load_balancer_type="network").id
         aws.route53.Record(
             name,
-            zone_id=args.hosted_zone_id,
-            name=args.host,
+            zone_id=hosted_zone_id,
+            name=host,
             type="A",
             aliases=[{"name": hostname, "zone_id": nlb_zone, "evaluate_target_health": True}],
             opts=pulumi.ResourceOptions(parent=self),

@@ -15,12 +15,17 @@ CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "sch
 
 
 @dataclass(frozen=True)
-class EksClusterArgs:
-    version: str
-    region: str
-    subnet_ids: list[pulumi.Output[str]]
-    public_access_cidrs: list[str]
-    log_retention_days: int
+class ClusterRef:
+    """The EKS cluster as what runs on it or beside it knows it: one reference, not loose ARNs."""
+
+    name: pulumi.Output[str]  # the cluster's name (an Output: what uses it waits for the cluster)
+    version: str  # its Kubernetes minor, e.g. "1.35": node groups, add-ons and autoscaler follow it
+    region: str  # the AWS region it runs in
+    security_group_id: pulumi.Output[str]  # the cluster security group: nodes, pods, private API
+    oidc_provider_arn: pulumi.Output[str]  # the IAM OIDC provider that IRSA roles trust
+    oidc_provider_url: pulumi.Output[str]  # that provider's issuer, https://oidc.eks...
+    kubeconfig: pulumi.Output[str]  # a secret; its user gets tokens from `aws eks get-token`
+    provider: k8s.Provider  # the Kubernetes provider for the cluster's API
 
 
 def assume_role_policy(service: str) -> str:
@@ -60,14 +65,19 @@ def kubeconfig(name: str, endpoint: str, ca_data: str, region: str) -> str:
 
 
 class EksCluster(pulumi.ComponentResource):
-    name: pulumi.Output[str]
-    security_group_id: pulumi.Output[str]
-    oidc_provider_arn: pulumi.Output[str]
-    oidc_provider_url: pulumi.Output[str]
-    kubeconfig: pulumi.Output[str]
-    provider: k8s.Provider
+    ref: ClusterRef
 
-    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        version: str,  # the Kubernetes minor, one of releases.py's
+        region: str,  # the AWS region, for the kubeconfig's `aws eks get-token`
+        subnet_ids: list[pulumi.Output[str]],  # the private subnets the control plane's ENIs use
+        public_access_cidrs: list[str],  # the only sources the public API endpoint answers
+        log_retention_days: int,  # how long the control-plane logs are kept
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         key = aws.kms.Key(
@@ -91,22 +101,22 @@ class EksCluster(pulumi.ComponentResource):
         logs = aws.cloudwatch.LogGroup(
             f"{name}-control-plane",
             name=f"/aws/eks/{name}/cluster",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=log_retention_days,
             opts=child,
         )
         cluster = aws.eks.Cluster(
             name,
             name=name,
-            version=args.version,
+            version=version,
             role_arn=role.arn,
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
             encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=CONTROL_PLANE_LOGS,
             vpc_config={
-                "subnet_ids": args.subnet_ids,
+                "subnet_ids": subnet_ids,
                 "endpoint_private_access": True,
                 "endpoint_public_access": True,
-                "public_access_cidrs": args.public_access_cidrs,
+                "public_access_cidrs": public_access_cidrs,
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, logs]),
         )
@@ -116,14 +126,19 @@ class EksCluster(pulumi.ComponentResource):
             client_id_lists=["sts.amazonaws.com"],
             opts=child,
         )
-        self.name = cluster.name
-        self.security_group_id = cluster.vpc_config.cluster_security_group_id
-        self.oidc_provider_arn = oidc.arn
-        self.oidc_provider_url = oidc.url
-        self.kubeconfig = pulumi.Output.secret(
+        config: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(
-                lambda a: kubeconfig(a[0], a[1], a[2], args.region)
+                lambda a: kubeconfig(a[0], a[1], a[2], region)
             )
         )
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
-        self.register_outputs({"name": self.name, "kubeconfig": self.kubeconfig})
+        self.ref = ClusterRef(
+            name=cluster.name,
+            version=version,
+            region=region,
+            security_group_id=cluster.vpc_config.cluster_security_group_id,
+            oidc_provider_arn=oidc.arn,
+            oidc_provider_url=oidc.url,
+            kubeconfig=config,
+            provider=k8s.Provider(f"{name}-k8s", kubeconfig=config, opts=child),
+        )
+        self.register_outputs({"name": self.ref.name, "kubeconfig": self.ref.kubeconfig})

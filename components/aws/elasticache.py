@@ -5,39 +5,39 @@ from a Kubernetes Secret."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.aws.eks import ClusterRef
+
 PORT = 6379
-
-
-@dataclass(frozen=True)
-class ElastiCacheArgs:
-    vpc_id: pulumi.Input[str]
-    subnet_ids: list[pulumi.Output[str]]
-    client_security_group_id: pulumi.Input[str]
-    node_type: str
-    engine_version: str
-    replicas: int
-    snapshot_days: int
-    auth_update: str  # ROTATE keeps the previous token valid too; SET revokes it
-    app_namespace: pulumi.Input[str]
-    k8s_provider: k8s.Provider
 
 
 class ElastiCache(pulumi.ComponentResource):
     secret_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ElastiCacheArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the only clients: its security group is admitted on 6379
+        vpc_id: pulumi.Input[str],  # the cluster's VPC
+        subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone the nodes spread over
+        node_type: str,  # e.g. cache.t4g.medium
+        engine_version: str,  # Redis OSS version, e.g. 7.1
+        replicas: int,  # nodes in all (primary + replicas), at least 2 for failover
+        snapshot_days: int,  # how long daily snapshots are kept
+        auth_update: str,  # ROTATE keeps the previous token valid too; SET revokes it
+        app_namespace: pulumi.Input[str],  # where the backend's redis-url Secret goes
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
             name,
-            vpc_id=args.vpc_id,
+            vpc_id=vpc_id,
             description="chat Redis: 6379 from the EKS cluster only",
             tags={"Name": f"{name}-redis"},
             opts=child,
@@ -45,34 +45,34 @@ class ElastiCache(pulumi.ComponentResource):
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-cluster",
             security_group_id=group.id,
-            referenced_security_group_id=args.client_security_group_id,
+            referenced_security_group_id=cluster.security_group_id,
             ip_protocol="tcp",
             from_port=PORT,
             to_port=PORT,
             description="Redis from EKS nodes and pods",
             opts=child,
         )
-        subnets = aws.elasticache.SubnetGroup(name, subnet_ids=args.subnet_ids, opts=child)
+        subnets = aws.elasticache.SubnetGroup(name, subnet_ids=subnet_ids, opts=child)
         # AUTH tokens allow printable ASCII except @, " and /; letters and digits are always valid.
         token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child)
         replication_group = aws.elasticache.ReplicationGroup(
             name,
             description="chat-platform message store",
             engine="redis",
-            engine_version=args.engine_version,
-            node_type=args.node_type,
+            engine_version=engine_version,
+            node_type=node_type,
             port=PORT,
-            num_cache_clusters=args.replicas,
+            num_cache_clusters=replicas,
             automatic_failover_enabled=True,
             multi_az_enabled=True,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,
             auth_token=token.result,
-            auth_token_update_strategy=args.auth_update,
+            auth_token_update_strategy=auth_update,
             subnet_group_name=subnets.name,
             security_group_ids=[group.id],
-            snapshot_retention_limit=args.snapshot_days,
+            snapshot_retention_limit=snapshot_days,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:05:00-sun:06:00",
             auto_minor_version_upgrade=True,
@@ -86,9 +86,9 @@ class ElastiCache(pulumi.ComponentResource):
         )
         secret = k8s.core.v1.Secret(
             f"{name}-url",
-            metadata={"name": "redis-url", "namespace": args.app_namespace},
+            metadata={"name": "redis-url", "namespace": app_namespace},
             string_data={"REDIS_URL": url},
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
         )
         self.secret_name = secret.metadata.name
         self.register_outputs({"secret_name": self.secret_name})

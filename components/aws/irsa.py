@@ -8,6 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.eks import ClusterRef
+
 
 def trust_policy(oidc_arn: str, oidc_url: str, namespace: str, service_account: str) -> str:
     issuer = oidc_url.removeprefix("https://")
@@ -33,18 +35,18 @@ def trust_policy(oidc_arn: str, oidc_url: str, namespace: str, service_account: 
 
 def irsa_role(
     name: str,
-    oidc_arn: pulumi.Input[str],
-    oidc_url: pulumi.Input[str],
-    namespace: str,
-    service_account: str,
-    parent: pulumi.Resource,
-    policy: pulumi.Input[dict[str, Any]] | None = None,
-    managed_policy_arn: str | None = None,
+    *,
+    cluster: ClusterRef,  # the cluster whose OIDC provider vouches for the service account
+    namespace: str,  # the service account's namespace
+    service_account: str,  # the only service account that may assume the role
+    parent: pulumi.Resource,  # the component the role belongs to
+    policy: pulumi.Input[dict[str, Any]] | None = None,  # an inline policy: the role's permissions
+    managed_policy_arn: str | None = None,  # or one AWS-managed policy
 ) -> aws.iam.Role:
     """The role, with an inline `policy` or one AWS-managed policy as its only permissions."""
     role = aws.iam.Role(
         name,
-        assume_role_policy=pulumi.Output.all(oidc_arn, oidc_url).apply(
+        assume_role_policy=pulumi.Output.all(cluster.oidc_provider_arn, cluster.oidc_provider_url).apply(
             lambda a: trust_policy(a[0], a[1], namespace, service_account)
         ),
         opts=pulumi.ResourceOptions(parent=parent),

@@ -6,7 +6,6 @@ Zones are chosen by zone ID: zone names are shuffled per account, IDs name the s
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -34,14 +33,6 @@ def choose_zone_ids(available: list[str], wanted: list[str], count: int) -> list
     return usable[:count]
 
 
-@dataclass(frozen=True)
-class VpcArgs:
-    cidr: str
-    zone_ids: list[str]
-    single_nat_gateway: bool
-    cluster_name: str
-
-
 def subnet_cidrs(cidr: str, count: int) -> tuple[list[str], list[str]]:
     """/20 private subnets first (nodes need addresses), then /24 public ones."""
     network = ipaddress.ip_network(cidr)
@@ -55,13 +46,22 @@ class Vpc(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     public_subnet_ids: list[pulumi.Output[str]]
 
-    def __init__(self, name: str, args: VpcArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cidr: str,  # the VPC's range: /20 private and /24 public subnets are cut from it
+        zone_ids: list[str],  # the availability zone IDs, one public and one private subnet each
+        single_nat_gateway: bool,  # one NAT for all zones (cheaper, one zone's outage cuts egress)
+        cluster_name: str,  # the EKS cluster to be, named in the subnets' discovery tags
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:Vpc", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        cluster_tag = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
+        cluster_tag = {f"kubernetes.io/cluster/{cluster_name}": "shared"}
         vpc = aws.ec2.Vpc(
             name,
-            cidr_block=args.cidr,
+            cidr_block=cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags={"Name": name},
@@ -79,10 +79,10 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": f"{name}-public"},
             opts=child,
         )
-        private_cidrs, public_cidrs = subnet_cidrs(args.cidr, len(args.zone_ids))
+        private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zone_ids))
         self.public_subnet_ids, self.private_subnet_ids = [], []
         nat_ids: list[pulumi.Output[str]] = []
-        for index, zone in enumerate(args.zone_ids):
+        for index, zone in enumerate(zone_ids):
             public = aws.ec2.Subnet(
                 f"{name}-public-{zone}",
                 vpc_id=vpc.id,
@@ -96,7 +96,7 @@ class Vpc(pulumi.ComponentResource):
                 f"{name}-public-{zone}", subnet_id=public.id, route_table_id=public_routes.id, opts=child
             )
             self.public_subnet_ids.append(public.id)
-            if not args.single_nat_gateway or index == 0:
+            if not single_nat_gateway or index == 0:
                 eip = aws.ec2.Eip(
                     f"{name}-nat-{zone}", domain="vpc", tags={"Name": f"{name}-nat-{zone}"}, opts=child
                 )

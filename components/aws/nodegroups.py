@@ -3,13 +3,11 @@ tainted `spot` group of several same-shape instance types for the chat's pods.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 
 from components.aws.config import NodeGroupSize
-from components.aws.eks import assume_role_policy
+from components.aws.eks import ClusterRef, assume_role_policy
 
 SPOT_TAINT = {"key": "chat-platform/spot", "value": "true", "effect": "NO_SCHEDULE"}
 # EKS labels every managed node with its capacity type.
@@ -22,21 +20,21 @@ NODE_POLICIES = [
 ]
 
 
-@dataclass(frozen=True)
-class NodeGroupsArgs:
-    cluster_name: pulumi.Input[str]
-    kubernetes_version: str  # set explicitly, so a cluster upgrade shows the node groups' diff too
-    subnet_ids: list[pulumi.Output[str]]
-    system_instance_type: str
-    system_size: NodeGroupSize
-    spot_instance_types: list[str]
-    spot_size: NodeGroupSize
-
-
 class NodeGroups(pulumi.ComponentResource):
     groups: list[aws.eks.NodeGroup]
 
-    def __init__(self, name: str, args: NodeGroupsArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: ClusterRef,  # the cluster they join, at its version
+        subnet_ids: list[pulumi.Output[str]],  # the private subnets the nodes run in
+        system_instance_type: str,  # the on-demand `system` group's instance type
+        system_size: NodeGroupSize,  # min, desired and max of the `system` group
+        spot_instance_types: list[str],  # the `spot` group's same-shape instance types
+        spot_size: NodeGroupSize,  # min, desired and max of the `spot` group
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:NodeGroups", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
@@ -54,10 +52,10 @@ class NodeGroups(pulumi.ComponentResource):
         ) -> aws.eks.NodeGroup:
             return aws.eks.NodeGroup(
                 f"{name}-{pool}",
-                cluster_name=args.cluster_name,
-                version=args.kubernetes_version,
+                cluster_name=cluster.name,
+                version=cluster.version,  # explicit: a cluster upgrade shows the groups' diff too
                 node_role_arn=role.arn,
-                subnet_ids=args.subnet_ids,
+                subnet_ids=subnet_ids,
                 capacity_type=capacity,
                 instance_types=types,
                 ami_type="AL2023_x86_64_STANDARD",
@@ -72,7 +70,7 @@ class NodeGroups(pulumi.ComponentResource):
             )
 
         self.groups = [
-            group("system", "ON_DEMAND", [args.system_instance_type], args.system_size, []),
-            group("spot", "SPOT", args.spot_instance_types, args.spot_size, [SPOT_TAINT]),
+            group("system", "ON_DEMAND", [system_instance_type], system_size, []),
+            group("spot", "SPOT", spot_instance_types, spot_size, [SPOT_TAINT]),
         ]
         self.register_outputs({"groups": [g.node_group_name for g in self.groups]})

@@ -4,7 +4,6 @@ built and pushed there; deployments use the pushed digest, never a mutable tag."
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -36,25 +35,26 @@ LIFECYCLE = {
 }
 
 
-@dataclass(frozen=True)
-class EcrImageArgs:
-    repository: str
-    context: Path
-    force_delete: bool  # `pulumi destroy` may delete the repository with its images
-
-
 class EcrImage(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
     image_ref: pulumi.Output[str]  # repository@sha256:digest
 
-    def __init__(self, name: str, args: EcrImageArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        repository: str,  # the ECR repository's name, e.g. chat-backend
+        context: Path,  # the build context, with its Dockerfile
+        force_delete: bool,  # `pulumi destroy` may delete the repository with its images
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:EcrImage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         repo = aws.ecr.Repository(
             name,
-            name=args.repository,
+            name=repository,
             image_tag_mutability="IMMUTABLE",
-            force_delete=args.force_delete,
+            force_delete=force_delete,
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS"}],
             opts=child,
@@ -63,9 +63,9 @@ class EcrImage(pulumi.ComponentResource):
         token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id)
         image = docker.Image(
             name,
-            image_name=pulumi.Output.concat(repo.repository_url, ":", context_hash(args.context)),
+            image_name=pulumi.Output.concat(repo.repository_url, ":", context_hash(context)),
             build=docker.DockerBuildArgs(
-                context=str(args.context), dockerfile=str(args.context / "Dockerfile"), platform="linux/amd64"
+                context=str(context), dockerfile=str(context / "Dockerfile"), platform="linux/amd64"
             ),
             registry=docker.RegistryArgs(
                 server=repo.repository_url,

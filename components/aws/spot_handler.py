@@ -15,7 +15,7 @@ CHART = Chart("aws-node-termination-handler", "0.27.6", "oci://public.ecr.aws/aw
 
 
 class SpotTerminationHandler(pulumi.ComponentResource):
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, *, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:aws:SpotTerminationHandler", name, None, opts)
         self.release = release(
             name,

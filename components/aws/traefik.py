@@ -5,7 +5,6 @@ terminates (HSTS); the page's security headers have one owner, the frontend's NG
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -21,16 +20,6 @@ CHART = Chart("traefik", "33.2.1", "https://traefik.github.io/charts")
 NAMESPACE = "traefik"
 API_VERSION = "traefik.io/v1alpha1"
 CONTROLLER = IngressController(NAMESPACE, {"app.kubernetes.io/name": "traefik"})
-
-
-@dataclass(frozen=True)
-class TraefikArgs:
-    app_namespace: pulumi.Input[str]
-    host: str
-    tls_secret: str
-    backend_service: pulumi.Input[str]
-    frontend_service: pulumi.Input[str]
-    certificate: pulumi.Resource
 
 
 def traefik_values() -> dict[str, Any]:
@@ -71,7 +60,18 @@ def traefik_values() -> dict[str, Any]:
 
 
 class Traefik(pulumi.ComponentResource):
-    def __init__(self, name: str, args: TraefikArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        app_namespace: pulumi.Input[str],  # where the chat's Services, routes and middlewares live
+        host: str,  # the only host name routed
+        tls_secret: str,  # the Secret holding the host's certificate
+        backend_service: pulumi.Input[str],  # the Service `/api` goes to
+        frontend_service: pulumi.Input[str],  # the Service everything else goes to
+        certificate: pulumi.Resource,  # the Certificate that fills `tls_secret`: routes wait for it
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         super().__init__("chat-platform:aws:Traefik", name, None, opts)
         self.release = release(name, CHART, NAMESPACE, traefik_values(), parent=self)
         # Custom resources need the chart's CRDs: depend on the release so the first `up` works.
@@ -82,7 +82,7 @@ class Traefik(pulumi.ComponentResource):
                 f"{name}-{middleware_name}",
                 api_version=API_VERSION,
                 kind="Middleware",
-                metadata={"name": middleware_name, "namespace": args.app_namespace},
+                metadata={"name": middleware_name, "namespace": app_namespace},
                 spec=spec,
                 opts=after_chart,
             )
@@ -101,33 +101,31 @@ class Traefik(pulumi.ComponentResource):
         limit = middleware("rate-limit", {"rateLimit": {"average": 50, "burst": 100, "period": "1s"}})
 
         def ref(resource: k8s.apiextensions.CustomResource) -> dict[str, Any]:
-            return {"name": resource.metadata["name"], "namespace": args.app_namespace}
+            return {"name": resource.metadata["name"], "namespace": app_namespace}
 
         self.ingress_route = k8s.apiextensions.CustomResource(
             name,
             api_version=API_VERSION,
             kind="IngressRoute",
-            metadata={"name": "chat", "namespace": args.app_namespace},
+            metadata={"name": "chat", "namespace": app_namespace},
             spec={
                 "entryPoints": ["websecure"],
                 "routes": [
                     {
                         "kind": "Rule",
-                        "match": f"Host(`{args.host}`) && PathPrefix(`/api`)",
+                        "match": f"Host(`{host}`) && PathPrefix(`/api`)",
                         "middlewares": [ref(headers), ref(limit)],
-                        "services": [{"name": args.backend_service, "port": backend.PORT}],
+                        "services": [{"name": backend_service, "port": backend.PORT}],
                     },
                     {
                         "kind": "Rule",
-                        "match": f"Host(`{args.host}`)",
+                        "match": f"Host(`{host}`)",
                         "middlewares": [ref(headers)],
-                        "services": [{"name": args.frontend_service, "port": frontend.PORT}],
+                        "services": [{"name": frontend_service, "port": frontend.PORT}],
                     },
                 ],
-                "tls": {"secretName": args.tls_secret},
+                "tls": {"secretName": tls_secret},
             },
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.release, args.certificate, headers, limit]
-            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, certificate, headers, limit]),
         )
         self.register_outputs({"namespace": NAMESPACE})

@@ -9,21 +9,21 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.addons import EksAddons, EksAddonsArgs
-from components.aws.autoscaler import AutoscalerArgs, ClusterAutoscaler
-from components.aws.cert_manager import CertManager, CertManagerArgs
-from components.aws.ci_runner import CiRunner, CiRunnerArgs, project_name
-from components.aws.cluster_admins import ClusterAdmins, ClusterAdminsArgs
-from components.aws.dns import DnsRecord, DnsRecordArgs
-from components.aws.eks import EksCluster, EksClusterArgs
-from components.aws.elasticache import ElastiCache, ElastiCacheArgs
-from components.aws.network import Vpc, VpcArgs, choose_zone_ids
-from components.aws.nodegroups import CAPACITY_LABEL, SPOT_TAINT, NodeGroups, NodeGroupsArgs
-from components.aws.registry import EcrImage, EcrImageArgs
+from components.aws.addons import EksAddons
+from components.aws.autoscaler import ClusterAutoscaler
+from components.aws.cert_manager import CertManager
+from components.aws.ci_runner import CiRunner, project_name
+from components.aws.cluster_admins import ClusterAdmins
+from components.aws.dns import DnsRecord
+from components.aws.eks import EksCluster
+from components.aws.elasticache import ElastiCache
+from components.aws.network import Vpc, choose_zone_ids
+from components.aws.nodegroups import CAPACITY_LABEL, SPOT_TAINT, NodeGroups
+from components.aws.registry import EcrImage
 from components.aws.spot_handler import SpotTerminationHandler
 from components.aws.traefik import CONTROLLER as TRAEFIK
 from components.aws.traefik import NAMESPACE as TRAEFIK_NAMESPACE
-from components.aws.traefik import Traefik, TraefikArgs
+from components.aws.traefik import Traefik
 from components.config import StackConfig
 from components.config_reader import ConfigError
 from components.k8s.backend import Backend, BackendArgs, SecretKey
@@ -64,81 +64,72 @@ def build(config: StackConfig) -> None:
     ).zone_ids
     zone_ids = choose_zone_ids(available, cfg.zone_ids, cfg.az_count)
 
-    vpc = Vpc("chat", VpcArgs(cfg.vpc_cidr, zone_ids, cfg.single_nat_gateway, cluster_name))
+    vpc = Vpc(
+        "chat",
+        cidr=cfg.vpc_cidr,
+        zone_ids=zone_ids,
+        single_nat_gateway=cfg.single_nat_gateway,
+        cluster_name=cluster_name,
+    )
     cluster = EksCluster(
         cluster_name,
-        EksClusterArgs(
-            cfg.kubernetes_version,
-            region,
-            vpc.private_subnet_ids,
-            cfg.public_access_cidrs,
-            cfg.log_retention_days,
-        ),
-    )
+        version=cfg.kubernetes_version,
+        region=region,
+        subnet_ids=vpc.private_subnet_ids,
+        public_access_cidrs=cfg.public_access_cidrs,
+        log_retention_days=cfg.log_retention_days,
+    ).ref
     # The pipeline's way in (README, "How the pipeline reaches the cluster"): admin access
     # entries for its roles, and its runner inside the VPC, at the private endpoint.
     if cfg.admin_role_arns:
-        ClusterAdmins(f"{cluster_name}-admins", ClusterAdminsArgs(cluster.name, cfg.admin_role_arns))
+        ClusterAdmins(f"{cluster_name}-admins", cluster=cluster, role_arns=cfg.admin_role_arns)
     if cfg.ci_runner is not None:
         project = project_name(cluster_name)
         runner = CiRunner(
             project,
-            CiRunnerArgs(
-                project,
-                cfg.ci_runner.repository,
-                cfg.ci_runner.connection_arn,
-                region,
-                vpc.vpc_id,
-                vpc.private_subnet_ids,
-                cluster.security_group_id,
-                cfg.log_retention_days,
-            ),
+            cluster=cluster,
+            project=project,
+            repository=cfg.ci_runner.repository,
+            connection_arn=cfg.ci_runner.connection_arn,
+            vpc_id=vpc.vpc_id,
+            subnet_ids=vpc.private_subnet_ids,
+            log_retention_days=cfg.log_retention_days,
         )
         pulumi.export("ciRunnerProject", runner.project_name)
         pulumi.export("ciRunnerLabel", runner.label)
     nodes = NodeGroups(
         cluster_name,
-        NodeGroupsArgs(
-            cluster.name,
-            cfg.kubernetes_version,
-            vpc.private_subnet_ids,
-            cfg.system_instance_type,
-            cfg.system_nodes,
-            cfg.spot_instance_types,
-            cfg.spot_nodes,
-        ),
+        cluster=cluster,
+        subnet_ids=vpc.private_subnet_ids,
+        system_instance_type=cfg.system_instance_type,
+        system_size=cfg.system_nodes,
+        spot_instance_types=cfg.spot_instance_types,
+        spot_size=cfg.spot_nodes,
     )
-    EksAddons(
-        cluster_name,
-        EksAddonsArgs(
-            cluster.name,
-            cfg.kubernetes_version,
-            cluster.oidc_provider_arn,
-            cluster.oidc_provider_url,
-            list(nodes.groups),
-        ),
-    )
+    EksAddons(cluster_name, cluster=cluster, node_groups=nodes.groups)
     in_cluster = pulumi.ResourceOptions(provider=cluster.provider, depends_on=nodes.groups)
     namespace = chat_namespace(app.namespace, in_cluster).metadata.name
 
     redis = ElastiCache(
         "chat",
-        ElastiCacheArgs(
-            vpc.vpc_id,
-            vpc.private_subnet_ids,
-            cluster.security_group_id,
-            cfg.redis_node_type,
-            cfg.redis_engine_version,
-            cfg.redis_replicas,
-            cfg.redis_snapshot_days,
-            cfg.redis_auth_update,
-            namespace,
-            cluster.provider,
-        ),
+        cluster=cluster,
+        vpc_id=vpc.vpc_id,
+        subnet_ids=vpc.private_subnet_ids,
+        node_type=cfg.redis_node_type,
+        engine_version=cfg.redis_engine_version,
+        replicas=cfg.redis_replicas,
+        snapshot_days=cfg.redis_snapshot_days,
+        auth_update=cfg.redis_auth_update,
+        app_namespace=namespace,
     )
     # Each image is the prebuilt reference config gives, or built from services/ and pushed to ECR.
     built = {
-        part: EcrImage(f"chat-{part}", EcrImageArgs(f"chat-{part}", SERVICES / part, cfg.ecr_force_delete))
+        part: EcrImage(
+            f"chat-{part}",
+            repository=f"chat-{part}",
+            context=SERVICES / part,
+            force_delete=cfg.ecr_force_delete,
+        )
         for part, given in (("backend", app.backend_image), ("frontend", app.frontend_image))
         if not given
     }
@@ -174,40 +165,37 @@ def build(config: StackConfig) -> None:
         ),
         opts=in_cluster,
     )
-    oidc = (cluster.oidc_provider_arn, cluster.oidc_provider_url)
     certs = CertManager(
         "cert-manager",
-        CertManagerArgs(
-            cfg.hosted_zone_id,
-            region,
-            cfg.acme_email,
-            cfg.acme_production,
-            app.host,
-            namespace,
-            TLS_SECRET,
-            *oidc,
-        ),
+        cluster=cluster,
+        hosted_zone_id=cfg.hosted_zone_id,
+        email=cfg.acme_email,
+        production=cfg.acme_production,
+        host=app.host,
+        app_namespace=namespace,
+        tls_secret=TLS_SECRET,
         opts=in_cluster,
     )
     traefik = Traefik(
         "traefik",
-        TraefikArgs(
-            namespace, app.host, TLS_SECRET, backend.service_name, frontend.service_name, certs.certificate
-        ),
+        app_namespace=namespace,
+        host=app.host,
+        tls_secret=TLS_SECRET,
+        backend_service=backend.service_name,
+        frontend_service=frontend.service_name,
+        certificate=certs.certificate,
         opts=in_cluster,
     )
-    ClusterAutoscaler(
-        "cluster-autoscaler",
-        AutoscalerArgs(cluster_name, cfg.kubernetes_version, region, *oidc),
-        opts=in_cluster,
-    )
+    ClusterAutoscaler("cluster-autoscaler", cluster=cluster, opts=in_cluster)
     if cfg.spot_termination_handler:
         SpotTerminationHandler("aws-node-termination-handler", opts=in_cluster)
     DnsRecord(
         "chat",
-        DnsRecordArgs(
-            cfg.hosted_zone_id, app.host, f"{TRAEFIK_NAMESPACE}/traefik", traefik.release, cluster.provider
-        ),
+        cluster=cluster,
+        hosted_zone_id=cfg.hosted_zone_id,
+        host=app.host,
+        load_balancer_service=f"{TRAEFIK_NAMESPACE}/traefik",
+        traefik_release=traefik.release,
     )
     pulumi.export("url", url)
     pulumi.export("kubeconfig", cluster.kubeconfig)
