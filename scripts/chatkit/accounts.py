@@ -1,0 +1,81 @@
+"""Users of the HTTP API: registering them, and the session cookie that authenticates their
+WebSockets (docs/protocol.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from chatkit.names import unique
+from chatkit.sockets import Socket, connect, ws_url
+
+PASSWORD = "correct-horse-1"  # noqa: S105 (every test user's; no secret)
+
+
+class ApiError(RuntimeError):
+    """The API answered a call made here with a status it should not have."""
+
+    def __init__(self, response: httpx.Response):
+        request = response.request
+        super().__init__(f"{request.method} {request.url.path}: {response.status_code} {response.text}")
+        self.response = response
+
+
+def _expect(response: httpx.Response, *statuses: int) -> httpx.Response:
+    if response.status_code not in statuses:
+        raise ApiError(response)
+    return response
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    cookie: str  # the session as a Cookie header value: "chat_session=..."
+
+
+class ChatClient:
+    """One user: an httpx client whose cookie jar holds the session, and the WebSockets it
+    opens with that session and `origin`."""
+
+    def __init__(self, base_url: str, origin: str | None = None):
+        self.base_url, self.origin = base_url, origin
+        # trust_env off: the backend is on 127.0.0.1 here, whatever proxy the environment names.
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, trust_env=False)
+        self.username = ""
+
+    async def register(self, username: str | None = None) -> httpx.Response:
+        self.username = username or unique("u")
+        body = {"username": self.username, "password": PASSWORD}
+        return _expect(await self.http.post("/api/register", json=body), 201)
+
+    async def create_room(self, name: str) -> None:
+        """The room exists afterwards (409: it already did)."""
+        _expect(await self.http.post("/api/rooms", json={"name": name}), 201, 409)
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+
+    async def ws(self, origin: str | None = None, **options: Any) -> Socket:
+        return await connect(ws_url(self.base_url), origin or self.origin, self.cookie_header, **options)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> ChatClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+async def register(base_url: str, username: str | None = None) -> Account:
+    """A new user (`username` or a unique one) and its session."""
+    async with ChatClient(base_url) as client:
+        await client.register(username)
+        return Account(client.username, client.cookie_header)
