@@ -1,13 +1,11 @@
 """ElastiCache (Redis OSS) instead of in-cluster Redis: private subnets, Multi-AZ with automatic
 failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots, and
-a security group that admits 6379 only from the cluster. The backend gets a rediss:// URL
-from a Kubernetes Secret."""
+a security group that admits 6379 only from the cluster. Its `url` is rediss:// with the token."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
@@ -16,7 +14,7 @@ PORT = 6379
 
 
 class ElastiCache(pulumi.ComponentResource):
-    secret_name: pulumi.Output[str]
+    url: pulumi.Output[str]  # rediss://:token@primary:6379/0, a secret Output
 
     def __init__(
         self,
@@ -30,7 +28,6 @@ class ElastiCache(pulumi.ComponentResource):
         replicas: int,  # nodes in all (primary + replicas), at least 2 for failover
         snapshot_days: int,  # how long daily snapshots are kept
         auth_update: str,  # ROTATE keeps the previous token valid too; SET revokes it
-        app_namespace: pulumi.Input[str],  # where the backend's redis-url Secret goes
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
@@ -79,16 +76,9 @@ class ElastiCache(pulumi.ComponentResource):
             apply_immediately=False,
             opts=child,
         )
-        url: pulumi.Output[str] = pulumi.Output.secret(
+        self.url = pulumi.Output.secret(
             pulumi.Output.concat(
                 "rediss://:", token.result, "@", replication_group.primary_endpoint_address, f":{PORT}/0"
             )
         )
-        secret = k8s.core.v1.Secret(
-            f"{name}-url",
-            metadata={"name": "redis-url", "namespace": app_namespace},
-            string_data={"REDIS_URL": url},
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
-        )
-        self.secret_name = secret.metadata.name
-        self.register_outputs({"secret_name": self.secret_name})
+        self.register_outputs({"url": self.url})

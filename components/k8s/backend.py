@@ -38,12 +38,7 @@ class BackendArgs(AppArgs):
 
 class Backend(pulumi.ComponentResource):
     service_name: pulumi.Output[str]
-
-    @staticmethod
-    def pod_labels(name: str) -> dict[str, str]:
-        """The labels the pods of the Backend `name` carry, known before it exists: Redis's
-        NetworkPolicy admits them, and the Backend needs Redis's URL first."""
-        return labels_for(name)
+    pod_labels: dict[str, str]  # what its pods carry: what a NetworkPolicy admitting them selects
 
     def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Backend", name, None, opts)
@@ -90,4 +85,5 @@ class Backend(pulumi.ComponentResource):
             parent=self,
         )
         self.service_name = self.workload.service.metadata.name
+        self.pod_labels = self.workload.labels
         self.register_outputs({"service_name": self.service_name})

@@ -1,10 +1,11 @@
 """Redis with a PersistentVolumeClaim: one-replica StatefulSet, AOF on, AUTH password
-generated and kept in a Secret, reachable only from backend pods, never from outside."""
+generated and kept in a Secret, reachable only from the pods it admits, never from outside."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -27,7 +28,6 @@ class RedisArgs:
     storage_size: str
     storage_class: str
     appendfsync: str
-    client_labels: dict[str, str]  # the only pods the NetworkPolicy admits
     resources: Resources = DEFAULT_RESOURCES
 
 
@@ -146,23 +146,29 @@ class Redis(pulumi.ComponentResource):
             },
             opts=child,
         )
-        self.network_policy = k8s.networking.v1.NetworkPolicy(
-            name,
-            metadata={"name": name, "namespace": args.namespace, "labels": labels},
-            spec={
-                "pod_selector": {"match_labels": labels},
-                "policy_types": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [{"pod_selector": {"match_labels": args.client_labels}}],
-                        "ports": [{"protocol": "TCP", "port": PORT}],
-                    }
-                ],
-            },
-            opts=child,
-        )
         self.host = pulumi.Output.concat(name, ".", args.namespace, ".svc.cluster.local")
         self.url = pulumi.Output.secret(
             pulumi.Output.concat("redis://:", password.result, "@", self.host, f":{PORT}/0")
         )
+        # How `admit` names and labels the NetworkPolicy: like every other object of this Redis.
+        self._metadata: dict[str, Any] = {"name": name, "namespace": args.namespace, "labels": labels}
         self.register_outputs({"host": self.host, "url": self.url})
+
+    def admit(self, pod_labels: dict[str, str]) -> None:
+        """Let only the pods carrying `pod_labels` connect (a NetworkPolicy). Apart from the
+        constructor: those pods (the backend's) need this Redis's URL before they exist."""
+        k8s.networking.v1.NetworkPolicy(
+            self._metadata["name"],
+            metadata=self._metadata,
+            spec={
+                "pod_selector": {"match_labels": self._metadata["labels"]},
+                "policy_types": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [{"pod_selector": {"match_labels": pod_labels}}],
+                        "ports": [{"protocol": "TCP", "port": PORT}],
+                    }
+                ],
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,6 +1,6 @@
 """The production platform on AWS: VPC, EKS with on-demand and spot node groups, Traefik +
 cert-manager, cluster-autoscaler, spot termination handling, ElastiCache, ECR, Route53 —
-running the same Backend and Frontend components as minikube."""
+running the same chat composition (components/chat_app.py) as minikube."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ from components.aws.spot_handler import SpotTerminationHandler
 from components.aws.traefik import CONTROLLER as TRAEFIK
 from components.aws.traefik import NAMESPACE as TRAEFIK_NAMESPACE
 from components.aws.traefik import Traefik
+from components.chat_app import ChatAppArgs, chat_app
 from components.config import StackConfig
 from components.config_reader import ConfigError
-from components.k8s.backend import Backend, BackendArgs, SecretKey
-from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.namespace import chat_namespace
 from components.k8s.scheduling import Scheduling
 from components.k8s.workload import Autoscaling
@@ -120,7 +119,6 @@ def build(config: StackConfig) -> None:
         replicas=cfg.redis_replicas,
         snapshot_days=cfg.redis_snapshot_days,
         auth_update=cfg.redis_auth_update,
-        app_namespace=namespace,
     )
     # Each image is the prebuilt reference config gives, or built from services/ and pushed to ECR.
     built = {
@@ -133,37 +131,22 @@ def build(config: StackConfig) -> None:
         for part, given in (("backend", app.backend_image), ("frontend", app.frontend_image))
         if not given
     }
-    backend_image = app.backend_image or built["backend"].image_ref
-    frontend_image = app.frontend_image or built["frontend"].image_ref
-    url = f"https://{app.host}"
-    backend = Backend(
-        "chat-backend",
-        BackendArgs(
+    chat = chat_app(
+        ChatAppArgs(
+            app=app,
             namespace=namespace,
-            image=backend_image,
-            redis_url=SecretKey(redis.secret_name, "REDIS_URL"),
+            redis=redis,
+            backend_image=app.backend_image or built["backend"].image_ref,
+            frontend_image=app.frontend_image or built["frontend"].image_ref,
+            ingress_controller=TRAEFIK,
+            tls=True,
+            scheduling=ON_SPOT,
+            backend_autoscaling=Autoscaling(cfg.backend_max_replicas, BACKEND_CPU_PER_POD),
             ack_replicas=cfg.redis_ack_replicas,
-            allowed_origin=url,
-            replicas=app.backend_replicas,
-            autoscaling=Autoscaling(cfg.backend_max_replicas, BACKEND_CPU_PER_POD),
-            workers=app.backend_workers,
-            history_limit=app.history_limit,
-            cookie_secure=True,
-            scheduling=ON_SPOT,
-            ingress_controller=TRAEFIK,
+            # Stacks deployed before hold this Secret as ElastiCache's child `chat-url`.
+            redis_url_aliases=[pulumi.Alias(name="chat-url", parent=redis)],
         ),
-        opts=in_cluster,
-    )
-    frontend = Frontend(
-        "chat-frontend",
-        FrontendArgs(
-            namespace=namespace,
-            image=frontend_image,
-            replicas=app.frontend_replicas,
-            scheduling=ON_SPOT,
-            ingress_controller=TRAEFIK,
-        ),
-        opts=in_cluster,
+        in_cluster,
     )
     certs = CertManager(
         "cert-manager",
@@ -181,8 +164,8 @@ def build(config: StackConfig) -> None:
         app_namespace=namespace,
         host=app.host,
         tls_secret=TLS_SECRET,
-        backend_service=backend.service_name,
-        frontend_service=frontend.service_name,
+        backend_service=chat.backend.service_name,
+        frontend_service=chat.frontend.service_name,
         certificate=certs.certificate,
         opts=in_cluster,
     )
@@ -197,7 +180,7 @@ def build(config: StackConfig) -> None:
         load_balancer_service=f"{TRAEFIK_NAMESPACE}/traefik",
         traefik_release=traefik.release,
     )
-    pulumi.export("url", url)
+    pulumi.export("url", chat.url)
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("clusterName", cluster.name)
     pulumi.export("namespace", namespace)

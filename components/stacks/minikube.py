@@ -1,5 +1,5 @@
-"""The laptop platform: everything in minikube, images built into its Docker daemon,
-Redis in-cluster with a volume, NGINX ingress from minikube's addon."""
+"""The laptop platform: the chat (components/chat_app.py) in minikube, images built into its
+Docker daemon, Redis in-cluster with a volume, NGINX ingress from minikube's addon."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_kubernetes as k8s
 
+from components.chat_app import ChatAppArgs, chat_app
 from components.config import StackConfig
-from components.k8s.backend import Backend, BackendArgs, SecretKey
-from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.local_image import LocalImage, LocalImageArgs
 from components.k8s.namespace import chat_namespace
 from components.k8s.nginx_ingress import CONTROLLER as NGINX
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs
 
-BACKEND = "chat-backend"
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
@@ -47,7 +45,6 @@ def build(config: StackConfig) -> None:
     provider = k8s.Provider("minikube", context=config.kube_context)
     in_cluster = pulumi.ResourceOptions(provider=provider)
     namespace = chat_namespace(app.namespace, in_cluster).metadata.name
-    url = f"http://{app.host}"
 
     backend_image, frontend_image = local_images(app.backend_image, app.frontend_image)
     redis = Redis(
@@ -57,46 +54,27 @@ def build(config: StackConfig) -> None:
             storage_size=config.redis.storage_size,
             storage_class=config.redis.storage_class,
             appendfsync=config.redis.appendfsync,
-            client_labels=Backend.pod_labels(BACKEND),
         ),
         opts=in_cluster,
     )
-    redis_url = k8s.core.v1.Secret(
-        "redis-url",
-        metadata={"name": "redis-url", "namespace": namespace},
-        string_data={"REDIS_URL": redis.url},
-        opts=in_cluster,
-    )
-    backend = Backend(
-        BACKEND,
-        BackendArgs(
+    chat = chat_app(
+        ChatAppArgs(
+            app=app,
             namespace=namespace,
-            image=backend_image,
-            redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
-            allowed_origin=url,
-            replicas=app.backend_replicas,
-            workers=app.backend_workers,
-            history_limit=app.history_limit,
-            cookie_secure=False,  # plain HTTP on a laptop
+            redis=redis,
+            backend_image=backend_image,
+            frontend_image=frontend_image,
             ingress_controller=NGINX,
+            tls=False,  # plain HTTP on a laptop
         ),
-        opts=in_cluster,
+        in_cluster,
     )
-    frontend = Frontend(
-        "chat-frontend",
-        FrontendArgs(
-            namespace=namespace,
-            image=frontend_image,
-            replicas=app.frontend_replicas,
-            ingress_controller=NGINX,
-        ),
-        opts=in_cluster,
-    )
+    redis.admit(chat.backend.pod_labels)
     NginxIngress(
         "chat",
-        NginxIngressArgs(namespace, app.host, backend.service_name, frontend.service_name),
+        NginxIngressArgs(namespace, app.host, chat.backend.service_name, chat.frontend.service_name),
         opts=in_cluster,
     )
-    pulumi.export("url", url)
+    pulumi.export("url", chat.url)
     pulumi.export("namespace", namespace)
     pulumi.export("hostsLine", f"$(minikube ip) {app.host}")

@@ -1,5 +1,6 @@
 """Run the real Pulumi program (`__main__.py`) under Pulumi's mocks with a stack's real
-config file, and return everything it registers — no CLI, no cluster, no cloud.
+config file, or one component on its own, and return everything it registers — no CLI, no
+cluster, no cloud.
 
 Used by the infra, aws and policy tests and by the benchmark (registration time).
 """
@@ -36,6 +37,7 @@ class Registered:
     dependencies: list[str]
     provider: str
     outputs: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)  # the URNs it was known by before
 
 
 @dataclass
@@ -193,9 +195,19 @@ class RecordingMonitor(mocks.MockMonitor):
                     dependencies=list(request.dependencies),
                     provider=request.provider,
                     outputs=dict(state.state) if state else {},
+                    aliases=[self.alias_urn(alias, request) for alias in request.aliases],
                 )
             )
         return response
+
+    def alias_urn(self, alias: Any, request: Any) -> str:
+        """The URN an alias stands for, made as this monitor makes URNs (for a spec, as the engine
+        would: the resource's own type and name unless the spec gives others)."""
+        if alias.WhichOneof("alias") == "urn":
+            return str(alias.urn)
+        spec = alias.spec
+        parent = "" if spec.noParent else spec.parentUrn or request.parent
+        return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
 
 def unwrap_secrets(value: Any) -> Any:
@@ -252,6 +264,14 @@ def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun
     root = settings.get_root_resource()
     outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
     return StackRun(stack, monitor.registered, outputs, monitor.component_outputs)
+
+
+def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:
+    """Register what `component` creates under fresh mocks; its returned Output (holding the
+    component's own assertions on its outputs) is awaited by `pulumi.runtime.test`."""
+    monitor = mocked("unit", {})
+    pulumi.runtime.test(component)()  # type: ignore[no-untyped-call]  # the SDK's decorator is untyped
+    return StackRun("unit", monitor.registered, {}, monitor.component_outputs)
 
 
 def _resolve(value: Any) -> Any:

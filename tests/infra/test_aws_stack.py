@@ -145,7 +145,7 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     token = aws.one("random:index/randomPassword:RandomPassword", "chat-auth-token").inputs
     assert token["length"] >= 32
     assert token["special"] is False  # AUTH tokens forbid @ " / and spaces
-    secret = aws.one("kubernetes:core/v1:Secret", "chat-url").inputs["stringData"]["REDIS_URL"]
+    secret = aws.one("kubernetes:core/v1:Secret", "redis-url").inputs["stringData"]["REDIS_URL"]
     assert secret.startswith("rediss://:")
     assert secret.endswith("@master.chat.abc123.use1.cache.amazonaws.com:6379/0")
 

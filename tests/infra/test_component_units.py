@@ -5,7 +5,6 @@ on what it registered. Generated Redis settings are also run by a real redis-ser
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs, redis_conf
 from components.k8s.scheduling import Scheduling
 from components.k8s.workload import IngressController
-from tests.infra.harness import StackRun, mocked
+from tests.infra.harness import StackRun, build
 from tests.infra.redis_settings import reported, shared_settings
 
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-backend@sha256:" + "a" * 64
@@ -35,31 +34,24 @@ ON_SPOT = Scheduling(
 EDGE = IngressController("edge", {"app": "proxy"})
 
 
-def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:
-    """Register what `component` creates under fresh mocks; its returned Output (holding the
-    component's own assertions on its outputs) is awaited by `pulumi.runtime.test`."""
-    monitor = mocked("unit", {})
-    pulumi.runtime.test(component)()  # type: ignore[no-untyped-call]  # the SDK's decorator is untyped
-    return StackRun("unit", monitor.registered, {}, monitor.component_outputs)
+def _backend_args(image: str, scheduling: Scheduling = ANYWHERE) -> BackendArgs:
+    return BackendArgs(
+        namespace="prod",
+        image=image,
+        redis_url=SecretKey("elasticache-auth", "REDIS_URL"),
+        allowed_origin="https://chat.example.com",
+        replicas=3,
+        workers=4,
+        history_limit=500,
+        cookie_secure=True,
+        scheduling=scheduling,
+        ingress_controller=EDGE,
+    )
 
 
 def _backend(image: str, scheduling: Scheduling = ANYWHERE) -> StackRun:
     def component() -> pulumi.Output[Any]:
-        backend = Backend(
-            "api",
-            BackendArgs(
-                namespace="prod",
-                image=image,
-                redis_url=SecretKey("elasticache-auth", "REDIS_URL"),
-                allowed_origin="https://chat.example.com",
-                replicas=3,
-                workers=4,
-                history_limit=500,
-                cookie_secure=True,
-                scheduling=scheduling,
-                ingress_controller=EDGE,
-            ),
-        )
+        backend = Backend("api", _backend_args(image, scheduling))
         return backend.service_name.apply(lambda name: _equal(name, "api"))
 
     return build(component)
@@ -174,18 +166,14 @@ def test_frontend_gets_the_same_hygiene_on_its_own_port() -> None:
     assert run.one("kubernetes:policy/v1:PodDisruptionBudget", "web").inputs["spec"]["maxUnavailable"] == 1
 
 
+def _redis_args(appendfsync: str = "everysec") -> RedisArgs:
+    return RedisArgs(namespace="prod", storage_size="10Gi", storage_class="fast-ssd", appendfsync=appendfsync)
+
+
 def _redis(appendfsync: str = "everysec") -> StackRun:
     def component() -> pulumi.Output[Any]:
-        redis = Redis(
-            "cache",
-            RedisArgs(
-                namespace="prod",
-                storage_size="10Gi",
-                storage_class="fast-ssd",
-                appendfsync=appendfsync,
-                client_labels={"app": "api"},
-            ),
-        )
+        redis = Redis("cache", _redis_args(appendfsync))
+        redis.admit({"app": "api"})
 
         def check(values: list[Any]) -> None:
             url, host, is_secret = values
@@ -218,6 +206,23 @@ def test_redis_takes_storage_fsync_and_clients_from_its_args() -> None:
         }
     ]
     assert run.one("kubernetes:core/v1:Service", "cache").inputs["spec"]["type"] == "ClusterIP"
+
+
+def test_redis_admits_the_pods_of_the_backend_instance_it_is_given() -> None:
+    """The NetworkPolicy selects what the Backend's Deployment labels its pods with, whatever
+    the Backend is called: the labels come from the instance, not from a name."""
+
+    def component() -> pulumi.Output[Any]:
+        backend = Backend("api", _backend_args(DIGEST))
+        Redis("cache", _redis_args()).admit(backend.pod_labels)
+        return pulumi.Output.from_input(None)
+
+    run = build(component)
+    template = run.one("kubernetes:apps/v1:Deployment", "api").inputs["spec"]["template"]
+    policy = run.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "cache")
+    assert policy.parent == run.one("chat-platform:k8s:Redis", "cache").urn
+    (rule,) = policy.inputs["spec"]["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": template["metadata"]["labels"]}}]
 
 
 def test_redis_never_puts_its_password_in_the_pod_spec() -> None:

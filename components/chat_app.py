@@ -1,0 +1,92 @@
+"""The chat as every platform runs it: the backend and the frontend, wired to the stack's Redis
+through the one `redis-url` Secret the backend reads REDIS_URL from. A stack passes only what is
+its own: the Redis flavour, the images, the ingress controller, TLS, scheduling, autoscaling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.config import AppConfig
+from components.k8s.backend import Backend, BackendArgs, SecretKey
+from components.k8s.frontend import Frontend, FrontendArgs
+from components.k8s.scheduling import Scheduling
+from components.k8s.workload import Autoscaling, IngressController
+
+REDIS_URL_SECRET = "redis-url"  # noqa: S105 (the Secret's name)
+
+
+class RedisStore(Protocol):
+    """A Redis flavour (in-cluster `Redis`, AWS `ElastiCache`) as the chat sees it."""
+
+    url: pulumi.Output[str]  # redis:// or rediss://, with the password: a secret Output
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatAppArgs:
+    app: AppConfig  # host, replicas, workers and history limit from the stack's config
+    namespace: pulumi.Input[str]
+    redis: RedisStore
+    # The references to deploy: built by the stack, or the prebuilt ones AppConfig names.
+    backend_image: pulumi.Input[str]
+    frontend_image: pulumi.Input[str]
+    ingress_controller: IngressController  # the only pods the apps admit
+    tls: bool  # served over HTTPS: an https:// origin and Secure session cookies
+    scheduling: Scheduling = field(default_factory=Scheduling)
+    backend_autoscaling: Autoscaling | None = None
+    ack_replicas: int = 0  # acks wait until this many Redis replicas hold the message
+    # Where this stack's state knew the redis-url Secret before, so `pulumi up` keeps it.
+    redis_url_aliases: Sequence[pulumi.Alias] = ()
+
+
+@dataclass(frozen=True)
+class ChatApp:
+    url: str  # where browsers open the chat
+    backend: Backend
+    frontend: Frontend
+
+
+def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
+    """Registers the chat's objects at the stack's top level (`opts`: the cluster's provider)."""
+    app = args.app
+    url = f"{'https' if args.tls else 'http'}://{app.host}"
+    redis_url = k8s.core.v1.Secret(
+        REDIS_URL_SECRET,
+        metadata={"name": REDIS_URL_SECRET, "namespace": args.namespace},
+        string_data={"REDIS_URL": args.redis.url},
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(args.redis_url_aliases))),
+    )
+    backend = Backend(
+        "chat-backend",
+        BackendArgs(
+            namespace=args.namespace,
+            image=args.backend_image,
+            redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
+            ack_replicas=args.ack_replicas,
+            allowed_origin=url,
+            replicas=app.backend_replicas,
+            autoscaling=args.backend_autoscaling,
+            workers=app.backend_workers,
+            history_limit=app.history_limit,
+            cookie_secure=args.tls,
+            scheduling=args.scheduling,
+            ingress_controller=args.ingress_controller,
+        ),
+        opts=opts,
+    )
+    frontend = Frontend(
+        "chat-frontend",
+        FrontendArgs(
+            namespace=args.namespace,
+            image=args.frontend_image,
+            replicas=app.frontend_replicas,
+            scheduling=args.scheduling,
+            ingress_controller=args.ingress_controller,
+        ),
+        opts=opts,
+    )
+    return ChatApp(url, backend, frontend)
