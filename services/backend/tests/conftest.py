@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
-from chat_client import ChatClient
+from chatkit import ChatClient
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 

@@ -7,19 +7,19 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
-from chat_client import PASSWORD, ChatClient, Socket, unique
+from chat_backend.protocol import Ack, Send, ServerFrame
+from chatkit import PASSWORD, ChatClient, Socket, unique
 from conftest import StartBackend
 from devstack.backend_server import BackendServer
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 
-async def _read_until_closed(sock: Socket, received: list[dict[str, Any]]) -> None:
+async def _read_until_closed(sock: Socket, received: list[ServerFrame]) -> None:
     while True:
-        received.append(await sock.next(10))
+        received.append(await sock.recv(10))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ async def test_granian_and_uvicorn_instances_chat_through_one_redis(
     from_granian = await a.say("general", "from granian")
     from_uvicorn = await b.say("general", "from uvicorn")
     for sock in (a, b):
-        assert sorted(m["id"] for m in await sock.messages(2)) == sorted([from_granian, from_uvicorn])
+        assert sorted(m.id for m in await sock.messages(2)) == sorted([from_granian, from_uvicorn])
     history = (await alice.http.get("/api/rooms/general/messages", params={"limit": 2})).json()
     assert [m["text"] for m in history["messages"]] == ["from granian", "from uvicorn"]
     await a.close()
@@ -65,7 +65,7 @@ async def test_granian_closes_oversize_frames_with_1009(
     await bystander.subscribe("general")
     await sock.send('{"type": "message", "text": "' + "é" * 33_000 + '"}')  # 66 KB in UTF-8
     with pytest.raises(ConnectionClosed) as closed:
-        await sock.next()
+        await sock.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1009
     assert await bystander.say("general", "still serving")
@@ -97,12 +97,12 @@ async def test_granian_sigterm_closes_with_1012_and_a_retry_is_stored_once(
     sock = await client.ws()
     await sock.subscribe("general")
     client_id = unique("inflight")
-    await sock.send({"type": "message", "room": "general", "text": "in flight", "client_id": client_id})
+    await sock.send(Send(room="general", text="in flight", client_id=client_id))
     server.signal(signal.SIGTERM)
-    received: list[dict[str, Any]] = []
+    received: list[ServerFrame] = []
     with pytest.raises(ConnectionClosed) as closed:
         await _read_until_closed(sock, received)
-    acked = [frame["id"] for frame in received if frame["type"] == "ack"]
+    acked = [frame.id for frame in received if isinstance(frame, Ack)]
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1012
     # The client reconnects elsewhere and resends what was not acked: stored once either way.

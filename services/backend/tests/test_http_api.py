@@ -1,11 +1,11 @@
-"""The HTTP contract (README, "The chat API") against a real backend with two workers and real Redis."""
+"""The HTTP contract (docs/protocol.md) against a real backend with two workers and real Redis."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import httpx
-from chat_client import PASSWORD, ChatClient, unique
+from chatkit import PASSWORD, ChatClient, unique
 from conftest import StartBackend
 
 

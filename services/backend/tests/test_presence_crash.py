@@ -7,7 +7,8 @@ import asyncio
 import signal
 from collections.abc import Callable
 
-from chat_client import ChatClient, unique
+from chat_backend.protocol import Presence
+from chatkit import ChatClient, unique
 from conftest import StartBackend
 
 FAST_PRESENCE = {"PRESENCE_TTL": "1", "PRESENCE_HEARTBEAT": "0.25"}
@@ -26,9 +27,9 @@ async def test_a_crashed_replicas_users_expire_from_presence(
     await watcher.subscribe(room)
     await victim.subscribe(room)
     both = sorted([alice.username, bob.username])
-    await watcher.expect("presence", room=room, users=both)
+    await watcher.expect(Presence, room=room, users=both)
     doomed.signal(signal.SIGKILL)  # no unsubscribe, no presence_leave: only the TTL can tell
-    gone = await watcher.expect("presence", timeout=10, room=room, users=[bob.username])
-    assert gone["users"] == [bob.username]
+    gone = await watcher.expect(Presence, timeout=10, room=room, users=[bob.username])
+    assert gone.users == [bob.username]
     await watcher.close()
     await asyncio.to_thread(doomed.stop)

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from chat_client import PASSWORD, ChatClient, unique
+from chat_backend.protocol import ErrorFrame, Ping, Pong, Send
+from chatkit import PASSWORD, ChatClient, unique
 from conftest import StartBackend
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -75,11 +76,11 @@ async def test_every_bad_frame_gets_an_error_and_the_socket_keeps_serving(
     sock = await client.ws()
     for raw, code in BAD_FRAMES:
         await sock.send(raw)
-        error = await sock.expect("error")
-        assert error["code"] == code, raw
-        assert error["detail"]
-    await sock.send({"type": "ping"})
-    await sock.expect("pong")
+        error = await sock.expect(ErrorFrame)
+        assert error.code == code, raw
+        assert error.detail
+    await sock.send(Ping())
+    await sock.expect(Pong)
     await sock.subscribe("general")
     assert await sock.say("general", "still serving")
     await sock.close()
@@ -95,7 +96,7 @@ async def test_oversize_frame_closes_cleanly_and_others_keep_chatting(
     await bystander.subscribe("general")
     await sock.send('{"type": "message", "text": "' + "x" * 70_000 + '"}')
     with pytest.raises(ConnectionClosed) as closed:
-        await sock.next()
+        await sock.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1009  # message too big
     assert await bystander.say("general", "unaffected")
@@ -114,9 +115,9 @@ async def test_send_rate_limit_per_user(
         await sock.say("general", f"ok {i}")
     for i in range(2):
         await second_tab.say("general", f"ok from tab 2 {i}")
-    await sock.send({"type": "message", "room": "general", "text": "one too many", "client_id": "over"})
-    error = await sock.expect("error", client_id="over")
-    assert error["code"] == "rate_limited"
+    await sock.send(Send(room="general", text="one too many", client_id="over"))
+    error = await sock.expect(ErrorFrame, client_id="over")
+    assert error.code == "rate_limited"
     await sock.close()
     await second_tab.close()
 
@@ -164,7 +165,7 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
     # ~7.5 MB: more than the kernel's socket buffers hold, so the server-side queue fills.
     text = "y" * 30000
     ids = [await fast.say("general", text) for _ in range(250)]
-    got = [m["id"] for m in await fast.messages(250)]
+    got = [m.id for m in await fast.messages(250)]
     assert got == ids  # the fast client got everything, in order
 
     # The slow one was disconnected with "try again later" once its queue overflowed.
@@ -180,7 +181,7 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
     # ...and it can resume with `since`.
     resumed = await slow_user.ws()
     await resumed.subscribe("general", since=ids[-50])
-    assert [m["id"] for m in await resumed.messages(49)] == ids[-49:]
+    assert [m.id for m in await resumed.messages(49)] == ids[-49:]
     await resumed.close()
     await fast.close()
 
@@ -193,6 +194,6 @@ async def test_a_reconnect_storm_is_accepted(
     client = make_client(server)
     await client.register()
     sockets = await asyncio.gather(*(client.ws() for _ in range(200)))
-    await sockets[-1].send({"type": "ping"})
-    await sockets[-1].expect("pong")
+    await sockets[-1].send(Ping())
+    await sockets[-1].expect(Pong)
     await asyncio.gather(*(s.close() for s in sockets))

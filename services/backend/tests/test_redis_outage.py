@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from chat_client import ChatClient
+from chatkit import ChatClient
 from conftest import StartBackend
 from devstack.redis_server import RedisServer
 from websockets.exceptions import InvalidStatus
@@ -36,7 +36,7 @@ async def test_upgrade_and_requests_get_503_while_redis_is_down(
         # Presence arrives even if published before the worker's event subscription was back.
         await sock.subscribe("general")
         sent = await sock.say("general", "back")
-        assert [m["id"] for m in await sock.messages(1)] == [sent]
+        assert [m.id for m in await sock.messages(1)] == [sent]
         await sock.close()
     finally:
         redis.stop()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 import redis
 from chat_backend import keys
-from chat_client import ChatClient, Socket, unique
+from chat_backend.protocol import Ack, ErrorFrame, MessageFrame, Send
+from chatkit import ChatClient, Socket, unique
 from conftest import ORIGIN
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
@@ -73,8 +74,8 @@ async def user_on(make_client: Callable[..., ChatClient], *servers: BackendServe
     return [await client.ws() for client in clients]
 
 
-def send_frame(client_id: str, text: str = "hello") -> dict[str, str]:
-    return {"type": "message", "room": ROOM, "text": text, "client_id": client_id}
+def send_frame(client_id: str, text: str = "hello") -> Send:
+    return Send(room=ROOM, text=text, client_id=client_id)
 
 
 async def test_ack_means_the_replica_holds_the_message(
@@ -86,7 +87,7 @@ async def test_ack_means_the_replica_holds_the_message(
     client_id = unique("c")
     message_id = await sender.say(ROOM, "replicated", client_id)
     assert stored(replicated.replica, client_id) == [message_id]  # checked as soon as the ack is in
-    assert [m["id"] for m in await watcher.messages(1)] == [message_id]
+    assert [m.id for m in await watcher.messages(1)] == [message_id]
     await asyncio.gather(watcher.close(), sender.close())
 
 
@@ -101,20 +102,21 @@ async def test_paused_replica_refuses_the_send_and_the_resend_is_stored_once(
     try:
         started = time.monotonic()
         await sender.send(send_frame(client_id))
-        refused = await sender.expect("error", timeout=ACK_TIMEOUT_MS / 1000 + 5, client_id=client_id)
+        refused = await sender.expect(ErrorFrame, timeout=ACK_TIMEOUT_MS / 1000 + 5, client_id=client_id)
         waited = time.monotonic() - started
-        assert refused["code"] == "unavailable"
+        assert refused.code == "unavailable"
         assert ACK_TIMEOUT_MS / 1000 - 0.1 <= waited < ACK_TIMEOUT_MS / 1000 + 2, waited
         assert len(stored(replicated.primary, client_id)) == 1  # on the primary only: not acked
-        assert not [f for f in await watcher.quiet(0.5) if f["type"] == "message"], "fanned out unreplicated"
+        fanned_out = [f for f in await watcher.quiet(0.5) if isinstance(f, MessageFrame)]
+        assert not fanned_out, "fanned out unreplicated"
     finally:
         replicated.replica.signal(signal.SIGCONT)
     message_id = await sender.say(ROOM, "hello", client_id)  # the client's retry, same client_id
     assert stored(replicated.primary, client_id) == stored(replicated.replica, client_id) == [message_id]
     assert stream_length(replicated.primary) == stream_length(replicated.replica)
     shown = await watcher.messages(1)
-    shown += [f["message"] for f in await watcher.quiet(0.5) if f["type"] == "message"]
-    assert [(m["id"], m["client_id"]) for m in shown] == [(message_id, client_id)], "shown once, as stored"
+    shown += [f.message for f in await watcher.quiet(0.5) if isinstance(f, MessageFrame)]
+    assert [(m.id, m.client_id) for m in shown] == [(message_id, client_id)], "shown once, as stored"
     await asyncio.gather(watcher.close(), sender.close())
 
 
@@ -130,15 +132,15 @@ async def test_resend_of_a_stored_message_is_acked_only_once_the_replica_has_it(
     replicated.replica.signal(signal.SIGSTOP)
     try:
         await first.send(send_frame(client_id))
-        refused = await first.expect("error", timeout=ACK_TIMEOUT_MS / 1000 + 5, client_id=client_id)
-        assert refused["code"] == "unavailable"
+        refused = await first.expect(ErrorFrame, timeout=ACK_TIMEOUT_MS / 1000 + 5, client_id=client_id)
+        assert refused.code == "unavailable"
         [original] = stored(replicated.primary, client_id)
         await second.send(send_frame(client_id))
         with pytest.raises(TimeoutError):
-            await second.expect("ack", timeout=0.7, client_id=client_id)
+            await second.expect(Ack, timeout=0.7, client_id=client_id)
     finally:
         replicated.replica.signal(signal.SIGCONT)
-    ack = await second.expect("ack", timeout=ACK_TIMEOUT_MS / 1000, client_id=client_id)
-    assert ack["id"] == original
+    ack = await second.expect(Ack, timeout=ACK_TIMEOUT_MS / 1000, client_id=client_id)
+    assert ack.id == original
     assert stored(replicated.primary, client_id) == stored(replicated.replica, client_id) == [original]
     await asyncio.gather(first.close(), second.close())

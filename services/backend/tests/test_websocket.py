@@ -7,8 +7,10 @@ import asyncio
 import signal
 from collections.abc import Callable
 
+import orjson
 import pytest
-from chat_client import ChatClient, unique
+from chat_backend.protocol import ErrorFrame, MessageFrame, Ping, Pong, Presence, Typing, TypingNotice
+from chatkit import ChatClient, unique
 from conftest import StartBackend
 from devstack.backend_server import BackendServer
 from websockets.exceptions import ConnectionClosed
@@ -31,12 +33,12 @@ async def test_message_is_acked_stored_and_delivered_live(make_client: Callable[
     message_id = await a.say(room, "hello <b>bob</b>", client_id="c-1")
     for sock in (a, b):
         (message,) = await sock.messages(1)
-        assert message["id"] == message_id
-        assert message["room"] == room
-        assert message["user"] == alice.username
-        assert message["text"] == "hello <b>bob</b>"
-        assert message["client_id"] == "c-1"
-        assert isinstance(message["ts"], int)
+        assert message.id == message_id
+        assert message.room == room
+        assert message.user == alice.username
+        assert message.text == "hello <b>bob</b>"
+        assert message.client_id == "c-1"
+        assert isinstance(message.ts, int)
     history = (await bob.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
     assert [m["id"] for m in history] == [message_id]
     await a.close()
@@ -49,9 +51,10 @@ async def test_user_comes_from_the_session_not_the_frame(make_client: Callable[.
     room = await _room(mallory)
     sock = await mallory.ws()
     await sock.subscribe(room)
-    await sock.send({"type": "message", "room": room, "text": "hi", "client_id": "x1", "user": "admin"})
+    spoofed = {"type": "message", "room": room, "text": "hi", "client_id": "x1", "user": "admin"}
+    await sock.send(orjson.dumps(spoofed).decode())  # a Send model would drop the "user"
     (message,) = await sock.messages(1)
-    assert message["user"] == mallory.username
+    assert message.user == mallory.username
     await sock.close()
 
 
@@ -66,8 +69,8 @@ async def test_retried_client_id_is_stored_once(make_client: Callable[..., ChatC
     assert first == second
     history = (await client.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
     assert [m["client_id"] for m in history] == ["retry-me"]
-    delivered = [f for f in await sock.quiet() if f["type"] == "message"]
-    assert len([f for f in sock.seen if f["type"] == "message"]) == 1, delivered
+    delivered = [f for f in await sock.quiet() if isinstance(f, MessageFrame)]
+    assert len([f for f in sock.seen if isinstance(f, MessageFrame)]) == 1, delivered
     await sock.close()
 
 
@@ -83,16 +86,16 @@ async def test_two_instances_share_delivery_through_redis(
     a, b = await alice.ws(), await bob.ws()
     await a.subscribe(room)
     await b.subscribe(room)
-    presence = await a.expect("presence", room=room, users=sorted([alice.username, bob.username]))
-    assert presence["users"] == sorted([alice.username, bob.username])
+    presence = await a.expect(Presence, room=room, users=sorted([alice.username, bob.username]))
+    assert presence.users == sorted([alice.username, bob.username])
     sent = [await a.say(room, f"m{i}") for i in range(5)] + [await b.say(room, f"n{i}") for i in range(5)]
     for sock in (a, b):
-        got = [m["id"] for m in await sock.messages(10)]
+        got = [m.id for m in await sock.messages(10)]
         assert sorted(got) == sorted(sent)
         assert len(set(got)) == 10
-    await b.send({"type": "typing", "room": room})
-    typing = await a.expect("typing", room=room)
-    assert typing["user"] == bob.username
+    await b.send(Typing(room=room))
+    typing = await a.expect(TypingNotice, room=room)
+    assert typing.user == bob.username
     await a.close()
     await b.close()
 
@@ -108,7 +111,7 @@ async def test_reconnect_with_since_gets_exactly_what_was_missed(
     await a.subscribe(room)
     await b.subscribe(room)
     before = [await a.say(room, f"before {i}") for i in range(3)]
-    seen_by_b = [m["id"] for m in await b.messages(3)]
+    seen_by_b = [m.id for m in await b.messages(3)]
     assert seen_by_b == before
     await b.close()
     missed = [await a.say(room, f"missed {i}") for i in range(7)]
@@ -117,9 +120,9 @@ async def test_reconnect_with_since_gets_exactly_what_was_missed(
     await b.subscribe(room, since=seen_by_b[-1])
     # Messages sent while the resume is in flight must arrive exactly once too.
     during = [await a.say(room, f"during {i}") for i in range(3)]
-    got = [m["id"] for m in await b.messages(10)]
+    got = [m.id for m in await b.messages(10)]
     assert got == missed + during
-    assert [f for f in await b.quiet() if f["type"] == "message"] == []
+    assert [f for f in await b.quiet() if isinstance(f, MessageFrame)] == []
     await a.close()
     await b.close()
 
@@ -134,13 +137,13 @@ async def test_presence_counts_people_not_tabs(make_client: Callable[..., ChatCl
     await tab1.subscribe(room)
     await tab2.subscribe(room)
     both = sorted([alice.username, bob.username])
-    await watcher.expect("presence", room=room, users=both)
+    await watcher.expect(Presence, room=room, users=both)
     await tab1.close()
     # Alice still has a tab open: she stays present.
-    after_one = await watcher.expect("presence", room=room)
-    assert after_one["users"] == both
+    after_one = await watcher.expect(Presence, room=room)
+    assert after_one.users == both
     await tab2.close()
-    await watcher.expect("presence", room=room, users=[bob.username])
+    await watcher.expect(Presence, room=room, users=[bob.username])
     await watcher.close()
 
 
@@ -151,12 +154,12 @@ async def test_typing_requires_subscription_and_is_never_stored(
     await client.register()
     room = await _room(client)
     sock = await client.ws()
-    await sock.send({"type": "typing", "room": room})
-    error = await sock.expect("error")
-    assert error["code"] == "not_subscribed"
+    await sock.send(Typing(room=room))
+    error = await sock.expect(ErrorFrame)
+    assert error.code == "not_subscribed"
     await sock.subscribe(room)
-    await sock.send({"type": "typing", "room": room})
-    await sock.expect("typing", room=room, user=client.username)
+    await sock.send(Typing(room=room))
+    await sock.expect(TypingNotice, room=room, user=client.username)
     history = (await client.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
     assert history == []
     await sock.close()
@@ -166,8 +169,8 @@ async def test_ping_pong(make_client: Callable[..., ChatClient]) -> None:
     client = make_client()
     await client.register()
     sock = await client.ws()
-    await sock.send({"type": "ping"})
-    assert await sock.expect("pong") == {"type": "pong"}
+    await sock.send(Ping())
+    assert await sock.expect(Pong) == Pong()  # and nothing else: frames are decoded without extras
     await sock.close()
 
 
