@@ -7,7 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tests.drills.chat_peer import Peer, register
+from chatkit import Peer, register
+
 from tests.drills.drill_env import ORIGIN, ROOM
 
 

@@ -1,19 +1,21 @@
-"""A WebSocket client on a plain TCP socket, for the slow-consumer drill: after the
-handshake it reads nothing until told to, so TCP backpressure builds up on the server."""
+"""A WebSocket client on a plain blocking TCP socket, for what an asyncio client hides: after
+the handshake it reads nothing until told to, so TCP backpressure builds up on the server
+(slow consumer), and it reads the close frame off the wire even when a TCP reset follows it,
+which a WebSocket library reports as 1006 instead (frames over the size limit). The framing
+is websockets' sans-I/O protocol and the frames the chat kit's; only the I/O is raw."""
 
 from __future__ import annotations
 
-import base64
-import os
 import socket
-import struct
 from dataclasses import dataclass
-from typing import Any
 
-import orjson
-
-CLOSE = 0x8
-TEXT = 0x1
+from chat_backend.protocol import ClientFrame, MessageFrame
+from chatkit import decode, encode, ws_url
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 
 class StalledClient:
@@ -22,84 +24,53 @@ class StalledClient:
         # A tiny receive window (set before connect) so the server's writes block sooner.
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self.sock.connect(("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        request = (
-            f"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: {origin}\r\nCookie: {cookie}\r\n\r\n"
-        )
-        self.sock.sendall(request.encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
+        uri = parse_uri(ws_url(f"http://127.0.0.1:{port}"))
+        self.protocol = ClientProtocol(uri, origin=Origin(origin), max_size=None)  # all counts
+        request = self.protocol.connect()
+        request.headers["Cookie"] = cookie
+        self.protocol.send_request(request)
+        self._flush()
+        while self.protocol.state is State.CONNECTING and self.protocol.handshake_exc is None:
+            chunk = self.sock.recv(4096)
             if not chunk:
                 raise ConnectionError("closed during the handshake")
-            head += chunk
-        status = head.split(b"\r\n", 1)[0]
-        if b" 101 " not in status:
-            raise ConnectionError(f"upgrade refused: {status!r}")
+            self.protocol.receive_data(chunk)
+        if self.protocol.handshake_exc is not None:
+            raise ConnectionError(f"upgrade refused: {self.protocol.handshake_exc}")
 
-    @property
-    def local_port(self) -> int:
-        return int(self.sock.getsockname()[1])
-
-    def send(self, frame: dict[str, Any]) -> None:
-        self.send_text(orjson.dumps(frame))
+    def send(self, frame: ClientFrame) -> None:
+        self.send_text(encode(frame).encode())
 
     def send_text(self, payload: bytes) -> None:
-        """One masked text frame, whatever its size (the server's limit is what is tested)."""
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        length = len(payload)
-        header = bytes([0x80 | TEXT])
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 1 << 16:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
-        self.sock.sendall(header + mask + masked)
+        """One text frame, whatever its size (the server's limit is what is tested)."""
+        self.protocol.send_text(payload)
+        self._flush()
+
+    def _flush(self) -> None:
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
 
     def drain(self, timeout: float = 30) -> Drained:
         """Read everything the server sent until it closes; returns the frames it held.
         A reset after the close frame (the server dropped what it did not read) ends it too."""
         self.sock.settimeout(timeout)
-        data = bytearray()
         try:
             while chunk := self.sock.recv(1 << 16):
-                data += chunk
+                self.protocol.receive_data(chunk)
         except ConnectionResetError:
             pass
         self.sock.close()
-        return parse_frames(bytes(data))
+        self.protocol.receive_eof()
+        texts = [
+            bytes(event.data)
+            for event in self.protocol.events_received()
+            if isinstance(event, Frame) and event.opcode is Opcode.TEXT
+        ]
+        messages = [frame.message.id for frame in map(decode, texts) if isinstance(frame, MessageFrame)]
+        close = self.protocol.close_rcvd
+        return Drained(messages, close.code if close else None)
 
 
 @dataclass
 class Drained:
     messages: list[str]  # ids of the message frames, in order
     close_code: int | None
-
-
-def parse_frames(data: bytes) -> Drained:
-    """Server-to-client frames are unmasked: opcode, length, payload."""
-    messages: list[str] = []
-    close_code = None
-    at = 0
-    while at + 2 <= len(data):
-        opcode, length = data[at] & 0x0F, data[at + 1] & 0x7F
-        at += 2
-        if length == 126:
-            (length,) = struct.unpack("!H", data[at : at + 2])
-            at += 2
-        elif length == 127:
-            (length,) = struct.unpack("!Q", data[at : at + 8])
-            at += 8
-        payload = data[at : at + length]
-        at += length
-        if opcode == TEXT:
-            frame = orjson.loads(payload)
-            if frame.get("type") == "message":
-                messages.append(frame["message"]["id"])
-        elif opcode == CLOSE and len(payload) >= 2:
-            (close_code,) = struct.unpack("!H", payload[:2])
-    return Drained(messages, close_code)

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from chatkit import Peer
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
-from tests.drills.chat_peer import Peer
 from tests.drills.conversation import join
 from tests.drills.drill_env import backend_for, redis_at, stored_client_ids, stored_ids
 from tests.drills.workers import wait_for_workers, worker_processes

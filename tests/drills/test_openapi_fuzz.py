@@ -13,6 +13,7 @@ import asyncio
 from typing import Any
 
 import schemathesis
+from chatkit import register
 from devstack.backend_server import BackendServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -21,7 +22,6 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 
 from tests.drills import figures
-from tests.drills.chat_peer import register
 
 EXAMPLES_PER_OPERATION = 25
 Calls = list[str]

@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import redis
+from chatkit import Peer, unique
 from devstack.process import ManagedProcess
 from devstack.redis_server import RedisServer
 
 from tests.drills import figures
-from tests.drills.chat_peer import Peer, unique
 from tests.drills.conftest import StartBackend, StartRedis
 from tests.drills.conversation import converse, join
 from tests.drills.drill_env import stored_client_ids, stored_ids
@@ -121,7 +121,7 @@ async def test_failover_loses_nothing_acked_and_shows_nothing_that_vanishes(
         shown_twice_by_client_id=twice_by_client_id,
         stored_twice=stored_twice,
         peers_with_stored_sequence=f"{exact}/{len(everyone)}",
-        refused_unavailable=sum(e.get("code") == "unavailable" for peer in everyone for e in peer.errors),
+        refused_unavailable=sum(e.code == "unavailable" for peer in everyone for e in peer.errors),
         reconnects=sum(peer.reconnects for peer in everyone),
         kill_to_serving_s=round(serving_again[0], 1),
     )

@@ -8,13 +8,13 @@ import contextlib
 import time
 
 import httpx
-import orjson
+from chat_backend.protocol import ErrorFrame, Send
+from chatkit import connect, unique, ws_url
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.drills import figures
-from tests.drills.chat_peer import Peer, open_socket, unique
 from tests.drills.conversation import join
 from tests.drills.drill_env import ORIGIN, OUTAGE_SECONDS, stored_client_ids, stored_ids
 
@@ -23,29 +23,15 @@ async def ready(http: httpx.AsyncClient) -> int:
     return (await http.get("/api/readyz")).status_code
 
 
-async def refused_send(peer: Peer, client_id: str) -> dict[str, object]:
-    """Sends once (no retry) and returns the server's answer to that client_id."""
-    assert peer.ws is not None
-    seen = len(peer.errors)
-    frame = {"type": "message", "room": peer.room, "text": "during the outage", "client_id": client_id}
-    await peer.ws.send(orjson.dumps(frame).decode())
-    async with asyncio.timeout(10):
-        while True:
-            answers = [e for e in peer.errors[seen:] if e.get("client_id") == client_id]
-            if answers or client_id in peer.acks:
-                return answers[0] if answers else {"type": "ack"}
-            await asyncio.sleep(0.05)
-
-
 async def upgrade_answer(base_url: str, cookie: str) -> str:
     """How a new WebSocket is answered: 'http NNN' (refused upgrade) or 'close NNNN'."""
     try:
-        ws = await open_socket(base_url, ORIGIN, cookie)
+        ws = await connect(ws_url(base_url), ORIGIN, cookie)
     except InvalidStatus as refused:
         return f"http {refused.response.status_code}"
     with contextlib.suppress(ConnectionClosed):
-        await ws.recv()
-    return f"close {ws.close_code}"
+        await ws.conn.recv()
+    return f"close {ws.conn.close_code}"
 
 
 async def test_redis_outage_is_reported_refused_and_recovered_from(
@@ -61,7 +47,8 @@ async def test_redis_outage_is_reported_refused_and_recovered_from(
         try:
             readiness = await ready(http)
             client_id = unique("outage")
-            refusal = await refused_send(sender, client_id)
+            outage_send = Send(room=sender.room, text="during the outage", client_id=client_id)
+            refusal = await sender.attempt(outage_send, timeout=10)  # once: the answer to this send
             me = await http.get("/api/me", headers={"Cookie": sender.account.cookie})
             upgrade = await upgrade_answer(backend.url, sender.account.cookie)
             await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
@@ -81,7 +68,7 @@ async def test_redis_outage_is_reported_refused_and_recovered_from(
     figures.record(
         "redis unavailable 10 s",
         readyz_during=readiness,
-        send_answer=f"{refusal.get('type')}:{refusal.get('code')}",
+        send_answer=refusal.code if isinstance(refusal, ErrorFrame) else f"not refused: {refusal}",
         api_me_during=me.status_code,
         new_websocket_during=upgrade,
         ready_again_after_s=round(recovered_in, 2),
@@ -89,8 +76,8 @@ async def test_redis_outage_is_reported_refused_and_recovered_from(
         stored=len(stored_ids(redis_server)),
     )
     assert readiness == 503
-    assert refusal["type"] == "error", refusal
-    assert refusal["code"] == "unavailable", refusal
+    assert isinstance(refusal, ErrorFrame), refusal
+    assert refusal.code == "unavailable", refusal
     assert stored_client_ids(redis_server).count(client_id) == 1
     assert watcher.received == stored_ids(redis_server) == [before, retried, after]
     # An endpoint that needs Redis answers with the error shape and 503, never a bare 500.

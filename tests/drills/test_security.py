@@ -13,13 +13,14 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+from chat_backend.protocol import Ack, ErrorFrame, MessageFrame, Send, Subscribe
+from chatkit import PASSWORD, Account, connect, register, unique, ws_url
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 from itsdangerous import URLSafeSerializer
 from websockets.exceptions import InvalidStatus
 
 from tests.drills import figures
-from tests.drills.chat_peer import PASSWORD, Account, open_socket, register, unique
 from tests.drills.conftest import StartBackend
 from tests.drills.drill_env import ORIGIN, ROOM
 from tests.drills.http_probe import connections_on_every_worker
@@ -45,7 +46,7 @@ def account(shared_backend: BackendServer) -> Account:
 async def upgrade_status(base_url: str, origin: str, cookie: str | None) -> int:
     """101 when the WebSocket opens, else the HTTP status the upgrade was refused with."""
     try:
-        ws = await open_socket(base_url, origin, cookie)
+        ws = await connect(ws_url(base_url), origin, cookie)
     except InvalidStatus as refused:
         return refused.response.status_code
     await ws.close()
@@ -194,22 +195,22 @@ async def test_forged_and_tampered_cookies_are_rejected(
 
 async def test_a_user_cannot_post_as_someone_else(shared_backend: BackendServer) -> None:
     mallory, alice = await register(shared_backend.url), await register(shared_backend.url)
-    ws = await open_socket(shared_backend.url, ORIGIN, mallory.cookie)
+    ws = await connect(ws_url(shared_backend.url), ORIGIN, mallory.cookie)
     client_id = unique("spoof")
     frame = {"type": "message", "room": ROOM, "text": "I am alice", "client_id": client_id,
              "user": alice.username, "id": "1-1", "ts": 0}  # fmt: skip
-    await ws.send(orjson.dumps(frame).decode())
+    await ws.send(orjson.dumps(frame).decode())  # verbatim: a Send model would drop the spoofed fields
     async with asyncio.timeout(10):
-        while (answer := orjson.loads(await ws.recv()))["type"] != "ack":
-            assert answer["type"] != "error", answer
+        while not isinstance(answer := await ws.recv(None), Ack):
+            assert not isinstance(answer, ErrorFrame), answer
     await ws.close()
     async with httpx.AsyncClient(base_url=shared_backend.url, timeout=10) as http:
         history = await http.get(f"/api/rooms/{ROOM}/messages", params={"limit": 200},
                                  headers={"Cookie": alice.cookie})  # fmt: skip
     stored = [m for m in history.json()["messages"] if m["client_id"] == client_id]
     assert [m["user"] for m in stored] == [mallory.username]
-    assert stored[0]["id"] == answer["id"]
-    assert answer["id"] != "1-1"  # the client's "id" was ignored too
+    assert stored[0]["id"] == answer.id
+    assert answer.id != "1-1"  # the client's "id" was ignored too
 
 
 def raw_post(port: int, head: str, piece: bytes, total: int) -> tuple[str, int]:
@@ -260,16 +261,12 @@ def test_oversize_bodies_are_refused_early(shared_backend: BackendServer, framin
 async def test_html_and_script_payloads_come_back_verbatim_as_json_text(
     shared_backend: BackendServer, account: Account
 ) -> None:
-    ws = await open_socket(shared_backend.url, ORIGIN, account.cookie)
-    await ws.send(orjson.dumps({"type": "subscribe", "room": ROOM}).decode())
-    await ws.send(
-        orjson.dumps({"type": "message", "room": ROOM, "text": HOSTILE, "client_id": unique("h")}).decode()
-    )
-    async with asyncio.timeout(10):
-        while (frame := orjson.loads(await ws.recv()))["type"] != "message":
-            pass
+    ws = await connect(ws_url(shared_backend.url), ORIGIN, account.cookie)
+    await ws.send(Subscribe(room=ROOM))
+    await ws.send(Send(room=ROOM, text=HOSTILE, client_id=unique("h")))
+    frame = await ws.expect(MessageFrame, timeout=10)
     await ws.close()
-    assert frame["message"]["text"] == HOSTILE
+    assert frame.message.text == HOSTILE
     async with httpx.AsyncClient(base_url=shared_backend.url, timeout=10) as http:
         history = await http.get(f"/api/rooms/{ROOM}/messages", headers={"Cookie": account.cookie})
     assert history.headers["content-type"].startswith("application/json")

@@ -7,10 +7,11 @@ import asyncio
 import statistics
 import time
 
+from chat_backend.protocol import Subscribe
+from chatkit import Peer, register
 from devstack.redis_server import RedisServer
 
 from tests.drills import figures
-from tests.drills.chat_peer import Peer, register
 from tests.drills.conftest import StartBackend
 from tests.drills.conversation import join
 from tests.drills.drill_env import ORIGIN, ROOM, stored_ids
@@ -49,7 +50,7 @@ async def test_slow_consumer_is_dropped_without_slowing_the_others(
     everyone = [sender, watcher, *flooders]
     slow_account = await register(backend.url)
     stalled = await asyncio.to_thread(StalledClient, backend.port, ORIGIN, slow_account.cookie)
-    stalled.send({"type": "subscribe", "room": ROOM})
+    stalled.send(Subscribe(room=ROOM))
     await asyncio.sleep(0.3)
     try:
         baseline = await probe_latency(sender, watcher, PROBES)

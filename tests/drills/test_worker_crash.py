@@ -8,10 +8,10 @@ import signal
 from collections import Counter
 
 import psutil
+from chatkit import Peer
 from devstack.backend_server import BackendServer
 
 from tests.drills import figures
-from tests.drills.chat_peer import Peer
 from tests.drills.conftest import StartBackend, StartRedis
 from tests.drills.conversation import converse, join
 from tests.drills.drill_env import stored_client_ids, stored_ids
@@ -25,7 +25,7 @@ def local_ports(peers: list[Peer]) -> dict[int, Peer]:
     ports = {}
     for peer in peers:
         assert peer.ws is not None
-        ports[int(peer.ws.local_address[1])] = peer
+        ports[int(peer.ws.conn.local_address[1])] = peer
     return ports
 
 
