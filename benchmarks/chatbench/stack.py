@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from chatkit import ChatClient
+from chatkit import register as register_user
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
@@ -18,7 +20,6 @@ ORIGIN = "http://127.0.0.1"
 # Documented backend limits (services/backend/README.md) raised for the benchmark only: one
 # sender per room sends far more than a person may (SEND_RATE_LIMIT, default 30 per 10 s).
 BENCH_ENV = {"SEND_RATE_LIMIT": "100000000", "LOG_LEVEL": "WARNING"}
-PASSWORD = "bench-password-1"
 
 
 @dataclass(frozen=True)
@@ -60,23 +61,16 @@ def backend(workdir: Path, redis_url: str, asgi_server: str) -> Iterator[Backend
 async def register(url: str, names: list[str]) -> list[str]:
     """Register each user (Argon2id: a few at a time) and return their session cookie headers."""
     gate = asyncio.Semaphore(4)
-    async with httpx.AsyncClient(base_url=url, trust_env=False, timeout=60) as http:
 
-        async def one(name: str) -> str:
-            async with gate:
-                response = await http.post("/api/register", json={"username": name, "password": PASSWORD})
-            if response.status_code != 201:
-                raise RuntimeError(f"registering {name}: {response.status_code} {response.text}")
-            return "; ".join(f"{k}={v}" for k, v in response.cookies.items())
+    async def one(name: str) -> str:
+        async with gate:
+            return (await register_user(url, name)).cookie
 
-        return list(await asyncio.gather(*(one(name) for name in names)))
+    return list(await asyncio.gather(*(one(name) for name in names)))
 
 
 async def create_rooms(url: str, cookie: str, names: list[str]) -> None:
-    async with httpx.AsyncClient(
-        base_url=url, trust_env=False, timeout=30, headers={"Cookie": cookie}
-    ) as http:
+    async with ChatClient(url) as client:
+        client.http.headers["Cookie"] = cookie
         for name in names:
-            response = await http.post("/api/rooms", json={"name": name})
-            if response.status_code not in (201, 409):
-                raise RuntimeError(f"creating room {name}: {response.status_code} {response.text}")
+            await client.create_room(name)
