@@ -9,7 +9,7 @@ include $(wildcard mk/lint.mk mk/backend.mk mk/frontend.mk mk/protocol.mk mk/dev
 
 .PHONY: help test
 help:
-	@echo "make up       deploy to minikube (see README)"
+	@echo "make up       deploy to minikube (see docs/deploy-minikube.md)"
 	@echo "make destroy  tear the minikube deployment down"
 	@echo "make dev      run the whole app locally on http://127.0.0.1:8080 (PORT overrides)"
 	@echo "make test     install what is needed and run every test"

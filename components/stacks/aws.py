@@ -78,7 +78,7 @@ def build(config: StackConfig) -> None:
         public_access_cidrs=cfg.public_access_cidrs,
         log_retention_days=cfg.log_retention_days,
     ).ref
-    # The pipeline's way in (README, "How the pipeline reaches the cluster"): admin access
+    # The pipeline's way in (docs/aws.md, "How the pipeline reaches the cluster"): admin access
     # entries for its roles, and its runner inside the VPC, at the private endpoint.
     if cfg.admin_role_arns:
         ClusterAdmins(f"{cluster_name}-admins", cluster=cluster, role_arns=cfg.admin_role_arns)

@@ -1,4 +1,4 @@
-"""How the delivery pipeline reaches the cluster (README, "How the pipeline reaches the
+"""How the delivery pipeline reaches the cluster (docs/aws.md, "How the pipeline reaches the
 cluster"): the CodeBuild-hosted GitHub Actions runner inside the VPC, and the EKS access entries
 of the pipeline's roles — the real __main__.py with Pulumi.aws.yaml (plus overrides) under mocks."""
 
