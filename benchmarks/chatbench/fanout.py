@@ -142,8 +142,7 @@ def run_fanout(
             cpu[index] = StepCpu(*(a - b for a, b in zip(cpu_now(server, pool, redis), before, strict=True)))
             absorb(totals, reports, reconnects)
             partial = step_result(index, step, totals, cpu[index], plan)
-            # The steps up to the compared rate always run: the comparison needs that step measured.
-            if plan.stop_p99_ms is None or index + 1 == len(steps) or step.rate < plan.compare_rate:
+            if plan.stop_p99_ms is None or index + 1 == len(steps):
                 continue
             reason = overloaded(partial, plan.stop_p99_ms)
             if reason:

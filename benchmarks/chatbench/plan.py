@@ -30,8 +30,8 @@ class Plan:
     drain_seconds: float = 1.0  # after each step, time for late deliveries before counting
     light_rate: float = 10.0  # the light-load step: msgs/s into room 0 alone
     rates: tuple[float, ...] = (100.0, 200.0, 300.0, 400.0, 600.0, 800.0, 1200.0)  # msgs/s over all rooms
-    # Later steps are skipped once a step from compare_rate on is this slow or misses deliveries;
-    # None: run them all.
+    # Later steps are skipped once a step is this slow or misses deliveries (their latency would be
+    # the backlog's); None: run them all.
     # (A step passes at p99 <= 200 ms with nothing lost or duplicated: fanout.LATENCY_GOAL_MS.)
     stop_p99_ms: float | None = 1000.0
     compare_rate: float = 400.0  # the step whose deliveries per server CPU-second are compared
