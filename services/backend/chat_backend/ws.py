@@ -112,8 +112,8 @@ async def _handle(svc: Services, conn: Connection, frame: ClientFrame) -> None:
 async def _send(svc: Services, conn: Connection, frame: Send) -> None:
     started = time.perf_counter()
     client_id = frame.client_id
-    await _require_room(svc, frame.room, client_id)
     try:
+        await _require_room(svc, frame.room, client_id)
         result = await svc.messages.send(frame.room, conn.user, frame.text, client_id)
     except (RedisError, OSError) as exc:
         log.warning("send failed", extra={"error": str(exc), "user": conn.user})

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from chatkit import ChatClient
+from chat_backend.protocol import ErrorCode, ErrorFrame, Send
+from chatkit import ChatClient, unique
 from conftest import StartBackend
 from devstack.redis_server import RedisServer
 from websockets.exceptions import InvalidStatus
@@ -37,6 +38,27 @@ async def test_upgrade_and_requests_get_503_while_redis_is_down(
         await sock.subscribe("general")
         sent = await sock.say("general", "back")
         assert [m.id for m in await sock.messages(1)] == [sent]
+        await sock.close()
+    finally:
+        redis.stop()
+
+
+async def test_a_send_refused_while_redis_is_down_names_its_client_id(
+    start_backend: StartBackend, make_client: Callable[..., ChatClient], tmp_path: Path
+) -> None:
+    """Even when the room check is what fails: the client retries exactly that send."""
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    try:
+        client = make_client(start_backend(REDIS_URL=redis.url))
+        await client.register()
+        room = unique("outage")
+        await client.create_room(room)  # not yet known to the workers: the send must ask Redis
+        sock = await client.ws()
+        await asyncio.to_thread(redis.stop)
+        await sock.send(Send(room=room, text="while down", client_id="c-outage"))
+        refused = await sock.expect(ErrorFrame, timeout=15)
+        assert (refused.code, refused.client_id) == (ErrorCode.UNAVAILABLE, "c-outage")
         await sock.close()
     finally:
         redis.stop()
