@@ -15,6 +15,7 @@ help:
 	@echo "make test     install what is needed and run every test"
 	@echo "make test-cluster  the program against a real Pulumi engine and Kubernetes API server"
 	@echo "make bench    run the fan-out benchmark"
+	@echo "make protocol regenerate docs/protocol.schema.json and the frontend's types from the protocol models"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all of $(TEST_TARGETS) passed"
