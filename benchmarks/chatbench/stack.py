@@ -70,7 +70,7 @@ async def register(url: str, names: list[str]) -> list[str]:
 
 
 async def create_rooms(url: str, cookie: str, names: list[str]) -> None:
-    async with ChatClient(url) as client:
+    async with contextlib.aclosing(ChatClient(url)) as client:
         client.http.headers["Cookie"] = cookie
         for name in names:
             await client.create_room(name)
