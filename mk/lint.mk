@@ -4,7 +4,8 @@
 # delivery contract (tests/lint) — all offline.
 # The frontend's ESLint/tsc run in test-frontend, the Dockerfile checks (checkov) in test-infra.
 MYPY := $(VENV)/bin/mypy
-MYPY_PROGRAM := components __main__.py services/backend/chat_backend scripts/devstack scripts/chatkit
+MYPY_PROGRAM := components __main__.py services/backend/chat_backend scripts/devstack scripts/chatkit \
+	scripts/protocol_schema.py
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # Each gate runs even when an earlier one failed, so one run shows everything to fix.
 LINT_GATES := \

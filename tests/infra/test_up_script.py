@@ -1,7 +1,8 @@
 """`make up` / `make destroy` (scripts/up.sh) without a cluster: the real script, run in a
 copy of the repository layout, against recording stand-ins for the four CLIs it drives
 (pulumi, minikube, kubectl, docker), so the order of steps and the environment each step
-sees are checked here; the real deployment is checked on a laptop (see docs/deploy-minikube.md, "What only a laptop shows")."""
+sees are checked here; the real deployment is checked on a laptop (see docs/deploy-minikube.md,
+"What only a laptop shows")."""
 
 from __future__ import annotations
 
