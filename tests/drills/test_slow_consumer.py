@@ -1,5 +1,5 @@
 """Slow consumer: one client stops reading. The others keep their latency; the slow one is
-disconnected when its bounded queue overflows (close 1013) and resumes with `since`."""
+disconnected when its bounded send buffer overflows (close 1013) and resumes with `since`."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from tests.drills.conversation import join
 from tests.drills.drill_env import ORIGIN, ROOM, stored_ids
 from tests.drills.raw_socket import StalledClient
 
-QUEUE = 64  # SEND_QUEUE_SIZE: frames buffered per socket before it is dropped
 FLOODERS = 3
 FLOOD_EACH = 100
 # Big messages fill the kernel's send buffer (up to 4 MiB on loopback) with few sends.
 MAX_TEXT = 60_000
 BIG_TEXT = "x" * 50_000
+BUFFER = 64 * len(BIG_TEXT)  # SEND_BUFFER_BYTES: what a socket may have unsent before it is dropped
 PROBES = 15
 
 
@@ -45,7 +45,7 @@ def p95(values: list[float]) -> float:
 async def test_slow_consumer_is_dropped_without_slowing_the_others(
     redis_server: RedisServer, start_backend: StartBackend
 ) -> None:
-    backend = start_backend(redis_server, SEND_QUEUE_SIZE=str(QUEUE), MAX_MESSAGE_LENGTH=str(MAX_TEXT))
+    backend = start_backend(redis_server, SEND_BUFFER_BYTES=str(BUFFER), MAX_MESSAGE_LENGTH=str(MAX_TEXT))
     sender, watcher, *flooders = await join(backend.url, 2 + FLOODERS)
     everyone = [sender, watcher, *flooders]
     slow_account = await register(backend.url)
@@ -76,7 +76,7 @@ async def test_slow_consumer_is_dropped_without_slowing_the_others(
 
     figures.record(
         "slow consumer",
-        queue_frames=QUEUE,
+        buffer_bytes=BUFFER,
         flood_messages=FLOODERS * FLOOD_EACH,
         slow_got_before_drop=len(drained.messages),
         slow_close_code=drained.close_code,

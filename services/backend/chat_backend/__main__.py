@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
@@ -33,6 +33,17 @@ class ServerSettings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
 
 
+# wire.py writes frames straight to websockets-sansio's transport; with no compression a
+# frame is the same bytes on every socket (chat frames are small: deflate costs more CPU than
+# it saves).
+UVICORN_PROTOCOLS: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+}
+
+
 def run_uvicorn(server: ServerSettings, settings: Settings) -> None:
     import uvicorn
 
@@ -42,11 +53,8 @@ def run_uvicorn(server: ServerSettings, settings: Settings) -> None:
         host=server.host,
         port=server.port,
         workers=server.web_concurrency,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
+        **UVICORN_PROTOCOLS,
         ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,  # chat frames are small; compression costs more CPU than it saves
         proxy_headers=True,
         forwarded_allow_ips=server.forwarded_allow_ips,
         timeout_graceful_shutdown=server.graceful_shutdown_seconds,

@@ -1,5 +1,5 @@
-"""One client WebSocket: its receive loop, and a bounded send queue drained by its own
-writer task, so a slow reader can never stall delivery to anyone else."""
+"""One client WebSocket: its receive loop, and its outbox (wire.py), bounded so a slow
+reader is dropped instead of stalling delivery to anyone else or growing without limit."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum, auto
 from typing import TYPE_CHECKING
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from chat_backend import metrics
-from chat_backend.protocol import CloseCode
+from chat_backend import metrics, wire
+from chat_backend.protocol import CloseCode, ServerFrame, encode
 
 if TYPE_CHECKING:
     from chat_backend.tail import RoomSubscription
@@ -40,28 +39,27 @@ _CLOSED = State.CLOSED  # compared on every push
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, user: str, queue_size: int, max_frame_bytes: int):
+    def __init__(self, ws: WebSocket, user: str, buffer_bytes: int, max_frame_bytes: int):
         self.id = f"{next(_ids)}"
         self.ws = ws
         self.user = user
-        self.queue: deque[str] = deque()
-        self.queue_size = queue_size
-        # A replay may be longer than the live queue bound; it gets this much extra room.
+        self.buffer_bytes = buffer_bytes
+        # A replay may be longer than the live bound; it gets this much extra room, until
+        # the outbox has drained below the bound again.
         self.replay_allowance = 0
         self.max_frame_bytes = max_frame_bytes
-        self._ready = asyncio.Event()
         self.rooms: dict[str, RoomSubscription] = {}
         self.last_typing: dict[str, float] = {}
         self.state = State.RECEIVING
         self._close_frame: tuple[CloseCode, str] | None = None  # chosen by close(), with CLOSED
-        self._writer: asyncio.Task[None] | None = None
+        self._outbox: wire.Outbox | None = None
         self._endpoint: asyncio.Task[object] | None = None
 
     async def run(self, handle: Callable[[str | bytes], Awaitable[None]]) -> None:
         """Called by the endpoint task: hands each frame to `handle`, one at a time, until the
         socket closes, then sends the close frame close() chose, if any."""
         self._endpoint = asyncio.current_task()
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        self._outbox = wire.outbox_for(self.ws)
         try:
             while self.state is not State.CLOSED and (payload := await self._receive()) is not None:
                 if self._too_big(payload):
@@ -79,6 +77,8 @@ class Connection:
                         self.state = _HANDLED.get(self.state, self.state)
         finally:
             self.state = State.CLOSED  # cleanup after this must not be interrupted by close()
+            if self._outbox is not None:
+                self._outbox.stop()
         if self._close_frame is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.ws.close(*self._close_frame), timeout=5)
@@ -106,28 +106,35 @@ class Connection:
             return False
         return len(payload.encode() if isinstance(payload, str) else payload) > self.max_frame_bytes
 
-    def push(self, frame: str) -> None:
-        if self.state is _CLOSED:
-            return
-        if len(self.queue) >= self.queue_size + self.replay_allowance:
-            metrics.SLOW_CONSUMERS.inc()
-            log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
-            self.close(
-                CloseCode.TRY_AGAIN_LATER, "slow consumer: send queue overflowed, reconnect with since"
-            )
-            return
-        queue = self.queue
-        queue.append(frame)
-        if len(queue) == 1:  # the writer only waits when the queue is empty
-            self._ready.set()
+    def send(self, frame: ServerFrame) -> None:
+        """A frame for this socket alone (an ack, an error, a pong)."""
+        self.push((wire.text_frame(encode(frame)),))
 
-    def push_replay(self, frames: list[str]) -> None:
-        if self.state is State.CLOSED or not frames:
+    def push(self, frames: Sequence[bytes]) -> None:
+        """Frames from wire.text_frame, shared with other sockets: the live path."""
+        outbox = self._outbox
+        if self.state is _CLOSED or outbox is None:
             return
-        self.replay_allowance += len(frames)
-        self.queue.extend(frames)
-        self._ready.set()
+        buffered = outbox.buffered()
+        if buffered > self.buffer_bytes:
+            if buffered > self.buffer_bytes + self.replay_allowance:
+                self._drop_slow_consumer()
+                return
+        else:
+            self.replay_allowance = 0
+        outbox.write(frames)
+
+    def push_replay(self, frames: Sequence[bytes]) -> None:
+        if self.state is _CLOSED or self._outbox is None or not frames:
+            return
+        self.replay_allowance += sum(map(len, frames))
+        self._outbox.write(frames)
         metrics.MESSAGES_OUT.inc(len(frames))
+
+    def _drop_slow_consumer(self) -> None:
+        metrics.SLOW_CONSUMERS.inc()
+        log.warning("slow consumer disconnected", extra={"user": self.user, "conn": self.id})
+        self.close(CloseCode.TRY_AGAIN_LATER, "slow consumer: send buffer overflowed, reconnect with since")
 
     def close(self, code: CloseCode, reason: str) -> None:
         """Stop sending; the receive loop then ends and closes the socket with `code`."""
@@ -136,8 +143,8 @@ class Connection:
         waiting = self.state in _WAITING
         self.state = State.CLOSED
         self._close_frame = (code, reason)
-        if self._writer is not None:
-            self._writer.cancel()
+        if self._outbox is not None:
+            self._outbox.stop()
         if waiting and self._endpoint is not None and self._endpoint is not asyncio.current_task():
             # granian holds a close back while a receive is pending: interrupt the receive.
             # (Called by the endpoint task itself, for a frame too big, there is none pending.)
@@ -157,23 +164,5 @@ class Connection:
 
     def _unsent(self) -> bool:
         """Shutting down, but a frame is still in hand or frames are still queued."""
-        return self.state is State.FINISHING or (self.state is State.DRAINING and bool(self.queue))
-
-    async def _write_loop(self) -> None:
-        send = self.ws.send_text
-        queue, ready = self.queue, self._ready
-        with contextlib.suppress(Exception):
-            while True:
-                while not queue:
-                    ready.clear()
-                    await ready.wait()
-                await send(queue.popleft())
-                if self.replay_allowance:
-                    self.replay_allowance -= 1
-
-    async def stop(self) -> None:
-        """Ends the writer (after run(): the socket is gone or closed)."""
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+        unsent = self._outbox is not None and self._outbox.buffered() > 0
+        return self.state is State.FINISHING or (self.state is State.DRAINING and unsent)

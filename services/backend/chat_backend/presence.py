@@ -5,7 +5,9 @@ expiry: each process refreshes its own members (heartbeat) and drops everyone's 
 so the users of a crashed replica leave after PRESENCE_TTL. Presence changes and typing
 travel over one pub/sub channel to the local subscribers of every replica; they are never
 stored, so after losing the channel (a Redis restart) a process sends its sockets the
-current presence again.
+current presence again. A room's presence goes out at once, then at most once per
+PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a join storm of N sockets
+costs O(N) frames per socket instead of N.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from chat_backend import keys, protocol, redis_client
+from chat_backend import keys, protocol, redis_client, wire
 from chat_backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chat_backend.presence")
 RETRY_SECONDS = 0.5
+PRESENCE_COALESCE_SECONDS = 0.2
 
 
 class Presence:
@@ -43,6 +46,8 @@ class Presence:
         self.local = local
         self.process_id = uuid.uuid4().hex[:12]
         self._tasks: list[asyncio.Task[None]] = []
+        self._last_published: dict[str, float] = {}  # room -> loop time of its last presence
+        self._coalescing: dict[str, asyncio.Task[None]] = {}  # room -> its pending publish
         self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
 
     def start(self) -> None:
@@ -53,21 +58,21 @@ class Presence:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._coalescing.values()]:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, RedisError):
+        for task in [*self._tasks, *self._coalescing.values()]:
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await task
         await self._pubsub_redis.aclose()
 
     async def join(self, conn: Connection, room: str) -> None:
         expires = time.time() + self.settings.presence_ttl
         await self.redis.zadd(keys.presence(room), {self._member(conn): expires})
-        await self._publish_presence(room)
+        await self._changed(room)
 
     async def leave(self, conn: Connection, room: str) -> None:
         await self.redis.zrem(keys.presence(room), self._member(conn))
-        await self._publish_presence(room)
+        await self._changed(room)
 
     async def typing(self, room: str, user: str) -> None:
         await self._publish(room, protocol.encode(protocol.TypingNotice(room=room, user=user)))
@@ -75,7 +80,30 @@ class Presence:
     def _member(self, conn: Connection) -> str:
         return f"{conn.user}\n{self.process_id}:{conn.id}"
 
-    async def _frame(self, room: str) -> str:
+    async def _changed(self, room: str) -> None:
+        """Publish the room's presence now, or, if it went out less than the coalescing
+        interval ago, once at the end of that interval (covering every change until then)."""
+        if room in self._coalescing:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_published.get(room, -PRESENCE_COALESCE_SECONDS) + PRESENCE_COALESCE_SECONDS
+        wait -= loop.time()
+        if wait <= 0:
+            self._last_published[room] = loop.time()
+            await self._publish_presence(room)
+        else:
+            self._coalescing[room] = loop.create_task(self._publish_later(room, wait))
+
+    async def _publish_later(self, room: str, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._last_published[room] = asyncio.get_running_loop().time()
+        del self._coalescing[room]
+        try:
+            await self._publish_presence(room)
+        except (RedisError, OSError) as exc:  # no one to answer: the next change publishes again
+            log.warning("presence publish failed", extra={"error": str(exc), "room": room})
+
+    async def _frame(self, room: str) -> bytes:
         members = cast(list[str], await self.redis.zrangebyscore(keys.presence(room), time.time(), "+inf"))
         users = sorted({member.partition("\n")[0] for member in members})
         return protocol.encode(protocol.Presence(room=room, users=users))
@@ -83,8 +111,9 @@ class Presence:
     async def _publish_presence(self, room: str) -> None:
         await self._publish(room, await self._frame(room))
 
-    async def _publish(self, room: str, frame: str) -> None:
-        await self.redis.publish(keys.EVENTS_CHANNEL, orjson.dumps({"room": room, "frame": frame}))
+    async def _publish(self, room: str, frame: bytes) -> None:
+        envelope = {"room": room, "frame": frame.decode()}
+        await self.redis.publish(keys.EVENTS_CHANNEL, orjson.dumps(envelope))
 
     async def _events(self) -> None:
         while True:
@@ -94,8 +123,9 @@ class Presence:
                 await self._refresh_local()
                 async for event in pubsub.listen():
                     payload = orjson.loads(event["data"])
+                    frames = [wire.text_frame(payload["frame"].encode())]  # once for every socket
                     for sub in list(self.local.get(payload["room"], ())):
-                        sub.conn.push(payload["frame"])
+                        sub.conn.push(frames)
             except (RedisError, OSError) as exc:
                 log.warning("event subscription failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_SECONDS)
@@ -107,9 +137,9 @@ class Presence:
         """Events published while this process was not subscribed (a Redis restart) are gone:
         give the local sockets the current presence of their rooms again."""
         for room, subs in list(self.local.items()):
-            frame = await self._frame(room)
+            frames = [wire.text_frame(await self._frame(room))]
             for sub in list(subs):
-                sub.conn.push(frame)
+                sub.conn.push(frames)
 
     async def _heartbeat(self) -> None:
         """Keep this process's presence entries alive and expire everyone else's stale
@@ -123,6 +153,6 @@ class Presence:
                     if members:
                         await self.redis.zadd(keys.presence(room), members)
                     if await self.redis.zremrangebyscore(keys.presence(room), "-inf", time.time()):
-                        await self._publish_presence(room)
+                        await self._changed(room)
             except (RedisError, OSError) as exc:
                 log.warning("presence heartbeat failed", extra={"error": str(exc)})

@@ -182,12 +182,12 @@ ServerFrame = Annotated[
 ]
 
 
-def encode(frame: ServerFrame) -> str:
-    """The frame as sent: JSON text, fields that are None left out."""
-    return frame.model_dump_json(exclude_none=True)
+def encode(frame: ServerFrame) -> bytes:
+    """The frame as sent: JSON text (UTF-8), fields that are None left out."""
+    return type(frame).__pydantic_serializer__.to_json(frame, exclude_none=True)
 
 
-PONG = encode(Pong())
+PONG = Pong()
 
 
 class ErrorBody(BaseModel):

@@ -40,7 +40,12 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_throttle_window: int = Field(default=300, ge=1, description="seconds")
-    send_queue_size: int = Field(default=256, ge=1, description="frames buffered per socket")
+    fanout_coalesce_ms: int = Field(
+        default=20, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
+    )
+    send_buffer_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="bytes buffered per socket before it is dropped as too slow"
+    )
     presence_ttl: float = Field(default=30.0, gt=0)
     presence_heartbeat: float = Field(default=10.0, gt=0)
     max_rooms: int = Field(default=1000, ge=1)

@@ -1,8 +1,9 @@
 """Live delivery of stored messages to this process's sockets.
 
 One Redis connection tails the streams of every room that has a local subscriber (XREAD
-BLOCK), encodes each new message once and hands it to the room's subscriptions (with
-REDIS_ACK_REPLICAS, once that many replicas hold it: replication.py). A subscription with
+BLOCK), frames each new message once (wire.py) and hands the room's new frames to its
+subscriptions as one batch, one write per socket (with REDIS_ACK_REPLICAS, once that many
+replicas hold them: replication.py). A subscription with
 `since` gets the stored messages after it first, then the live ones: no gap, no duplicate.
 The stream is the only record: a process that dies loses nothing, its clients resume.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from redis.exceptions import RedisError
 
-from chat_backend import keys, metrics, redis_client
+from chat_backend import keys, metrics, redis_client, wire
 from chat_backend.messages import Entry, Messages, message_from_entry, parse_id
 from chat_backend.protocol import Message, MessageFrame, encode
 from chat_backend.settings import Settings
@@ -34,8 +35,8 @@ RETRY_SECONDS = 0.5
 MessageOrder = tuple[int, int]  # parse_id's: how ids compare
 
 
-def message_frame(message: Message) -> str:
-    return encode(MessageFrame(message=message))
+def message_frame(message: Message) -> bytes:
+    return wire.text_frame(encode(MessageFrame(message=message)))
 
 
 @dataclass(eq=False)
@@ -45,25 +46,28 @@ class RoomSubscription:
 
     conn: Connection
     replaying: bool = True
-    buffer: list[tuple[MessageOrder, str]] = field(default_factory=list)
+    buffer: list[tuple[MessageOrder, bytes]] = field(default_factory=list)
     floor: MessageOrder = (0, 0)
 
-    def deliver(self, message_id: MessageOrder, frame: str) -> None:
+    def deliver(self, batch: list[tuple[MessageOrder, bytes]], frames: list[bytes]) -> None:
+        """`batch`: new messages in order; `frames`: their frames alone, shared by the room."""
         if self.replaying:
-            self.buffer.append((message_id, frame))
-        elif message_id > self.floor:
-            self.conn.push(frame)
+            self.buffer.extend(batch)
+        elif batch[0][0] > self.floor:
+            self.conn.push(frames)
+        else:
+            self.conn.push([frame for message_id, frame in batch if message_id > self.floor])
 
-    def finish_replay(self, replayed: list[tuple[MessageOrder, str]], floor: MessageOrder) -> None:
+    def finish_replay(self, replayed: list[tuple[MessageOrder, bytes]], floor: MessageOrder) -> None:
         """Send the replay then the buffered live messages it did not cover; no await in
         here, so nothing can slip in between."""
         self.conn.push_replay([frame for _, frame in replayed])
         if replayed:
             floor = max(floor, replayed[-1][0])
         self.floor = floor
-        for message_id, frame in self.buffer:
-            if message_id > floor:
-                self.conn.push(frame)
+        live = [frame for message_id, frame in self.buffer if message_id > floor]
+        if live:
+            self.conn.push(live)
         self.buffer.clear()
         self.replaying = False
 
@@ -77,6 +81,7 @@ class StreamTail:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._redis = redis_client.dedicated_client(settings.redis_url)
+        self._coalesce = settings.fanout_coalesce_ms / 1000
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._tail(), name="tail")
@@ -146,15 +151,24 @@ class StreamTail:
                 if room is None:  # everyone left the room while we were reading
                     continue
                 self._dispatch(room, entries)
+            if reply and self._coalesce:
+                # Busy: let the next messages gather, so each socket gets them in one write
+                # (the write syscall is most of a delivery's cost). A message after a quiet
+                # spell waits for nothing: XREAD returns it at once.
+                await asyncio.sleep(self._coalesce)
 
     def _dispatch(self, room: str, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        batch = [
+            (parse_id(entry_id), message_frame(message_from_entry(room, entry_id, fields)))
+            for entry_id, fields in entries
+        ]
+        frames = [frame for _, frame in batch]
         subs = self.rooms.get(room, ())
-        for entry_id, fields in entries:
-            frame = message_frame(message_from_entry(room, entry_id, fields))
-            message_id = parse_id(entry_id)
-            for sub in list(subs):
-                sub.deliver(message_id, frame)
-            # Counted once per message, not per frame: the per-socket path stays lean.
-            metrics.MESSAGES_OUT.inc(len(subs))
-        if room in self.positions and entries:
+        for sub in list(subs):
+            sub.deliver(batch, frames)
+        # Counted once per batch, not per frame: the per-socket path stays lean.
+        metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
+        if room in self.positions:
             self.positions[room] = entries[-1][0]

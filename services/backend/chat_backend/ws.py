@@ -24,7 +24,6 @@ from chat_backend.protocol import (
     Subscribe,
     Typing,
     Unsubscribe,
-    encode,
 )
 from chat_backend.services import SESSION_COOKIE, Services, services
 
@@ -49,14 +48,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         await ws.close(CloseCode.POLICY_VIOLATION)
         return
     await ws.accept()
-    conn = Connection(ws, user, svc.settings.send_queue_size, svc.settings.max_frame_bytes)
+    conn = Connection(ws, user, svc.settings.send_buffer_bytes, svc.settings.max_frame_bytes)
     svc.hub.connect(conn)
     metrics.CONNECTIONS.inc()
     try:
         await conn.run(functools.partial(_on_frame, svc, conn))
     finally:
         metrics.CONNECTIONS.dec()
-        await conn.stop()
         await svc.hub.disconnect(conn)
 
 
@@ -106,7 +104,7 @@ async def _handle(svc: Services, conn: Connection, frame: ClientFrame) -> None:
                 conn.last_typing[room] = now
                 await svc.hub.presence.typing(room, conn.user)
         case Ping():
-            conn.push(PONG)
+            conn.send(PONG)
 
 
 async def _send(svc: Services, conn: Connection, frame: Send) -> None:
@@ -129,7 +127,7 @@ async def _send(svc: Services, conn: Connection, frame: Send) -> None:
         )
     if result.new:
         metrics.MESSAGES_IN.inc()
-    conn.push(encode(Ack(client_id=client_id, id=result.id, ts=result.ts)))
+    conn.send(Ack(client_id=client_id, id=result.id, ts=result.ts))
     metrics.SEND_LATENCY.observe(time.perf_counter() - started)
 
 
@@ -140,4 +138,4 @@ async def _require_room(svc: Services, room: str, client_id: str | None = None) 
 
 def _error(conn: Connection, err: frames.FrameError) -> None:
     metrics.REJECTED.labels(kind="ws", code=err.code).inc()
-    conn.push(encode(err.frame))
+    conn.send(err.frame)

@@ -150,7 +150,7 @@ async def test_login_throttled_per_user_and_per_ip_across_workers(start_backend:
 async def test_slow_consumer_is_dropped_without_stalling_others(
     start_backend: StartBackend, make_client: Callable[..., ChatClient]
 ) -> None:
-    server = start_backend(SEND_QUEUE_SIZE="16", MAX_MESSAGE_LENGTH="30000")
+    server = start_backend(SEND_BUFFER_BYTES=str(16 * 30_000), MAX_MESSAGE_LENGTH="30000")
     sender, slow_user = make_client(server), make_client(server)
     await sender.register()
     await slow_user.register()
@@ -162,13 +162,13 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
     await slow.subscribe("general")
     fast = await sender.ws()
     await fast.subscribe("general")
-    # ~7.5 MB: more than the kernel's socket buffers hold, so the server-side queue fills.
+    # ~7.5 MB: more than the kernel's socket buffers hold, so the server-side buffer fills.
     text = "y" * 30000
     ids = [await fast.say("general", text) for _ in range(250)]
     got = [m.id for m in await fast.messages(250)]
     assert got == ids  # the fast client got everything, in order
 
-    # The slow one was disconnected with "try again later" once its queue overflowed.
+    # The slow one was disconnected with "try again later" once its buffer overflowed.
     async def read_until_closed() -> None:
         async with asyncio.timeout(30):
             while True:
