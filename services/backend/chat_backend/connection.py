@@ -39,6 +39,22 @@ _CLOSED = State.CLOSED  # compared on every push
 
 
 class Connection:
+    # Thousands are idle at once: no per-instance dict.
+    __slots__ = (
+        "_close_frame",
+        "_endpoint",
+        "_outbox",
+        "buffer_bytes",
+        "id",
+        "last_typing",
+        "max_frame_bytes",
+        "replay_allowance",
+        "rooms",
+        "state",
+        "user",
+        "ws",
+    )
+
     def __init__(self, ws: WebSocket, user: str, buffer_bytes: int, max_frame_bytes: int):
         self.id = f"{next(_ids)}"
         self.ws = ws

@@ -39,7 +39,7 @@ def message_frame(message: Message) -> bytes:
     return wire.text_frame(encode(MessageFrame(message=message)))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class RoomSubscription:
     """Delivery state of one connection in one room. While the missed messages are being
     replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""

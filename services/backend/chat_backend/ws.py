@@ -7,6 +7,8 @@ import logging
 import time
 
 from redis.exceptions import RedisError
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.websockets import WebSocket
 
 from chat_backend import frames, metrics
@@ -33,19 +35,8 @@ TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection an
 
 async def websocket_endpoint(ws: WebSocket) -> None:
     svc = services(ws)
-    origin = (ws.headers.get("origin") or "").rstrip("/")
-    if origin not in svc.settings.allowed_origins:
-        metrics.REJECTED.labels(kind="ws", code="origin_refused").inc()
-        await ws.close(CloseCode.POLICY_VIOLATION)  # before accept: the upgrade is answered with 403
-        return
-    try:
-        user = await svc.accounts.session_user(ws.cookies.get(SESSION_COOKIE))
-    except (RedisError, OSError):
-        await _refuse_unavailable(ws)
-        return
+    user = await _handshake_user(svc, ws)
     if user is None:
-        metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
-        await ws.close(CloseCode.POLICY_VIOLATION)
         return
     await ws.accept()
     conn = Connection(ws, user, svc.settings.send_buffer_bytes, svc.settings.max_frame_bytes)
@@ -56,6 +47,26 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     finally:
         metrics.CONNECTIONS.dec()
         await svc.hub.disconnect(conn)
+
+
+async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
+    """The logged-in user behind an allowed Origin; else the upgrade is refused and None.
+    The headers are read without caching them on `ws`: an open socket keeps nothing of them."""
+    headers = Headers(scope=ws.scope)
+    origin = (headers.get("origin") or "").rstrip("/")
+    if origin not in svc.settings.allowed_origins:
+        metrics.REJECTED.labels(kind="ws", code="origin_refused").inc()
+        await ws.close(CloseCode.POLICY_VIOLATION)  # before accept: the upgrade is answered with 403
+        return None
+    try:
+        user = await svc.accounts.session_user(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
+    except (RedisError, OSError):
+        await _refuse_unavailable(ws)
+        return None
+    if user is None:
+        metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
+        await ws.close(CloseCode.POLICY_VIOLATION)
+    return user
 
 
 async def _refuse_unavailable(ws: WebSocket) -> None:

@@ -19,12 +19,14 @@ PAYLOADS = ["{}", "x" * 125, "é" * 200, "y" * 70_000]
 
 async def test_uvicorn_frames_go_straight_to_the_transport_and_parse() -> None:
     outboxes: list[wire.Outbox] = []
+    scopes: list[Scope] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         ws = WebSocket(scope, receive, send)
         await ws.accept()
         outbox = wire.outbox_for(ws)
         outboxes.append(outbox)
+        scopes.append(scope)
         frames = [wire.text_frame(p.encode()) for p in PAYLOADS]
         outbox.write(frames[:1])  # alone
         outbox.write(frames[1:])  # a batch in one write
@@ -46,6 +48,7 @@ async def test_uvicorn_frames_go_straight_to_the_transport_and_parse() -> None:
             await serving
     assert got == PAYLOADS
     assert [type(o) for o in outboxes] == [wire.TransportOutbox]
+    assert scopes[0]["headers"] == [], "an open socket does not keep its handshake headers"
 
 
 def test_a_frame_carries_its_payload_after_the_header() -> None:
