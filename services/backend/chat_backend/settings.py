@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_throttle_window: int = Field(default=300, ge=1, description="seconds")
     fanout_coalesce_ms: int = Field(
-        default=20, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
+        default=40, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
     )
     send_buffer_bytes: int = Field(
         default=256 * 1024, ge=1024, description="bytes buffered per socket before it is dropped as too slow"
