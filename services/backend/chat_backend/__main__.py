@@ -27,7 +27,7 @@ class ServerSettings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1, le=64)
-    # uvicorn: measured faster here (benchmarks/README.md) and the best-known ASGI server.
+    # uvicorn: measured faster here (README, "Performance") and the best-known ASGI server.
     asgi_server: Literal["uvicorn", "granian"] = "uvicorn"
     graceful_shutdown_seconds: int = Field(default=10, ge=0)
     forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
