@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import struct
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket
@@ -55,7 +55,7 @@ class TransportOutbox:
 
     __slots__ = ("_protocol", "_transport")
 
-    def __init__(self, protocol: Any, scope: dict[str, Any]):
+    def __init__(self, protocol: Any, scope: MutableMapping[str, Any]):
         self._protocol = protocol
         self._transport: asyncio.WriteTransport = protocol.transport
         # Once the socket is open uvicorn never reads the handshake's request and response, nor
