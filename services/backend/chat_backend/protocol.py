@@ -169,7 +169,9 @@ class ErrorFrame(_Frame):
     """A refused frame; nothing was stored. `client_id` names the refused send, if it was one."""
 
     type: Literal["error"] = "error"
-    code: ErrorCode
+    # A newer server may send a code this client does not know yet (a rolling deploy): the
+    # schema admits any string, so such a refusal still reaches the client as a refusal.
+    code: ErrorCode | str = Field(description="an ErrorCode; treat any other as a refusal")
     detail: str
     client_id: str | None = None
     retry_after_ms: int | None = Field(

@@ -47,7 +47,10 @@ export type ErrorCode =
  */
 export interface ErrorFrame {
   client_id?: string;
-  code: ErrorCode;
+  /**
+   * an ErrorCode; treat any other as a refusal
+   */
+  code: ErrorCode | string;
   detail: string;
   /**
    * with rate_limited: milliseconds until a resend may be stored (> 0)
@@ -284,7 +287,16 @@ export const protocolSchema = {
           "type": "string"
         },
         "code": {
-          "$ref": "#/$defs/ErrorCode"
+          "anyOf": [
+            {
+              "$ref": "#/$defs/ErrorCode"
+            },
+            {
+              "type": "string"
+            }
+          ],
+          "description": "an ErrorCode; treat any other as a refusal",
+          "title": "Code"
         },
         "detail": {
           "title": "Detail",

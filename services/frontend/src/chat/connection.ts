@@ -21,7 +21,7 @@ export interface SocketLike {
 
 const OPEN = 1;
 /** Refusals that a later retry can fix; anything else is final for that message. */
-const RETRYABLE = new Set<ErrorCode>(["unavailable", "rate_limited"]);
+const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>(["unavailable", "rate_limited"]);
 const RETRY_AFTER_ERROR_MS = 1000;
 
 export interface ConnectionOptions {
