@@ -68,14 +68,13 @@ class Connection:
         self.last_typing: dict[str, float] = {}
         self.state = State.RECEIVING
         self._close_frame: tuple[CloseCode, str] | None = None  # chosen by close(), with CLOSED
-        self._outbox: wire.Outbox | None = None
+        self._outbox = wire.outbox_for(ws)  # the socket is accepted: it can take frames
         self._endpoint: asyncio.Task[object] | None = None
 
     async def run(self, handle: Callable[[str | bytes], Awaitable[None]]) -> None:
         """Called by the endpoint task: hands each frame to `handle`, one at a time, until the
         socket closes, then sends the close frame close() chose, if any."""
         self._endpoint = asyncio.current_task()
-        self._outbox = wire.outbox_for(self.ws)
         try:
             while self.state is not State.CLOSED and (payload := await self._receive()) is not None:
                 if self._too_big(payload):
@@ -93,8 +92,7 @@ class Connection:
                         self.state = _HANDLED.get(self.state, self.state)
         finally:
             self.state = State.CLOSED  # cleanup after this must not be interrupted by close()
-            if self._outbox is not None:
-                self._outbox.stop()
+            self._outbox.stop()
         if self._close_frame is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.ws.close(*self._close_frame), timeout=5)
@@ -128,20 +126,18 @@ class Connection:
 
     def push(self, frames: Sequence[bytes]) -> None:
         """Frames from wire.text_frame, shared with other sockets: the live path."""
-        outbox = self._outbox
-        if self.state is _CLOSED or outbox is None:
+        if self.state is _CLOSED:
             return
-        buffered = outbox.buffered()
-        if buffered > self.buffer_bytes:
-            if buffered > self.buffer_bytes + self.replay_allowance:
-                self._drop_slow_consumer()
-                return
-        else:
-            self.replay_allowance = 0
-        outbox.write(frames)
+        buffered = self._outbox.buffered()
+        if buffered <= self.buffer_bytes:
+            self.replay_allowance = 0  # any replay has drained
+        elif buffered > self.buffer_bytes + self.replay_allowance:
+            self._drop_slow_consumer()
+            return
+        self._outbox.write(frames)
 
     def push_replay(self, frames: Sequence[bytes]) -> None:
-        if self.state is _CLOSED or self._outbox is None or not frames:
+        if self.state is _CLOSED or not frames:
             return
         self.replay_allowance += sum(map(len, frames))
         self._outbox.write(frames)
@@ -159,8 +155,7 @@ class Connection:
         waiting = self.state in _WAITING
         self.state = State.CLOSED
         self._close_frame = (code, reason)
-        if self._outbox is not None:
-            self._outbox.stop()
+        self._outbox.stop()
         if waiting and self._endpoint is not None and self._endpoint is not asyncio.current_task():
             # granian holds a close back while a receive is pending: interrupt the receive.
             # (Called by the endpoint task itself, for a frame too big, there is none pending.)
@@ -180,5 +175,5 @@ class Connection:
 
     def _unsent(self) -> bool:
         """Shutting down, but a frame is still in hand or frames are still queued."""
-        unsent = self._outbox is not None and self._outbox.buffered() > 0
+        unsent = self._outbox.buffered() > 0
         return self.state is State.FINISHING or (self.state is State.DRAINING and unsent)

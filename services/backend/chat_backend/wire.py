@@ -55,14 +55,9 @@ class TransportOutbox:
 
     __slots__ = ("_protocol", "_transport")
 
-    def __init__(self, protocol: Any, scope: MutableMapping[str, Any]):
+    def __init__(self, protocol: Any):
         self._protocol = protocol
         self._transport: asyncio.WriteTransport = protocol.transport
-        # Once the socket is open uvicorn never reads the handshake's request and response, nor
-        # the scope's raw headers, again (its logs use the client and the path); kept for hours
-        # by every idle socket they are about 4 KiB of it. (The app read its headers already.)
-        protocol.request = protocol.response = None
-        scope["headers"] = []
 
     def write(self, frames: Sequence[bytes]) -> None:
         # Once uvicorn sent a close frame (e.g. its own on SIGTERM) nothing may follow it.
@@ -116,5 +111,14 @@ def outbox_for(ws: WebSocket) -> Outbox:
 
     protocol = getattr(ws._send, "__self__", None)  # the ASGI send the server handed the app
     if isinstance(protocol, WebSocketsSansIOProtocol):
-        return TransportOutbox(protocol, ws.scope)
+        _forget_handshake(protocol, ws.scope)
+        return TransportOutbox(protocol)
     return QueueOutbox(ws)
+
+
+def _forget_handshake(protocol: Any, scope: MutableMapping[str, Any]) -> None:
+    """Once the socket is open uvicorn never reads the handshake's request and response, nor
+    the scope's raw headers, again (its logs use the client and the path); kept for hours by
+    every idle socket they are about 4 KiB of it. The app read the headers it needs already."""
+    protocol.request = protocol.response = None
+    scope["headers"] = []
