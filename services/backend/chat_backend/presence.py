@@ -6,8 +6,8 @@ so the users of a crashed replica leave after PRESENCE_TTL. Presence changes and
 travel over one pub/sub channel to the local subscribers of every replica; they are never
 stored, so after losing the channel (a Redis restart) a process sends its sockets the
 current presence again. A room's presence goes out at once, then at most once per
-PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a join storm of N sockets
-costs O(N) frames per socket instead of N.
+PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a storm of N joins costs
+each member a few frames instead of N.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import Collection, Mapping
@@ -86,8 +87,7 @@ class Presence:
         if room in self._coalescing:
             return
         loop = asyncio.get_running_loop()
-        wait = self._last_published.get(room, -PRESENCE_COALESCE_SECONDS) + PRESENCE_COALESCE_SECONDS
-        wait -= loop.time()
+        wait = self._last_published.get(room, -math.inf) + PRESENCE_COALESCE_SECONDS - loop.time()
         if wait <= 0:
             self._last_published[room] = loop.time()
             await self._publish_presence(room)

@@ -9,7 +9,16 @@ from collections.abc import Callable
 
 import orjson
 import pytest
-from chat_backend.protocol import ErrorFrame, MessageFrame, Ping, Pong, Presence, Typing, TypingNotice
+from chat_backend.protocol import (
+    ErrorFrame,
+    MessageFrame,
+    Ping,
+    Pong,
+    Presence,
+    Subscribe,
+    Typing,
+    TypingNotice,
+)
 from chatkit import ChatClient, unique
 from conftest import StartBackend
 from devstack.backend_server import BackendServer
@@ -145,6 +154,32 @@ async def test_presence_counts_people_not_tabs(make_client: Callable[..., ChatCl
     await tab2.close()
     await watcher.expect(Presence, room=room, users=[bob.username])
     await watcher.close()
+
+
+async def test_a_join_storm_costs_each_member_a_few_presence_frames_not_one_per_join(
+    make_client: Callable[..., ChatClient],
+) -> None:
+    """Presence goes out at once, then at most every 200 ms per worker: 30 people joining
+    together reach the watcher as a few frames, the last one naming everybody."""
+    watcher_client = make_client()
+    await watcher_client.register()
+    room = await _room(watcher_client)
+    watcher = await watcher_client.ws()
+    await watcher.subscribe(room)
+    others = [make_client() for _ in range(30)]
+    await asyncio.gather(*(client.register() for client in others))
+    tabs = await asyncio.gather(*(client.ws() for client in others))
+    await asyncio.gather(*(tab.send(Subscribe(room=room)) for tab in tabs))
+    everybody = sorted([watcher_client.username, *(client.username for client in others)])
+    frames = []
+    async with asyncio.timeout(10):
+        while not frames or frames[-1].users != everybody:
+            frames.append(await watcher.expect(Presence, room=room))
+    # Every frame still to come from the storm, too, not only those before everybody showed.
+    frames += [f for f in await watcher.quiet(1.0) if isinstance(f, Presence) and f.room == room]
+    assert frames[-1].users == everybody
+    assert len(frames) < len(tabs) // 2, f"{len(frames)} presence frames for {len(tabs)} joins"
+    await asyncio.gather(watcher.close(), *(tab.close() for tab in tabs))
 
 
 async def test_typing_requires_subscription_and_is_never_stored(
