@@ -1,0 +1,129 @@
+"""The stream tail's batching, on a real redis-server: under load new messages gather for
+FANOUT_COALESCE_MS and reach each socket in one write, a message after a quiet spell goes out
+at once, and a batch that straddles what a socket already has is cut at its floor."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+from chat_backend.messages import Messages
+from chat_backend.settings import Settings
+from chat_backend.tail import RoomSubscription, StreamTail
+from chatkit import unique
+from devstack.redis_server import RedisServer
+
+ROOM = "general"
+SPACING = 0.06  # between the sends of a burst: far above a round trip, far below the gathering
+QUIET_DELIVERY = 0.5  # seconds a lone message may take to arrive; XREAD returns it at once
+
+
+class RecordingConnection:
+    """What the tail needs of a socket: its rooms, and pushes of frames (one write each)."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, RoomSubscription] = {}
+        self.writes: list[list[bytes]] = []
+        self.arrived = asyncio.Event()
+
+    def push(self, frames: Sequence[bytes]) -> None:
+        self.writes.append(list(frames))
+        self.arrived.set()
+
+    def push_replay(self, frames: Sequence[bytes]) -> None:
+        if frames:
+            self.push(frames)
+
+    def frames(self) -> int:
+        return sum(len(write) for write in self.writes)
+
+
+@asynccontextmanager
+async def tailing(
+    redis_server: RedisServer, coalesce_ms: int
+) -> AsyncIterator[tuple[Messages, RecordingConnection]]:
+    settings = Settings(redis_url=redis_server.url, dev_mode=True, fanout_coalesce_ms=coalesce_ms)
+    redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    messages = Messages(redis, settings)
+    tail = StreamTail(messages, settings)
+    conn = RecordingConnection()
+    tail.start()
+    try:
+        await tail.subscribe(conn, ROOM, None)  # type: ignore[arg-type]  # the socket's part the tail uses
+        yield messages, conn
+    finally:
+        await tail.stop()
+        await redis.aclose()
+
+
+async def until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def burst(messages: Messages, count: int) -> None:
+    for n in range(count):
+        await messages.send(ROOM, "alice", f"burst {n}", unique("c"))
+        await asyncio.sleep(SPACING)
+
+
+async def test_a_burst_gathers_into_one_write_and_a_quiet_message_goes_at_once(
+    redis_server: RedisServer,
+) -> None:
+    async with tailing(redis_server, coalesce_ms=1000) as (messages, conn):
+        started = time.monotonic()
+        await messages.send(ROOM, "alice", "after a quiet spell", unique("c"))
+        await until(lambda: conn.frames() == 1, QUIET_DELIVERY)
+        assert time.monotonic() - started < QUIET_DELIVERY
+        await burst(messages, 5)  # within the tail's 1 s pause after the first message
+        await until(lambda: conn.frames() == 6, 3)
+        assert [len(write) for write in conn.writes] == [1, 5]
+
+
+async def test_without_coalescing_each_message_of_a_burst_is_written_by_itself(
+    redis_server: RedisServer,
+) -> None:
+    async with tailing(redis_server, coalesce_ms=0) as (messages, conn):
+        await burst(messages, 5)
+        await until(lambda: conn.frames() == 5, 3)
+        assert len(conn.writes) >= 4  # a busy machine may merge two; 1 s of gathering would make one
+
+
+def _subscription(floor: tuple[int, int]) -> tuple[RoomSubscription, RecordingConnection]:
+    conn = RecordingConnection()
+    sub = RoomSubscription(conn)  # type: ignore[arg-type]
+    sub.finish_replay([], floor)
+    return sub, conn
+
+
+def _batch(*ms: int) -> tuple[list[tuple[tuple[int, int], bytes]], list[bytes]]:
+    batch = [((n, 0), f"frame {n}".encode()) for n in ms]
+    return batch, [frame for _, frame in batch]
+
+
+def test_a_batch_above_the_floor_shares_the_rooms_frames() -> None:
+    sub, conn = _subscription(floor=(5, 0))
+    batch, frames = _batch(6, 7)
+    sub.deliver(batch, frames)
+    assert conn.writes == [frames]
+
+
+def test_a_batch_straddling_the_floor_drops_what_the_socket_already_has() -> None:
+    sub, conn = _subscription(floor=(5, 0))
+    sub.deliver(*_batch(4, 5, 6, 7))
+    assert conn.writes == [[b"frame 6", b"frame 7"]]
+
+
+def test_a_batch_while_replaying_waits_for_the_replay_and_keeps_order() -> None:
+    conn = RecordingConnection()
+    sub = RoomSubscription(conn)  # type: ignore[arg-type]
+    sub.deliver(*_batch(3, 4))  # live messages arriving while the replay is read
+    replayed: list[Any] = [((2, 0), b"frame 2"), ((3, 0), b"frame 3")]
+    sub.finish_replay(replayed, floor=(1, 0))
+    assert conn.writes == [[b"frame 2", b"frame 3"], [b"frame 4"]]
