@@ -70,6 +70,7 @@ def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> Mess
         text=fields.get("text", ""),
         ts=int(fields.get("ts", "0")),
         client_id=fields.get("client_id", ""),
+        seq=int(fields.get("seq", "0")),  # absent from entries stored before seq was counted
     )
 
 
