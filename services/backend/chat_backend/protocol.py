@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from starlette import status
 
@@ -26,6 +26,15 @@ def _not_blank(text: str) -> str:
     if not text.strip():
         raise PydanticCustomError("invalid", "must not be blank")
     return text
+
+
+def json_integer(value: object) -> object:
+    """A BeforeValidator for integers from JSON."""
+    # JSON has one kind of number: 5.0 is the integer 5, as JSON Schema reads it; true and "5"
+    # are not integers (pydantic's lax mode would take them).
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "must be an integer")
+    return value
 
 
 def _a_seq(seq: int) -> int:
@@ -48,7 +57,12 @@ MessageText = Annotated[
     Field(description="not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)"),
     AfterValidator(_not_blank),
 ]
-Seq = Annotated[int, Field(description=f"a message's seq, 0 to {MAX_SEQ}"), AfterValidator(_a_seq)]
+Seq = Annotated[
+    int,
+    Field(description=f"a message's seq, 0 to {MAX_SEQ}"),
+    BeforeValidator(json_integer),
+    AfterValidator(_a_seq),
+]
 
 
 class CloseCode(IntEnum):
