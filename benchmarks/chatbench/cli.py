@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument("--rates", help="comma-separated msgs/s over all rooms, one per step")
     parser.add_argument("--step-seconds", type=float, help="length of each step (default 3)")
     parser.add_argument("--idle", type=int, help="idle sockets for the memory measurement (default 2000)")
+    parser.add_argument("--processes", type=int, help="load-generator processes (default 1)")
     parser.add_argument(
         "--systems",
         "--servers",
@@ -63,6 +64,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         "rooms": args.rooms,
         "step_seconds": args.step_seconds,
         "idle_connections": args.idle,
+        "processes": args.processes,
         "rates": tuple(float(r) for r in args.rates.split(",")) if args.rates else None,
         "systems": tuple(args.systems.split(",")) if args.systems else None,
         "pulumi": False if args.no_pulumi else None,
@@ -71,6 +73,8 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     plan = dataclasses.replace(plan, **{k: v for k, v in changes.items() if v is not None})
     if plan.clients < plan.rooms or plan.rooms < 1:
         parser.error("--clients must be at least --rooms, and --rooms at least 1")
+    if plan.processes < 1:
+        parser.error("--processes must be at least 1")
     return plan, args
 
 

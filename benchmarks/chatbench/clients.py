@@ -121,7 +121,7 @@ class ClientProcess:
         deadline = now_ns() + int(limit_s * 1e9)
         last = -1
         while now_ns() < deadline:
-            arrived = sum(self.tally.report.receivers.values())
+            arrived = self.tally.arrived()
             if arrived == last:
                 return
             last = arrived

@@ -6,12 +6,12 @@ machine, so sender and receiver processes compare times directly.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import NamedTuple
 
-
-def now_ns() -> int:
-    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+# A partial, not a def: it is called once per delivery, and this saves a Python call.
+now_ns = functools.partial(time.clock_gettime_ns, time.CLOCK_MONOTONIC)
 
 
 class Probe(NamedTuple):

@@ -1,14 +1,19 @@
-"""The baseline: the same fan-out with raw Redis pub/sub (redis-py asyncio subscribers, one
-connection each, like one socket per chat client), no WebSockets, no application."""
+"""The baseline: the same fan-out with raw Redis pub/sub (one connection per subscriber, like one
+socket per chat client, `PUBLISH` per message), no WebSockets, no application.
+
+Subscribers are asyncio protocols whose replies hiredis parses inside `data_received`, handing each
+message on at once — the load generator's receive path, as cheap as the WebSocket readers'
+(rawws); senders use redis-py."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
+from typing import cast
+from urllib.parse import urlsplit
 
+import hiredis
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
 
 from chatbench.transport import OnText, SendRecord
 
@@ -22,23 +27,45 @@ def channel(room: int) -> str:
     return f"bench-room-{room}"
 
 
-class ChannelReader:
-    def __init__(self, pubsub: PubSub, on_text: OnText):
-        self.pubsub = pubsub
-        self.on_text = on_text
-        self.task = asyncio.get_running_loop().create_task(self._read())
+class ChannelReader(asyncio.Protocol):
+    """One subscriber connection to one channel."""
 
-    async def _read(self) -> None:
+    def __init__(self, name: str, on_text: OnText):
+        self.name, self.on_text = name, on_text
+        self.reader = hiredis.Reader(encoding="utf-8")
+        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.BaseTransport | None = None
+
+    async def open(self, redis_url: str) -> None:
+        url = urlsplit(redis_url)  # the baseline's own redis-server: no password, no TLS
+        loop = asyncio.get_running_loop()
+        await loop.create_connection(lambda: self, url.hostname or "127.0.0.1", url.port or 6379)
+        await self.subscribed
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        name = self.name.encode()
+        subscribe = b"*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n" % (len(name), name)
+        cast(asyncio.Transport, transport).write(subscribe)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.subscribed.done():
+            self.subscribed.set_exception(ConnectionError(f"closed before subscribing: {exc!r}"))
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
         on_text = self.on_text
-        async for event in self.pubsub.listen():
-            if event["type"] == "message":
-                on_text(event["data"])
+        while (reply := self.reader.gets()) is not False:
+            if isinstance(reply, hiredis.ReplyError):
+                self.subscribed.set_exception(reply)
+            elif reply[0] == "message":
+                on_text(reply[2])
+            elif reply[0] == "subscribe":
+                self.subscribed.set_result(None)
 
     async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
-        await self.pubsub.aclose()  # type: ignore[no-untyped-call]
+        assert self.transport is not None
+        self.transport.close()
 
 
 class ChannelSender:
@@ -57,15 +84,11 @@ class ChannelSender:
 class PubSubTransport:
     def __init__(self, target: PubSubTarget):
         self.target = target
-        # One pool; every PubSub takes a connection of its own out of it.
-        self.client = aioredis.Redis.from_url(
-            target.redis_url, decode_responses=True, max_connections=100_000
-        )
 
     async def subscriber(self, client: int, room: int, on_text: OnText) -> ChannelReader:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(channel(room))
-        return ChannelReader(pubsub, on_text)
+        reader = ChannelReader(channel(room), on_text)
+        await reader.open(self.target.redis_url)
+        return reader
 
     async def sender(self, room: int) -> ChannelSender:
         return ChannelSender(aioredis.Redis.from_url(self.target.redis_url, decode_responses=True), room)

@@ -157,7 +157,7 @@ def render(report: Report) -> str:
     if (peer := report.peer) is not None:
         out += ["", *run_lines("peer: Socket.IO", f"2 node:cluster workers; {peer.server}", peer)]
     if report.baseline is not None:
-        out += ["", "baseline: raw Redis pub/sub (redis-py asyncio subscribers, same clients, rooms, rates):"]
+        out += ["", "baseline: raw Redis pub/sub (a connection per subscriber, same clients, rooms, rates):"]
         out += steps_table(report.baseline)
     if report.pulumi:
         out += ["", "Pulumi program under mocks (fresh interpreter per stack):"]

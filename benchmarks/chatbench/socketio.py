@@ -1,6 +1,7 @@
-"""The peer as the system under test: Socket.IO (protocol v5 over Engine.IO v4) spoken over a raw
-WebSocket, just enough of it for the benchmark — open, connect the default namespace, answer
-pings, emit events with an acknowledgement id, read events and acks (benchmarks/socketio/server.js).
+"""The peer as the system under test: Socket.IO (protocol v5 over Engine.IO v4) spoken over the load
+generator's own WebSocket client (rawws), just enough of it for the benchmark — open, connect the
+default namespace, answer pings, emit events with an acknowledgement id, read events and acks
+(benchmarks/socketio/server.js).
 
 Frames are text: the first character is the Engine.IO packet type (2 ping, 3 pong, 4 message); in
 a message the second is the Socket.IO packet type (0 connect, 1 disconnect, 2 event, 3 ack), then
@@ -9,19 +10,20 @@ an optional ack id in digits, then a JSON array: `421["message",{...}]`, `431[{.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
-from chatbench.transport import OnText, SendRecord
+from chatbench import rawws
+from chatbench.transport import IN_FLIGHT, OnText, SendRecord
 
-PING, PONG = "2", "3"
-CONNECT, CONNECTED = "40", "40{"  # client asks for the default namespace; the server grants it
-EVENT, ACK, CONNECT_ERROR = "42", "43", "44"
+# Received packets are bytes (rawws hands on payloads), sent ones text.
+OPEN, PING, CONNECTED, CONNECT_ERROR = b"0{", b"2", b"40{", b"44"  # the namespace granted, refused
+EVENT_IN, ACK_IN = b"42", b"43"
+PONG, CONNECT, EVENT = "3", "40", "42"  # CONNECT asks for the default namespace
+DIGITS = b"0123456789"
 
 
 @dataclass(frozen=True)
@@ -38,112 +40,97 @@ def packet(kind: str, args: list[Any], ack_id: int | None = None) -> str:
     return kind + ("" if ack_id is None else str(ack_id)) + orjson.dumps(args).decode()
 
 
-def decode(frame: str) -> tuple[int | None, Any]:
+def decode(frame: bytes) -> tuple[int | None, Any]:
     """An event or ack frame's ack id (None when absent) and its JSON arguments."""
     start = end = 2
-    while end < len(frame) and frame[end].isdigit():
+    while end < len(frame) and frame[end] in DIGITS:
         end += 1
     return (int(frame[start:end]) if end > start else None), orjson.loads(frame[end:])
 
 
-async def open_socket(url: str) -> ClientConnection:
-    """A WebSocket with the default namespace connected (pings before that are answered too)."""
-    ws = await connect(
-        url,
-        compression=None,  # Socket.IO leaves permessage-deflate off by default, as the backend does
-        proxy=None,  # 127.0.0.1 only, whatever the environment says
-        ping_interval=None,  # Engine.IO pings in its own packets
-        max_queue=256,
-        open_timeout=30,
-    )
-    opening = await ws.recv()
-    if not isinstance(opening, str) or not opening.startswith("0{"):
-        raise ProtocolError(f"expected an Engine.IO open packet, got {opening!r}")
-    await ws.send(CONNECT)
-    async for frame in ws:
-        assert isinstance(frame, str)
-        if frame.startswith(CONNECTED):
-            return ws
-        if frame.startswith(CONNECT_ERROR):
-            raise ProtocolError(f"namespace refused: {frame}")
-        await answer_ping(ws, frame)
-    raise ProtocolError("closed before the namespace was connected")
-
-
-async def answer_ping(ws: ClientConnection, frame: str) -> None:
-    if frame == PING:
-        await ws.send(PONG)
-
-
-async def until_ack(ws: ClientConnection, ack_id: int) -> None:
-    """Events of one socket are handled in order: the ack means the join is done."""
-    async for frame in ws:
-        assert isinstance(frame, str)
-        if frame.startswith(ACK) and decode(frame)[0] == ack_id:
-            return
-        await answer_ping(ws, frame)
-    raise ProtocolError(f"closed before the ack {ack_id}")
+@functools.lru_cache(maxsize=IN_FLIGHT)  # a pure function of the frame's bytes
+def message_text(frame: bytes) -> str | None:
+    """The text of a `message` event frame, None for another event."""
+    args = decode(frame)[1]
+    return str(args[1]["text"]) if args[0] == "message" else None
 
 
 class PeerSocket:
-    """A connected socket and the task that reads it: answers pings, hands on events and acks."""
+    """One socket: opens the namespace, answers pings, hands on events and acks."""
 
-    def __init__(self, ws: ClientConnection):
-        self.ws = ws
-        self.task = asyncio.get_running_loop().create_task(self._read())
+    async def open(self, url: str) -> None:
+        """Connected to the default namespace (pings before that are answered too)."""
+        self.connected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.ws = rawws.WebSocket(self._on_message)
+        await self.ws.open(url, {})
+        await asyncio.wait((self.connected, self.ws.closed), return_when=asyncio.FIRST_COMPLETED)
+        if not self.connected.done():
+            raise ProtocolError(f"closed ({self.ws.closed.result()}) before the namespace was connected")
+        self.connected.result()
 
-    async def _read(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for frame in self.ws:
-                assert isinstance(frame, str)
-                if frame.startswith(EVENT):
-                    self.on_event(decode(frame)[1])
-                elif frame.startswith(ACK):
-                    self.on_ack(decode(frame)[0])
-                else:
-                    await answer_ping(self.ws, frame)
+    def _on_message(self, frame: bytes) -> None:
+        kind = frame[:2]
+        if kind == EVENT_IN:
+            self.on_event(frame)
+        elif kind == ACK_IN:
+            self.on_ack(decode(frame)[0])
+        elif frame == PING:
+            self.ws.send_text(PONG)
+        elif frame.startswith(OPEN):
+            self.ws.send_text(CONNECT)
+        elif frame.startswith(CONNECTED):
+            self.connected.set_result(None)
+        elif frame.startswith(CONNECT_ERROR):
+            self.connected.set_exception(ProtocolError(f"namespace refused: {frame!r}"))
 
-    def on_event(self, args: list[Any]) -> None:
-        """An event the server emitted: ["name", payload...]."""
+    def on_event(self, frame: bytes) -> None:
+        """An event the server emitted: `42["name", payload...]`."""
 
     def on_ack(self, ack_id: int | None) -> None:
         """The server acknowledged the event sent with this id."""
 
     async def close(self) -> None:
         await self.ws.close()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
 
 
 class PeerReader(PeerSocket):
     """One client in one room. Not reconnected: the server keeps no history, so a socket that came
     back would still have missed what was sent meanwhile, and the peer closes no slow consumer."""
 
-    def __init__(self, ws: ClientConnection, on_text: OnText):
+    def __init__(self, on_text: OnText):
         self.on_text = on_text
-        super().__init__(ws)
+        self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def on_event(self, args: list[Any]) -> None:
-        if args[0] == "message":
-            self.on_text(args[1]["text"])
+    async def join(self, room: str) -> None:
+        """Events of one socket are handled in order: the ack means the join is done."""
+        self.ws.send_text(packet(EVENT, ["subscribe", room], ack_id=0))
+        await asyncio.wait((self.joined, self.ws.closed), return_when=asyncio.FIRST_COMPLETED)
+        if not self.joined.done():
+            raise ProtocolError(f"closed ({self.ws.closed.result()}) before the join was acked")
+
+    def on_event(self, frame: bytes) -> None:
+        if (text := message_text(frame)) is not None:
+            self.on_text(text)
+
+    def on_ack(self, ack_id: int | None) -> None:
+        if ack_id == 0 and not self.joined.done():
+            self.joined.set_result(None)
 
 
 class PeerSender(PeerSocket):
     """Sends each probe as an event with its own ack id; the ack marks it accepted."""
 
-    def __init__(self, ws: ClientConnection, room: str):
+    def __init__(self, room: str):
         self.room = room
         self.record = SendRecord()
         self.pending: dict[int, int] = {}  # ack id -> seq
         self.next_ack = 0
-        super().__init__(ws)
 
     async def send(self, seq: int, text: str) -> None:
         ack_id, self.next_ack = self.next_ack, self.next_ack + 1
         self.pending[ack_id] = seq
         body = {"room": self.room, "text": text, "client_id": str(seq)}
-        await self.ws.send(packet(EVENT, ["message", body], ack_id))
+        self.ws.send_text(packet(EVENT, ["message", body], ack_id))
 
     def on_ack(self, ack_id: int | None) -> None:
         if ack_id in self.pending:
@@ -155,13 +142,15 @@ class SocketIOTransport:
         self.target = target
 
     async def subscriber(self, client: int, room: int, on_text: OnText) -> PeerReader:
-        ws = await open_socket(self.target.ws_url)
-        await ws.send(packet(EVENT, ["subscribe", self.target.room_names[room]], ack_id=0))
-        await until_ack(ws, 0)
-        return PeerReader(ws, on_text)
+        reader = PeerReader(on_text)
+        await reader.open(self.target.ws_url)
+        await reader.join(self.target.room_names[room])
+        return reader
 
     async def sender(self, room: int) -> PeerSender:
-        return PeerSender(await open_socket(self.target.ws_url), self.target.room_names[room])
+        sender = PeerSender(self.target.room_names[room])
+        await sender.open(self.target.ws_url)
+        return sender
 
     def reconnects(self) -> int:
         return 0  # see PeerReader: a dropped socket shows as lost deliveries

@@ -1,6 +1,7 @@
 """What the fan-out driver needs from a system under test: subscribers that hand every
 received probe text to a callback, and senders that send probes and learn which were
-accepted. Implemented by the chat backend (websocket.py) and raw Redis pub/sub (pubsub.py)."""
+accepted. Implemented by the chat backend (websocket.py), the Socket.IO peer (socketio.py) and raw
+Redis pub/sub (pubsub.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 OnText = Callable[[str], None]
+
+# How many distinct messages a client process may be receiving at once: the size of the memos that
+# decode and parse each message once per process rather than once per reader. The systems encode
+# a broadcast once and every reader of the room gets the same bytes; at the top step a backlog
+# holds a few thousand messages, and a message that fell out is only decoded again.
+IN_FLIGHT = 4096
 
 
 class Subscriber(Protocol):

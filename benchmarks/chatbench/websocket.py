@@ -1,17 +1,21 @@
-"""The chat backend as the system under test: its WebSocket protocol (docs/protocol.md),
-spoken through the chat kit (scripts/chatkit)."""
+"""The chat backend as the system under test: its WebSocket protocol (docs/protocol.md), frames
+built and read with the chat kit's models (scripts/chatkit) over the load generator's own
+WebSocket client (rawws)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from dataclasses import dataclass
 
-from chat_backend.protocol import Ack, ErrorFrame, MessageFrame, Send, Subscribe
-from chatkit import Socket, connect, delivery
-from websockets.exceptions import ConnectionClosed
+from chat_backend.protocol import Ack, ClientFrame, ErrorFrame, Ping, Pong, Send, Subscribe
+from chatkit import decode, delivery, encode
 
-from chatbench.transport import OnText, SendRecord
+from chatbench import rawws
+from chatbench.transport import IN_FLIGHT, OnText, SendRecord
+
+message_of = functools.lru_cache(maxsize=IN_FLIGHT)(delivery)  # a pure function of the frame's bytes
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,13 @@ class Target:
     sender_cookies: tuple[str, ...]  # one per room: the per-user send rate stays per room
     room_names: tuple[str, ...]
 
+    async def open(self, ws: rawws.WebSocket, cookie: str) -> None:
+        """As the frontend opens its socket: its Origin, the session cookie."""
+        await ws.open(self.ws_url, {"Origin": self.origin, "Cookie": cookie})
 
-async def open_socket(target: Target, cookie: str) -> Socket:
-    return await connect(
-        target.ws_url,
-        target.origin,
-        cookie,
-        ping_interval=None,  # keepalive pings would be traffic the benchmark does not count
-        max_queue=256,
-        open_timeout=30,
-    )
+
+def send(ws: rawws.WebSocket, frame: ClientFrame) -> None:
+    ws.send_text(encode(frame))
 
 
 class RoomReader:
@@ -42,72 +43,74 @@ class RoomReader:
         self.target, self.cookie, self.room, self.on_text = target, cookie, room, on_text
         self.last_id: str | None = None
         self.reconnects = 0
-        self.socket: Socket | None = None
-        self.task: asyncio.Task[None] | None = None
         self.closing = False
+        self.replayed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     async def open(self) -> None:
         await self._connect()
-        self.task = asyncio.get_running_loop().create_task(self._read())
+        if not self.replayed.done():
+            raise ConnectionError(f"closed ({self.ws.closed.result()}) before the subscribe was answered")
+        self.task = asyncio.get_running_loop().create_task(self._resume_after_close())
 
     async def _connect(self) -> None:
-        self.socket = await open_socket(self.target, self.cookie)
-        await self.socket.send(Subscribe(room=self.room, since=self.last_id))
-        # A resume's replay comes before the pong, and is delivered like live messages.
-        for frame in await self.socket.until_pong(timeout=None):
-            if isinstance(frame, MessageFrame):
-                self.last_id = frame.message.id
-                self.on_text(frame.message.text)
+        """Subscribed (after `last_id` when resuming) once the pong to a ping sent after the
+        subscribe is in: frames are handled in order, so the replay came before it — unless the
+        socket closed first."""
+        self.ws = ws = rawws.WebSocket(self._on_message)  # before it opens: close() may come meanwhile
+        await self.target.open(ws, self.cookie)
+        self.replayed = asyncio.get_running_loop().create_future()
+        send(ws, Subscribe(room=self.room, since=self.last_id))
+        send(ws, Ping())
+        await asyncio.wait((self.replayed, ws.closed), return_when=asyncio.FIRST_COMPLETED)
 
-    async def _read(self) -> None:
-        on_text = self.on_text
-        while not self.closing:
-            assert self.socket is not None
-            try:
-                # The hot path (the load generator's CPU is measured): two fields per frame
-                # read off orjson, no model per message.
-                async for raw in self.socket.conn:
-                    if (message := delivery(raw)) is not None:
-                        self.last_id = message.id
-                        on_text(message.text)
-            except ConnectionClosed:
-                pass
-            if not self.closing:
-                self.reconnects += 1
-                await self._connect()
+    def _on_message(self, payload: bytes) -> None:
+        # The hot path (the load generator's CPU is measured): two fields read off orjson, no
+        # model per message, once per process; other frames are decoded whole only while waiting
+        # for the pong.
+        message = message_of(payload)
+        if message is not None:
+            self.last_id = message.id
+            self.on_text(message.text)
+        elif not self.replayed.done() and isinstance(decode(payload), Pong):
+            self.replayed.set_result(None)
+
+    async def _resume_after_close(self) -> None:
+        while True:
+            await asyncio.shield(self.ws.closed)  # shielded: cancelling this task must not cancel it
+            if self.closing:
+                return
+            self.reconnects += 1
+            await self._connect()
 
     async def close(self) -> None:
         self.closing = True
-        if self.socket is not None:
-            await self.socket.close()
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
-                await self.task
+        self.task.cancel()  # stops a reconnect in progress too
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        await self.ws.close()
 
 
 class RoomSender:
-    def __init__(self, socket: Socket, room: str):
-        self.socket, self.room = socket, room
+    def __init__(self, room: str):
+        self.room = room
         self.record = SendRecord()
-        self.task = asyncio.get_running_loop().create_task(self._read_acks())
+
+    async def open(self, target: Target, cookie: str) -> None:
+        self.ws = rawws.WebSocket(self._on_message)
+        await target.open(self.ws, cookie)
 
     async def send(self, seq: int, text: str) -> None:
-        await self.socket.send(Send(room=self.room, text=text, client_id=str(seq)))
+        send(self.ws, Send(room=self.room, text=text, client_id=str(seq)))
 
-    async def _read_acks(self) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for frame in self.socket.frames():
-                if isinstance(frame, Ack):
-                    self.record.acked.add(int(frame.client_id))
-                elif isinstance(frame, ErrorFrame):
-                    self.record.refused(frame.code.value)
+    def _on_message(self, payload: bytes) -> None:
+        frame = decode(payload)
+        if isinstance(frame, Ack):
+            self.record.acked.add(int(frame.client_id))
+        elif isinstance(frame, ErrorFrame):
+            self.record.refused(str(frame.code))  # a StrEnum, or a code this client does not know
 
     async def close(self) -> None:
-        await self.socket.close()
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await self.ws.close()
 
 
 class BackendTransport:
@@ -125,8 +128,9 @@ class BackendTransport:
         return reader
 
     async def sender(self, room: int) -> RoomSender:
-        socket = await open_socket(self.target, self.target.sender_cookies[room])
-        return RoomSender(socket, self.target.room_names[room])
+        sender = RoomSender(self.target.room_names[room])
+        await sender.open(self.target, self.target.sender_cookies[room])
+        return sender
 
     def reconnects(self) -> int:
         return sum(reader.reconnects for reader in self.readers)
