@@ -1,0 +1,150 @@
+"""A Redis Cluster on 127.0.0.1 from Debian's redis-server: 3 masters with a replica each by
+default, every node with the chat's shared settings (AOF on, appendfsync as given).
+
+Formed once with `redis-cli --cluster create`; the nodes keep their view of the cluster (nodes.conf)
+and their ports (ports.txt) under `datadir`, so a restart rejoins the same cluster with its data.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from devstack.process import free_port
+from devstack.redis_server import RedisServer
+
+# How long a master may be unreachable before its replica is promoted: short, so the drills'
+# failovers take seconds, long enough that a busy 2-core machine does not fail over by itself.
+NODE_TIMEOUT_MS = 2000
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One master, its replicas and the hash slots it serves (CLUSTER SHARDS)."""
+
+    master: int  # port
+    replicas: tuple[int, ...]
+    slots: tuple[tuple[int, int], ...]  # inclusive ranges
+
+    def owns(self, slot: int) -> bool:
+        return any(low <= slot <= high for low, high in self.slots)
+
+
+class RedisCluster:
+    def __init__(
+        self,
+        datadir: Path,
+        masters: int = 3,
+        replicas_per_master: int = 1,
+        appendfsync: str = "always",
+        password: str | None = None,
+    ):
+        self.datadir = datadir
+        self.replicas_per_master = replicas_per_master
+        self.password = password
+        self.ports = self._ports(masters * (1 + replicas_per_master))
+        self.nodes = {
+            port: RedisServer(
+                datadir / f"node-{port}",
+                port=port,
+                appendfsync=appendfsync,
+                password=password,
+                cluster_node_timeout_ms=NODE_TIMEOUT_MS,
+            )
+            for port in self.ports
+        }
+
+    def _ports(self, count: int) -> list[int]:
+        record = self.datadir / "ports.txt"
+        if record.exists():
+            ports = [int(port) for port in record.read_text().split()]
+            if len(ports) == count:
+                return ports
+        ports = sorted({free_port() for _ in range(count * 2)})[:count]
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        record.write_text(" ".join(map(str, ports)))
+        return ports
+
+    @property
+    def url(self) -> str:
+        """Any one node: a cluster client learns the others from it."""
+        return self.nodes[self.ports[0]].url
+
+    def start(self, timeout: float = 60.0) -> None:
+        for node in self.nodes.values():
+            node.start(timeout)
+        if not self._formed():
+            self._create()
+        self.wait_healthy(timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes.values():
+            node.stop()
+
+    def client(self, port: int) -> redis.Redis:
+        return redis.Redis(port=port, password=self.password, decode_responses=True)
+
+    def _formed(self) -> bool:
+        with self.client(self.ports[0]) as client:
+            return int(client.execute_command("CLUSTER INFO").get("cluster_known_nodes", 1)) > 1
+
+    def _create(self) -> None:
+        cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        argv = [cli, "--cluster", "create", *(f"127.0.0.1:{port}" for port in self.ports)]
+        argv += ["--cluster-replicas", str(self.replicas_per_master), "--cluster-yes"]
+        if self.password:
+            argv += ["-a", self.password, "--no-auth-warning"]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed:\n{done.stdout}\n{done.stderr}")
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        """Until every running node says the cluster is ok and every master has its replicas in sync."""
+        deadline = time.monotonic() + timeout
+        while not self._healthy():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"cluster not healthy after {timeout}s; logs under {self.datadir}")
+            time.sleep(0.1)
+
+    def _healthy(self) -> bool:
+        try:
+            for port, node in self.nodes.items():
+                if not node.running:
+                    continue
+                with self.client(port) as client:
+                    if client.execute_command("CLUSTER INFO").get("cluster_state") != "ok":
+                        return False
+                    info = client.info("replication")
+                    if info["role"] == "slave" and info.get("master_link_status") != "up":
+                        return False
+            return all(len(shard.replicas) == self.replicas_per_master for shard in self.shards())
+        except (redis.RedisError, OSError):
+            return False
+
+    def shards(self) -> list[Shard]:
+        """The masters as a running node sees them, with their replicas that are up."""
+        port = next(port for port, node in self.nodes.items() if node.running)
+        with self.client(port) as client:
+            reply = client.execute_command("CLUSTER SHARDS")
+        shards = []
+        for shard in reply:
+            slots = shard["slots"]
+            ranges = tuple((int(slots[i]), int(slots[i + 1])) for i in range(0, len(slots), 2))
+            nodes = shard["nodes"]
+            masters = [int(n["port"]) for n in nodes if n["role"] == "master" and n["health"] == "online"]
+            if masters and ranges:
+                replicas = tuple(
+                    int(n["port"]) for n in nodes if n["role"] == "replica" and n["health"] == "online"
+                )
+                shards.append(Shard(masters[0], replicas, ranges))
+        return shards
+
+    def shard_of(self, key: str) -> Shard:
+        with self.client(self.ports[0]) as client:
+            slot = int(client.execute_command("CLUSTER KEYSLOT", key))
+        return next(shard for shard in self.shards() if shard.owns(slot))
