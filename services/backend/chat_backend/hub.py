@@ -6,20 +6,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend.connection import Connection
 from chat_backend.messages import Messages
 from chat_backend.presence import Presence
 from chat_backend.protocol import CloseCode
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
+from chat_backend.sharded_tail import ShardedTail
 from chat_backend.tail import StreamTail
 
 
 class Hub:
-    def __init__(self, redis: aioredis.Redis, messages: Messages, settings: Settings):
-        self.tail = StreamTail(messages, settings)
+    def __init__(self, redis: Client, messages: Messages, settings: Settings):
+        self.tail = (
+            StreamTail(messages, settings)
+            if messages.shards is None
+            else ShardedTail(messages, settings, messages.shards)
+        )
         self.presence = Presence(redis, settings, self.tail.rooms)
         self.connections: set[Connection] = set()
 

@@ -22,10 +22,10 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, cast
 
 import orjson
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend import keys, protocol, redis_client, wire
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,9 +38,7 @@ PRESENCE_COALESCE_SECONDS = 0.2
 
 
 class Presence:
-    def __init__(
-        self, redis: aioredis.Redis, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]
-    ):
+    def __init__(self, redis: Client, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]):
         """`local`: the subscriptions of this process's sockets by room (the stream tail's)."""
         self.redis = redis
         self.settings = settings

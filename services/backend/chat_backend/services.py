@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from starlette.requests import HTTPConnection
 
 from chat_backend.accounts import Accounts
 from chat_backend.hub import Hub
 from chat_backend.messages import Messages
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 
 SESSION_COOKIE = "chat_session"
@@ -18,7 +18,7 @@ SESSION_COOKIE = "chat_session"
 @dataclass
 class Services:
     settings: Settings
-    redis: aioredis.Redis
+    redis: Client
     accounts: Accounts
     messages: Messages
     hub: Hub
