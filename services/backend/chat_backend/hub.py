@@ -26,6 +26,8 @@ class Hub:
             else ShardedTail(messages, settings, messages.shards)
         )
         self.presence = Presence(redis, settings, self.tail.rooms)
+        if isinstance(self.tail, ShardedTail):
+            self.tail.presence = self.presence
         self.connections: set[Connection] = set()
 
     def start(self) -> None:

@@ -3,13 +3,16 @@
 One XREAD may only name keys of one hash slot, and every room has a slot of its own, so the
 tail cannot block on all its rooms at once as on one node. Instead the send script rings the
 room's sharded pub/sub channel (SPUBLISH, on the room's shard) with every new entry, and this
-process keeps one subscriber connection per shard its rooms live on (SSUBSCRIBE). The rooms
+process keeps one subscriber connection per shard its rooms live on (SSUBSCRIBE); the same
+channel carries the room's presence and typing frames, handed to presence.py. The rooms
 rung are read from their positions with one pipelined round trip per shard and, with
 REDIS_ACK_REPLICAS, confirmed by WAIT on that shard before anything is fanned out.
 
 A bell can be missed only while a subscription is not in place, so every room is read once its
-subscription is confirmed; any error (a failover, a slot moved, a node lost) starts over with a
-fresh slot map, every room read again from its position: nothing is skipped, nothing repeated.
+subscription is confirmed, and a socket's subscribe returns only then (so the presence it
+publishes next reaches this process too). Any error (a failover, a slot moved, a node lost)
+starts over with a fresh slot map, every room read again from its position (nothing skipped,
+nothing repeated) and its presence sent again (frames may have been missed meanwhile).
 """
 
 from __future__ import annotations
@@ -17,19 +20,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.exceptions import ClusterDownError, RedisError
 
 from chat_backend import keys
 from chat_backend.messages import Entry, Messages
+from chat_backend.presence import Presence
 from chat_backend.redis_client import Shards
 from chat_backend.settings import Settings
 from chat_backend.tail import RETRY_SECONDS, TAIL_BATCH, StreamTail
 
+if TYPE_CHECKING:
+    from chat_backend.connection import Connection
+
 log = logging.getLogger("chat_backend.tail")
+SUBSCRIBE_TIMEOUT = 5.0  # seconds a socket's subscribe waits for the room's shard to confirm
 
 
 class SlotMovedError(RedisError):
@@ -45,7 +53,20 @@ class ShardedTail(StreamTail):
         self._pubsubs: dict[str, PubSub] = {}  # node name -> its subscriber connection
         self._listeners: list[asyncio.Task[None]] = []
         self._channel_rooms: dict[str, str] = {}  # channel -> room
+        self._ready: dict[str, asyncio.Event] = {}  # room -> set once its channel was first confirmed
         self._failed: asyncio.Future[None] | None = None  # set by a listener that lost its shard
+        self.presence: Presence | None = None  # gets the presence and typing frames of the channels
+
+    async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
+        await super().subscribe(conn, room, since)
+        ready = self._ready.setdefault(room, asyncio.Event())
+        self._wake.set()
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                await ready.wait()
+        except TimeoutError:
+            self.remove(conn, room)
+            raise ClusterDownError(f"the shard of {room!r} did not confirm the subscription") from None
 
     async def _tail(self) -> None:
         while True:
@@ -80,6 +101,7 @@ class ShardedTail(StreamTail):
             node_name = self._subscribed.pop(room)
             channel = keys.room_channel(room)
             self._channel_rooms.pop(channel, None)
+            self._ready.pop(room, None)
             self._due.discard(room)
             await self._pubsubs[node_name].sunsubscribe(channel)
         for room in [room for room in self.positions if room not in self._subscribed]:
@@ -105,13 +127,25 @@ class ShardedTail(StreamTail):
                 kind = message["type"]
                 if kind == "sunsubscribe" and room is not None and room in self._subscribed:
                     raise SlotMovedError(f"the shard dropped {message['channel']}")
-                if room is not None and kind in ("smessage", "ssubscribe"):
-                    # Subscribed: anything stored before the bell could ring must be read too.
-                    self._due.add(room)
+                if room is None:
+                    continue
+                if kind == "smessage" and message["data"] and self.presence is not None:
+                    self.presence.deliver(room, message["data"].encode())
+                elif kind in ("smessage", "ssubscribe"):
+                    self._due.add(room)  # a bell; or subscribed: what was stored before it could ring
                     self._wake.set()
+                    if kind == "ssubscribe":
+                        await self._confirmed(room)
         except (RedisError, OSError) as exc:
             if self._failed is not None and not self._failed.done():
                 self._failed.set_exception(exc)
+
+    async def _confirmed(self, room: str) -> None:
+        ready = self._ready.setdefault(room, asyncio.Event())
+        if not ready.is_set():
+            ready.set()  # the first time: the subscribe waiting for it goes on, and publishes presence
+        elif self.presence is not None:
+            await self.presence.resend(room)  # subscribed again after an error
 
     async def _read_due(self) -> bool:
         """One round trip per shard for every room due; True if anything was new."""
