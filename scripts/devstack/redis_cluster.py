@@ -7,6 +7,7 @@ and their ports (ports.txt) under `datadir`, so a restart rejoins the same clust
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import time
@@ -144,7 +145,24 @@ class RedisCluster:
                 shards.append(Shard(masters[0], replicas, ranges))
         return shards
 
-    def shard_of(self, key: str) -> Shard:
-        with self.client(self.ports[0]) as client:
-            slot = int(client.execute_command("CLUSTER KEYSLOT", key))
+    def shard_of(self, name: str) -> Shard:
+        """The shard of a key, or of every key whose hash tag is `{name}` (a room's keys)."""
+        port = next(port for port, node in self.nodes.items() if node.running)
+        with self.client(port) as client:
+            slot = int(client.execute_command("CLUSTER KEYSLOT", name))
         return next(shard for shard in self.shards() if shard.owns(slot))
+
+    def wait_promoted(self, name: str, dead_master: int, timeout: float = 60.0) -> int:
+        """Until another node serves `name`'s slot as master and the cluster is ok again; its port."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(redis.RedisError, OSError, StopIteration):
+                shard = self.shard_of(name)
+                port = next(p for p, node in self.nodes.items() if node.running)
+                with self.client(port) as client:
+                    state = client.execute_command("CLUSTER INFO").get("cluster_state")
+                if shard.master != dead_master and state == "ok":
+                    return shard.master
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no replica took over from {dead_master} within {timeout}s")
+            time.sleep(0.05)

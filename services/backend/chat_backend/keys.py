@@ -14,10 +14,10 @@ REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm
 _hash_tags = False
 
 
-def use_hash_tags() -> None:
-    """Cluster mode, for the whole process: called once, before any key is built."""
+def use_hash_tags(on: bool = True) -> None:
+    """Cluster mode (or not) for the whole process: set at start, before any key is built."""
     global _hash_tags
-    _hash_tags = True
+    _hash_tags = on
 
 
 def _room(room: str) -> str:
