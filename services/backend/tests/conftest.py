@@ -25,16 +25,21 @@ Store = RedisServer | RedisCluster
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "single_node: about one redis-server's topology; not run on a cluster")
+    config.addinivalue_line(
+        "markers", "cluster_only: about a Redis Cluster; run by make test-backend-cluster"
+    )
     if CLUSTER:
         keys.use_hash_tags()  # the keys the tests look at directly are the backend's
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if CLUSTER:
-        skip = pytest.mark.skip(reason="about one redis-server; the suite runs on a cluster")
-        for item in items:
-            if item.get_closest_marker("single_node"):
-                item.add_marker(skip)
+    other = "cluster_only" if not CLUSTER else "single_node"
+    skip = pytest.mark.skip(
+        reason=f"{other}: this run is on {'a cluster' if CLUSTER else 'one redis-server'}"
+    )
+    for item in items:
+        if item.get_closest_marker(other):
+            item.add_marker(skip)
 
 
 def store_client(store: Store) -> aioredis.Redis | aioredis.RedisCluster:
