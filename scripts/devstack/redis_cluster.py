@@ -152,6 +152,24 @@ class RedisCluster:
             slot = int(client.execute_command("CLUSTER KEYSLOT", name))
         return next(shard for shard in self.shards() if shard.owns(slot))
 
+    def move_slot(self, name: str, to_master: int) -> None:
+        """Migrate the slot of `name` (and every key in it) to another master, as resharding does."""
+        with self.client(self.ports[0]) as client:
+            slot = int(client.execute_command("CLUSTER KEYSLOT", name))
+        source = self.shard_of(name).master
+        with self.client(source) as src, self.client(to_master) as dst:
+            src_id, dst_id = src.execute_command("CLUSTER MYID"), dst.execute_command("CLUSTER MYID")
+            dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", src_id)
+            src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", dst_id)
+            while names := src.execute_command("CLUSTER GETKEYSINSLOT", slot, 100):
+                argv = ["MIGRATE", "127.0.0.1", to_master, "", 0, 5000]
+                if self.password:
+                    argv += ["AUTH", self.password]
+                src.execute_command(*argv, "KEYS", *names)
+            for node in (dst, src):
+                node.execute_command("CLUSTER SETSLOT", slot, "NODE", dst_id)
+        self.wait_healthy()
+
     def wait_promoted(self, name: str, dead_master: int, timeout: float = 60.0) -> int:
         """Until another node serves `name`'s slot as master and the cluster is ok again; its port."""
         deadline = time.monotonic() + timeout

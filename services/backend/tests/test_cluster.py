@@ -45,3 +45,29 @@ async def test_rooms_spread_over_the_masters_and_each_room_lives_on_one(
             assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [message_id]
     await sender.close()
     await receiver.close()
+
+
+async def test_a_room_keeps_delivering_while_its_slot_moves_to_another_master(
+    make_client: Callable[..., ChatClient], redis_server: Store
+) -> None:
+    assert isinstance(redis_server, RedisCluster)
+    alice, bob = make_client(), make_client()
+    await alice.register()
+    await bob.register()
+    room = unique("room")
+    assert (await alice.http.post("/api/rooms", json={"name": room})).status_code == 201
+    sender, receiver = await alice.ws(), await bob.ws()
+    await receiver.subscribe(room)
+    before = await sender.say(room, "before the move")
+    source = redis_server.shard_of(room).master
+    target = next(shard.master for shard in redis_server.shards() if shard.master != source)
+    redis_server.move_slot(room, target)
+    after = await sender.say(room, "after the move")  # the backend follows MOVED
+    delivered = [(await receiver.expect(MessageFrame)).message.id for _ in range(2)]
+    assert delivered == [before, after]
+    with redis_server.client(target) as node:
+        assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [before, after]
+    history = (await bob.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
+    assert [message["id"] for message in history] == [before, after]
+    await sender.close()
+    await receiver.close()
