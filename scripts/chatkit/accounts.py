@@ -50,6 +50,19 @@ class ChatClient:
         if response.status_code != 409 or response.json()["error"] != "room_exists":
             _expect(response, 201)
 
+    async def open_dm(self, username: str) -> dict[str, Any]:
+        """The DM with `username` (created, or as it was): its RoomInfo."""
+        response = await self.http.post("/api/dms", json={"username": username})
+        if response.status_code != 200:
+            _expect(response, 201)
+        info: dict[str, Any] = response.json()
+        return info
+
+    async def rooms(self) -> dict[str, dict[str, Any]]:
+        """GET /api/rooms: each RoomInfo by name, in the order listed."""
+        listed = _expect(await self.http.get("/api/rooms"), 200).json()["rooms"]
+        return {room["name"]: room for room in listed}
+
     @property
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())

@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from chat_backend.protocol import (
     Ack,
     ClientFrame,
+    Delete,
+    Edit,
+    ErrorFrame,
     Message,
     MessageFrame,
     Ping,
     Pong,
     Presence,
+    Read,
     Send,
     ServerFrame,
     Subscribe,
@@ -23,12 +27,14 @@ from chat_backend.protocol import (
 from pydantic import BaseModel
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as open_connection
+from websockets.exceptions import ConnectionClosed
 from websockets.typing import Origin
 
 from chatkit.frames import decode, encode
 from chatkit.names import unique
 
 F = TypeVar("F", bound=BaseModel)
+_Answer = cast(type[BaseModel], Ack | ErrorFrame)  # what answers a frame with a client_id
 
 _OPTIONS: dict[str, Any] = {
     "proxy": None,  # the backend is on 127.0.0.1 here, whatever proxy the environment names
@@ -105,6 +111,30 @@ class Socket:
         await self.send(frame)
         return (await self.expect(Ack, client_id=frame.client_id)).id
 
+    async def edit(self, room: str, message_id: str, text: str, client_id: str | None = None) -> str:
+        """Edit a message of one's own, once; returns the id its ack names (the edit's)."""
+        frame = Edit(room=room, id=message_id, text=text, client_id=client_id or unique("c"))
+        await self.send(frame)
+        return (await self.expect(Ack, client_id=frame.client_id)).id
+
+    async def delete(self, room: str, message_id: str, client_id: str | None = None) -> str:
+        """Delete a message of one's own, once; returns the id its ack names (the deletion's)."""
+        frame = Delete(room=room, id=message_id, client_id=client_id or unique("c"))
+        await self.send(frame)
+        return (await self.expect(Ack, client_id=frame.client_id)).id
+
+    async def refused(self, frame: Send | Edit | Delete) -> ErrorFrame:
+        """Sends `frame` and returns the error frame that refuses it (an ack fails the caller)."""
+        await self.send(frame)
+        answer = await self.expect(_Answer, client_id=frame.client_id)
+        if isinstance(answer, Ack):
+            raise AssertionError(f"{frame} was stored: {answer}")
+        return cast(ErrorFrame, answer)
+
+    async def read(self, room: str, seq: int) -> None:
+        """Moves the read position; no answer but a `read` frame to each of the user's sockets."""
+        await self.send(Read(room=room, seq=seq))
+
     async def until_pong(self, timeout: float | None = 10) -> list[ServerFrame]:
         """Sends a ping; frames are handled in order per socket, so once its pong is in, all
         sent before it is done. Returns the pending frames and those that came before the pong."""
@@ -123,6 +153,16 @@ class Socket:
             while True:
                 frames.append(await self.recv(seconds))
         return frames
+
+    async def close_code(self, timeout: float = 10) -> int | None:
+        """Reads until the server closes the socket (any socket may get a new room's or
+        activity frame first); the code of the close frame it sent, None without one."""
+        with contextlib.suppress(ConnectionClosed):
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.seen.append(decode(await self.conn.recv()))
+        received = self.conn.protocol.close_rcvd
+        return received.code if received is not None else None
 
     async def close(self) -> None:
         await self.conn.close()

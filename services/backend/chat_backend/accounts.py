@@ -29,6 +29,13 @@ class Accounts:
         hashed = await asyncio.to_thread(_hasher.hash, password)
         return bool(await self.redis.set(keys.user(username), hashed, nx=True))
 
+    async def registered(self, usernames: list[str]) -> list[bool]:
+        """Whether each name is a registered user's."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in usernames:
+                pipe.exists(keys.user(name))
+            return [bool(found) for found in await pipe.execute()]
+
     async def check_password(self, username: str, password: str) -> bool:
         stored = await self.redis.get(keys.user(username))
         try:

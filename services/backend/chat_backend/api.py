@@ -5,16 +5,17 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.errors import ApiError
-from chat_backend.names import NAME_PATTERN, PASSWORD_MAX, PASSWORD_MIN, Name
-from chat_backend.protocol import MESSAGE_ID_PATTERN, ErrorBody, Message
+from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
+from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
+from chat_backend.rooms import room_info
 from chat_backend.services import SESSION_COOKIE, Services, services
 
 router = APIRouter(prefix="/api")
@@ -40,12 +41,20 @@ class NewRoom(BaseModel):
     name: Name
 
 
-class Room(BaseModel):
-    name: str
+class NewDm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+
+
+class ReadUpTo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # The WebSocket frame's Seq, its bounds as constraints so the OpenAPI schema shows them (put
+    # before the validator: after it, pydantic leaves them out).
+    seq: Annotated[int, Field(ge=0, le=MAX_SEQ, description="a message's seq"), BeforeValidator(json_integer)]
 
 
 class Rooms(BaseModel):
-    rooms: list[Room]
+    rooms: list[RoomInfo]
 
 
 class Messages(BaseModel):
@@ -118,36 +127,85 @@ async def me(request: Request) -> Me:
     return Me(username=await _user(request))
 
 
-@router.get("/rooms", response_model=Rooms, responses=_responses(401))
-async def list_rooms(request: Request) -> Rooms:
-    await _user(request)
-    return Rooms(rooms=[Room(name=name) for name in await services(request).messages.rooms()])
+# Checked before the body (a dependency): without a session nothing else is looked at.
+User = Annotated[str, Depends(_user)]
+RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
 
 
-@router.post("/rooms", status_code=201, response_model=Room, responses=_responses(401, 409, 422))
-async def create_room(body: NewRoom, request: Request) -> Room:
-    await _user(request)
-    outcome = await services(request).messages.create_room(body.name)
+async def _visible_room(request: Request, user: str, room: str) -> None:
+    """404 for a room that does not exist and for a DM of others alike."""
+    if not await services(request).rooms.can_see(user, room):
+        raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
+
+
+@router.get("/rooms", response_model=Rooms, response_model_exclude_none=True, responses=_responses(401))
+async def list_rooms(request: Request, user: User) -> Rooms:
+    svc = services(request)
+    return Rooms(rooms=await svc.reads.infos(user, await svc.rooms.visible(user)))
+
+
+@router.post(
+    "/rooms",
+    status_code=201,
+    response_model=RoomInfo,
+    response_model_exclude_none=True,
+    responses=_responses(401, 409, 422),
+)
+async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
+    outcome = await services(request).rooms.create(body.name)
     if outcome == "exists":
         raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
     if outcome == "full":
         raise ApiError(409, "too_many_rooms", "the room limit is reached")
-    return Room(name=body.name)
+    return room_info(body.name)
 
 
-@router.get("/rooms/{room}/messages", response_model=Messages, responses=_responses(401, 404, 422))
+@router.post(
+    "/dms",
+    status_code=201,
+    response_model=RoomInfo,
+    response_model_exclude_none=True,
+    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 422)},
+)
+async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
+    """The DM with `username`: 201 when created, 200 when it existed."""
+    svc = services(request)
+    if body.username == user:
+        raise ApiError(422, "invalid_dm", "a DM needs someone else")
+    if not (await svc.accounts.registered([body.username]))[0]:
+        raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
+    room, created = await svc.rooms.open_dm(user, body.username)
+    if not created:
+        response.status_code = 200
+    (info,) = await svc.reads.infos(user, [room])
+    return info
+
+
+@router.get(
+    "/rooms/{room}/messages",
+    response_model=Messages,
+    response_model_exclude_none=True,
+    responses=_responses(401, 404, 422),
+)
 async def history(
     request: Request,
-    room: Annotated[str, Path(pattern=NAME_PATTERN)],
+    user: User,
+    room: RoomPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
 ) -> Messages:
-    await _user(request)
     svc = services(request)
-    if not await svc.messages.room_exists(room):
-        raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
+    await _visible_room(request, user, room)
     limit = min(limit, svc.settings.history_page_max)
     return Messages(messages=await svc.messages.history(room, limit, before))
+
+
+@router.post("/rooms/{room}/read", status_code=204, responses=_responses(401, 404, 422))
+async def read(body: ReadUpTo, request: Request, user: User, room: RoomPath) -> Response:
+    """The caller's read position in the room becomes at least `seq` (never past the room's)."""
+    await _visible_room(request, user, room)
+    await services(request).reads.mark(room, user, body.seq)
+    return Response(status_code=204)
 
 
 @router.get("/healthz", response_model=Status)

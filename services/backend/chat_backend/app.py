@@ -17,6 +17,8 @@ from chat_backend.accounts import Accounts
 from chat_backend.body_limit import BodyLimit
 from chat_backend.hub import Hub
 from chat_backend.messages import Messages
+from chat_backend.reads import Reads
+from chat_backend.rooms import Rooms
 from chat_backend.services import Services
 from chat_backend.settings import Settings, load_settings
 from chat_backend.ws import websocket_endpoint
@@ -68,7 +70,15 @@ def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bo
             redis = store.redis
             messages = Messages(redis, settings, store.shards)
             hub = Hub(redis, messages, settings)
-            app.state.services = Services(settings, redis, Accounts(redis, settings), messages, hub)
+            app.state.services = Services(
+                settings,
+                redis,
+                Accounts(redis, settings),
+                messages,
+                hub,
+                Rooms(redis, settings, hub.notices),
+                Reads(redis, hub.notices),
+            )
             hub.start()
             if close_sockets_on_sigterm:
                 shutdown.close_sockets_on_sigterm(hub)

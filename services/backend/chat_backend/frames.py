@@ -11,7 +11,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from chat_backend.protocol import ClientFrame, ErrorCode, ErrorFrame, Send
+from chat_backend.protocol import ClientFrame, Delete, Edit, ErrorCode, ErrorFrame, Send
 
 
 class FrameError(Exception):
@@ -33,7 +33,9 @@ _MUST_BE = {
     for name, field in model.model_fields.items()
     if field.description
 }
-_REASONS = {"missing": "is required", "string_type": "must be a string"}
+_REASONS = {"missing": "is required", "string_type": "must be a string", "int_type": "must be an integer"}
+# Frames that store something check client_id first: a refusal of such a frame names it.
+_WITH_CLIENT_ID = {str(model.model_fields["type"].default) for model in (Send, Edit, Delete)}
 
 
 def parse(raw: str, max_message_length: int) -> ClientFrame:
@@ -51,7 +53,7 @@ def parse(raw: str, max_message_length: int) -> ClientFrame:
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
         raise _refusal(data, first) from None
-    if isinstance(frame, Send) and len(frame.text) > max_message_length:
+    if isinstance(frame, Send | Edit) and len(frame.text) > max_message_length:
         detail = f"'text' is longer than {max_message_length} characters"
         raise FrameError(ErrorCode.TOO_LONG, detail, frame.client_id)
     return frame
@@ -68,6 +70,5 @@ def _refusal(data: dict[str, Any], error: ErrorDetails) -> FrameError:
         else _REASONS.get(error["type"], _MUST_BE.get(str(name), "is invalid"))
     )
     code = ErrorCode.MISSING_FIELD if error["type"] == "missing" else ErrorCode.INVALID_FIELD
-    # Send checks client_id first: an error about another field comes with a valid one.
-    client_id = data["client_id"] if kind == "message" and name != "client_id" else None
+    client_id = data["client_id"] if kind in _WITH_CLIENT_ID and name != "client_id" else None
     return FrameError(code, f"'{name}' {reason}", client_id)

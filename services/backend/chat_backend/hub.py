@@ -1,5 +1,6 @@
 """This process's share of the chat: its sockets, the rooms they are in (delivered by the
-stream tail, tail.py) and their presence and typing (presence.py)."""
+stream tail, tail.py), their presence and typing (presence.py), the notices for their users
+and for everyone (notices.py) and activity (reads.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from redis.exceptions import RedisError
 
 from chat_backend.connection import Connection
 from chat_backend.messages import Messages
+from chat_backend.notices import Notices
 from chat_backend.presence import Presence
 from chat_backend.protocol import CloseCode
+from chat_backend.reads import Activity
 from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 from chat_backend.sharded_tail import ShardedTail
@@ -29,17 +32,30 @@ class Hub:
         if isinstance(self.tail, ShardedTail):
             self.tail.presence = self.presence
         self.connections: set[Connection] = set()
+        self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
+        self.activity = Activity(redis, self.connections)
+        self.notices = Notices(
+            redis, settings, self.connections, self.users, self.activity.heard, messages.shards
+        )
 
     def start(self) -> None:
         self.tail.start()
         self.presence.start()
+        self.notices.start()
+        self.activity.start()
 
     async def stop(self) -> None:
+        await self.activity.stop()
+        await self.notices.stop()
         await self.tail.stop()
         await self.presence.stop()
 
-    def connect(self, conn: Connection) -> None:
+    async def connect(self, conn: Connection) -> None:
         self.connections.add(conn)
+        tabs = self.users.setdefault(conn.user, set())
+        tabs.add(conn)
+        if len(tabs) == 1:
+            await self.notices.listen_to(conn.user)
 
     async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
         """Live delivery from now on, plus exactly what was stored after `since`; then
@@ -55,6 +71,12 @@ class Hub:
 
     async def disconnect(self, conn: Connection) -> None:
         self.connections.discard(conn)
+        tabs = self.users.get(conn.user)
+        if tabs is not None:
+            tabs.discard(conn)
+            if not tabs:
+                del self.users[conn.user]
+                await self.notices.stop_listening_to(conn.user)
         for room in list(conn.rooms):
             # Delivery ends at once; a presence entry Redis could not drop expires by itself.
             with contextlib.suppress(RedisError, OSError):

@@ -1,29 +1,35 @@
-"""Rooms and their messages: one Redis Stream per room, trimmed to about HISTORY_LIMIT."""
+"""Rooms' streams: sending, editing and deleting messages, history and replay.
+
+One Redis Stream per room, trimmed to about HISTORY_LIMIT entries (messages and the edit and
+delete events about them: entries.py).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from chat_backend import keys
-from chat_backend.protocol import Message
+from chat_backend import entries, keys
+from chat_backend.entries import Entry
+from chat_backend.protocol import Message, ServerFrame
 from chat_backend.redis_client import Client, Shards
 from chat_backend.replication import Replication
 from chat_backend.settings import Settings
 
-GENERAL = "general"
-
-# One round trip per send: the retry check, the per-user rate limit, the append and the
-# de-dup record happen atomically, and the reply (under AOF appendfsync always) means stored.
-# A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and this one is
-# replicated after the original append, so the retry is acked only once replicas hold that.
-# The de-dup record is "id ts", so a retry's ack carries the original's id and ts.
-_SEND = """
+# What the send and change scripts share, with the same KEYS and ARGV: KEYS[1] the stream,
+# KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] HISTORY_LIMIT, the
+# de-dup TTL, the rate limit and window, ARGV[5] the user, ARGV[7] ts, ARGV[8] client_id.
+#
+# The retry check. A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and
+# this one is replicated after the original append, so the retry is acked only once replicas
+# hold that. The de-dup record is "id ts", so a retry's ack carries the original's id and ts.
+_RETRY = """
 local existing = redis.call('GET', KEYS[2])
 if existing then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -34,29 +40,100 @@ if existing then
   local entry = redis.call('XRANGE', KEYS[1], existing, existing)[1]
   return {'dup', existing, entry and entry[2][6] or string.match(existing, '^%d+')}
 end
+"""
+_RATE = """
 local sent = redis.call('INCR', KEYS[3])
 if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} end
+"""
+# One round trip per send: the retry check, the per-user rate limit, the room's next seq, the
+# append, the mentions and the de-dup record happen atomically, and the reply (under AOF
+# appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions, KEYS[6] on a
+# cluster the room's channel (the tail's bell: sharded_tail.py); ARGV[6] the text, ARGV[9...] the
+# mentioned users.
+_SEND = (
+    _RETRY
+    + _RATE
+    + """
+local seq = redis.call('INCR', KEYS[4])
+if seq == 1 then
+  -- A room from before seqs were counted: count on from the messages it holds.
+  local held = redis.call('XLEN', KEYS[1])
+  if held > 0 then
+    seq = held + 1
+    redis.call('SET', KEYS[4], seq)
+  end
+end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
-  'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8])
+  'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
+for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
--- On a cluster the tail learns of new entries from the room's channel (sharded_tail.py).
-if ARGV[9] ~= '' then redis.call('SPUBLISH', ARGV[9], '') end
+if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
+return {'ok', id, ARGV[7], seq}
+"""
+)
+# An edit or delete: the same retry check and rate limit, then, atomically with the append of
+# the event, whether the target is a message of this user that is not deleted. KEYS[4] the
+# room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
+# kind, ARGV[10] an edit's text. Once the changes outnumber twice what the stream keeps, those
+# of trimmed messages are dropped.
+_CHANGE = (
+    _RETRY
+    + """
+local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
+if not entry then return {'unknown'} end
+local author, kind
+for i = 1, #entry[2], 2 do
+  local name = entry[2][i]
+  if name == 'user' then author = entry[2][i + 1] elseif name == 'kind' then kind = entry[2][i + 1] end
+end
+if kind then return {'unknown'} end
+if author ~= ARGV[5] then return {'forbidden'} end
+local current = redis.call('HGET', KEYS[4], ARGV[6])
+if current and string.sub(current, 1, 1) == 'd' then return {'unknown'} end
+"""
+    + _RATE
+    + """
+local id
+if ARGV[9] == 'edit' then
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'edit', 'target', ARGV[6],
+    'user', ARGV[5], 'text', ARGV[10], 'ts', ARGV[7], 'client_id', ARGV[8])
+  redis.call('HSET', KEYS[4], ARGV[6], 'e ' .. ARGV[7] .. ' ' .. ARGV[10])
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'delete', 'target', ARGV[6],
+    'user', ARGV[5], 'ts', ARGV[7], 'client_id', ARGV[8])
+  redis.call('HSET', KEYS[4], ARGV[6], 'd ' .. ARGV[7])
+end
+if redis.call('HLEN', KEYS[4]) > 2 * tonumber(ARGV[1]) then
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
+  for _, target in ipairs(redis.call('HKEYS', KEYS[4])) do
+    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
+    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
+      redis.call('HDEL', KEYS[4], target)
+    end
+  end
+end
+redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
+if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 return {'ok', id, ARGV[7]}
 """
+)
 T = TypeVar("T")
-# A stream entry as redis-py returns it with decode_responses=True.
-Entry = tuple[str, dict[str, str]]
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
+_MAX_STREAM_ID_PART = 2**64 - 1
+HISTORY_CHUNK = 100  # entries read at a time while history looks past edit and delete events
 
 
 @dataclass(frozen=True)
 class Stored:
-    """The message is stored: just now (`new`), or by an earlier try with the same client_id."""
+    """The message (or edit, or delete) is stored: just now (`new`), or by an earlier try with
+    the same client_id. `seq` is a new message's; 0 otherwise."""
 
     id: str
     ts: int
     new: bool
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,16 +143,12 @@ class RateLimited:
     retry_after_ms: int
 
 
-def message_from_entry(room: str, entry_id: str, fields: dict[str, str]) -> Message:
-    """The protocol's Message from a stream entry."""
-    return Message(
-        id=entry_id,
-        room=room,
-        user=fields.get("user", ""),
-        text=fields.get("text", ""),
-        ts=int(fields.get("ts", "0")),
-        client_id=fields.get("client_id", ""),
-    )
+@dataclass(frozen=True)
+class Refused:
+    """An edit or delete refused, nothing stored: the target is someone else's message
+    ("forbidden"), or no message of the room, or deleted ("unknown")."""
+
+    reason: Literal["forbidden", "unknown"]
 
 
 class Messages:
@@ -86,46 +159,64 @@ class Messages:
         self.settings = settings
         self.replication = Replication(settings)
         self._send = redis.register_script(_SEND)
-        self._known_rooms = {GENERAL}  # rooms are never deleted, so a hit needs no round trip
+        self._change = redis.register_script(_CHANGE)
 
-    async def rooms(self) -> list[str]:
-        return sorted(cast(set[str], await self.redis.smembers(keys.ROOMS)) | {GENERAL})
-
-    async def room_exists(self, room: str) -> bool:
-        if room in self._known_rooms:
-            return True
-        if await self.redis.sismember(keys.ROOMS, room):
-            self._known_rooms.add(room)
-            return True
-        return False
-
-    async def create_room(self, room: str) -> str:
-        """'created', 'exists' or 'full' (max_rooms reached)."""
-        if await self.redis.scard(keys.ROOMS) >= self.settings.max_rooms:
-            return "full"
-        return "created" if await self.redis.sadd(keys.ROOMS, room) else "exists"
-
-    async def send(self, room: str, user: str, text: str, client_id: str) -> Stored | RateLimited:
-        script_keys = [keys.stream(room), keys.dedup(room, user, client_id), keys.send_rate(user, room)]
-        args: list[str | int] = [
+    def _limits(self, user: str) -> list[str | int]:
+        """ARGV[1..5], as every script takes them."""
+        return [
             self.settings.history_limit,
             _DEDUP_TTL_MS,
             self.settings.send_rate_limit,
             int(self.settings.send_rate_window * 1000),
             user,
-            text,
-            int(time.time() * 1000),
-            client_id,
-            keys.room_channel(room) if self.shards else "",
         ]
-        if self.replication.replicas:
-            reply = await self.on_room(room, lambda redis: self._send_replicated(redis, script_keys, args))
-        else:
-            reply = await self.on_room(room, lambda redis: self._send(script_keys, args, redis))
+
+    async def send(
+        self, room: str, user: str, text: str, client_id: str, mentioned: list[str] | None = None
+    ) -> Stored | RateLimited:
+        """Store a message; `mentioned`: the users it mentions (their mention of the room)."""
+        script_keys = [
+            keys.stream(room),
+            keys.dedup(room, user, client_id),
+            keys.send_rate(user, room),
+            keys.room_seq(room),
+            keys.mentions(room),
+            *self._bell(room),
+        ]
+        args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
+        reply = await self._run(room, self._send, script_keys, args)
         if reply[0] == "rate":
             # PTTL may round a window about to end down to 0; a retry then is just in time.
             return RateLimited(max(int(reply[1]), 1))
+        new = reply[0] == "ok"
+        return Stored(str(reply[1]), int(reply[2]), new=new, seq=int(reply[3]) if new else 0)
+
+    async def change(
+        self, room: str, user: str, target: str, client_id: str, text: str | None = None
+    ) -> Stored | RateLimited | Refused:
+        """Edit (with `text`) or delete the user's message `target` of the room."""
+        canonical = canonical_id(target)
+        if canonical is None:  # beyond any stream id: no message has it
+            return Refused("unknown")
+        script_keys = [
+            keys.stream(room),
+            keys.dedup(room, user, client_id),
+            keys.send_rate(user, room),
+            keys.changes(room),
+            *self._bell(room),
+        ]
+        kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
+        args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
+        reply = await self._run(room, self._change, script_keys, args)
+        if reply[0] == "rate":
+            return RateLimited(max(int(reply[1]), 1))
+        if reply[0] in ("forbidden", "unknown"):
+            return Refused(reply[0])
         return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
+
+    def _bell(self, room: str) -> list[str]:
+        """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
+        return [keys.room_channel(room)] if self.shards else []
 
     async def on_room(self, room: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         """`command` with the client for the room's keys: on a cluster, the client of the
@@ -134,66 +225,99 @@ class Messages:
             return await command(cast(aioredis.Redis, self.redis))
         return await self.shards.on_master(keys.stream(room), command)
 
-    async def _send_replicated(
-        self, redis: aioredis.Redis, script_keys: list[str], args: list[str | int]
+    async def _run(
+        self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        """The script then WAIT, pipelined on one connection: still one round trip."""
-        reply, confirmed = await self._script_and_wait(redis, script_keys, args)
+        return await self.on_room(room, lambda redis: self._run_on(redis, script, script_keys, args))
+
+    async def _run_on(
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    ) -> list[Any]:
+        if not self.replication.replicas:
+            return cast(list[Any], await script(keys=script_keys, args=args, client=redis))
+        # The script then WAIT, pipelined on one connection: still one round trip.
+        reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
         if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
-            await redis.script_load(_SEND)
-            reply, confirmed = await self._script_and_wait(redis, script_keys, args)
+            await redis.script_load(script.script)
+            reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
         if isinstance(reply, Exception):
             raise reply
-        if reply[0] != "rate":  # a refusal stored nothing, so there is nothing to wait for
+        if reply[0] in ("ok", "dup"):  # a refusal stored nothing, so there is nothing to wait for
             self.replication.check(confirmed)
         return cast(list[Any], reply)
 
     async def _script_and_wait(
-        self, redis: aioredis.Redis, script_keys: list[str], args: list[str | int]
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.evalsha(self._send.sha, len(script_keys), *script_keys, *args)
+            pipe.evalsha(script.sha, len(script_keys), *script_keys, *args)
             self.replication.wait(pipe)
             return await pipe.execute(raise_on_error=False)
 
     async def history(self, room: str, limit: int, before: str | None) -> list[Message]:
-        """Up to `limit` messages older than `before` (exclusive), oldest first, never
-        reaching past the newest HISTORY_LIMIT (MAXLEN ~ may keep a few more)."""
+        """Up to `limit` messages older than `before` (exclusive), oldest first, each as it is
+        now (edits and deletes folded in), never reaching past the newest HISTORY_LIMIT
+        entries (MAXLEN ~ may keep a few more)."""
         key = keys.stream(room)
 
-        async def read(redis: aioredis.Redis) -> list[Entry]:
-            newest_first = cast(
-                list[Entry], await redis.xrevrange(key, f"({before}" if before else "+", "-", count=limit)
-            )
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
+            newest_first: list[Entry] = []
+            end = f"({before}" if before else "+"
+            count = max(limit, HISTORY_CHUNK)
+            while len(newest_first) < limit:
+                chunk = cast(list[Entry], await redis.xrevrange(key, end, "-", count=count))
+                newest_first += [entry for entry in chunk if entries.is_message(entry[1])]
+                if len(chunk) < count:
+                    break
+                end = f"({chunk[-1][0]}"
+            newest_first = newest_first[:limit]
             excess = await redis.xlen(key) - self.settings.history_limit if newest_first else 0
             if excess > 0:
                 # Only the few entries `~` trimming left over need looking at.
                 head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
                 oldest_kept = parse_id(head[-1][0])
                 newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
+            changes = await self._changes(redis, room, newest_first[::-1])
             await self.replication.confirm(redis, keys.room_probe(room))
-            return newest_first
+            return newest_first[::-1], changes
 
-        newest_first = await self.on_room(room, read)
-        return [message_from_entry(room, eid, fields) for eid, fields in reversed(newest_first)]
+        oldest_first, changes = await self.on_room(room, read)
+        return [
+            entries.message(room, eid, fields, change)
+            for (eid, fields), change in zip(oldest_first, changes, strict=True)
+        ]
 
-    async def after(self, room: str, since: str) -> list[Message]:
-        """Everything stored after `since` (exclusive), oldest first, at most HISTORY_LIMIT."""
+    async def after(self, room: str, since: str) -> list[tuple[str, ServerFrame]]:
+        """Each entry stored after `since` (exclusive) and its frame, oldest first, at most
+        HISTORY_LIMIT entries: messages as they are now, and the events as they happened."""
 
-        async def read(redis: aioredis.Redis) -> list[Entry]:
-            entries = cast(list[Entry], await redis.xrange(keys.stream(room), f"({since}", "+"))
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
+            stored = cast(list[Entry], await redis.xrange(keys.stream(room), f"({since}", "+"))
+            stored = stored[-self.settings.history_limit :]
+            changes = await self._changes(redis, room, stored)
             await self.replication.confirm(redis, keys.room_probe(room))
-            return entries[-self.settings.history_limit :]
+            return stored, changes
 
-        return [message_from_entry(room, eid, fields) for eid, fields in await self.on_room(room, read)]
+        stored, changes = await self.on_room(room, read)
+        frames = [
+            (eid, entries.frame(room, eid, fields, change))
+            for (eid, fields), change in zip(stored, changes, strict=True)
+        ]
+        return [(eid, frame) for eid, frame in frames if frame is not None]
+
+    async def _changes(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
+        """The current change of each message entry (None for events and unchanged messages)."""
+        ids = [eid for eid, fields in stored if entries.is_message(fields)]
+        found = iter(cast(list[str | None], await redis.hmget(keys.changes(room), ids)) if ids else ())
+        return [next(found) if entries.is_message(fields) else None for _, fields in stored]
 
     async def last_id(self, room: str) -> str:
         """Where live delivery of the room starts (confirmed, like everything clients see)."""
 
         async def read(redis: aioredis.Redis) -> str:
-            entries = cast(list[Entry], await redis.xrevrange(keys.stream(room), "+", "-", count=1))
+            newest = cast(list[Entry], await redis.xrevrange(keys.stream(room), "+", "-", count=1))
             await self.replication.confirm(redis, keys.room_probe(room))
-            return str(entries[0][0]) if entries else "0-0"
+            return str(newest[0][0]) if newest else "0-0"
 
         return await self.on_room(room, read)
 
@@ -203,3 +327,10 @@ def parse_id(value: str) -> tuple[int, int]:
     pattern admitted) as a tuple that compares the way ids are ordered; '<ms>' is '<ms>-0'."""
     ms, _, seq = value.partition("-")
     return int(ms), int(seq or 0)
+
+
+def canonical_id(value: str) -> str | None:
+    """The id as Redis writes it ("<ms>-<seq>"; XRANGE reads a bare "<ms>" as a range), or
+    None when it is beyond every stream id."""
+    ms, seq = parse_id(value)
+    return f"{ms}-{seq}" if max(ms, seq) <= _MAX_STREAM_ID_PART else None

@@ -8,20 +8,60 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import Name
+from chat_backend.names import ROOM_NAME_PATTERN
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
 _A_MESSAGE_ID = "a message id like 1700000000000-0"
+MAX_SEQ = 2**53 - 1  # the largest integer every JSON reader keeps exact
+ACTIVITY_INTERVAL_SECONDS = 1.0  # at most one activity frame per socket this often
+MAX_MENTIONS = 20  # distinct @names of one message looked up; any further are not notified
 
-RoomName = Name
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise PydanticCustomError("invalid", "must not be blank")
+    return text
+
+
+def json_integer(value: object) -> object:
+    """A BeforeValidator for integers from JSON."""
+    # JSON has one kind of number: 5.0 is the integer 5, as JSON Schema reads it; true and "5"
+    # are not integers (pydantic's lax mode would take them).
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "must be an integer")
+    return value
+
+
+def _a_seq(seq: int) -> int:
+    # Checked here, not as schema bounds: the frontend's schema reader has no numeric keywords.
+    if not 0 <= seq <= MAX_SEQ:
+        raise PydanticCustomError("invalid", f"must be 0 to {MAX_SEQ}")
+    return seq
+
+
+# A room's name or a DM's (names.py): every frame that takes a room takes a DM too.
+RoomName = Annotated[
+    str, Field(pattern=ROOM_NAME_PATTERN, description="a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>")
+]
 MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
 ClientId = Annotated[
     str, Field(min_length=1, max_length=MAX_CLIENT_ID, description=f"1-{MAX_CLIENT_ID} characters")
+]
+MessageText = Annotated[
+    str,
+    Field(description="not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)"),
+    AfterValidator(_not_blank),
+]
+Seq = Annotated[
+    int,
+    Field(description=f"a message's seq, 0 to {MAX_SEQ}"),
+    BeforeValidator(json_integer),
+    AfterValidator(_a_seq),
 ]
 
 
@@ -45,7 +85,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_TYPE = "unknown_type"
     TOO_LONG = "too_long"
     BINARY_UNSUPPORTED = "binary_unsupported"
-    UNKNOWN_ROOM = "unknown_room"
+    UNKNOWN_ROOM = "unknown_room"  # also a DM the user is not one of the two members of
+    UNKNOWN_MESSAGE = "unknown_message"  # no such message in the room, or it was deleted
+    FORBIDDEN = "forbidden"  # editing or deleting someone else's message
     NOT_SUBSCRIBED = "not_subscribed"
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
@@ -85,16 +127,35 @@ class Send(_Frame):
     # First: fields are checked in order, so an error about a later one can name the send.
     client_id: ClientId
     room: RoomName
-    text: Annotated[
-        str, Field(description="not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)")
-    ]
+    text: MessageText
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
-            raise PydanticCustomError("invalid", "must not be blank")
-        return text
+
+class Edit(_Frame):
+    """Replace the text of one's own message; retried with the same `client_id` until acked,
+    stored once, as an event in the room's stream."""
+
+    type: Literal["edit"] = "edit"
+    client_id: ClientId  # first, as in Send
+    room: RoomName
+    id: MessageId
+    text: MessageText
+
+
+class Delete(_Frame):
+    """Delete one's own message; retried with the same `client_id` until acked, stored once."""
+
+    type: Literal["delete"] = "delete"
+    client_id: ClientId
+    room: RoomName
+    id: MessageId
+
+
+class Read(_Frame):
+    """The user has seen the room up to `seq`: their read position becomes at least that."""
+
+    type: Literal["read"] = "read"
+    room: RoomName
+    seq: Seq
 
 
 class Typing(_Frame):
@@ -110,7 +171,9 @@ class Ping(_Frame):
     type: Literal["ping"] = "ping"
 
 
-ClientFrame = Annotated[Subscribe | Unsubscribe | Send | Typing | Ping, Field(discriminator="type")]
+ClientFrame = Annotated[
+    Subscribe | Unsubscribe | Send | Typing | Ping | Edit | Delete | Read, Field(discriminator="type")
+]
 
 
 # -- server → client -------------------------------------------------------------------------
@@ -125,10 +188,36 @@ class Message(BaseModel):
     text: str
     ts: int = Field(description="when the server stored it, ms since the Unix epoch")
     client_id: str
+    seq: int = Field(description="its 1-based position in the room (0: stored before positions were counted)")
+    edited_ts: int | None = Field(default=None, description="when it was last edited; absent if never")
+    deleted: bool | None = Field(default=None, description="true once deleted (text is then empty)")
+
+
+class RoomInfo(BaseModel):
+    """A room or DM as one user sees it (the room list, and the `room` frame)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kind: Literal["room", "dm"]
+    members: list[str] | None = Field(default=None, description="a DM's two members, sorted; rooms have none")
+    seq: int = Field(description="messages ever posted in it (the newest one's seq)")
+    unread: int = Field(description="seq minus the user's read position, never below 0")
+    mentioned: bool = Field(description="an unread message mentions the user")
+
+
+class RoomSeq(BaseModel):
+    """The newest message's seq in a room."""
+
+    model_config = ConfigDict(frozen=True)
+
+    room: str
+    seq: int
 
 
 class Ack(_Frame):
-    """Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`."""
+    """Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`.
+    For an edit or a delete, `id` is the event's own id, not the message's."""
 
     type: Literal["ack"] = "ack"
     client_id: str
@@ -141,6 +230,62 @@ class MessageFrame(_Frame):
 
     type: Literal["message"] = "message"
     message: Message
+
+
+class EditNotice(_Frame):
+    """A message of a subscribed room was edited: replayed after `since`, or live."""
+
+    type: Literal["edit"] = "edit"
+    room: str
+    id: MessageId = Field(description="the edit's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the edited message's id")
+    text: str
+    ts: int
+    user: str
+
+
+class DeleteNotice(_Frame):
+    """A message of a subscribed room was deleted: replayed after `since`, or live."""
+
+    type: Literal["delete"] = "delete"
+    room: str
+    id: MessageId = Field(description="the deletion's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the deleted message's id")
+    ts: int
+    user: str
+
+
+class RoomNotice(_Frame):
+    """A room was created, or a DM with this user."""
+
+    type: Literal["room"] = "room"
+    room: RoomInfo
+
+
+class ActivityNotice(_Frame):
+    """Rooms with new messages since the last one (at most one a second; subscribed rooms
+    may be left out). Unread = seq minus the read position."""
+
+    type: Literal["activity"] = "activity"
+    rooms: list[RoomSeq]
+
+
+class MentionNotice(_Frame):
+    """A message mentioning this user was posted (to every socket of theirs)."""
+
+    type: Literal["mention"] = "mention"
+    room: str
+    seq: int
+    user: str = Field(description="who mentioned")
+    id: MessageId
+
+
+class ReadNotice(_Frame):
+    """This user's read position in the room moved (on any of their sockets)."""
+
+    type: Literal["read"] = "read"
+    room: str
+    seq: int
 
 
 class Presence(_Frame):
@@ -166,7 +311,7 @@ class Pong(_Frame):
 
 
 class ErrorFrame(_Frame):
-    """A refused frame; nothing was stored. `client_id` names the refused send, if it was one."""
+    """A refused frame; nothing was stored. `client_id` names the refused send, edit or delete."""
 
     type: Literal["error"] = "error"
     # A newer server may send a code this client does not know yet (a rolling deploy): the
@@ -180,7 +325,19 @@ class ErrorFrame(_Frame):
 
 
 ServerFrame = Annotated[
-    Ack | MessageFrame | Presence | TypingNotice | Pong | ErrorFrame, Field(discriminator="type")
+    Ack
+    | MessageFrame
+    | EditNotice
+    | DeleteNotice
+    | Presence
+    | TypingNotice
+    | Pong
+    | ErrorFrame
+    | RoomNotice
+    | ActivityNotice
+    | MentionNotice
+    | ReadNotice,
+    Field(discriminator="type"),
 ]
 
 

@@ -146,6 +146,9 @@ class Shards:
             return await command(self.client(await self.master(key)))
 
     async def refresh(self) -> None:
+        """A fresh slot map. The client's own first use sets it up completely (its command parser
+        too); a map fetched before that would make the client skip that step."""
+        await self.cluster.initialize()
         await self.cluster.nodes_manager.initialize()
 
     async def aclose(self) -> None:

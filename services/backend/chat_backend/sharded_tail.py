@@ -27,7 +27,8 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ClusterDownError, RedisError
 
 from chat_backend import keys
-from chat_backend.messages import Entry, Messages
+from chat_backend.entries import Entry
+from chat_backend.messages import Messages
 from chat_backend.presence import Presence
 from chat_backend.redis_client import Shards
 from chat_backend.settings import Settings

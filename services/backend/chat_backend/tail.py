@@ -1,7 +1,7 @@
-"""Live delivery of stored messages to this process's sockets.
+"""Live delivery of stored messages (and their edits and deletes) to this process's sockets.
 
 One Redis connection tails the streams of every room that has a local subscriber (XREAD
-BLOCK), frames each new message once (wire.py) and hands the room's new frames to its
+BLOCK), frames each new entry once, by its kind (entries.py, wire.py) and hands the room's new frames to its
 subscriptions as one batch, one write per socket (with REDIS_ACK_REPLICAS, once that many
 replicas hold them: replication.py). A subscription with
 `since` gets the stored messages after it first, then the live ones: no gap, no duplicate.
@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from redis.exceptions import RedisError
 
-from chat_backend import keys, metrics, redis_client, wire
-from chat_backend.messages import Entry, Messages, message_from_entry, parse_id
-from chat_backend.protocol import Message, MessageFrame, encode
+from chat_backend import entries, keys, metrics, redis_client, wire
+from chat_backend.entries import Entry
+from chat_backend.messages import Messages, parse_id
+from chat_backend.protocol import ServerFrame, encode
 from chat_backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,8 +36,8 @@ RETRY_SECONDS = 0.5
 MessageOrder = tuple[int, int]  # parse_id's: how ids compare
 
 
-def message_frame(message: Message) -> bytes:
-    return wire.text_frame(encode(MessageFrame(message=message)))
+def wire_frame(frame: ServerFrame) -> bytes:
+    return wire.text_frame(encode(frame))
 
 
 @dataclass(eq=False, slots=True)
@@ -113,7 +114,7 @@ class StreamTail:
             raise
         # Live messages at or below what the client already has (or was just replayed) are dropped.
         floor = parse_id(since) if since else (0, 0)
-        sub.finish_replay([(parse_id(m.id), message_frame(m)) for m in replay], floor)
+        sub.finish_replay([(parse_id(eid), wire_frame(frame)) for eid, frame in replay], floor)
 
     def remove(self, conn: Connection, room: str) -> bool:
         """Ends the connection's delivery of the room; False if it had none."""
@@ -146,29 +147,31 @@ class StreamTail:
                 log.warning("stream tail failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
-            for stream_key, entries in reply or ():  # RESP2: [[stream, [(id, fields), ...]], ...]
+            for stream_key, stored in reply or ():  # RESP2: [[stream, [(id, fields), ...]], ...]
                 room = self._stream_rooms.get(stream_key)
                 if room is None:  # everyone left the room while we were reading
                     continue
-                self._dispatch(room, entries)
+                self._dispatch(room, stored)
             if reply and self._coalesce:
                 # Busy: let the next messages gather, so each socket gets them in one write
                 # (the write syscall is most of a delivery's cost). A message after a quiet
                 # spell waits for nothing: XREAD returns it at once.
                 await asyncio.sleep(self._coalesce)
 
-    def _dispatch(self, room: str, entries: list[Entry]) -> None:
-        if not entries:
+    def _dispatch(self, room: str, stored: list[Entry]) -> None:
+        if not stored:
             return
         batch = [
-            (parse_id(entry_id), message_frame(message_from_entry(room, entry_id, fields)))
-            for entry_id, fields in entries
+            (parse_id(entry_id), wire_frame(frame))
+            for entry_id, fields in stored
+            if (frame := entries.frame(room, entry_id, fields)) is not None
         ]
-        frames = [frame for _, frame in batch]
         subs = self.rooms.get(room, ())
-        for sub in list(subs):
-            sub.deliver(batch, frames)
-        # Counted once per batch, not per frame: the per-socket path stays lean.
-        metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
+        if batch:  # else only entries of kinds this version does not know
+            frames = [frame for _, frame in batch]
+            for sub in list(subs):
+                sub.deliver(batch, frames)
+            # Counted once per batch, not per frame: the per-socket path stays lean.
+            metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
         if room in self.positions:
-            self.positions[room] = entries[-1][0]
+            self.positions[room] = stored[-1][0]

@@ -11,17 +11,21 @@ from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.websockets import WebSocket
 
-from chat_backend import frames, metrics
+from chat_backend import frames, mentions, metrics
 from chat_backend.connection import Connection
 from chat_backend.errors import error_response
-from chat_backend.messages import RateLimited
+from chat_backend.messages import RateLimited, Refused, Stored
 from chat_backend.protocol import (
     PONG,
     Ack,
     ClientFrame,
     CloseCode,
+    Delete,
+    Edit,
     ErrorCode,
+    MentionNotice,
     Ping,
+    Read,
     Send,
     Subscribe,
     Typing,
@@ -40,7 +44,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         return
     await ws.accept()
     conn = Connection(ws, user, svc.settings.send_buffer_bytes, svc.settings.max_frame_bytes)
-    svc.hub.connect(conn)
+    await svc.hub.connect(conn)
     metrics.CONNECTIONS.inc()
     try:
         await conn.run(functools.partial(_on_frame, svc, conn))
@@ -101,19 +105,25 @@ async def _handle(svc: Services, conn: Connection, frame: ClientFrame) -> None:
     match frame:
         case Send():
             await _send(svc, conn, frame)
+        case Edit() | Delete():
+            await _change(svc, conn, frame)
         case Subscribe():
-            await _require_room(svc, frame.room)
+            await _require_room(svc, conn, frame.room)
             await svc.hub.subscribe(conn, frame.room, frame.since)
         case Unsubscribe():
             await svc.hub.unsubscribe(conn, frame.room)
         case Typing():
             room = frame.room
+            await _require_room(svc, conn, room)
             if room not in conn.rooms:
                 raise frames.FrameError(ErrorCode.NOT_SUBSCRIBED, f"subscribe to {room!r} first")
             now = time.monotonic()
             if now - conn.last_typing.get(room, 0.0) >= TYPING_INTERVAL:
                 conn.last_typing[room] = now
                 await svc.hub.presence.typing(room, conn.user)
+        case Read():
+            await _require_room(svc, conn, frame.room)
+            await svc.reads.mark(frame.room, conn.user, frame.seq)
         case Ping():
             conn.send(PONG)
 
@@ -122,28 +132,58 @@ async def _send(svc: Services, conn: Connection, frame: Send) -> None:
     started = time.perf_counter()
     client_id = frame.client_id
     try:
-        await _require_room(svc, frame.room, client_id)
-        result = await svc.messages.send(frame.room, conn.user, frame.text, client_id)
+        await _require_room(svc, conn, frame.room, client_id)
+        mentioned = await mentions.mentioned(svc.accounts, frame.text, frame.room, conn.user)
+        result = await svc.messages.send(frame.room, conn.user, frame.text, client_id, mentioned)
     except (RedisError, OSError) as exc:
-        log.warning("send failed", extra={"error": str(exc), "user": conn.user})
-        raise frames.FrameError(
-            ErrorCode.UNAVAILABLE,
-            "storage is unavailable; not acked, retry with the same client_id",
-            client_id,
-        ) from exc
+        raise _unavailable(conn, client_id, exc) from exc
+    stored = _acknowledge(conn, client_id, result)
+    metrics.SEND_LATENCY.observe(time.perf_counter() - started)
+    if stored.new:
+        metrics.MESSAGES_IN.inc()
+        svc.hub.activity.stored(frame.room, stored.seq)
+        if mentioned:  # after the ack: the sender waits for nothing more
+            notice = MentionNotice(room=frame.room, seq=stored.seq, user=conn.user, id=stored.id)
+            await svc.hub.notices.to_users(mentioned, notice)
+
+
+async def _change(svc: Services, conn: Connection, frame: Edit | Delete) -> None:
+    client_id = frame.client_id
+    try:
+        await _require_room(svc, conn, frame.room, client_id)
+        text = frame.text if isinstance(frame, Edit) else None
+        result = await svc.messages.change(frame.room, conn.user, frame.id, client_id, text)
+    except (RedisError, OSError) as exc:
+        raise _unavailable(conn, client_id, exc) from exc
+    if isinstance(result, Refused):
+        if result.reason == "forbidden":
+            raise frames.FrameError(ErrorCode.FORBIDDEN, "not your message", client_id)
+        detail = f"no message {frame.id!r} in {frame.room!r} (or it was deleted)"
+        raise frames.FrameError(ErrorCode.UNKNOWN_MESSAGE, detail, client_id)
+    _acknowledge(conn, client_id, result)
+
+
+def _unavailable(conn: Connection, client_id: str, exc: Exception) -> frames.FrameError:
+    """Redis failed while a frame was stored: refused with its client_id, to resend."""
+    log.warning("store failed", extra={"error": str(exc), "user": conn.user})
+    return frames.FrameError(
+        ErrorCode.UNAVAILABLE, "storage is unavailable; not acked, retry with the same client_id", client_id
+    )
+
+
+def _acknowledge(conn: Connection, client_id: str, result: Stored | RateLimited) -> Stored:
     if isinstance(result, RateLimited):
         wait = result.retry_after_ms
         raise frames.FrameError(
             ErrorCode.RATE_LIMITED, f"too many messages; retry in {wait} ms", client_id, retry_after_ms=wait
         )
-    if result.new:
-        metrics.MESSAGES_IN.inc()
     conn.send(Ack(client_id=client_id, id=result.id, ts=result.ts))
-    metrics.SEND_LATENCY.observe(time.perf_counter() - started)
+    return result
 
 
-async def _require_room(svc: Services, room: str, client_id: str | None = None) -> None:
-    if not await svc.messages.room_exists(room):
+async def _require_room(svc: Services, conn: Connection, room: str, client_id: str | None = None) -> None:
+    """The room exists and the user may see it; both refusals read alike."""
+    if not await svc.rooms.can_see(conn.user, room):
         raise frames.FrameError(ErrorCode.UNKNOWN_ROOM, f"room {room!r} does not exist", client_id)
 
 

@@ -93,6 +93,13 @@ def backend(start_backend: StartBackend) -> BackendServer:
     return start_backend(workers=2)
 
 
+@pytest.fixture(scope="session")
+def replicas(start_backend: StartBackend) -> tuple[BackendServer, BackendServer]:
+    """Two backend processes of one worker each on the same Redis, like two replicas: a
+    user's sockets on both show what crosses between processes."""
+    return start_backend(), start_backend()
+
+
 @pytest.fixture
 async def make_client(backend: BackendServer) -> AsyncIterator[Callable[..., ChatClient]]:
     clients: list[ChatClient] = []

@@ -25,7 +25,7 @@ REFUSED: list[tuple[str, ErrorCode, str, str | None]] = [
     ('{"type": "subscribe", "room": "general", "since": "1-x"}', ErrorCode.INVALID_FIELD, "'since'", None),
     (send(client_id=""), ErrorCode.INVALID_FIELD, "'client_id' must be 1-64 characters", None),
     (send(client_id=7, room="../x"), ErrorCode.INVALID_FIELD, "'client_id' must be a string", None),
-    (send(room="../x", text=5), ErrorCode.INVALID_FIELD, "'room' must be 3-32 of", "c1"),
+    (send(room="../x", text=5), ErrorCode.INVALID_FIELD, "'room' must be a room name (3-32 of", "c1"),
     (send(text=None), ErrorCode.INVALID_FIELD, "'text' must be a string", "c1"),
     (send(text=" \n\t "), ErrorCode.INVALID_FIELD, "'text' must not be blank", "c1"),
     (send(text="x" * (LIMIT + 1)), ErrorCode.TOO_LONG, f"'text' is longer than {LIMIT} characters", "c1"),

@@ -71,12 +71,13 @@ async def test_rooms(make_client: Callable[..., ChatClient]) -> None:
     client = make_client()
     await client.register()
     rooms = (await client.http.get("/api/rooms")).json()["rooms"]
-    assert {"name": "general"} in rooms
+    assert "general" in [room["name"] for room in rooms]
     name = unique("room")
     created = await client.http.post("/api/rooms", json={"name": name})
     assert created.status_code == 201
-    assert created.json() == {"name": name}
-    assert {"name": name} in (await client.http.get("/api/rooms")).json()["rooms"]
+    fresh = {"name": name, "kind": "room", "seq": 0, "unread": 0, "mentioned": False}
+    assert created.json() == fresh
+    assert fresh in (await client.http.get("/api/rooms")).json()["rooms"]
     again = await client.http.post("/api/rooms", json={"name": name})
     assert again.status_code == 409
     assert again.json()["error"] == "room_exists"

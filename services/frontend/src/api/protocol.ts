@@ -2,6 +2,7 @@
 
 /**
  * Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`.
+ * For an edit or a delete, `id` is the event's own id, not the message's.
  */
 export interface Ack {
   client_id: string;
@@ -16,7 +17,96 @@ export interface Ack {
   type: "ack";
 }
 
-export type ClientFrame = Subscribe | Unsubscribe | Send | Typing | Ping;
+/**
+ * Rooms with new messages since the last one (at most one a second; subscribed rooms
+ * may be left out). Unread = seq minus the read position.
+ */
+export interface ActivityNotice {
+  rooms: RoomSeq[];
+  type: "activity";
+}
+
+export type ClientFrame = Subscribe | Unsubscribe | Send | Typing | Ping | Edit | Delete | Read;
+
+/**
+ * Delete one's own message; retried with the same `client_id` until acked, stored once.
+ */
+export interface Delete {
+  /**
+   * 1-64 characters
+   */
+  client_id: string;
+  /**
+   * a message id like 1700000000000-0
+   */
+  id: string;
+  /**
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   */
+  room: string;
+  type: "delete";
+}
+
+/**
+ * A message of a subscribed room was deleted: replayed after `since`, or live.
+ */
+export interface DeleteNotice {
+  /**
+   * the deletion's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the deleted message's id
+   */
+  target: string;
+  ts: number;
+  type: "delete";
+  user: string;
+}
+
+/**
+ * Replace the text of one's own message; retried with the same `client_id` until acked,
+ * stored once, as an event in the room's stream.
+ */
+export interface Edit {
+  /**
+   * 1-64 characters
+   */
+  client_id: string;
+  /**
+   * a message id like 1700000000000-0
+   */
+  id: string;
+  /**
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   */
+  room: string;
+  /**
+   * not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)
+   */
+  text: string;
+  type: "edit";
+}
+
+/**
+ * A message of a subscribed room was edited: replayed after `since`, or live.
+ */
+export interface EditNotice {
+  /**
+   * the edit's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the edited message's id
+   */
+  target: string;
+  text: string;
+  ts: number;
+  type: "edit";
+  user: string;
+}
 
 /**
  * Every HTTP error: a fitting 4xx (or 503) status and this body.
@@ -38,12 +128,14 @@ export type ErrorCode =
   | "too_long"
   | "binary_unsupported"
   | "unknown_room"
+  | "unknown_message"
+  | "forbidden"
   | "not_subscribed"
   | "rate_limited"
   | "unavailable";
 
 /**
- * A refused frame; nothing was stored. `client_id` names the refused send, if it was one.
+ * A refused frame; nothing was stored. `client_id` names the refused send, edit or delete.
  */
 export interface ErrorFrame {
   client_id?: string;
@@ -60,15 +152,44 @@ export interface ErrorFrame {
 }
 
 /**
- * One stored chat message, as history and live delivery carry it.
+ * A message mentioning this user was posted (to every socket of theirs).
  */
-export interface Message {
-  client_id: string;
+export interface MentionNotice {
   /**
    * a message id like 1700000000000-0
    */
   id: string;
   room: string;
+  seq: number;
+  type: "mention";
+  /**
+   * who mentioned
+   */
+  user: string;
+}
+
+/**
+ * One stored chat message, as history and live delivery carry it.
+ */
+export interface Message {
+  client_id: string;
+  /**
+   * true once deleted (text is then empty)
+   */
+  deleted?: boolean;
+  /**
+   * when it was last edited; absent if never
+   */
+  edited_ts?: number;
+  /**
+   * a message id like 1700000000000-0
+   */
+  id: string;
+  room: string;
+  /**
+   * its 1-based position in the room (0: stored before positions were counted)
+   */
+  seq: number;
   text: string;
   /**
    * when the server stored it, ms since the Unix epoch
@@ -109,6 +230,70 @@ export interface Presence {
 }
 
 /**
+ * The user has seen the room up to `seq`: their read position becomes at least that.
+ */
+export interface Read {
+  /**
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   */
+  room: string;
+  /**
+   * a message's seq, 0 to 9007199254740991
+   */
+  seq: number;
+  type: "read";
+}
+
+/**
+ * This user's read position in the room moved (on any of their sockets).
+ */
+export interface ReadNotice {
+  room: string;
+  seq: number;
+  type: "read";
+}
+
+/**
+ * A room or DM as one user sees it (the room list, and the `room` frame).
+ */
+export interface RoomInfo {
+  kind: "room" | "dm";
+  /**
+   * a DM's two members, sorted; rooms have none
+   */
+  members?: string[];
+  /**
+   * an unread message mentions the user
+   */
+  mentioned: boolean;
+  name: string;
+  /**
+   * messages ever posted in it (the newest one's seq)
+   */
+  seq: number;
+  /**
+   * seq minus the user's read position, never below 0
+   */
+  unread: number;
+}
+
+/**
+ * A room was created, or a DM with this user.
+ */
+export interface RoomNotice {
+  room: RoomInfo;
+  type: "room";
+}
+
+/**
+ * The newest message's seq in a room.
+ */
+export interface RoomSeq {
+  room: string;
+  seq: number;
+}
+
+/**
  * Post a message; retried with the same `client_id` until acked, stored once.
  */
 export interface Send {
@@ -117,7 +302,7 @@ export interface Send {
    */
   client_id: string;
   /**
-   * 3-32 of A-Z a-z 0-9 _ . -
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
    */
   room: string;
   /**
@@ -127,14 +312,26 @@ export interface Send {
   type: "message";
 }
 
-export type ServerFrame = Ack | MessageFrame | Presence | TypingNotice | Pong | ErrorFrame;
+export type ServerFrame =
+  | Ack
+  | MessageFrame
+  | EditNotice
+  | DeleteNotice
+  | Presence
+  | TypingNotice
+  | Pong
+  | ErrorFrame
+  | RoomNotice
+  | ActivityNotice
+  | MentionNotice
+  | ReadNotice;
 
 /**
  * Live delivery of a room from now on, after a replay of what was stored after `since`.
  */
 export interface Subscribe {
   /**
-   * 3-32 of A-Z a-z 0-9 _ . -
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
    */
   room: string;
   /**
@@ -149,7 +346,7 @@ export interface Subscribe {
  */
 export interface Typing {
   /**
-   * 3-32 of A-Z a-z 0-9 _ . -
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
    */
   room: string;
   type: "typing";
@@ -169,7 +366,7 @@ export interface TypingNotice {
  */
 export interface Unsubscribe {
   /**
-   * 3-32 of A-Z a-z 0-9 _ . -
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
    */
   room: string;
   type: "unsubscribe";
@@ -179,7 +376,7 @@ export interface Unsubscribe {
 export const protocolSchema = {
   "$defs": {
     "Ack": {
-      "description": "Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`.",
+      "description": "Stored (and, with REDIS_ACK_REPLICAS, replicated); a retry gets the same `id` and `ts`.\nFor an edit or a delete, `id` is the event's own id, not the message's.",
       "properties": {
         "client_id": {
           "title": "Client Id",
@@ -213,11 +410,38 @@ export const protocolSchema = {
       "title": "Ack",
       "type": "object"
     },
+    "ActivityNotice": {
+      "description": "Rooms with new messages since the last one (at most one a second; subscribed rooms\nmay be left out). Unread = seq minus the read position.",
+      "properties": {
+        "rooms": {
+          "items": {
+            "$ref": "#/$defs/RoomSeq"
+          },
+          "title": "Rooms",
+          "type": "array"
+        },
+        "type": {
+          "const": "activity",
+          "default": "activity",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "rooms"
+      ],
+      "title": "ActivityNotice",
+      "type": "object"
+    },
     "ClientFrame": {
       "discriminator": {
         "mapping": {
+          "delete": "#/$defs/Delete",
+          "edit": "#/$defs/Edit",
           "message": "#/$defs/Send",
           "ping": "#/$defs/Ping",
+          "read": "#/$defs/Read",
           "subscribe": "#/$defs/Subscribe",
           "typing": "#/$defs/Typing",
           "unsubscribe": "#/$defs/Unsubscribe"
@@ -239,8 +463,200 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/Ping"
+        },
+        {
+          "$ref": "#/$defs/Edit"
+        },
+        {
+          "$ref": "#/$defs/Delete"
+        },
+        {
+          "$ref": "#/$defs/Read"
         }
       ]
+    },
+    "Delete": {
+      "description": "Delete one's own message; retried with the same `client_id` until acked, stored once.",
+      "properties": {
+        "client_id": {
+          "description": "1-64 characters",
+          "maxLength": 64,
+          "minLength": 1,
+          "title": "Client Id",
+          "type": "string"
+        },
+        "id": {
+          "description": "a message id like 1700000000000-0",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "title": "Room",
+          "type": "string"
+        },
+        "type": {
+          "const": "delete",
+          "default": "delete",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "client_id",
+        "room",
+        "id"
+      ],
+      "title": "Delete",
+      "type": "object"
+    },
+    "DeleteNotice": {
+      "description": "A message of a subscribed room was deleted: replayed after `since`, or live.",
+      "properties": {
+        "id": {
+          "description": "the deletion's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the deleted message's id",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "delete",
+          "default": "delete",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "ts",
+        "user"
+      ],
+      "title": "DeleteNotice",
+      "type": "object"
+    },
+    "Edit": {
+      "description": "Replace the text of one's own message; retried with the same `client_id` until acked,\nstored once, as an event in the room's stream.",
+      "properties": {
+        "client_id": {
+          "description": "1-64 characters",
+          "maxLength": 64,
+          "minLength": 1,
+          "title": "Client Id",
+          "type": "string"
+        },
+        "id": {
+          "description": "a message id like 1700000000000-0",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "title": "Room",
+          "type": "string"
+        },
+        "text": {
+          "description": "not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)",
+          "title": "Text",
+          "type": "string"
+        },
+        "type": {
+          "const": "edit",
+          "default": "edit",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "client_id",
+        "room",
+        "id",
+        "text"
+      ],
+      "title": "Edit",
+      "type": "object"
+    },
+    "EditNotice": {
+      "description": "A message of a subscribed room was edited: replayed after `since`, or live.",
+      "properties": {
+        "id": {
+          "description": "the edit's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the edited message's id",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "text": {
+          "title": "Text",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "edit",
+          "default": "edit",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "text",
+        "ts",
+        "user"
+      ],
+      "title": "EditNotice",
+      "type": "object"
     },
     "ErrorBody": {
       "description": "Every HTTP error: a fitting 4xx (or 503) status and this body.",
@@ -272,6 +688,8 @@ export const protocolSchema = {
         "too_long",
         "binary_unsupported",
         "unknown_room",
+        "unknown_message",
+        "forbidden",
         "not_subscribed",
         "rate_limited",
         "unavailable"
@@ -280,7 +698,7 @@ export const protocolSchema = {
       "type": "string"
     },
     "ErrorFrame": {
-      "description": "A refused frame; nothing was stored. `client_id` names the refused send, if it was one.",
+      "description": "A refused frame; nothing was stored. `client_id` names the refused send, edit or delete.",
       "properties": {
         "client_id": {
           "title": "Client Id",
@@ -322,12 +740,62 @@ export const protocolSchema = {
       "title": "ErrorFrame",
       "type": "object"
     },
+    "MentionNotice": {
+      "description": "A message mentioning this user was posted (to every socket of theirs).",
+      "properties": {
+        "id": {
+          "description": "a message id like 1700000000000-0",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "seq": {
+          "title": "Seq",
+          "type": "integer"
+        },
+        "type": {
+          "const": "mention",
+          "default": "mention",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who mentioned",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "seq",
+        "user",
+        "id"
+      ],
+      "title": "MentionNotice",
+      "type": "object"
+    },
     "Message": {
       "description": "One stored chat message, as history and live delivery carry it.",
       "properties": {
         "client_id": {
           "title": "Client Id",
           "type": "string"
+        },
+        "deleted": {
+          "description": "true once deleted (text is then empty)",
+          "title": "Deleted",
+          "type": "boolean"
+        },
+        "edited_ts": {
+          "description": "when it was last edited; absent if never",
+          "title": "Edited Ts",
+          "type": "integer"
         },
         "id": {
           "description": "a message id like 1700000000000-0",
@@ -339,6 +807,11 @@ export const protocolSchema = {
         "room": {
           "title": "Room",
           "type": "string"
+        },
+        "seq": {
+          "description": "its 1-based position in the room (0: stored before positions were counted)",
+          "title": "Seq",
+          "type": "integer"
         },
         "text": {
           "title": "Text",
@@ -360,7 +833,8 @@ export const protocolSchema = {
         "user",
         "text",
         "ts",
-        "client_id"
+        "client_id",
+        "seq"
       ],
       "title": "Message",
       "type": "object"
@@ -446,6 +920,149 @@ export const protocolSchema = {
       "title": "Presence",
       "type": "object"
     },
+    "Read": {
+      "description": "The user has seen the room up to `seq`: their read position becomes at least that.",
+      "properties": {
+        "room": {
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "title": "Room",
+          "type": "string"
+        },
+        "seq": {
+          "description": "a message's seq, 0 to 9007199254740991",
+          "title": "Seq",
+          "type": "integer"
+        },
+        "type": {
+          "const": "read",
+          "default": "read",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "seq"
+      ],
+      "title": "Read",
+      "type": "object"
+    },
+    "ReadNotice": {
+      "description": "This user's read position in the room moved (on any of their sockets).",
+      "properties": {
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "seq": {
+          "title": "Seq",
+          "type": "integer"
+        },
+        "type": {
+          "const": "read",
+          "default": "read",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "seq"
+      ],
+      "title": "ReadNotice",
+      "type": "object"
+    },
+    "RoomInfo": {
+      "description": "A room or DM as one user sees it (the room list, and the `room` frame).",
+      "properties": {
+        "kind": {
+          "enum": [
+            "room",
+            "dm"
+          ],
+          "title": "Kind",
+          "type": "string"
+        },
+        "members": {
+          "description": "a DM's two members, sorted; rooms have none",
+          "items": {
+            "type": "string"
+          },
+          "title": "Members",
+          "type": "array"
+        },
+        "mentioned": {
+          "description": "an unread message mentions the user",
+          "title": "Mentioned",
+          "type": "boolean"
+        },
+        "name": {
+          "title": "Name",
+          "type": "string"
+        },
+        "seq": {
+          "description": "messages ever posted in it (the newest one's seq)",
+          "title": "Seq",
+          "type": "integer"
+        },
+        "unread": {
+          "description": "seq minus the user's read position, never below 0",
+          "title": "Unread",
+          "type": "integer"
+        }
+      },
+      "required": [
+        "name",
+        "kind",
+        "seq",
+        "unread",
+        "mentioned"
+      ],
+      "title": "RoomInfo",
+      "type": "object"
+    },
+    "RoomNotice": {
+      "description": "A room was created, or a DM with this user.",
+      "properties": {
+        "room": {
+          "$ref": "#/$defs/RoomInfo"
+        },
+        "type": {
+          "const": "room",
+          "default": "room",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room"
+      ],
+      "title": "RoomNotice",
+      "type": "object"
+    },
+    "RoomSeq": {
+      "description": "The newest message's seq in a room.",
+      "properties": {
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "seq": {
+          "title": "Seq",
+          "type": "integer"
+        }
+      },
+      "required": [
+        "room",
+        "seq"
+      ],
+      "title": "RoomSeq",
+      "type": "object"
+    },
     "Send": {
       "description": "Post a message; retried with the same `client_id` until acked, stored once.",
       "properties": {
@@ -457,8 +1074,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
           "title": "Room",
           "type": "string"
         },
@@ -487,10 +1104,16 @@ export const protocolSchema = {
       "discriminator": {
         "mapping": {
           "ack": "#/$defs/Ack",
+          "activity": "#/$defs/ActivityNotice",
+          "delete": "#/$defs/DeleteNotice",
+          "edit": "#/$defs/EditNotice",
           "error": "#/$defs/ErrorFrame",
+          "mention": "#/$defs/MentionNotice",
           "message": "#/$defs/MessageFrame",
           "pong": "#/$defs/Pong",
           "presence": "#/$defs/Presence",
+          "read": "#/$defs/ReadNotice",
+          "room": "#/$defs/RoomNotice",
           "typing": "#/$defs/TypingNotice"
         },
         "propertyName": "type"
@@ -503,6 +1126,12 @@ export const protocolSchema = {
           "$ref": "#/$defs/MessageFrame"
         },
         {
+          "$ref": "#/$defs/EditNotice"
+        },
+        {
+          "$ref": "#/$defs/DeleteNotice"
+        },
+        {
           "$ref": "#/$defs/Presence"
         },
         {
@@ -513,6 +1142,18 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/ErrorFrame"
+        },
+        {
+          "$ref": "#/$defs/RoomNotice"
+        },
+        {
+          "$ref": "#/$defs/ActivityNotice"
+        },
+        {
+          "$ref": "#/$defs/MentionNotice"
+        },
+        {
+          "$ref": "#/$defs/ReadNotice"
         }
       ]
     },
@@ -520,8 +1161,8 @@ export const protocolSchema = {
       "description": "Live delivery of a room from now on, after a replay of what was stored after `since`.",
       "properties": {
         "room": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
           "title": "Room",
           "type": "string"
         },
@@ -559,8 +1200,8 @@ export const protocolSchema = {
       "description": "\"I am typing\", relayed to everyone in the room; needs a subscription to it.",
       "properties": {
         "room": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
           "title": "Room",
           "type": "string"
         },
@@ -608,8 +1249,8 @@ export const protocolSchema = {
       "description": "Stop delivery of a room to this socket.",
       "properties": {
         "room": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
           "title": "Room",
           "type": "string"
         },

@@ -1,0 +1,65 @@
+"""A room's stream entries and what clients see of them.
+
+A stream holds messages and, since edits and deletes exist, events about them: an entry with
+a `kind` field ("edit" or "delete") names its message in `target`. Messages have no `kind`,
+so entries stored before events existed read as they always did; a message without `seq`
+was stored before seqs were counted (seq 0).
+
+A message's current edit or deletion is also kept per room (keys.changes), written by the
+same script as the event, so history and replay show each message as it is now.
+"""
+
+from __future__ import annotations
+
+from chat_backend.protocol import DeleteNotice, EditNotice, Message, MessageFrame
+
+# A stream entry as redis-py returns it with decode_responses=True.
+Entry = tuple[str, dict[str, str]]
+KIND = "kind"
+EDIT, DELETE = "edit", "delete"
+# How keys.changes records a change: "e <ts> <text>" or "d <ts>".
+EDITED, DELETED = "e", "d"
+
+
+def is_message(fields: dict[str, str]) -> bool:
+    return KIND not in fields
+
+
+def message(room: str, entry_id: str, fields: dict[str, str], change: str | None = None) -> Message:
+    """The protocol's Message from a message entry, with its current change folded in."""
+    text, edited_ts, deleted = fields.get("text", ""), None, None
+    if change:
+        tag, ts, *edited_text = change.split(" ", 2)
+        if tag == DELETED:
+            text, deleted = "", True
+        else:
+            text, edited_ts = (edited_text or [""])[0], int(ts)
+    return Message(
+        id=entry_id,
+        room=room,
+        user=fields.get("user", ""),
+        text=text,
+        ts=int(fields.get("ts", "0")),
+        client_id=fields.get("client_id", ""),
+        seq=int(fields.get("seq", "0")),
+        edited_ts=edited_ts,
+        deleted=deleted,
+    )
+
+
+def frame(
+    room: str, entry_id: str, fields: dict[str, str], change: str | None = None
+) -> MessageFrame | EditNotice | DeleteNotice | None:
+    """The frame a subscriber gets for the entry; None for a kind this version does not know
+    (a newer replica's, during a rolling deploy)."""
+    kind = fields.get(KIND)
+    if kind is None:
+        return MessageFrame(message=message(room, entry_id, fields, change))
+    user, target, ts = fields.get("user", ""), fields.get("target", ""), int(fields.get("ts", "0"))
+    if kind == EDIT:
+        return EditNotice(
+            room=room, id=entry_id, target=target, text=fields.get("text", ""), ts=ts, user=user
+        )
+    if kind == DELETE:
+        return DeleteNotice(room=room, id=entry_id, target=target, ts=ts, user=user)
+    return None

@@ -1,0 +1,46 @@
+"""Who a message mentions: `@name` of a registered user who can see the room, not its author.
+
+`@` must not follow a name character, and the name is the longest run of name characters
+after it (3-32 of them). A run ending in `.` may end a sentence: `@bob.` mentions `bob.` if
+that is a user, else `bob`. At most MAX_MENTIONS names of a message are looked up.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chat_backend.accounts import Accounts
+from chat_backend.names import NAME_CHARS
+from chat_backend.protocol import MAX_MENTIONS
+from chat_backend.rooms import dm_members
+
+_MENTION = re.compile(f"(?<![{NAME_CHARS}])@([{NAME_CHARS}]{{3,32}})(?![{NAME_CHARS}])")
+
+
+def candidates(text: str) -> list[list[str]]:
+    """Each distinct @name of the text (at most MAX_MENTIONS), as the names it may stand for,
+    the likelier first."""
+    found: dict[str, list[str]] = {}
+    for match in _MENTION.finditer(text):
+        name = match[1]
+        if name not in found:
+            stripped = name.rstrip(".")
+            found[name] = [name, stripped] if stripped != name and len(stripped) >= 3 else [name]
+            if len(found) == MAX_MENTIONS:
+                break
+    return list(found.values())
+
+
+async def mentioned(accounts: Accounts, text: str, room: str, author: str) -> list[str]:
+    """The users to notify; [] without a round trip when the text has no @name."""
+    if "@" not in text:  # the common case, on the send path
+        return []
+    options = candidates(text)
+    names = sorted({name for option in options for name in option})
+    if not names:
+        return []
+    registered = {name for name, known in zip(names, await accounts.registered(names), strict=True) if known}
+    users = {next((name for name in option if name in registered), None) for option in options}
+    users -= {None, author}
+    members = dm_members(room)
+    return sorted(user for user in users if user is not None and (members is None or user in members))

@@ -1,0 +1,148 @@
+"""Frames for users and for everyone, across every replica, over Redis pub/sub.
+
+Each user has a channel (keys.user_channel) that a process listens to while it holds one of
+their sockets: read positions, mentions and new DMs go only to the processes that have their
+sockets. New rooms go to every socket (keys.ROOMS_CHANNEL); activity (reads.py) has its own
+channel. Nothing here is stored: after losing its pub/sub connection a process listens again,
+and what was published meanwhile is gone (clients read GET /api/rooms again on reconnect).
+
+On a Redis Cluster these few frames stay on classic pub/sub, which the cluster relays to every
+node: a process listens on any master and, when that one fails, on another (the busy traffic of
+rooms is on sharded channels: sharded_tail.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from chat_backend import keys, protocol, redis_client, wire
+from chat_backend.redis_client import Client, Shards
+from chat_backend.settings import Settings
+
+if TYPE_CHECKING:
+    from chat_backend.connection import Connection
+
+log = logging.getLogger("chat_backend.notices")
+RETRY_SECONDS = 0.5
+
+
+class Notices:
+    def __init__(
+        self,
+        redis: Client,
+        settings: Settings,
+        connections: Collection[Connection],
+        users: Mapping[str, Collection[Connection]],
+        on_activity: Callable[[str], None],
+        shards: Shards | None = None,
+    ):
+        """`connections`, `users`: this process's sockets, all and by user (the hub's)."""
+        self.redis = redis
+        self.connections = connections
+        self.users = users
+        self._handlers: dict[str, Callable[[str], None]] = {
+            keys.ROOMS_CHANNEL: self._to_every_socket,
+            keys.ACTIVITY_CHANNEL: on_activity,
+        }
+        self._pubsub: PubSub | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.shards = shards
+        self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
+        self._attempts = 0  # on a cluster, each attempt to listen goes to the next master
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._listen(), name="notices")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
+                await self._task
+        await self._pubsub_redis.aclose()
+
+    async def to_users(self, users: Iterable[str], frame: protocol.ServerFrame) -> None:
+        """`frame` to every socket of each of `users`, on any replica."""
+        await self._publish([keys.user_channel(user) for user in users], protocol.encode(frame))
+
+    async def to_everyone(self, frame: protocol.ServerFrame) -> None:
+        await self._publish([keys.ROOMS_CHANNEL], protocol.encode(frame))
+
+    async def _publish(self, channels: list[str], payload: bytes) -> None:
+        """Best effort, like everything published: a lost notice costs a refresh, not data."""
+        try:
+            if self.shards is not None:  # a cluster pipelines no PUBLISH
+                await asyncio.gather(*(self.redis.publish(channel, payload) for channel in channels))
+                return
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    pipe.publish(channel, payload)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("notice not published", extra={"error": str(exc)})
+
+    async def listen_to(self, user: str) -> None:
+        """From now on the user's notices reach this process (their first socket here)."""
+        channel = keys.user_channel(user)
+        await self._command(lambda pubsub: pubsub.subscribe(channel))
+
+    async def stop_listening_to(self, user: str) -> None:
+        """Their last socket here closed."""
+        channel = keys.user_channel(user)
+        await self._command(lambda pubsub: pubsub.unsubscribe(channel))
+
+    async def _command(self, command: Callable[[PubSub], object]) -> None:
+        # Without a connection now, the next one listens to every user that has a socket here.
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await command(self._pubsub)  # type: ignore[misc]
+
+    def _to_every_socket(self, payload: str) -> None:
+        frames = [wire.text_frame(payload.encode())]
+        for conn in list(self.connections):
+            conn.push(frames)
+
+    def _to_user(self, user: str, payload: str) -> None:
+        frames = [wire.text_frame(payload.encode())]
+        for conn in list(self.users.get(user, ())):
+            conn.push(frames)
+
+    async def _subscriber(self) -> aioredis.Redis:
+        """Where to listen: REDIS_URL's node, or on a cluster any master that serves now."""
+        if self.shards is None:
+            return self._pubsub_redis
+        with contextlib.suppress(RedisError, OSError):
+            await self.shards.refresh()
+        masters = self.shards.cluster.get_primaries()
+        self._attempts += 1
+        return self.shards.client(masters[self._attempts % len(masters)])
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = (await self._subscriber()).pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(*self._handlers)
+                self._pubsub = pubsub
+                if self.users:
+                    await pubsub.subscribe(*map(keys.user_channel, list(self.users)))
+                async for event in pubsub.listen():
+                    channel, payload = event["channel"], event["data"]
+                    handler = self._handlers.get(channel)
+                    if handler is not None:
+                        handler(payload)
+                    elif channel.startswith(keys.USER_CHANNEL_PREFIX):
+                        self._to_user(channel.removeprefix(keys.USER_CHANNEL_PREFIX), payload)
+            except (RedisError, OSError) as exc:
+                log.warning("notice subscription failed, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(RETRY_SECONDS)
+            finally:
+                self._pubsub = None
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
