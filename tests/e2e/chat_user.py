@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter
 
@@ -10,6 +11,46 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Locator, Page, 
 PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1100, "height": 720}
 PHONE = {"width": 390, "height": 844}
+
+# Sends `count` messages over a WebSocket of the page's own session, as fast as acks come back.
+SEND_MANY = """async ([room, prefix, count]) => {
+  const ws = new WebSocket(`ws://${location.host}/api/ws`);
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const acked = new Promise((resolve, reject) => {
+    let n = 0;
+    ws.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "error") reject(new Error(frame.detail));
+      if (frame.type === "ack" && ++n === count) resolve();
+    };
+  });
+  for (let i = 0; i < count; i++) {
+    ws.send(JSON.stringify({ type: "message", room, text: `${prefix} ${i}`, client_id: `${prefix}-${i}` }));
+  }
+  await acked;
+  ws.close();
+}"""
+
+# The tab's visibility under the test's control (window.setHidden), and every notification
+# the page creates recorded in window.notifications.
+WATCH_NOTIFICATIONS = """(() => {
+  let hidden = false;
+  const state = () => (hidden ? "hidden" : "visible");
+  Object.defineProperty(Document.prototype, "visibilityState", { get: state });
+  Object.defineProperty(Document.prototype, "hidden", { get: () => hidden });
+  window.setHidden = (value) => {
+    hidden = value;
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+  window.notifications = [];
+  const Real = window.Notification;
+  window.Notification = class extends Real {
+    constructor(title, options) {
+      super(title, options);
+      window.notifications.push({ title, body: options?.body });
+    }
+  };
+})()"""
 
 
 class ChatUser:
@@ -50,18 +91,74 @@ class ChatUser:
     def expect_connected(self, timeout: float = 20_000) -> None:
         expect(self.page.get_by_role("status")).to_have_text("Connected", timeout=timeout)
 
+    def watch_notifications(self) -> None:
+        """Notifications allowed, their creation recorded, the tab's visibility controlled
+        (call before the first page load)."""
+        self.context.grant_permissions(["notifications"], origin=self.base_url)
+        self.context.add_init_script(WATCH_NOTIFICATIONS)
+
+    def set_hidden(self, hidden: bool) -> None:
+        self.page.evaluate("hidden => window.setHidden(hidden)", hidden)
+
+    def notifications(self) -> list[dict[str, str]]:
+        return self.page.evaluate("window.notifications")
+
     @property
     def composer(self) -> Locator:
-        return self.page.get_by_role("textbox", name="Message #")
+        # "Message #general" in a room, "Message bob" in a DM.
+        return self.page.get_by_role("textbox", name=re.compile(r"^Message "))
 
     def send(self, text: str) -> None:
         """Types like a person and sends with Enter."""
         self.composer.fill(text)
         self.composer.press("Enter")
 
+    @property
+    def rooms(self) -> Locator:
+        return self.conversations.get_by_role("region", name="Rooms")
+
+    @property
+    def dms(self) -> Locator:
+        return self.conversations.get_by_role("region", name="Direct messages")
+
+    @property
+    def conversations(self) -> Locator:
+        return self.page.get_by_role("navigation", name="Conversations")
+
+    @property
+    def online(self) -> Locator:
+        return self.page.get_by_role("region", name="Online in this room")
+
+    def message_user(self, name: str) -> None:
+        """Opens the DM with someone online in the room."""
+        self.online.get_by_role("button", name=f"Message {name}").click()
+        expect(self.page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+
+    def room_entry(self, room: str) -> Locator:
+        """The room's button in the list, whatever its unread count ("# random, 3 unread")."""
+        return self.rooms.get_by_role("button", name=re.compile(rf"^# {re.escape(room)}(,|$)"))
+
     def open_room(self, room: str) -> None:
-        self.page.get_by_role("navigation", name="Rooms").get_by_role("button", name=f"# {room}").click()
-        expect(self.page.get_by_role("heading", name=f"# {room}")).to_be_visible()
+        self.room_entry(room).click()
+        expect(self.page.get_by_role("heading", name=f"# {room}", exact=True)).to_be_visible()
+
+    def create_room(self, room: str) -> None:
+        self.page.get_by_label("New room").fill(room)
+        self.page.get_by_role("button", name="Create").click()
+        expect(self.page.get_by_role("heading", name=f"# {room}", exact=True)).to_be_visible()
+
+    def send_many(self, room: str, prefix: str, count: int) -> None:
+        self.page.evaluate(SEND_MANY, [room, prefix, count])
+
+    def message(self, text: str) -> Locator:
+        """The stored message on screen whose text contains `text`."""
+        return self.log.locator("li.message:not(.pending)", has_text=text)
+
+    def own_message(self, text: str) -> Locator:
+        """Like message(), then held by its id: it stays found while its text is edited."""
+        found = self.message(text)
+        expect(found).to_have_count(1)
+        return self.log.locator(f'li.message[data-id="{found.get_attribute("data-id")}"]')
 
     @property
     def log(self) -> Locator:

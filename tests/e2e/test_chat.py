@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.chat_user import PHONE, ChatUser
 
-REPO = Path(__file__).resolve().parents[2]
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -110,12 +108,8 @@ def test_backend_killed_mid_conversation_loses_and_doubles_nothing(
 ) -> None:
     ann.register()
     bob.register()
-    ann.page.get_by_label("New room").fill("release")
-    ann.page.get_by_role("button", name="Create").click()
-    expect(ann.page.get_by_role("heading", name="# release")).to_be_visible()
-    bob.page.reload()
-    bob.expect_connected()
-    bob.open_room("release")
+    ann.create_room("release")
+    bob.open_room("release")  # listed for bob as soon as it exists
     expect(ann.page.get_by_role("region", name="Online in this room")).to_contain_text(bob.name)
 
     before = ["Is the release branch cut?", "Yes, tagging v2.4 now", "Deploying to staging"]
@@ -146,38 +140,15 @@ def test_backend_killed_mid_conversation_loses_and_doubles_nothing(
     assert csp_violations(ann, bob) == []
 
     ann.page.screenshot(path=str(artifacts / "chat.png"))
-    shutil.copyfile(artifacts / "chat.png", REPO / "docs" / "screenshot.png")
-
-
-# Sends `count` messages over a WebSocket of the page's own session, as fast as acks come back.
-SEND_MANY = """async ([room, prefix, count]) => {
-  const ws = new WebSocket(`ws://${location.host}/api/ws`);
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const acked = new Promise((resolve, reject) => {
-    let n = 0;
-    ws.onmessage = (event) => {
-      const frame = JSON.parse(event.data);
-      if (frame.type === "error") reject(new Error(frame.detail));
-      if (frame.type === "ack" && ++n === count) resolve();
-    };
-  });
-  for (let i = 0; i < count; i++) {
-    ws.send(JSON.stringify({ type: "message", room, text: `${prefix} ${i}`, client_id: `${prefix}-${i}` }));
-  }
-  await acked;
-  ws.close();
-}"""
 
 
 def test_scrolling_up_loads_older_history(ann: ChatUser, bob: ChatUser) -> None:
     ann.register()
     bob.register()
-    ann.page.get_by_label("New room").fill("history")
-    ann.page.get_by_role("button", name="Create").click()
-    expect(ann.page.get_by_role("heading", name="# history")).to_be_visible()
+    ann.create_room("history")
     # 56 messages: more than one page (50), each user below the send rate limit.
-    ann.page.evaluate(SEND_MANY, ["history", "early", 28])
-    bob.page.evaluate(SEND_MANY, ["history", "late", 28])
+    ann.send_many("history", "early", 28)
+    bob.send_many("history", "late", 28)
 
     bob.page.reload()
     bob.expect_connected()

@@ -1,5 +1,5 @@
 /** The HTTP half of the contract: same-origin JSON calls under /api. */
-import type { ChatMessage } from "./types";
+import type { ChatMessage, RoomInfo } from "./types";
 
 /** A refused request, with the server's error code and human-readable reason. */
 export class ApiError extends Error {
@@ -50,8 +50,11 @@ export const api = {
   register: (username: string, password: string) =>
     request<Me>("POST", "/api/register", { username, password }),
   logout: () => request<void>("POST", "/api/logout"),
-  rooms: async () => (await request<{ rooms: { name: string }[] }>("GET", "/api/rooms")).rooms.map((r) => r.name),
-  createRoom: (name: string) => request<{ name: string }>("POST", "/api/rooms", { name }),
+  /** Public rooms, then my DMs, each with my unread count and mention mark. */
+  rooms: async () => (await request<{ rooms: RoomInfo[] }>("GET", "/api/rooms")).rooms,
+  createRoom: (name: string) => request<RoomInfo>("POST", "/api/rooms", { name }),
+  /** My DM with `username`: created, or the existing one. */
+  openDm: (username: string) => request<RoomInfo>("POST", "/api/dms", { username }),
   history: async (room: string, before?: string) => {
     const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
     if (before) query.set("before", before);

@@ -3,12 +3,29 @@ import { protocolSchema, type ServerFrame } from "./protocol";
 import type { JsonSchema } from "./schema";
 import { compareIds, parseServerFrame } from "./types";
 
-const message = { id: "1-0", room: "general", user: "ann", text: "hi", ts: 1, client_id: "c1" };
+const message = {
+  id: "1-0",
+  room: "general",
+  user: "ann",
+  text: "hi",
+  ts: 1,
+  client_id: "c1",
+  seq: 1,
+  edited_ts: 2,
+  deleted: true,
+};
+const dm = { name: "dm:ann:bob", kind: "dm" as const, members: ["ann", "bob"], seq: 3, unread: 1, mentioned: true };
 
 /** One frame of each server type, with every optional field set. */
 const FRAMES: ServerFrame[] = [
   { type: "ack", client_id: "c1", id: "1700000000000-0", ts: 1_700_000_000_000 },
   { type: "message", message },
+  { type: "edit", room: "general", id: "2-0", target: "1-0", text: "fixed", ts: 2, user: "ann" },
+  { type: "delete", room: "general", id: "3-0", target: "1-0", ts: 3, user: "ann" },
+  { type: "room", room: dm },
+  { type: "activity", rooms: [{ room: "dm:ann:bob", seq: 3 }] },
+  { type: "mention", room: "dm:ann:bob", seq: 3, user: "bob", id: "4-0" },
+  { type: "read", room: "dm:ann:bob", seq: 3 },
   { type: "presence", room: "general", users: ["a", "b"] },
   { type: "typing", room: "general", user: "ann" },
   { type: "pong" },

@@ -1,7 +1,9 @@
 /** The server's rules for names and passwords, checked before a round trip. */
 
 export const NAME_RULE = "3–32 characters: letters, digits, _ . -";
-const NAME = /^[A-Za-z0-9_.-]{3,32}$/;
+/** One character of a name, as a regular expression class. */
+export const NAME_CHAR = "[A-Za-z0-9_.-]";
+const NAME = new RegExp(`^${NAME_CHAR}{3,32}$`);
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
 

@@ -80,6 +80,43 @@ describe("ChatConnection", () => {
     expect(statuses.at(-1)).toBe("connected");
   });
 
+  it("keeps edits and deletions like messages: re-sent with their client_id until acked", () => {
+    const connection = connect();
+    connection.subscribe("general");
+    factory.last.open();
+    connection.edit("general", "5-0", "fixed", "e1");
+    connection.remove("general", "6-0", "d1");
+    factory.last.receive({ type: "ack", client_id: "d1", id: "8-0", ts: 8 });
+    factory.last.drop();
+    vi.advanceTimersByTime(100);
+    factory.last.open();
+    expect(factory.last.sent).toEqual([
+      { type: "subscribe", room: "general" },
+      { type: "edit", room: "general", id: "5-0", text: "fixed", client_id: "e1" },
+    ]);
+  });
+
+  it("sends read positions when open, and the newest of those reported while closed once it opens", () => {
+    const connection = connect();
+    factory.last.open();
+    connection.read("general", 3);
+    expect(factory.last.sent).toEqual([{ type: "read", room: "general", seq: 3 }]);
+    factory.last.drop();
+    connection.read("general", 5);
+    connection.read("general", 4);
+    connection.read("random", 1);
+    vi.advanceTimersByTime(100);
+    factory.last.open();
+    expect(factory.last.sent).toEqual([
+      { type: "read", room: "general", seq: 5 },
+      { type: "read", room: "random", seq: 1 },
+    ]);
+    factory.last.drop();
+    vi.advanceTimersByTime(200);
+    factory.last.open();
+    expect(factory.last.sent).toEqual([]);
+  });
+
   it("backs off exponentially with jitter while the server stays down, and starts over once connected", () => {
     connect({ random: () => 0 }); // lower edge of the jitter: half the ceiling
     const waits: number[] = [];

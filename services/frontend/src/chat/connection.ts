@@ -1,8 +1,8 @@
 /**
  * One WebSocket to /api/ws that survives restarts: it reconnects with backoff and
  * jitter, resubscribes every room with `since` = the last id seen, and re-sends every
- * message not acked yet with its original client_id (the server stores a client_id
- * once, so a re-send after a lost ack cannot double a message).
+ * message, edit and deletion not acked yet with its original client_id (the server stores a
+ * client_id once, so a re-send after a lost ack cannot double anything).
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 import { parseServerFrame, type ClientFrame, type ErrorCode, type ServerFrame } from "../api/types";
@@ -39,17 +39,16 @@ export interface ConnectionOptions {
   heartbeatMs?: number;
 }
 
-interface Outgoing {
-  room: string;
-  text: string;
-  clientId: string;
-}
+/** The frames kept until acked: each names itself by client_id. */
+type Outgoing = Extract<ClientFrame, { client_id: string }>;
 
 export class ChatConnection {
   private socket: SocketLike | null = null;
   private readonly rooms = new Set<string>();
   /** Sent or to be sent, until acked: insertion order is send order. */
   private readonly outbox = new Map<string, Outgoing>();
+  /** Read positions reported while closed, sent once open (the newest per room). */
+  private readonly unsentReads = new Map<string, number>();
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
@@ -108,11 +107,26 @@ export class ChatConnection {
 
   /** Queues a message until it is acked; sent now if connected, else after reconnect. */
   send(room: string, text: string, clientId: string): void {
-    this.outbox.set(clientId, { room, text, clientId });
-    if (this.isOpen()) this.writeMessage(clientId);
+    this.queue({ type: "message", client_id: clientId, room, text });
   }
 
-  /** Gives up on a message (the user discarded it). */
+  /** Queues an edit of one of my messages, like a send. */
+  edit(room: string, id: string, text: string, clientId: string): void {
+    this.queue({ type: "edit", client_id: clientId, room, id, text });
+  }
+
+  /** Queues the deletion of one of my messages, like a send. */
+  remove(room: string, id: string, clientId: string): void {
+    this.queue({ type: "delete", client_id: clientId, room, id });
+  }
+
+  /** Moves my read position in the room (the server keeps the highest). */
+  read(room: string, seq: number): void {
+    if (this.isOpen()) this.write({ type: "read", room, seq });
+    else this.unsentReads.set(room, Math.max(seq, this.unsentReads.get(room) ?? 0));
+  }
+
+  /** Gives up on a queued message, edit or deletion (the user discarded it). */
   forget(clientId: string): void {
     this.outbox.delete(clientId);
   }
@@ -147,7 +161,9 @@ export class ChatConnection {
       this.setStatus("connected");
       // Subscribe before re-sending, so the broadcast copies of our re-sent messages reach us.
       for (const room of this.rooms) this.sendSubscribe(room);
-      for (const clientId of this.outbox.keys()) this.writeMessage(clientId);
+      for (const clientId of this.outbox.keys()) this.writeQueued(clientId);
+      for (const [room, seq] of this.unsentReads) this.write({ type: "read", room, seq });
+      this.unsentReads.clear();
       this.startHeartbeat();
     };
     socket.onmessage = (event: MessageEvent) => {
@@ -206,7 +222,7 @@ export class ChatConnection {
     const delay = retryAfterMs === undefined ? RETRY_AFTER_ERROR_MS : retryAfterMs + 50;
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      if (this.isOpen() && this.outbox.has(clientId)) this.writeMessage(clientId);
+      if (this.isOpen()) this.writeQueued(clientId);
     }, delay);
     this.retryTimers.add(timer);
   }
@@ -216,11 +232,14 @@ export class ChatConnection {
     this.write(since === undefined ? { type: "subscribe", room } : { type: "subscribe", room, since });
   }
 
-  private writeMessage(clientId: string): void {
-    const message = this.outbox.get(clientId);
-    if (message) {
-      this.write({ type: "message", room: message.room, text: message.text, client_id: clientId });
-    }
+  private queue(frame: Outgoing): void {
+    this.outbox.set(frame.client_id, frame);
+    if (this.isOpen()) this.write(frame);
+  }
+
+  private writeQueued(clientId: string): void {
+    const frame = this.outbox.get(clientId);
+    if (frame) this.write(frame);
   }
 
   private write(frame: ClientFrame): void {

@@ -1,24 +1,41 @@
 /**
  * The delivery promise end to end, in memory: the real connection and reducer against a
- * small server that behaves like the backend (stores a client_id once, replays after
- * `since`, broadcasts to subscribers), with connections dropped at the worst moments.
+ * small server that behaves like the backend (stores a client_id once, keeps messages, edits
+ * and deletions in one stream, replays it after `since`, broadcasts to subscribers), with
+ * connections dropped at the worst moments.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage, ClientFrame } from "../api/types";
+import type { ChatMessage, ClientFrame, ServerFrame } from "../api/types";
 import { compareIds } from "../api/types";
 import { FakeSocket, SocketFactory } from "../testing/fakeSocket";
 import { ChatConnection } from "./connection";
 import { frameOutcome } from "./frames";
 import { chatReducer, initialState, type ChatState } from "./state";
 
+type Entry = Extract<ServerFrame, { type: "message" | "edit" | "delete" }>;
+const entryId = (entry: Entry) => (entry.type === "message" ? entry.message.id : entry.id);
+
 class FakeServer {
-  readonly stored: ChatMessage[] = [];
+  /** The room's stream: messages and the events that changed them, in id order. */
+  readonly stream: Entry[] = [];
   private seq = 0;
-  private readonly byClientId = new Map<string, ChatMessage>();
+  private readonly acks = new Map<string, { id: string; ts: number }>();
   private readonly subscribers = new Map<FakeSocket, string>();
   private readonly handled = new Map<FakeSocket, number>();
-  /** When set, a matching message is stored but the socket dies before the ack. */
+  /** When set, a matching message or edit is stored but the socket dies before the ack. */
   crashAfterStoring: ((text: string) => boolean) | null = null;
+
+  /** The messages as history shows them: edits and deletions folded in. */
+  get stored(): ChatMessage[] {
+    const messages = new Map<string, ChatMessage>();
+    for (const entry of this.stream) {
+      const target = entry.type === "message" ? undefined : messages.get(entry.target);
+      if (entry.type === "message") messages.set(entry.message.id, entry.message);
+      else if (target && entry.type === "edit") messages.set(target.id, { ...target, text: entry.text, edited_ts: entry.ts });
+      else if (target) messages.set(target.id, { ...target, text: "", deleted: true });
+    }
+    return [...messages.values()];
+  }
 
   /** Answers every frame the clients sent since the last call. */
   pump(sockets: Array<[FakeSocket, string]>): void {
@@ -42,27 +59,34 @@ class FakeServer {
       this.subscribers.set(socket, frame.room);
       const after = frame.since;
       if (after != null) {
-        for (const m of this.stored.filter((s) => compareIds(s.id, after) > 0)) {
-          socket.receive({ type: "message", message: m });
-        }
+        for (const entry of this.stream.filter((e) => compareIds(entryId(e), after) > 0)) socket.receive(entry);
       }
-    } else if (frame.type === "message") {
-      let message = this.byClientId.get(frame.client_id);
-      if (message === undefined) {
-        const seq = ++this.seq;
-        message = { id: `${1000 + seq}-0`, room: frame.room, user, text: frame.text, ts: seq, client_id: frame.client_id };
-        this.stored.push(message);
-        this.byClientId.set(frame.client_id, message);
+    } else if (frame.type === "message" || frame.type === "edit" || frame.type === "delete") {
+      let ack = this.acks.get(frame.client_id);
+      if (ack === undefined) {
+        const n = this.stream.length + 1;
+        ack = { id: `${1000 + n}-0`, ts: n };
+        const entry: Entry =
+          frame.type === "message"
+            ? {
+                type: "message",
+                message: { ...ack, room: frame.room, user, text: frame.text, client_id: frame.client_id, seq: ++this.seq },
+              }
+            : frame.type === "edit"
+              ? { type: "edit", ...ack, room: frame.room, target: frame.id, text: frame.text, user }
+              : { type: "delete", ...ack, room: frame.room, target: frame.id, user };
+        this.stream.push(entry);
+        this.acks.set(frame.client_id, ack);
         for (const [sub, room] of this.subscribers) {
-          if (room === frame.room && sub !== socket) sub.receive({ type: "message", message });
+          if (room === frame.room && sub !== socket) sub.receive(entry);
         }
-        if (this.crashAfterStoring?.(frame.text)) {
+        if (frame.type !== "delete" && this.crashAfterStoring?.(frame.text)) {
           this.drop(socket);
           return;
         }
-        socket.receive({ type: "message", message });
+        socket.receive(entry);
       }
-      socket.receive({ type: "ack", client_id: frame.client_id, id: message.id, ts: message.ts });
+      socket.receive({ type: "ack", client_id: frame.client_id, ...ack });
     }
   }
 }
@@ -95,8 +119,25 @@ class Client {
     this.connection.send("general", text, clientId);
   }
 
+  edit(id: string, text: string, clientId: string): void {
+    this.state = chatReducer(this.state, {
+      type: "changeQueued",
+      change: { kind: "edit", clientId, room: "general", target: id, text },
+    });
+    this.connection.edit("general", id, text, clientId);
+  }
+
+  remove(id: string, clientId: string): void {
+    this.state = chatReducer(this.state, { type: "changeQueued", change: { kind: "delete", clientId, room: "general", target: id } });
+    this.connection.remove("general", id, clientId);
+  }
+
+  messages(): ChatMessage[] {
+    return this.state.rooms.general?.messages ?? [];
+  }
+
   texts(): string[] {
-    return (this.state.rooms.general?.messages ?? []).map((m) => m.text);
+    return this.messages().map((m) => m.text);
   }
 }
 
@@ -184,5 +225,54 @@ describe("delivery across dropped connections", () => {
       expect(client.texts()).toEqual(server.stored.map((m) => m.text));
       expect(client.state.pending).toEqual([]);
     }
+  });
+
+  it("edits and deletions made while a reader was away reach them on resume, once, and resume after them", () => {
+    ann.send("one", "a1");
+    ann.send("two", "a2");
+    server.pump(live());
+    const [one, two] = server.stored.map((m) => m.id);
+    server.drop(bob.factory.last);
+    ann.edit(one ?? "", "one, fixed", "a3");
+    ann.remove(two ?? "", "a4");
+    server.pump(live());
+    expect(ann.state.changes).toEqual([]);
+
+    vi.advanceTimersByTime(100);
+    bob.factory.last.open(); // since = the id of "two": the edit and the deletion are replayed
+    server.pump(live());
+    expect(bob.messages()).toEqual(server.stored);
+    expect(bob.messages().map((m) => [m.text, m.edited_ts !== undefined, m.deleted === true])).toEqual([
+      ["one, fixed", true, false],
+      ["", false, true],
+    ]);
+    expect(bob.state.rooms.general?.cursor).toBe(entryId(server.stream.at(-1) as Entry));
+
+    // Once more: the resume starts after the deletion, and nothing changes.
+    const before = bob.state.rooms.general;
+    server.drop(bob.factory.last);
+    vi.advanceTimersByTime(1000);
+    bob.factory.last.open();
+    server.pump(live());
+    expect(bob.factory.last.sent).toContainEqual({ type: "subscribe", room: "general", since: "1004-0" });
+    expect(bob.state.rooms.general?.messages).toBe(before?.messages);
+  });
+
+  it("an edit whose ack was lost is re-sent with its client_id and stored once", () => {
+    ann.send("draft", "a1");
+    server.pump(live());
+    const id = server.stored[0]?.id ?? "";
+    server.crashAfterStoring = (text) => text === "final";
+    ann.edit(id, "final", "a2");
+    server.pump(live());
+    server.crashAfterStoring = null;
+    expect(ann.state.changes.map((c) => c.state)).toEqual(["sending"]);
+    vi.advanceTimersByTime(100);
+    ann.factory.last.open();
+    server.pump(live());
+    expect(server.stream.filter((e) => e.type === "edit")).toHaveLength(1);
+    expect(ann.texts()).toEqual(["final"]);
+    expect(bob.texts()).toEqual(["final"]);
+    expect(ann.state.changes).toEqual([]);
   });
 });

@@ -17,6 +17,27 @@ describe("frameOutcome", () => {
     });
   });
 
+  it("turns edits, deletions, room, activity, mention and read frames into their actions", () => {
+    const room = { name: "random", kind: "room" as const, seq: 0, unread: 0, mentioned: false };
+    expect(
+      [
+        frameOutcome({ type: "edit", room: "general", id: "4-0", target: "1-0", text: "t", ts: 4, user: "ann" }, 0),
+        frameOutcome({ type: "delete", room: "general", id: "5-0", target: "1-0", ts: 5, user: "ann" }, 0),
+        frameOutcome({ type: "room", room }, 0),
+        frameOutcome({ type: "activity", rooms: [{ room: "random", seq: 3 }] }, 0),
+        frameOutcome({ type: "mention", room: "random", seq: 3, user: "bob", id: "7-0" }, 0),
+        frameOutcome({ type: "read", room: "random", seq: 3 }, 0),
+      ],
+    ).toEqual([
+      { action: { type: "edited", room: "general", id: "4-0", target: "1-0", text: "t", ts: 4 } },
+      { action: { type: "deleted", room: "general", id: "5-0", target: "1-0" } },
+      { action: { type: "listed", rooms: [room] } },
+      { action: { type: "activity", rooms: [{ room: "random", seq: 3 }] } },
+      { action: { type: "mentioned", room: "random", seq: 3 } },
+      { action: { type: "read", room: "random", seq: 3 } },
+    ]);
+  });
+
   it("ignores pongs", () => {
     expect(frameOutcome({ type: "pong" }, 0)).toBeNull();
   });

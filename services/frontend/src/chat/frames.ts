@@ -11,6 +11,20 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
       return { action: { type: "received", message: frame.message } };
     case "ack":
       return { action: { type: "acked", clientId: frame.client_id, id: frame.id, ts: frame.ts } };
+    case "edit":
+      return {
+        action: { type: "edited", room: frame.room, id: frame.id, target: frame.target, text: frame.text, ts: frame.ts },
+      };
+    case "delete":
+      return { action: { type: "deleted", room: frame.room, id: frame.id, target: frame.target } };
+    case "room":
+      return { action: { type: "listed", rooms: [frame.room] } };
+    case "activity":
+      return { action: { type: "activity", rooms: frame.rooms } };
+    case "mention":
+      return { action: { type: "mentioned", room: frame.room, seq: frame.seq } };
+    case "read":
+      return { action: { type: "read", room: frame.room, seq: frame.seq } };
     case "presence":
       return { action: { type: "presence", room: frame.room, users: frame.users } };
     case "typing":

@@ -28,3 +28,31 @@ describe("linkify", () => {
     expect(segments.slice(1)).toEqual([{ kind: "text", text: '"><img src=x onerror=alert(1)>' }]);
   });
 });
+
+describe("mentions", () => {
+  it("finds @name with a name's characters, not inside e-mail addresses or links", () => {
+    expect(linkify("hi @bob_2, see ann@example.com and https://x.org/@zed")).toEqual([
+      { kind: "text", text: "hi " },
+      { kind: "mention", text: "@bob_2", name: "bob_2" },
+      { kind: "text", text: ", see ann@example.com and " },
+      { kind: "link", text: "https://x.org/@zed", href: "https://x.org/@zed" },
+    ]);
+  });
+
+  it("leaves a sentence's full stop out of the name", () => {
+    expect(linkify("thanks @bob.")).toEqual([
+      { kind: "text", text: "thanks " },
+      { kind: "mention", text: "@bob", name: "bob" },
+      { kind: "text", text: "." },
+    ]);
+    expect(linkify("@a.b.")).toEqual([
+      { kind: "mention", text: "@a.b", name: "a.b" },
+      { kind: "text", text: "." },
+    ]);
+  });
+
+  it("needs 3 to 32 name characters", () => {
+    expect(linkify("@al and @" + "x".repeat(33))).toEqual([{ kind: "text", text: "@al and @" + "x".repeat(33) }]);
+    expect(linkify("@ann")).toEqual([{ kind: "mention", text: "@ann", name: "ann" }]);
+  });
+});

@@ -1,10 +1,19 @@
-/** Splits message text into plain text and http(s) links. The result is rendered as
- * React text nodes and <a> elements, so no part of a message is ever parsed as HTML. */
-export type Segment = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
+/** Splits message text into plain text, http(s) links and @mentions. The result is rendered
+ * as React text nodes and elements, so no part of a message is ever parsed as HTML. */
+import { NAME_CHAR } from "../auth/validation";
+
+export type Segment =
+  | { kind: "text"; text: string }
+  | { kind: "link"; text: string; href: string }
+  | { kind: "mention"; text: string; name: string };
 
 const URL_CANDIDATE = /\bhttps?:\/\/[^\s<>"']+/gi;
 /** Punctuation that usually ends a sentence rather than the URL. */
 const TRAILING = /[.,;:!?)\]}]+$/;
+/** `@name` not glued to a name before or after it (so "ann@example.com" is no mention), as the
+ * server finds them; a `.` ending the run usually ends the sentence, so it is left out. */
+const MENTION = new RegExp(`(?<!${NAME_CHAR})@(${NAME_CHAR}{3,32})(?!${NAME_CHAR})`, "g");
+const SENTENCE_END = /\.+$/;
 
 function safeHref(candidate: string): string | null {
   try {
@@ -15,29 +24,45 @@ function safeHref(candidate: string): string | null {
   }
 }
 
+function splitMentions(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    const run = match[1] ?? "";
+    const stripped = run.replace(SENTENCE_END, "");
+    const name = stripped.length >= 3 ? stripped : run;
+    if (match.index > last) segments.push({ kind: "text", text: text.slice(last, match.index) });
+    segments.push({ kind: "mention", text: `@${name}`, name });
+    last = match.index + 1 + name.length;
+  }
+  if (last < text.length) segments.push({ kind: "text", text: text.slice(last) });
+  return segments;
+}
+
 export function linkify(text: string): Segment[] {
   const segments: Segment[] = [];
   let last = 0;
-  const pushText = (value: string) => {
-    if (!value) return;
-    const previous = segments[segments.length - 1];
-    if (previous?.kind === "text") previous.text += value;
-    else segments.push({ kind: "text", text: value });
+  let plain = "";
+  const flush = () => {
+    segments.push(...splitMentions(plain));
+    plain = "";
   };
   for (const match of text.matchAll(URL_CANDIDATE)) {
     const start = match.index;
     const raw = match[0];
     const link = raw.replace(TRAILING, "");
     const href = safeHref(link);
-    pushText(text.slice(last, start));
+    plain += text.slice(last, start);
     if (href) {
+      flush();
       segments.push({ kind: "link", text: link, href });
-      pushText(raw.slice(link.length));
+      plain += raw.slice(link.length);
     } else {
-      pushText(raw);
+      plain += raw;
     }
     last = start + raw.length;
   }
-  pushText(text.slice(last));
+  plain += text.slice(last);
+  flush();
   return segments;
 }

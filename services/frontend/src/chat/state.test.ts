@@ -1,9 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../api/types";
-import { chatReducer, initialState, mergeMessages, typingUsers, TYPING_TTL_MS, type ChatAction, type ChatState } from "./state";
+import type { RoomInfo } from "../api/types";
+import {
+  chatReducer,
+  initialState,
+  mentionUnread,
+  mergeMessages,
+  typingUsers,
+  unreadCount,
+  TYPING_TTL_MS,
+  type ChatAction,
+  type ChatState,
+  type RoomState,
+} from "./state";
 
 function msg(id: string, user = "bob", client_id = `c-${id}`, text = `text ${id}`): ChatMessage {
-  return { id, room: "general", user, text, ts: 1000, client_id };
+  return { id, room: "general", user, text, ts: 1000, client_id, seq: Number(id.split("-")[0]) };
 }
 
 function run(...actions: ChatAction[]): ChatState {
@@ -63,13 +75,15 @@ describe("optimistic send", () => {
     const acked = run(queued, { type: "acked", clientId: "c1", id: "20-0", ts: 5 });
     expect(acked.pending).toEqual([]);
     expect(acked.rooms.general?.messages).toEqual([
-      { id: "20-0", room: "general", user: "ann", text: "hello", ts: 5, client_id: "c1" },
+      { id: "20-0", room: "general", user: "ann", text: "hello", ts: 5, client_id: "c1", seq: 0 },
     ]);
     // Only what the subscription delivered moves the resume point.
     expect(acked.rooms.general?.cursor).toBeUndefined();
     const broadcast = chatReducer(acked, { type: "received", message: msg("20-0", "ann", "c1", "hello") });
     expect(ids(broadcast)).toEqual(["20-0"]);
     expect(broadcast.rooms.general?.cursor).toBe("20-0");
+    // The delivered copy brings the seq the ack lacks.
+    expect(broadcast.rooms.general?.messages[0]?.seq).toBe(20);
   });
 
   it("broadcast first: the pending copy is replaced and the late ack changes nothing", () => {
@@ -127,5 +141,146 @@ describe("presence, typing and status", () => {
   it("tracks the connection state", () => {
     expect(run().status).toBe("connecting");
     expect(run({ type: "status", status: "reconnecting" }).status).toBe("reconnecting");
+  });
+});
+
+describe("edits and deletions", () => {
+  const loaded: ChatAction = {
+    type: "historyLoaded",
+    room: "general",
+    messages: [msg("1-0", "ann"), msg("2-0", "ann")],
+    older: false,
+    hasOlder: false,
+  };
+  const edit: ChatAction = { type: "edited", room: "general", id: "3-0", target: "1-0", text: "fixed", ts: 3000 };
+  const del: ChatAction = { type: "deleted", room: "general", id: "4-0", target: "2-0" };
+  const general = (state: ChatState) => state.rooms.general as RoomState;
+
+  it("shows the new text with the edit's time, and the placeholder state for a deletion", () => {
+    const state = run(loaded, edit, del);
+    expect(general(state).messages).toEqual([
+      { ...msg("1-0", "ann"), text: "fixed", edited_ts: 3000 },
+      { ...msg("2-0", "ann"), text: "", deleted: true },
+    ]);
+  });
+
+  it("resumes after the newest event, not only the newest message", () => {
+    expect(general(run(loaded, edit, del)).cursor).toBe("4-0");
+  });
+
+  it("a replay of the same events changes nothing", () => {
+    const once = run(loaded, edit, del);
+    expect([edit, del, edit].reduce(chatReducer, once)).toBe(once);
+  });
+
+  it("an edit older than the text shown (history already folded a newer one) is skipped", () => {
+    const newer = { ...msg("1-0", "ann"), text: "second", edited_ts: 5000 };
+    const state = run({ ...loaded, messages: [newer] }, { ...edit, text: "first", ts: 4000 });
+    expect(general(state).messages).toEqual([newer]);
+  });
+
+  it("a deleted message stays deleted, whatever edit comes after", () => {
+    const state = run(loaded, del, { ...edit, target: "2-0", ts: 9000 });
+    expect(general(state).messages[1]).toMatchObject({ text: "", deleted: true });
+  });
+
+  it("a change of a message not loaded moves only the cursor (history brings it folded in)", () => {
+    const state = run(loaded, { ...edit, target: "0-5" });
+    expect(general(state).messages).toEqual(general(run(loaded)).messages);
+    expect(general(state).cursor).toBe("3-0");
+  });
+
+  it("my change shows as pending, is applied on its ack, and its broadcast then changes nothing", () => {
+    const queued = run(loaded, {
+      type: "changeQueued",
+      change: { kind: "edit", clientId: "e1", room: "general", target: "1-0", text: "fixed" },
+    });
+    expect(queued.changes).toEqual([
+      { kind: "edit", clientId: "e1", room: "general", target: "1-0", text: "fixed", state: "sending" },
+    ]);
+    expect(general(queued).messages[0]?.text).toBe("text 1-0");
+    const acked = chatReducer(queued, { type: "acked", clientId: "e1", id: "3-0", ts: 3000 });
+    expect(acked.changes).toEqual([]);
+    expect(general(acked).messages[0]).toMatchObject({ text: "fixed", edited_ts: 3000 });
+    expect(general(acked).cursor).toBe("2-0"); // only what the subscription delivered is seen
+    const broadcast = chatReducer(acked, edit);
+    expect(broadcast.rooms.general?.messages).toBe(general(acked).messages);
+  });
+
+  it("a refused change stays visible as failed until discarded", () => {
+    const failed = run(
+      loaded,
+      { type: "changeQueued", change: { kind: "delete", clientId: "d1", room: "general", target: "1-0" } },
+      { type: "failed", clientId: "d1", error: "not your message" },
+    );
+    expect(failed.changes[0]).toMatchObject({ state: "failed", error: "not your message" });
+    expect(general(failed).messages[0]?.deleted).toBeUndefined();
+    expect(chatReducer(failed, { type: "discarded", clientId: "d1" }).changes).toEqual([]);
+  });
+});
+
+describe("unread counts and mention marks", () => {
+  const random: RoomInfo = { name: "random", kind: "room", seq: 10, unread: 3, mentioned: false };
+  const room = (state: ChatState, name = "random") => state.rooms[name] as RoomState;
+
+  it("unread is the newest seq minus the read position, from the room list", () => {
+    const state = run({ type: "listed", rooms: [random] });
+    expect(room(state)).toMatchObject({ kind: "room", seq: 10, readSeq: 7 });
+    expect(unreadCount(room(state))).toBe(3);
+  });
+
+  it("activity raises the newest seq; a read position (another tab's too) lowers unread", () => {
+    const state = run(
+      { type: "listed", rooms: [random] },
+      { type: "activity", rooms: [{ room: "random", seq: 12 }] },
+    );
+    expect(unreadCount(room(state))).toBe(5);
+    const read = chatReducer(state, { type: "read", room: "random", seq: 11 });
+    expect(unreadCount(room(read))).toBe(1);
+    expect(unreadCount(room(chatReducer(read, { type: "read", room: "random", seq: 40 })))).toBe(0);
+  });
+
+  it("positions only grow: stale activity, reads and listings change nothing", () => {
+    const state = run({ type: "listed", rooms: [random] }, { type: "read", room: "random", seq: 9 });
+    expect(chatReducer(state, { type: "read", room: "random", seq: 8 })).toBe(state);
+    expect(chatReducer(state, { type: "activity", rooms: [{ room: "random", seq: 4 }] })).toBe(state);
+    expect(chatReducer(state, { type: "listed", rooms: [{ ...random, seq: 9, unread: 9 }] })).toBe(state);
+  });
+
+  it("messages and history raise the newest seq", () => {
+    const state = run(
+      { type: "listed", rooms: [{ ...random, name: "general", seq: 1, unread: 0 }] },
+      { type: "received", message: msg("2-0", "bob") },
+      { type: "received", message: msg("3-0", "bob") },
+    );
+    expect(unreadCount(room(state, "general"))).toBe(2);
+    const older = chatReducer(state, { type: "historyLoaded", room: "general", messages: [msg("1-0")], older: true, hasOlder: false });
+    expect(room(older, "general").seq).toBe(3);
+    const page = chatReducer(state, { type: "historyLoaded", room: "general", messages: [msg("5-0")], older: false, hasOlder: false });
+    expect(unreadCount(room(page, "general"))).toBe(4);
+  });
+
+  it("a mention marks the room until it is read past", () => {
+    const state = run(
+      { type: "listed", rooms: [random] },
+      { type: "mentioned", room: "random", seq: 11 },
+    );
+    expect(room(state).seq).toBe(11);
+    expect(mentionUnread(room(state))).toBe(true);
+    expect(mentionUnread(room(chatReducer(state, { type: "read", room: "random", seq: 10 })))).toBe(true);
+    expect(mentionUnread(room(chatReducer(state, { type: "read", room: "random", seq: 11 })))).toBe(false);
+  });
+
+  it("the room list's mention mark lasts until its newest message is read", () => {
+    const state = run({ type: "listed", rooms: [{ ...random, mentioned: true }] });
+    expect(mentionUnread(room(state))).toBe(true);
+    expect(mentionUnread(room(chatReducer(state, { type: "read", room: "random", seq: 10 })))).toBe(false);
+  });
+
+  it("a room frame lists a new room or DM with its members", () => {
+    const dm: RoomInfo = { name: "dm:ann:bob", kind: "dm", members: ["ann", "bob"], seq: 0, unread: 0, mentioned: false };
+    const state = run({ type: "listed", rooms: [dm] });
+    expect(room(state, "dm:ann:bob")).toMatchObject({ kind: "dm", members: ["ann", "bob"], seq: 0 });
+    expect(chatReducer(state, { type: "listed", rooms: [dm] })).toBe(state);
   });
 });

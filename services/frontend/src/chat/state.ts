@@ -1,9 +1,10 @@
 /**
- * Chat state as a pure reducer: confirmed messages per room (unique by id, in id order),
- * messages still waiting for their ack, presence, typing and the connection state.
- * React only renders it; every delivery rule lives here so it is unit-tested.
+ * Chat state as a pure reducer: the rooms and DMs the server listed, confirmed messages per
+ * room (unique by id, in id order, with their edits and deletions), sends and changes still
+ * waiting for their ack, unread counts and mention marks, presence, typing and the
+ * connection state. React only renders it; every delivery rule lives here so it is unit-tested.
  */
-import { compareIds, type ChatMessage } from "../api/types";
+import { compareIds, type ChatMessage, type RoomInfo } from "../api/types";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";
 
@@ -16,9 +17,26 @@ export interface PendingMessage {
   error?: string;
 }
 
+/** An edit or deletion of one of my messages, sent and not acked yet. */
+export type NewChange = { clientId: string; room: string; target: string } & (
+  | { kind: "edit"; text: string }
+  | { kind: "delete" }
+);
+export type PendingChange = NewChange & { state: "sending" | "failed"; error?: string };
+
 export interface RoomState {
+  /** How the server listed it; undefined until it did. */
+  kind?: RoomInfo["kind"];
+  /** A DM's two members. */
+  members: string[];
+  /** Newest message seq known: from the room list, activity, mentions or messages. */
+  seq: number;
+  /** My read position (on any of my tabs): messages up to this seq are read. */
+  readSeq: number;
+  /** Seq of the newest message mentioning me; marked while unread. */
+  mentionSeq: number;
   messages: ChatMessage[];
-  /** Highest id the server delivered (history or live): resubscribe resumes after it. */
+  /** Highest stream id the server delivered (history or live, message or event): resubscribe resumes after it. */
   cursor?: string;
   historyLoaded: boolean;
   hasOlder: boolean;
@@ -32,6 +50,7 @@ export interface ChatState {
   status: ConnectionStatus;
   rooms: Record<string, RoomState>;
   pending: PendingMessage[];
+  changes: PendingChange[];
 }
 
 export type ChatAction =
@@ -40,6 +59,13 @@ export type ChatAction =
   | { type: "received"; message: ChatMessage }
   | { type: "queued"; clientId: string; room: string; text: string }
   | { type: "acked"; clientId: string; id: string; ts: number }
+  | { type: "changeQueued"; change: NewChange }
+  | { type: "edited"; room: string; id: string; target: string; text: string; ts: number }
+  | { type: "deleted"; room: string; id: string; target: string }
+  | { type: "listed"; rooms: RoomInfo[] }
+  | { type: "activity"; rooms: { room: string; seq: number }[] }
+  | { type: "mentioned"; room: string; seq: number }
+  | { type: "read"; room: string; seq: number }
   | { type: "failed"; clientId: string; error: string }
   | { type: "discarded"; clientId: string }
   | { type: "presence"; room: string; users: string[] }
@@ -50,34 +76,102 @@ export type ChatAction =
 export const TYPING_TTL_MS = 4000;
 
 export function initialState(me: string): ChatState {
-  return { me, status: "connecting", rooms: {}, pending: [] };
+  return { me, status: "connecting", rooms: {}, pending: [], changes: [] };
 }
 
 function emptyRoom(): RoomState {
-  return { messages: [], historyLoaded: false, hasOlder: false, users: [], typing: {} };
+  return {
+    members: [],
+    seq: 0,
+    readSeq: 0,
+    mentionSeq: 0,
+    messages: [],
+    historyLoaded: false,
+    hasOlder: false,
+    users: [],
+    typing: {},
+  };
 }
 
-/** Adds messages not yet known by id and keeps the list in id order. */
+export function unreadCount(room: RoomState): number {
+  return Math.max(0, room.seq - room.readSeq);
+}
+
+export function mentionUnread(room: RoomState): boolean {
+  return room.mentionSeq > room.readSeq;
+}
+
+/** Adds messages not yet known by id and keeps the list in id order. The copy made from my
+ * ack has no seq yet (0): the delivered copy, which has it, takes its place. */
 export function mergeMessages(existing: ChatMessage[], incoming: ChatMessage[]): ChatMessage[] {
-  const known = new Set(existing.map((m) => m.id));
-  const fresh = incoming.filter((m) => {
-    if (known.has(m.id)) return false;
-    known.add(m.id);
-    return true;
-  });
-  if (fresh.length === 0) return existing;
-  return [...existing, ...fresh].sort((a, b) => compareIds(a.id, b.id));
+  const known = new Map(existing.map((m, i) => [m.id, i]));
+  let merged = existing;
+  const fresh: ChatMessage[] = [];
+  for (const m of incoming) {
+    const i = known.get(m.id);
+    if (i === undefined) {
+      known.set(m.id, -1);
+      fresh.push(m);
+    } else if (i >= 0 && merged[i]?.seq === 0 && m.seq > 0) {
+      merged = merged === existing ? [...existing] : merged;
+      merged[i] = m;
+    }
+  }
+  if (fresh.length === 0) return merged;
+  return [...merged, ...fresh].sort((a, b) => compareIds(a.id, b.id));
 }
 
-function maxId(current: string | undefined, messages: ChatMessage[]): string | undefined {
-  return messages.reduce<string | undefined>(
-    (max, m) => (max === undefined || compareIds(m.id, max) > 0 ? m.id : max),
-    current,
-  );
+function maxId(current: string | undefined, ids: string[]): string | undefined {
+  return ids.reduce<string | undefined>((max, id) => (max === undefined || compareIds(id, max) > 0 ? id : max), current);
 }
 
+const idsOf = (messages: ChatMessage[]) => messages.map((m) => m.id);
+const seqOf = (messages: ChatMessage[]) => Math.max(0, ...messages.map((m) => m.seq));
+
+/** Applies `update` to the room (created empty if unknown); the same state if nothing changed. */
 function updateRoom(state: ChatState, room: string, update: (r: RoomState) => RoomState): ChatState {
-  return { ...state, rooms: { ...state.rooms, [room]: update(state.rooms[room] ?? emptyRoom()) } };
+  const before = state.rooms[room] ?? emptyRoom();
+  const after = update(before);
+  if (after === before && state.rooms[room]) return state;
+  return { ...state, rooms: { ...state.rooms, [room]: after } };
+}
+
+/** Raises the room's counters (seq, read position, mention): each only ever grows. */
+function raise(r: RoomState, counters: Partial<Pick<RoomState, "seq" | "readSeq" | "mentionSeq">>): RoomState {
+  const seq = Math.max(r.seq, counters.seq ?? 0);
+  const readSeq = Math.max(r.readSeq, counters.readSeq ?? 0);
+  const mentionSeq = Math.max(r.mentionSeq, counters.mentionSeq ?? 0);
+  if (seq === r.seq && readSeq === r.readSeq && mentionSeq === r.mentionSeq) return r;
+  return { ...r, seq, readSeq, mentionSeq };
+}
+
+type Change = { kind: "edit"; text: string; ts: number } | { kind: "delete" };
+
+/** A message with an edit or deletion applied. A deleted message stays deleted, and an edit
+ * older than the text shown (history already holds a newer one) is skipped, so replays
+ * change nothing. */
+function changed(m: ChatMessage, change: Change): ChatMessage {
+  if (m.deleted) return m;
+  if (change.kind === "delete") return { ...m, text: "", deleted: true };
+  if (m.edited_ts !== undefined && change.ts < m.edited_ts) return m;
+  if (m.edited_ts === change.ts && m.text === change.text) return m;
+  return { ...m, text: change.text, edited_ts: change.ts };
+}
+
+function applyChange(r: RoomState, target: string, change: Change): RoomState {
+  const i = r.messages.findIndex((m) => m.id === target);
+  const m = r.messages[i];
+  if (m === undefined) return r; // not loaded: history brings it with the change folded in
+  const next = changed(m, change);
+  return next === m ? r : { ...r, messages: r.messages.map((old, j) => (j === i ? next : old)) };
+}
+
+/** The acked change applied as the server stored it (its broadcast then changes nothing). */
+function applyAckedChange(state: ChatState, change: PendingChange, ts: number): ChatState {
+  const next = updateRoom(state, change.room, (r) =>
+    applyChange(r, change.target, change.kind === "edit" ? { kind: "edit", text: change.text, ts } : change),
+  );
+  return { ...next, changes: state.changes.filter((c) => c !== change) };
 }
 
 /** Our own pending copy is replaced by the stored message (matched by client_id). */
@@ -92,9 +186,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return state.status === action.status ? state : { ...state, status: action.status };
     case "historyLoaded": {
       const next = updateRoom(state, action.room, (r) => ({
-        ...r,
+        ...raise(r, { seq: seqOf(action.messages) }),
         messages: mergeMessages(r.messages, action.messages),
-        cursor: maxId(r.cursor, action.messages),
+        cursor: maxId(r.cursor, idsOf(action.messages)),
         historyLoaded: true,
         // Only a page of older messages says whether even older ones exist; a refresh of
         // the newest page must not reset what scrolling up already found.
@@ -108,9 +202,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         const typing = { ...r.typing };
         delete typing[message.user];
         return {
-          ...r,
+          ...raise(r, { seq: message.seq }),
           messages: mergeMessages(r.messages, [message]),
-          cursor: maxId(r.cursor, [message]),
+          cursor: maxId(r.cursor, [message.id]),
           typing,
         };
       });
@@ -127,8 +221,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       };
     case "acked": {
       // The ack can beat the broadcast copy of our own message: show it as stored now,
-      // under its real id, so the broadcast (same id) is then a duplicate and dropped.
+      // under its real id, so the broadcast (same id) then only brings its seq.
       // The cursor is not moved: only what the subscription delivered counts as seen.
+      const change = state.changes.find((c) => c.clientId === action.clientId);
+      if (change) return applyAckedChange(state, change, action.ts);
       const pending = state.pending.find((p) => p.clientId === action.clientId);
       if (!pending) return state;
       const stored: ChatMessage = {
@@ -138,6 +234,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         text: pending.text,
         ts: action.ts,
         client_id: pending.clientId,
+        seq: 0, // the ack does not say; the delivered copy does
       };
       const next = updateRoom(state, pending.room, (r) => ({
         ...r,
@@ -145,15 +242,50 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       }));
       return { ...next, pending: state.pending.filter((p) => p !== pending) };
     }
-    case "failed":
-      return {
-        ...state,
-        pending: state.pending.map((p) =>
-          p.clientId === action.clientId ? { ...p, state: "failed", error: action.error } : p,
-        ),
-      };
-    case "discarded":
-      return { ...state, pending: state.pending.filter((p) => p.clientId !== action.clientId) };
+    case "changeQueued":
+      if (state.changes.some((c) => c.clientId === action.change.clientId)) return state;
+      return { ...state, changes: [...state.changes, { ...action.change, state: "sending" }] };
+    case "edited":
+    case "deleted":
+      return updateRoom(state, action.room, (r) => {
+        const next = applyChange(
+          r,
+          action.target,
+          action.type === "edited" ? { kind: "edit", text: action.text, ts: action.ts } : { kind: "delete" },
+        );
+        const cursor = maxId(r.cursor, [action.id]);
+        return cursor === r.cursor ? next : { ...next, cursor };
+      });
+    case "listed":
+      return action.rooms.reduce(
+        (acc, info) =>
+          updateRoom(acc, info.name, (r) => {
+            const counters = raise(r, {
+              seq: info.seq,
+              readSeq: info.seq - info.unread,
+              mentionSeq: info.mentioned ? info.seq : 0,
+            });
+            const members = info.members ?? [];
+            const same = r.kind === info.kind && r.members.join() === members.join();
+            return same ? counters : { ...counters, kind: info.kind, members };
+          }),
+        state,
+      );
+    case "activity":
+      return action.rooms.reduce((acc, { room, seq }) => updateRoom(acc, room, (r) => raise(r, { seq })), state);
+    case "mentioned":
+      return updateRoom(state, action.room, (r) => raise(r, { seq: action.seq, mentionSeq: action.seq }));
+    case "read":
+      return updateRoom(state, action.room, (r) => raise(r, { readSeq: action.seq }));
+    case "failed": {
+      const fail = <T extends { clientId: string }>(items: T[]) =>
+        items.map((p) => (p.clientId === action.clientId ? { ...p, state: "failed" as const, error: action.error } : p));
+      return { ...state, pending: fail(state.pending), changes: fail(state.changes) };
+    }
+    case "discarded": {
+      const keep = (p: { clientId: string }) => p.clientId !== action.clientId;
+      return { ...state, pending: state.pending.filter(keep), changes: state.changes.filter(keep) };
+    }
     case "presence":
       return updateRoom(state, action.room, (r) => ({ ...r, users: [...action.users].sort() }));
     case "typing":

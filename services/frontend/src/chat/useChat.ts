@@ -1,8 +1,12 @@
 /** Binds the chat state (reducer) and the connection to React for one logged-in user. */
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from "react";
 import { api, ApiError, HISTORY_PAGE } from "../api/http";
+import type { ChatMessage, RoomInfo } from "../api/types";
 import { ChatConnection, socketUrl } from "./connection";
 import { frameOutcome, newClientId } from "./frames";
+import { askNotificationPermission, notifyMention } from "./notify";
+import { ReadThrottle } from "./reads";
+import { roomLabel } from "./rooms";
 import { chatReducer, initialState, type ChatState } from "./state";
 
 export const DEFAULT_ROOM = "general";
@@ -12,38 +16,60 @@ const TYPING_EVERY_MS = 2000;
 export interface Chat {
   state: ChatState;
   room: string;
-  rooms: string[];
   notice: string | null;
   loadingOlder: boolean;
   selectRoom(room: string): void;
   createRoom(name: string): Promise<void>;
+  openDm(user: string): void;
   send(text: string): void;
+  edit(message: ChatMessage, text: string): void;
+  remove(message: ChatMessage): void;
   discard(clientId: string): void;
   typing(): void;
   loadOlder(): Promise<void>;
+  /** The newest seq the reader sees at the bottom of the room; null when scrolled up. */
+  readUpTo(seq: number | null): void;
   dismissNotice(): void;
 }
+
+const visible = () => document.visibilityState === "visible";
 
 export function useChat(me: string, onSessionExpired: () => void): Chat {
   const [state, dispatch] = useReducer(chatReducer, me, initialState);
   const [room, setRoom] = useState(DEFAULT_ROOM);
-  const [rooms, setRooms] = useState<string[]>([DEFAULT_ROOM]);
   const [notice, setNotice] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const stateRef = useRef(state);
+  const roomRef = useRef(room);
   const connectionRef = useRef<ChatConnection | null>(null);
+  const readsRef = useRef<ReadThrottle | null>(null);
+  /** What readUpTo last said for the open room: read it once the tab is visible again. */
+  const bottomSeqRef = useRef<number | null>(null);
   const lastTypingRef = useRef(0);
   const expiredRef = useRef(onSessionExpired);
 
   // Callbacks of the long-lived connection read the latest values through refs.
   useLayoutEffect(() => {
     stateRef.current = state;
+    roomRef.current = room;
     expiredRef.current = onSessionExpired;
   });
 
   const failed = useCallback((err: unknown) => {
     if (err instanceof ApiError && err.status === 401) expiredRef.current();
     else setNotice(err instanceof Error ? err.message : String(err));
+  }, []);
+
+  const markRead = useCallback((name: string, seq: number) => {
+    if (seq <= (stateRef.current.rooms[name]?.readSeq ?? 0)) return;
+    dispatch({ type: "read", room: name, seq });
+    readsRef.current?.report(name, seq);
+  }, []);
+
+  const selectRoom = useCallback((name: string) => {
+    setRoom(name);
+    bottomSeqRef.current = null;
+    lastTypingRef.current = 0;
   }, []);
 
   useEffect(() => {
@@ -58,6 +84,10 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
         const outcome = frameOutcome(frame, Date.now());
         if (outcome && "action" in outcome) dispatch(outcome.action);
         else if (outcome) setNotice(outcome.notice);
+        if (frame.type === "mention") {
+          const where = roomLabel(frame.room, stateRef.current.rooms[frame.room], me);
+          notifyMention(frame.user, where, () => selectRoom(frame.room));
+        }
       },
       onStatus: (status) => dispatch({ type: "status", status }),
       // The upgrade is refused without a valid session: find out whether that is why.
@@ -67,27 +97,38 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
         });
       },
     });
+    const reads = new ReadThrottle((name, seq) => connection.read(name, seq));
     connectionRef.current = connection;
+    readsRef.current = reads;
     connection.start();
     const online = () => connection.reconnectNow();
     const offline = () => connection.markOffline();
+    const shown = () => {
+      const seq = bottomSeqRef.current;
+      if (visible() && seq !== null) markRead(roomRef.current, seq);
+    };
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
+    document.addEventListener("visibilitychange", shown);
+    const stopAsking = askNotificationPermission();
     return () => {
       window.removeEventListener("online", online);
       window.removeEventListener("offline", offline);
+      document.removeEventListener("visibilitychange", shown);
+      stopAsking();
+      reads.stop();
       connection.stop();
       connectionRef.current = null;
+      readsRef.current = null;
     };
-  }, [me]);
-
+  }, [me, markRead, selectRoom]);
 
   const historyLoaded = state.rooms[room]?.historyLoaded ?? false;
   const connected = state.status === "connected";
 
-  // Rooms others created show up on every (re)connect.
+  // The room list, with unread counts, on every (re)connect; the socket keeps it current.
   useEffect(() => {
-    if (connected) api.rooms().then(setRooms, failed);
+    if (connected) api.rooms().then((rooms) => dispatch({ type: "listed", rooms }), failed);
   }, [connected, failed]);
 
   // History first (its last id is where the subscription resumes); retried on reconnect.
@@ -129,6 +170,18 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     [room],
   );
 
+  const edit = useCallback((message: ChatMessage, text: string) => {
+    const clientId = newClientId();
+    dispatch({ type: "changeQueued", change: { kind: "edit", clientId, room: message.room, target: message.id, text } });
+    connectionRef.current?.edit(message.room, message.id, text, clientId);
+  }, []);
+
+  const remove = useCallback((message: ChatMessage) => {
+    const clientId = newClientId();
+    dispatch({ type: "changeQueued", change: { kind: "delete", clientId, room: message.room, target: message.id } });
+    connectionRef.current?.remove(message.room, message.id, clientId);
+  }, []);
+
   const discard = useCallback((clientId: string) => {
     connectionRef.current?.forget(clientId);
     dispatch({ type: "discarded", clientId });
@@ -156,31 +209,43 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     }
   }, [room, loadingOlder, failed]);
 
-  const selectRoom = useCallback((name: string) => {
-    setRoom(name);
-    lastTypingRef.current = 0;
-  }, []);
+  const readUpTo = useCallback(
+    (seq: number | null) => {
+      bottomSeqRef.current = seq;
+      if (seq !== null && visible()) markRead(room, seq);
+    },
+    [room, markRead],
+  );
 
-  const createRoom = useCallback(async (name: string) => {
-    await api.createRoom(name);
-    setRooms((known) => [...new Set([...known, name])].sort());
-    setRoom(name);
-  }, []);
+  const listAndOpen = useCallback(
+    (info: RoomInfo) => {
+      dispatch({ type: "listed", rooms: [info] });
+      selectRoom(info.name);
+    },
+    [selectRoom],
+  );
+
+  const createRoom = useCallback(async (name: string) => listAndOpen(await api.createRoom(name)), [listAndOpen]);
+
+  const openDm = useCallback((user: string) => void api.openDm(user).then(listAndOpen, failed), [listAndOpen, failed]);
 
   const dismissNotice = useCallback(() => setNotice(null), []);
 
   return {
     state,
     room,
-    rooms,
     notice,
     loadingOlder,
     selectRoom,
     createRoom,
+    openDm,
     send,
+    edit,
+    remove,
     discard,
     typing,
     loadOlder,
+    readUpTo,
     dismissNotice,
   };
 }

@@ -3,18 +3,29 @@
 import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage } from "../api/types";
+import type { ChatMessage, RoomInfo } from "../api/types";
 import { SocketFactory } from "../testing/fakeSocket";
 import { ChatPage } from "./ChatPage";
 
 function message(n: number, user = "bob"): ChatMessage {
-  return { id: `${n}-0`, room: "general", user, text: `message ${n}`, ts: 1_700_000_000_000, client_id: `c${n}` };
+  return { id: `${n}-0`, room: "general", user, text: `message ${n}`, ts: 1_700_000_000_000, client_id: `c${n}`, seq: n };
 }
+
+const room = (name: string, extra: Partial<RoomInfo> = {}): RoomInfo => ({
+  name,
+  kind: "room",
+  seq: 0,
+  unread: 0,
+  mentioned: false,
+  ...extra,
+});
+const DM = room("dm:ann:bob", { kind: "dm", members: ["ann", "bob"] });
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => message(from + i));
 
 let sockets: SocketFactory;
 let requests: string[];
+let bodies: unknown[];
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -23,14 +34,20 @@ function json(body: unknown, status = 200): Response {
 beforeEach(() => {
   sockets = new SocketFactory();
   requests = [];
+  bodies = [];
   vi.stubGlobal("WebSocket", function FakeWebSocket(url: string) {
     return sockets.create(url);
   });
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (path: string) => {
+    vi.fn(async (path: string, init?: RequestInit) => {
       requests.push(path);
-      if (path === "/api/rooms") return json({ rooms: [{ name: "general" }, { name: "random" }] });
+      if (typeof init?.body === "string") bodies.push(JSON.parse(init.body));
+      if (path === "/api/rooms") {
+        return json({ rooms: [room("general", { seq: 149, unread: 4 }), room("random", { seq: 5, unread: 2 })] });
+      }
+      if (path === "/api/dms") return json(DM, 201);
+      if (path === "/api/rooms/dm%3Aann%3Abob/messages?limit=50") return json({ messages: [] });
       if (path === "/api/rooms/general/messages?limit=50") return json({ messages: range(100, 150) });
       if (path === "/api/rooms/general/messages?limit=50&before=100-0") return json({ messages: range(90, 100) });
       if (path === "/api/rooms/random/messages?limit=50") return json({ messages: [] });
@@ -49,8 +66,12 @@ async function connected() {
   await act(async () => sockets.last.open());
   await screen.findByText("message 149");
   expect(screen.getByRole("status")).toHaveTextContent("Connected");
+  await screen.findByRole("button", { name: "# random, 2 unread" });
   return sockets.last;
 }
+
+const rooms = () => screen.getByRole("region", { name: "Rooms" });
+const dms = () => screen.getByRole("region", { name: "Direct messages" });
 
 describe("ChatPage", () => {
   it("loads the newest history, then subscribes from its last id", async () => {
@@ -80,7 +101,7 @@ describe("ChatPage", () => {
     act(() =>
       socket.receive({
         type: "message",
-        message: { id: "150-0", room: "general", user: "ann", text: "hello there", ts: 1, client_id: clientId },
+        message: { id: "150-0", room: "general", user: "ann", text: "hello there", ts: 1, client_id: clientId, seq: 150 },
       }),
     );
     expect(screen.queryByText("sending…")).toBeNull();
@@ -105,10 +126,80 @@ describe("ChatPage", () => {
 
   it("switching rooms unsubscribes the old one and subscribes the new one", async () => {
     const socket = await connected();
-    await userEvent.click(screen.getByRole("button", { name: "# random" }));
+    await userEvent.click(screen.getByRole("button", { name: /^# random/ }));
     expect(screen.getByRole("heading", { name: "# random" })).toBeInTheDocument();
     await waitFor(() => expect(socket.sent).toContainEqual({ type: "subscribe", room: "random", since: "0-0" }));
     expect(socket.sent).toContainEqual({ type: "unsubscribe", room: "general" });
-    expect(screen.getByRole("button", { name: "# random" })).toHaveAttribute("aria-current", "page");
+    expect(screen.getByRole("button", { name: /^# random/ })).toHaveAttribute("aria-current", "page");
+  });
+
+  it("lists rooms with unread counts, kept current by room, activity, mention and read frames", async () => {
+    const socket = await connected();
+    act(() => socket.receive({ type: "room", room: room("design") }));
+    expect(within(rooms()).getByRole("button", { name: "# design" })).toBeInTheDocument();
+    act(() => socket.receive({ type: "activity", rooms: [{ room: "design", seq: 3 }] }));
+    act(() => socket.receive({ type: "mention", room: "design", seq: 3, user: "bob", id: "9-0" }));
+    expect(within(rooms()).getByRole("button", { name: "# design, 3 unread, mention" })).toBeInTheDocument();
+    act(() => socket.receive({ type: "read", room: "design", seq: 3 })); // read in another tab
+    expect(within(rooms()).getByRole("button", { name: "# design" })).toBeInTheDocument();
+    expect(within(dms()).queryAllByRole("button")).toEqual([]);
+  });
+
+  it("reads the open room once its newest message is on screen", async () => {
+    const socket = await connected();
+    await waitFor(() => expect(socket.sent).toContainEqual({ type: "read", room: "general", seq: 149 }));
+    expect(within(rooms()).getByRole("button", { name: "# general" })).toHaveAttribute("aria-current", "page");
+  });
+
+  it("opens a DM from the list of who is online, named by the other member", async () => {
+    const socket = await connected();
+    act(() => socket.receive({ type: "presence", room: "general", users: ["ann", "bob"] }));
+    const online = screen.getByRole("region", { name: "Online in this room" });
+    expect(within(online).queryByRole("button", { name: "Message ann" })).toBeNull();
+    await userEvent.click(within(online).getByRole("button", { name: "Message bob" }));
+    expect(await screen.findByRole("heading", { name: "bob" })).toBeInTheDocument();
+    expect(bodies).toContainEqual({ username: "bob" });
+    expect(within(dms()).getByRole("button", { name: "bob" })).toHaveAttribute("aria-current", "page");
+    expect(screen.getByRole("log", { name: "Messages with bob" })).toBeInTheDocument();
+    expect(screen.getByRole("textbox", { name: "Message bob" })).toBeInTheDocument();
+    await waitFor(() => expect(socket.sent).toContainEqual({ type: "subscribe", room: "dm:ann:bob", since: "0-0" }));
+  });
+
+  it("edits and deletes my message over the socket, showing the result once acked", async () => {
+    const socket = await connected();
+    act(() => socket.receive({ type: "message", message: { ...message(150, "ann"), text: "tpyo" } }));
+    await userEvent.click(screen.getByRole("button", { name: "Edit message" }));
+    await userEvent.clear(screen.getByRole("textbox", { name: "Edit message" }));
+    await userEvent.keyboard("typo{Enter}");
+    const edit = socket.sent.find((f) => f.type === "edit");
+    expect(edit).toMatchObject({ type: "edit", room: "general", id: "150-0", text: "typo" });
+    act(() => socket.receive({ type: "ack", client_id: edit?.type === "edit" ? edit.client_id : "", id: "151-0", ts: 2 }));
+    expect(screen.getByText("typo")).toBeInTheDocument();
+    expect(screen.getByText("(edited)")).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole("button", { name: "Delete message" }));
+    expect(socket.sent.find((f) => f.type === "delete")).toMatchObject({ room: "general", id: "150-0" });
+    act(() => socket.receive({ type: "delete", room: "general", id: "152-0", target: "150-0", ts: 3, user: "ann" }));
+    expect(screen.getByText("This message was deleted")).toBeInTheDocument();
+  });
+
+  it("notifies a mention while the tab is hidden, once notifications are allowed", async () => {
+    const shown: Array<[string, NotificationOptions | undefined]> = [];
+    vi.stubGlobal(
+      "Notification",
+      Object.assign(
+        function FakeNotification(title: string, options?: NotificationOptions) {
+          shown.push([title, options]);
+        },
+        { permission: "granted" },
+      ),
+    );
+    const socket = await connected();
+    act(() => socket.receive({ type: "mention", room: "random", seq: 6, user: "bob", id: "9-0" }));
+    expect(shown).toEqual([]); // the tab is visible: the room list's mark is enough
+    vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    act(() => socket.receive({ type: "mention", room: "random", seq: 7, user: "bob", id: "10-0" }));
+    expect(shown).toEqual([["bob mentioned you", { body: "in # random" }]]);
+    vi.restoreAllMocks();
   });
 });

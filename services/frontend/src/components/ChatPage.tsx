@@ -1,3 +1,4 @@
+import { roomEntries, roomLabel } from "../chat/rooms";
 import { typingUsers } from "../chat/state";
 import { useChat } from "../chat/useChat";
 import { Composer } from "./Composer";
@@ -15,7 +16,10 @@ interface Props {
 export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
   const chat = useChat(me, onSessionExpired);
   const current = chat.state.rooms[chat.room];
+  const dm = current?.kind === "dm";
+  const title = roomLabel(chat.room, current, me);
   const pending = chat.state.pending.filter((p) => p.room === chat.room);
+  const changes = chat.state.changes.filter((c) => c.room === chat.room);
 
   return (
     <div className="chat">
@@ -29,11 +33,11 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
           Log out
         </button>
       </header>
-      <RoomList rooms={chat.rooms} current={chat.room} onSelect={chat.selectRoom} onCreate={chat.createRoom} />
+      <RoomList rooms={roomEntries(chat.state)} current={chat.room} onSelect={chat.selectRoom} onCreate={chat.createRoom} />
       <main className="room" aria-labelledby="room-title">
         <div className="room-header">
-          <h2 id="room-title"># {chat.room}</h2>
-          <Presence users={current?.users ?? []} me={me} />
+          <h2 id="room-title">{title}</h2>
+          <Presence users={current?.users ?? []} me={me} onMessage={dm ? undefined : chat.openDm} />
         </div>
         {chat.notice && (
           <div className="notice" role="alert">
@@ -44,16 +48,20 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
           </div>
         )}
         <MessageList
-          room={chat.room}
+          key={chat.room}
+          label={dm ? `Messages with ${title}` : `Messages in ${chat.room}`}
+          me={me}
           messages={current?.messages ?? []}
           pending={pending}
+          changes={changes}
           hasOlder={current?.hasOlder ?? false}
           loadingOlder={chat.loadingOlder}
           onLoadOlder={() => void chat.loadOlder()}
-          onDiscard={chat.discard}
+          actions={chat}
+          onReadUpTo={chat.readUpTo}
         />
         <TypingIndicator users={typingUsers(current)} />
-        <Composer room={chat.room} onSend={chat.send} onTyping={chat.typing} />
+        <Composer to={dm ? title : `#${chat.room}`} onSend={chat.send} onTyping={chat.typing} />
       </main>
     </div>
   );

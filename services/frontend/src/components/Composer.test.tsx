@@ -6,7 +6,7 @@ import { Composer, MAX_MESSAGE_LENGTH } from "./Composer";
 function setup() {
   const onSend = vi.fn();
   const onTyping = vi.fn();
-  render(<Composer room="general" onSend={onSend} onTyping={onTyping} />);
+  render(<Composer to="#general" onSend={onSend} onTyping={onTyping} />);
   return { onSend, onTyping, box: screen.getByLabelText("Message #general") };
 }
 

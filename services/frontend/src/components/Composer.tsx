@@ -6,12 +6,13 @@ export const MAX_MESSAGE_LENGTH = 4000;
 const COUNTER_FROM = 400;
 
 interface Props {
-  room: string;
+  /** Whom the message goes to: "#general", or a DM's other member. */
+  to: string;
   onSend(text: string): void;
   onTyping(): void;
 }
 
-export function Composer({ room, onSend, onTyping }: Props) {
+export function Composer({ to, onSend, onTyping }: Props) {
   const [text, setText] = useState("");
   const inputId = useId();
   const counterId = useId();
@@ -36,13 +37,13 @@ export function Composer({ room, onSend, onTyping }: Props) {
   return (
     <form className="composer" onSubmit={submit}>
       <label htmlFor={inputId} className="visually-hidden">
-        Message #{room}
+        Message {to}
       </label>
       <textarea
         id={inputId}
         value={text}
         rows={2}
-        placeholder={`Message #${room} (Enter sends, Shift+Enter new line)`}
+        placeholder={`Message ${to} (Enter sends, Shift+Enter new line)`}
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value) onTyping();

@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { ChatMessage } from "../api/types";
@@ -12,23 +12,50 @@ const hostile = [
   "<svg onload=alert(1)>",
 ];
 
-function message(id: string, text: string, user = "mallory"): ChatMessage {
-  return { id, room: "general", user, text, ts: 0, client_id: `c${id}` };
+const NOW = Date.now();
+
+function message(id: string, text: string, user = "mallory", extra: Partial<ChatMessage> = {}): ChatMessage {
+  return { id, room: "general", user, text, ts: NOW, client_id: `c${id}`, seq: Number.parseInt(id, 10), ...extra };
 }
 
-function renderList(messages: ChatMessage[], extra: Partial<Parameters<typeof MessageList>[0]> = {}) {
-  return render(
+type Props = Parameters<typeof MessageList>[0];
+
+function actions(): Props["actions"] {
+  return { edit: vi.fn(), remove: vi.fn(), discard: vi.fn() };
+}
+
+function list(messages: ChatMessage[], extra: Partial<Props> = {}) {
+  return (
     <MessageList
-      room="general"
+      label="Messages in general"
+      me="ann"
       messages={messages}
       pending={[]}
+      changes={[]}
       hasOlder={false}
       loadingOlder={false}
       onLoadOlder={() => {}}
-      onDiscard={() => {}}
+      actions={actions()}
+      onReadUpTo={() => {}}
       {...extra}
-    />,
+    />
   );
+}
+
+const renderList = (messages: ChatMessage[], extra: Partial<Props> = {}) => render(list(messages, extra));
+
+/** jsdom lays nothing out: give the scroller a height and a scroll position. */
+function layout(scroller: HTMLElement, sizes: { scrollHeight: number; clientHeight: number }) {
+  let top = 0;
+  Object.defineProperty(scroller, "scrollHeight", { configurable: true, get: () => sizes.scrollHeight });
+  Object.defineProperty(scroller, "clientHeight", { configurable: true, get: () => sizes.clientHeight });
+  Object.defineProperty(scroller, "scrollTop", {
+    configurable: true,
+    get: () => top,
+    set: (value: number) => {
+      top = Math.max(0, Math.min(value, sizes.scrollHeight - sizes.clientHeight));
+    },
+  });
 }
 
 describe("MessageList", () => {
@@ -56,9 +83,9 @@ describe("MessageList", () => {
   });
 
   it("marks pending messages and lets a refused one be discarded", async () => {
-    const onDiscard = vi.fn();
+    const handlers = actions();
     renderList([], {
-      onDiscard,
+      actions: handlers,
       pending: [
         { clientId: "p1", room: "general", text: "on its way", state: "sending" },
         { clientId: "p2", room: "general", text: "too big", state: "failed", error: "'text' is too long" },
@@ -67,7 +94,7 @@ describe("MessageList", () => {
     expect(screen.getByText("sending…")).toBeInTheDocument();
     expect(screen.getByRole("alert")).toHaveTextContent("'text' is too long");
     await userEvent.click(screen.getByRole("button", { name: "Discard" }));
-    expect(onDiscard).toHaveBeenCalledWith("p2");
+    expect(handlers.discard).toHaveBeenCalledWith("p2");
   });
 
   it("offers older messages by button as well as by scrolling", async () => {
@@ -75,5 +102,111 @@ describe("MessageList", () => {
     renderList([message("5-0", "hi")], { hasOlder: true, onLoadOlder });
     await userEvent.click(screen.getByRole("button", { name: "Load older messages" }));
     expect(onLoadOlder).toHaveBeenCalledTimes(1);
+  });
+
+  it("separates days and shows a person's name once for consecutive messages", () => {
+    const yesterday = NOW - 24 * 3600_000;
+    renderList([
+      message("1-0", "late", "bob", { ts: yesterday }),
+      message("2-0", "one", "bob"),
+      message("3-0", "two", "bob"),
+      message("4-0", "three", "zoe"),
+    ]);
+    const log = screen.getByRole("log");
+    expect(within(log).getAllByRole("separator").map((s) => s.getAttribute("aria-label"))).toEqual(["Yesterday", "Today"]);
+    const authors = [...log.querySelectorAll(".author:not(.visually-hidden)")].map((a) => a.textContent);
+    expect(authors).toEqual(["bob", "bob", "zoe"]);
+  });
+
+  it("emphasises @mentions, a mention of me the most", () => {
+    renderList([message("1-0", "@ann and @bob, see @al")]);
+    expect(screen.getByText("@ann").tagName).toBe("MARK");
+    expect(screen.getByText("@bob")).toHaveClass("mention");
+    expect(screen.getByText("@bob").tagName).toBe("STRONG");
+  });
+
+  it("offers edit and delete on my own messages only, and marks edited and deleted ones", async () => {
+    const handlers = actions();
+    renderList(
+      [
+        message("1-0", "mine", "ann", { edited_ts: NOW }),
+        message("2-0", "theirs", "bob"),
+        message("3-0", "", "ann", { deleted: true }),
+      ],
+      { actions: handlers },
+    );
+    expect(screen.getAllByRole("button", { name: "Edit message" })).toHaveLength(1);
+    expect(screen.getByText("(edited)")).toBeInTheDocument();
+    expect(screen.getByText("This message was deleted")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Delete message" }));
+    expect(handlers.remove).toHaveBeenCalledWith(expect.objectContaining({ id: "1-0" }));
+  });
+
+  it("edits inline: Enter saves, Escape cancels, focus goes back to the Edit button", async () => {
+    const handlers = actions();
+    const mine = message("1-0", "typo", "ann");
+    renderList([mine], { actions: handlers });
+    await userEvent.tab();
+    expect(screen.getByRole("button", { name: "Edit message" })).toHaveFocus();
+    await userEvent.keyboard("{Enter}");
+    const box = screen.getByRole("textbox", { name: "Edit message" });
+    expect(box).toHaveFocus();
+    await userEvent.keyboard(" more{Escape}");
+    expect(screen.queryByRole("textbox", { name: "Edit message" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Edit message" })).toHaveFocus();
+    expect(handlers.edit).not.toHaveBeenCalled();
+
+    await userEvent.keyboard("{Enter}");
+    await userEvent.clear(screen.getByRole("textbox", { name: "Edit message" }));
+    await userEvent.keyboard("fixed{Enter}");
+    expect(handlers.edit).toHaveBeenCalledWith(mine, "fixed");
+  });
+
+  it("shows my pending edit as saving, and a refused one with its reason", async () => {
+    const handlers = actions();
+    const change = { kind: "edit" as const, clientId: "e1", room: "general", target: "1-0", text: "new text" };
+    const { rerender } = renderList([message("1-0", "old text", "ann")], {
+      changes: [{ ...change, state: "sending" }],
+      actions: handlers,
+    });
+    expect(screen.getByText("new text")).toBeInTheDocument();
+    expect(screen.getByText("saving…")).toBeInTheDocument();
+    rerender(
+      list([message("1-0", "old text", "ann")], {
+        changes: [{ ...change, state: "failed", error: "not your message" }],
+        actions: handlers,
+      }),
+    );
+    expect(screen.getByText("old text")).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("not your message");
+    await userEvent.click(screen.getByRole("button", { name: "Dismiss" }));
+    expect(handlers.discard).toHaveBeenCalledWith("e1");
+  });
+
+  it("scrolled up, new messages wait behind a button; at the bottom the view follows and reports the newest seq", async () => {
+    const onReadUpTo = vi.fn();
+    const first = [message("1-0", "one"), message("2-0", "two")];
+    const { container, rerender } = renderList(first, { onReadUpTo });
+    const scroller = container.querySelector(".messages") as HTMLElement;
+    const sizes = { scrollHeight: 1000, clientHeight: 300 };
+    layout(scroller, sizes);
+    rerender(list([...first, message("3-0", "three")], { onReadUpTo }));
+    expect(scroller.scrollTop).toBe(700); // followed
+    fireEvent.scroll(scroller);
+    expect(onReadUpTo).toHaveBeenLastCalledWith(3);
+
+    scroller.scrollTop = 100;
+    fireEvent.scroll(scroller);
+    expect(onReadUpTo).toHaveBeenLastCalledWith(null);
+    sizes.scrollHeight = 1200;
+    rerender(list([...first, message("3-0", "three"), message("4-0", "four")], { onReadUpTo }));
+    expect(scroller.scrollTop).toBe(100); // no jump
+    expect(onReadUpTo).toHaveBeenLastCalledWith(null);
+
+    await userEvent.click(screen.getByRole("button", { name: "New messages" }));
+    expect(scroller.scrollTop).toBe(900);
+    fireEvent.scroll(scroller);
+    expect(screen.queryByRole("button", { name: "New messages" })).toBeNull();
+    expect(onReadUpTo).toHaveBeenLastCalledWith(4);
   });
 });

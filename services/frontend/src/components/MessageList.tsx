@@ -1,91 +1,116 @@
-import { useLayoutEffect, useRef } from "react";
-import type { ChatMessage } from "../api/types";
-import type { PendingMessage } from "../chat/state";
-import { MessageText } from "./MessageText";
+import { useLayoutEffect, useRef, useState } from "react";
+import { compareIds, type ChatMessage } from "../api/types";
+import type { PendingChange, PendingMessage } from "../chat/state";
+import { timeline } from "../chat/timeline";
+import { MessageItem, PendingItem, type MessageActions } from "./MessageItem";
+import { useToday } from "./useToday";
 
 interface Props {
-  room: string;
+  /** The log's accessible name, e.g. "Messages in general". */
+  label: string;
+  me: string;
   messages: ChatMessage[];
   pending: PendingMessage[];
+  changes: PendingChange[];
   hasOlder: boolean;
   loadingOlder: boolean;
   onLoadOlder(): void;
-  onDiscard(clientId: string): void;
+  actions: MessageActions;
+  /** The newest seq on screen while the reader is at the bottom; null once they scroll up. */
+  onReadUpTo(seq: number | null): void;
 }
 
 /** Closer than this to the bottom counts as "reading the newest": new messages scroll into view. */
 const STICK_PX = 80;
 const LOAD_OLDER_PX = 40;
 
-function time(ts: number): string {
-  return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
+const atBottom = (el: HTMLElement) => el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+const newestSeq = (messages: ChatMessage[]) => messages.at(-1)?.seq ?? 0;
 
-export function MessageList({ room, messages, pending, hasOlder, loadingOlder, onLoadOlder, onDiscard }: Props) {
+/** One room's messages (mount it per room: a room opens at its newest message). */
+export function MessageList(props: Props) {
+  const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, onReadUpTo } = props;
   const scroller = useRef<HTMLDivElement>(null);
-  const previous = useRef({ room: "", first: "", height: 0, stuck: true });
+  const previous = useRef({ first: "", height: 0, stuck: true, sending: 0 });
+  // Where the reader is, and the newest message they saw at the bottom: anything newer
+  // while they read further up is announced by the "New messages" button instead of a jump.
+  const [view, setView] = useState({ atBottom: true, seen: "" });
+  const today = useToday();
+  const newest = messages.at(-1)?.id ?? "";
 
   // Keep the view steady: older pages prepend without jumping, new messages follow the
-  // bottom when the reader is there, and a newly opened room starts at its newest message.
+  // bottom when the reader is there, and my own send scrolls to it.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     const first = messages[0]?.id ?? "";
     const last = previous.current;
-    if (last.room !== room) {
-      el.scrollTop = el.scrollHeight;
-    } else if (last.first && first !== last.first) {
+    if (last.first && first !== last.first) {
       el.scrollTop += el.scrollHeight - last.height;
-    } else if (last.stuck) {
+    } else if (last.stuck || pending.length > last.sending) {
       el.scrollTop = el.scrollHeight;
     }
-    const stuck = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
-    previous.current = { room, first, height: el.scrollHeight, stuck };
-  }, [room, messages, pending]);
+    const stuck = atBottom(el);
+    previous.current = { first, height: el.scrollHeight, stuck, sending: pending.length };
+    if (stuck) onReadUpTo(newestSeq(messages));
+  }, [messages, pending, onReadUpTo]);
 
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
-    previous.current.stuck = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    const bottom = atBottom(el);
+    previous.current.stuck = bottom;
     previous.current.height = el.scrollHeight;
+    setView((v) => {
+      if (bottom) return v.atBottom && v.seen === newest ? v : { atBottom: true, seen: newest };
+      return v.atBottom ? { ...v, atBottom: false } : v;
+    });
+    onReadUpTo(bottom ? newestSeq(messages) : null);
     if (el.scrollTop < LOAD_OLDER_PX && hasOlder && !loadingOlder) onLoadOlder();
   }
 
+  function toNewest() {
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }
+
+  const unseen = !view.atBottom && newest !== "" && compareIds(newest, view.seen) > 0;
+
   return (
-    <div className="messages" ref={scroller} onScroll={onScroll}>
-      {hasOlder && (
-        <button type="button" className="load-older" onClick={onLoadOlder} disabled={loadingOlder}>
-          {loadingOlder ? "Loading…" : "Load older messages"}
+    <div className="timeline">
+      <div className="messages" ref={scroller} onScroll={onScroll}>
+        {hasOlder && (
+          <button type="button" className="load-older" onClick={onLoadOlder} disabled={loadingOlder}>
+            {loadingOlder ? "Loading…" : "Load older messages"}
+          </button>
+        )}
+        <ol role="log" aria-label={label} aria-live="polite">
+          {timeline(messages, today).map((item) =>
+            item.kind === "day" ? (
+              <li key={item.key} role="separator" aria-label={item.label} className="day">
+                {item.label}
+              </li>
+            ) : (
+              <MessageItem
+                key={item.message.id}
+                message={item.message}
+                continued={item.continued}
+                me={me}
+                change={changes.filter((c) => c.target === item.message.id).at(-1)}
+                actions={actions}
+              />
+            ),
+          )}
+          {pending.map((p) => (
+            <PendingItem key={p.clientId} pending={p} me={me} onDiscard={actions.discard} />
+          ))}
+        </ol>
+      </div>
+      {unseen && (
+        <button type="button" className="new-messages" onClick={toNewest}>
+          New messages
         </button>
       )}
-      <ol role="log" aria-label={`Messages in ${room}`} aria-live="polite">
-        {messages.map((m) => (
-          <li key={m.id} className="message" data-id={m.id}>
-            <div className="meta">
-              <span className="author">{m.user}</span>
-              <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
-            </div>
-            <MessageText text={m.text} />
-          </li>
-        ))}
-        {pending.map((p) => (
-          <li key={p.clientId} className={`message pending ${p.state}`} data-client-id={p.clientId}>
-            <div className="meta">
-              <span className="author">you</span>
-              <span className="delivery">{p.state === "sending" ? "sending…" : "not sent"}</span>
-            </div>
-            <MessageText text={p.text} />
-            {p.state === "failed" && (
-              <div className="failure" role="alert">
-                {p.error}{" "}
-                <button type="button" onClick={() => onDiscard(p.clientId)}>
-                  Discard
-                </button>
-              </div>
-            )}
-          </li>
-        ))}
-      </ol>
     </div>
   );
 }

@@ -1,4 +1,11 @@
-export function Presence({ users, me }: { users: string[]; me: string }) {
+interface Props {
+  users: string[];
+  me: string;
+  /** Opens a DM with the user; absent where that makes no sense (in a DM). */
+  onMessage?: (user: string) => void;
+}
+
+export function Presence({ users, me, onMessage }: Props) {
   return (
     <section className="presence" aria-label="Online in this room">
       <h3>Online ({users.length})</h3>
@@ -6,8 +13,17 @@ export function Presence({ users, me }: { users: string[]; me: string }) {
         {users.map((user) => (
           <li key={user}>
             <span className="dot" aria-hidden="true" />
-            {user}
-            {user === me && " (you)"}
+            {user === me || !onMessage ? (
+              <>
+                {user}
+                {user === me && " (you)"}
+              </>
+            ) : (
+              <button type="button" className="dm-button" aria-label={`Message ${user}`} onClick={() => onMessage(user)}>
+                {user}
+                <span aria-hidden="true"> ✉</span>
+              </button>
+            )}
           </li>
         ))}
       </ul>

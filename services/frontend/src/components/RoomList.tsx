@@ -1,79 +1,67 @@
-import { useId, useState, type FormEvent } from "react";
-import { nameError } from "../auth/validation";
+import { useId, type ReactNode } from "react";
+import { entryName, type RoomEntry } from "../chat/rooms";
+import { CreateRoom } from "./CreateRoom";
 
 interface Props {
-  rooms: string[];
+  rooms: RoomEntry[];
   current: string;
   onSelect(room: string): void;
   onCreate(name: string): Promise<void>;
 }
 
 export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
-  const [name, setName] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const inputId = useId();
-  const errorId = useId();
-
-  async function create(event: FormEvent) {
-    event.preventDefault();
-    const invalid = nameError(name);
-    if (invalid) {
-      setError(invalid);
-      return;
-    }
-    setBusy(true);
-    try {
-      await onCreate(name);
-      setName("");
-      setError(null);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
+  const dms = rooms.filter((r) => r.kind === "dm");
   return (
-    <nav className="rooms" aria-label="Rooms">
-      <h2>Rooms</h2>
+    <nav className="rooms" aria-label="Conversations">
+      <Section title="Rooms" entries={rooms.filter((r) => r.kind === "room")} current={current} onSelect={onSelect}>
+        <CreateRoom onCreate={onCreate} />
+      </Section>
+      <Section title="Direct messages" entries={dms} current={current} onSelect={onSelect}>
+        {dms.length === 0 && <p className="hint">Message someone from the list of who is online.</p>}
+      </Section>
+    </nav>
+  );
+}
+
+interface SectionProps {
+  title: string;
+  entries: RoomEntry[];
+  current: string;
+  onSelect(room: string): void;
+  children?: ReactNode;
+}
+
+function Section({ title, entries, current, onSelect, children }: SectionProps) {
+  const headingId = useId();
+  return (
+    <section aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
       <ul>
-        {rooms.map((room) => (
-          <li key={room}>
+        {entries.map((entry) => (
+          <li key={entry.name}>
             <button
               type="button"
               className="room-button"
-              aria-current={room === current ? "page" : undefined}
-              onClick={() => onSelect(room)}
+              aria-label={entryName(entry)}
+              aria-current={entry.name === current ? "page" : undefined}
+              onClick={() => onSelect(entry.name)}
             >
-              # {room}
+              <span className="room-label">{entry.label}</span>
+              {entry.mentioned && (
+                <span className="mention-mark" aria-hidden="true">
+                  @
+                </span>
+              )}
+              {entry.unread > 0 && (
+                <span className="badge" aria-hidden="true">
+                  {entry.unread}
+                </span>
+              )}
             </button>
           </li>
         ))}
       </ul>
-      <form className="create-room" onSubmit={create} noValidate>
-        <label htmlFor={inputId}>New room</label>
-        <div className="row">
-          <input
-            id={inputId}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            maxLength={32}
-            placeholder="New room"
-            autoComplete="off"
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? errorId : undefined}
-          />
-          <button type="submit" disabled={busy}>
-            Create
-          </button>
-        </div>
-        {error && (
-          <p id={errorId} role="alert" className="field-error">
-            {error}
-          </p>
-        )}
-      </form>
-    </nav>
+      {children}
+    </section>
   );
 }

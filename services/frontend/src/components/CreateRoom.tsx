@@ -1,0 +1,55 @@
+import { useId, useState, type FormEvent } from "react";
+import { nameError } from "../auth/validation";
+
+export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void> }) {
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const inputId = useId();
+  const errorId = useId();
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    const invalid = nameError(name);
+    if (invalid) {
+      setError(invalid);
+      return;
+    }
+    setBusy(true);
+    try {
+      await onCreate(name);
+      setName("");
+      setError(null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="create-room" onSubmit={create} noValidate>
+      <label htmlFor={inputId}>New room</label>
+      <div className="row">
+        <input
+          id={inputId}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          maxLength={32}
+          placeholder="New room"
+          autoComplete="off"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+        />
+        <button type="submit" disabled={busy}>
+          Create
+        </button>
+      </div>
+      {error && (
+        <p id={errorId} role="alert" className="field-error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}

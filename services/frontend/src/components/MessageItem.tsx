@@ -1,0 +1,125 @@
+import { useEffect, useId, useRef, useState } from "react";
+import type { ChatMessage } from "../api/types";
+import type { PendingChange, PendingMessage } from "../chat/state";
+import { MessageEditor } from "./MessageEditor";
+import { MessageText } from "./MessageText";
+
+export interface MessageActions {
+  edit(message: ChatMessage, text: string): void;
+  remove(message: ChatMessage): void;
+  /** Drops a refused send or change. */
+  discard(clientId: string): void;
+}
+
+function time(ts: number): string {
+  return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+interface Props {
+  message: ChatMessage;
+  /** Follows a message of the same person: the name is shown once for the group. */
+  continued: boolean;
+  me: string;
+  /** My newest unacked edit or deletion of this message. */
+  change: PendingChange | undefined;
+  actions: MessageActions;
+}
+
+export function MessageItem({ message, continued, me, change, actions }: Props) {
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  const textId = useId();
+  const sending = change?.state === "sending" ? change : undefined;
+  const deleted = message.deleted === true || sending?.kind === "delete";
+  const text = sending?.kind === "edit" ? sending.text : message.text;
+  const mine = message.user === me && !deleted;
+
+  // Closing the editor puts focus back on the button that opened it.
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
+
+  function close() {
+    refocus.current = true;
+    setEditing(false);
+  }
+
+  return (
+    <li className={`message${continued ? " continued" : ""}${deleted ? " deleted" : ""}`} data-id={message.id}>
+      <div className="meta">
+        <span className={continued ? "author visually-hidden" : "author"}>{message.user}</span>
+        <time dateTime={new Date(message.ts).toISOString()}>{time(message.ts)}</time>
+        {message.edited_ts !== undefined && !deleted && (
+          <span className="edited" title={`edited at ${time(message.edited_ts)}`}>
+            (edited)
+          </span>
+        )}
+        {sending && <span className="delivery">{sending.kind === "edit" ? "saving…" : "deleting…"}</span>}
+        {mine && !editing && (
+          <span className="actions">
+            <button
+              type="button"
+              ref={editButton}
+              aria-label="Edit message"
+              aria-describedby={textId}
+              onClick={() => setEditing(true)}
+            >
+              Edit
+            </button>
+            <button type="button" aria-label="Delete message" aria-describedby={textId} onClick={() => actions.remove(message)}>
+              Delete
+            </button>
+          </span>
+        )}
+      </div>
+      {deleted ? (
+        <p className="message-text deleted-text">This message was deleted</p>
+      ) : editing ? (
+        <MessageEditor
+          initial={text}
+          onCancel={close}
+          onSave={(next) => {
+            actions.edit(message, next);
+            close();
+          }}
+        />
+      ) : (
+        <div id={textId}>
+          <MessageText text={text} me={me} />
+        </div>
+      )}
+      {change?.state === "failed" && (
+        <Failure error={change.error} label="Dismiss" onDismiss={() => actions.discard(change.clientId)} />
+      )}
+    </li>
+  );
+}
+
+export function PendingItem({ pending, me, onDiscard }: { pending: PendingMessage; me: string; onDiscard(clientId: string): void }) {
+  return (
+    <li className={`message pending ${pending.state}`} data-client-id={pending.clientId}>
+      <div className="meta">
+        <span className="author">you</span>
+        <span className="delivery">{pending.state === "sending" ? "sending…" : "not sent"}</span>
+      </div>
+      <MessageText text={pending.text} me={me} />
+      {pending.state === "failed" && (
+        <Failure error={pending.error} label="Discard" onDismiss={() => onDiscard(pending.clientId)} />
+      )}
+    </li>
+  );
+}
+
+function Failure({ error, label, onDismiss }: { error: string | undefined; label: string; onDismiss(): void }) {
+  return (
+    <div className="failure" role="alert">
+      {error}{" "}
+      <button type="button" onClick={onDismiss}>
+        {label}
+      </button>
+    </div>
+  );
+}
