@@ -1,15 +1,15 @@
 """A Redis Cluster on 127.0.0.1 from Debian's redis-server: 3 masters with a replica each by
 default, every node with the chat's shared settings (AOF on, appendfsync as given).
 
-Formed once with `redis-cli --cluster create`; the nodes keep their view of the cluster (nodes.conf)
-and their ports (ports.txt) under `datadir`, so a restart rejoins the same cluster with its data.
+Formed once (slots, introductions and replicas, as `redis-cli --cluster create` does); the nodes
+keep their view of the cluster (nodes.conf) and their ports (ports.txt) under `datadir`, so a
+restart rejoins the same cluster with its data.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
-import subprocess
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,9 @@ from devstack.redis_server import RedisServer
 # How long a master may be unreachable before its replica is promoted: short, so the drills'
 # failovers take seconds, long enough that a busy 2-core machine does not fail over by itself.
 NODE_TIMEOUT_MS = 2000
+SLOTS = 16384
+BUS_PORT_OFFSET = 10000  # each node also listens on its port + 10000 for the cluster bus
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class RedisCluster:
         password: str | None = None,
     ):
         self.datadir = datadir
+        self.masters = masters
         self.replicas_per_master = replicas_per_master
         self.password = password
         self.ports = self._ports(masters * (1 + replicas_per_master))
@@ -63,13 +67,17 @@ class RedisCluster:
     def _ports(self, count: int) -> list[int]:
         record = self.datadir / "ports.txt"
         if record.exists():
-            ports = [int(port) for port in record.read_text().split()]
-            if len(ports) == count:
-                return ports
-        ports = sorted({free_port() for _ in range(count * 2)})[:count]
+            kept = [int(port) for port in record.read_text().split()]
+            if len(kept) == count:
+                return kept
+        chosen: set[int] = set()
+        while len(chosen) < count:
+            port = free_port()
+            if port + BUS_PORT_OFFSET <= MAX_PORT and _is_free(port + BUS_PORT_OFFSET):
+                chosen.add(port)
         self.datadir.mkdir(parents=True, exist_ok=True)
-        record.write_text(" ".join(map(str, ports)))
-        return ports
+        record.write_text(" ".join(map(str, sorted(chosen))))
+        return sorted(chosen)
 
     @property
     def url(self) -> str:
@@ -92,17 +100,34 @@ class RedisCluster:
 
     def _formed(self) -> bool:
         with self.client(self.ports[0]) as client:
-            return int(client.execute_command("CLUSTER INFO").get("cluster_known_nodes", 1)) > 1
+            return int(client.execute_command("CLUSTER INFO").get("cluster_slots_assigned", 0)) > 0
 
-    def _create(self) -> None:
-        cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
-        argv = [cli, "--cluster", "create", *(f"127.0.0.1:{port}" for port in self.ports)]
-        argv += ["--cluster-replicas", str(self.replicas_per_master), "--cluster-yes"]
-        if self.password:
-            argv += ["-a", self.password, "--no-auth-warning"]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"redis-cli --cluster create failed:\n{done.stdout}\n{done.stderr}")
+    def _create(self, timeout: float = 60.0) -> None:
+        """What `redis-cli --cluster create` does, for any number of masters (it wants 3 or more):
+        the slots split evenly over the masters, every node introduced, each replica assigned."""
+        masters, replicas = self.ports[: self.masters], self.ports[self.masters :]
+        for i, port in enumerate(masters):
+            low, high = SLOTS * i // len(masters), SLOTS * (i + 1) // len(masters) - 1
+            with self.client(port) as client:
+                client.execute_command("CLUSTER ADDSLOTSRANGE", low, high)
+                client.execute_command("CLUSTER SET-CONFIG-EPOCH", i + 1)
+        for port in self.ports[1:]:
+            with self.client(port) as client:
+                client.execute_command("CLUSTER MEET", "127.0.0.1", self.ports[0])
+        deadline = time.monotonic() + timeout
+        while not all(self._knows_everyone(port) for port in self.ports):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the nodes did not meet within {timeout}s; logs under {self.datadir}")
+            time.sleep(0.05)
+        for i, port in enumerate(replicas):
+            with self.client(masters[i % len(masters)]) as master:
+                master_id = master.execute_command("CLUSTER MYID")
+            with self.client(port) as client:
+                client.execute_command("CLUSTER REPLICATE", master_id)
+
+    def _knows_everyone(self, port: int) -> bool:
+        with self.client(port) as client:
+            return int(client.execute_command("CLUSTER INFO")["cluster_known_nodes"]) == len(self.ports)
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
         """Until every running node says the cluster is ok and every master has its replicas in sync."""
@@ -128,7 +153,8 @@ class RedisCluster:
             return False
 
     def shards(self) -> list[Shard]:
-        """The masters as a running node sees them, with their replicas that are up."""
+        """The masters as a running node sees them, with their replicas but failed ones (one that
+        just synced is "loading" in the others' gossip for a while)."""
         port = next(port for port, node in self.nodes.items() if node.running)
         with self.client(port) as client:
             reply = client.execute_command("CLUSTER SHARDS")
@@ -140,7 +166,7 @@ class RedisCluster:
             masters = [int(n["port"]) for n in nodes if n["role"] == "master" and n["health"] == "online"]
             if masters and ranges:
                 replicas = tuple(
-                    int(n["port"]) for n in nodes if n["role"] == "replica" and n["health"] == "online"
+                    int(n["port"]) for n in nodes if n["role"] == "replica" and n["health"] != "fail"
                 )
                 shards.append(Shard(masters[0], replicas, ranges))
         return shards
@@ -184,3 +210,12 @@ class RedisCluster:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no replica took over from {dead_master} within {timeout}s")
             time.sleep(0.05)
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
