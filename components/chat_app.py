@@ -24,6 +24,7 @@ class RedisStore(Protocol):
     """A Redis flavour (in-cluster `Redis`, AWS `ElastiCache`) as the chat sees it."""
 
     url: pulumi.Output[str]  # redis:// or rediss://, with the password: a secret Output
+    cluster: bool  # a Redis Cluster (rooms sharded over its masters): the backend needs its client
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +67,7 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             namespace=args.namespace,
             image=args.backend_image,
             redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
+            redis_cluster=args.redis.cluster,
             ack_replicas=args.ack_replicas,
             allowed_origin=url,
             replicas=app.backend_replicas,

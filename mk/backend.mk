@@ -1,9 +1,13 @@
 # The chat backend (services/backend): its tests start real redis-server and backend processes.
-.PHONY: test-backend run-backend
-TEST_TARGETS += test-backend
+# test-backend-cluster: the same suite on a local 6-node Redis Cluster with REDIS_CLUSTER=true.
+.PHONY: test-backend test-backend-cluster run-backend
+TEST_TARGETS += test-backend test-backend-cluster
 
 test-backend: venv
 	$(PY) -m pytest services/backend/tests -q
+
+test-backend-cluster: venv
+	CHAT_TEST_REDIS=cluster $(PY) -m pytest services/backend/tests -q
 
 # The backend alone on :8000 with a local redis-server (see services/backend/README.md).
 run-backend: venv

@@ -61,6 +61,7 @@ class AwsConfig:
     redis_node_type: str
     redis_engine_version: str
     redis_replicas: int
+    redis_shards: int
     redis_snapshot_days: int
     redis_auth_update: str
     redis_ack_replicas: int
@@ -178,6 +179,7 @@ def load_aws(read: Reader) -> AwsConfig:
         redis_node_type=read.string("awsRedisNodeType", "cache.t4g.medium"),
         redis_engine_version=read.string("awsRedisEngineVersion", "7.1"),
         redis_replicas=redis_replicas,
+        redis_shards=read.integer("awsRedisShards", 1, 1, 30),
         redis_snapshot_days=read.integer("awsRedisSnapshotDays", 7, 1, 35),
         redis_auth_update=read.choice("awsRedisAuthUpdate", "ROTATE", ("ROTATE", "SET")),
         # Every replica but the primary can confirm a write; asking for more never succeeds.

@@ -1,6 +1,9 @@
 """ElastiCache (Redis OSS) instead of in-cluster Redis: private subnets, Multi-AZ with automatic
 failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots, and
-a security group that admits 6379 only from the cluster. Its `url` is rediss:// with the token."""
+a security group that admits 6379 only from the cluster. Its `url` is rediss:// with the token.
+
+One shard is a primary with replicas; more shards are cluster mode enabled (the rooms spread
+over the shards' primaries, each with its replicas), reached through the configuration endpoint."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ PORT = 6379
 
 
 class ElastiCache(pulumi.ComponentResource):
-    url: pulumi.Output[str]  # rediss://:token@primary:6379/0, a secret Output
+    url: pulumi.Output[str]  # rediss://:token@endpoint:6379/0, a secret Output
+    cluster: bool  # cluster mode enabled: more than one shard
 
     def __init__(
         self,
@@ -25,7 +29,8 @@ class ElastiCache(pulumi.ComponentResource):
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone the nodes spread over
         node_type: str,  # e.g. cache.t4g.medium
         engine_version: str,  # Redis OSS version, e.g. 7.1
-        replicas: int,  # nodes in all (primary + replicas), at least 2 for failover
+        replicas: int,  # nodes per shard (primary + replicas), at least 2 for failover
+        shards: int,  # 1: one replication group without cluster mode; more: cluster mode enabled
         snapshot_days: int,  # how long daily snapshots are kept
         auth_update: str,  # ROTATE keeps the previous token valid too; SET revokes it
         opts: pulumi.ResourceOptions | None = None,
@@ -59,7 +64,7 @@ class ElastiCache(pulumi.ComponentResource):
             engine_version=engine_version,
             node_type=node_type,
             port=PORT,
-            num_cache_clusters=replicas,
+            **_topology(engine_version, replicas, shards),
             automatic_failover_enabled=True,
             multi_az_enabled=True,
             transit_encryption_enabled=True,
@@ -76,9 +81,26 @@ class ElastiCache(pulumi.ComponentResource):
             apply_immediately=False,
             opts=child,
         )
+        self.cluster = shards > 1
+        endpoint = (
+            replication_group.configuration_endpoint_address
+            if self.cluster
+            else replication_group.primary_endpoint_address
+        )
         self.url = pulumi.Output.secret(
-            pulumi.Output.concat(
-                "rediss://:", token.result, "@", replication_group.primary_endpoint_address, f":{PORT}/0"
-            )
+            pulumi.Output.concat("rediss://:", token.result, "@", endpoint, f":{PORT}/0")
         )
         self.register_outputs({"url": self.url})
+
+
+def _topology(engine_version: str, replicas: int, shards: int) -> dict[str, object]:
+    """The replication group's shape: one primary with replicas, or shards in cluster mode."""
+    if shards == 1:
+        return {"num_cache_clusters": replicas}
+    major = engine_version.split(".")[0]
+    return {
+        "cluster_mode": "enabled",
+        "num_node_groups": shards,
+        "replicas_per_node_group": replicas - 1,
+        "parameter_group_name": f"default.redis{major}.cluster.on",
+    }

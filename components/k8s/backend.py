@@ -27,6 +27,7 @@ class SecretKey:
 @dataclass(frozen=True, kw_only=True)
 class BackendArgs(AppArgs):
     redis_url: SecretKey
+    redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster
     allowed_origin: pulumi.Input[str]
     workers: int
     history_limit: int
@@ -68,6 +69,8 @@ class Backend(pulumi.ComponentResource):
             # every pod), so any peer that gets a connection through is one of them.
             {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
         ]
+        if args.redis_cluster:
+            env.append({"name": "REDIS_CLUSTER", "value": "true"})
         if args.ack_replicas:
             env.append({"name": "REDIS_ACK_REPLICAS", "value": str(args.ack_replicas)})
         self.workload = Workload(

@@ -40,6 +40,7 @@ def redis_conf(appendfsync: str) -> str:
 class Redis(pulumi.ComponentResource):
     url: pulumi.Output[str]
     host: pulumi.Output[str]
+    cluster = False  # one StatefulSet pod: a single node
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Redis", name, None, opts)

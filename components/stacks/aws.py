@@ -117,6 +117,7 @@ def build(config: StackConfig) -> None:
         node_type=cfg.redis_node_type,
         engine_version=cfg.redis_engine_version,
         replicas=cfg.redis_replicas,
+        shards=cfg.redis_shards,
         snapshot_days=cfg.redis_snapshot_days,
         auth_update=cfg.redis_auth_update,
     )

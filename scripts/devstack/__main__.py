@@ -1,10 +1,12 @@
-"""`python -m devstack` (what `make dev` runs): the whole chat on http://127.0.0.1:${PORT:-8080}.
+"""`python -m devstack` (what `make dev` runs): the whole chat on http://127.0.0.1:${PORT:-8080};
+with `--cluster` (`make dev-cluster`) on a 6-node Redis Cluster instead of one redis-server.
 
 Runs in the foreground with its data under .dev/; Ctrl-C or SIGTERM stops every child.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import signal
@@ -45,6 +47,9 @@ def session_secret(path: Path) -> str:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="the whole chat on 127.0.0.1")
+    parser.add_argument("--cluster", action="store_true", help="on a 6-node Redis Cluster")
+    cluster = parser.parse_args().cluster
     port = port_from_env()
     stopping = threading.Event()
 
@@ -53,8 +58,10 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print(f"starting redis-server, the backend (2 workers) and nginx; data and logs in {DATADIR}", flush=True)
-    with DevStack(DATADIR, port=port, session_secret=session_secret(DATADIR / "session_secret")) as stack:
+    redis = "a Redis Cluster (3 masters, 3 replicas)" if cluster else "redis-server"
+    print(f"starting {redis}, the backend (2 workers) and nginx; data and logs in {DATADIR}", flush=True)
+    secret = session_secret(DATADIR / "session_secret")
+    with DevStack(DATADIR, port=port, session_secret=secret, redis_cluster=cluster) as stack:
         print(f"chat is running on {stack.url}  (Ctrl-C stops it)", flush=True)
         while not stopping.wait(1.0):
             dead = [name for name, process in stack.processes.items() if not process.running]

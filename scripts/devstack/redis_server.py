@@ -1,5 +1,5 @@
 """redis-server from the Debian package, on 127.0.0.1 with the chat's shared settings
-(services/redis/redis.conf: AOF on, no eviction); optionally a replica."""
+(services/redis/redis.conf: AOF on, no eviction); optionally a replica, or a cluster node."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class RedisServer(ManagedProcess):
         appendfsync: str = "always",
         password: str | None = None,
         replica_of: int | None = None,
+        cluster_node_timeout_ms: int | None = None,
     ):
         port = port or free_port()
         # After the shared file, only what is this server's own: address, data, fsync, AUTH, primary.
@@ -51,8 +52,15 @@ class RedisServer(ManagedProcess):
         ]
         if password:
             argv += ["--requirepass", password]
+            # A replica must authenticate to its primary too (a cluster node may become either).
+            argv += ["--masterauth", password]
         if replica_of:
             argv += ["--replicaof", "127.0.0.1", str(replica_of)]
+        if cluster_node_timeout_ms:
+            # A node of a Redis Cluster (devstack/redis_cluster.py): its view of the cluster is kept
+            # beside its data, so a restart rejoins the same cluster.
+            argv += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"]
+            argv += ["--cluster-node-timeout", str(cluster_node_timeout_ms)]
         super().__init__("redis", argv, port, datadir)
         self.password = password
         self.replica_of = replica_of

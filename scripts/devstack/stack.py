@@ -1,4 +1,5 @@
-"""The whole chat on one port: redis-server, the backend (2 workers) and nginx in front.
+"""The whole chat on one port: redis-server (or a 6-node Redis Cluster), the backend (2 workers)
+and nginx in front.
 
 `make dev`, the end-to-end tests, the drills and the benchmark all start it this way:
 
@@ -19,6 +20,7 @@ from types import TracebackType
 from devstack.backend_server import BackendServer
 from devstack.nginx_server import DIST, NginxServer
 from devstack.process import ManagedProcess, free_port
+from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
 
@@ -33,26 +35,34 @@ class DevStack:
         backend_workers: int = 2,
         backend_env: dict[str, str] | None = None,
         session_secret: str | None = None,
+        redis_cluster: bool = False,
     ):
         self.datadir = datadir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # Fresh per stack unless given: sessions survive backend restarts, never leak between stacks.
         self.session_secret = session_secret or secrets.token_urlsafe(32)
-        self.redis = RedisServer(datadir / "redis")
+        self.redis: RedisServer | RedisCluster = (
+            RedisCluster(datadir / "redis-cluster") if redis_cluster else RedisServer(datadir / "redis")
+        )
         self.backend = BackendServer(
             datadir / "backend",
             redis_url=self.redis.url,
             allowed_origins=self.url,
             session_secret=self.session_secret,
             workers=backend_workers,
-            extra_env=backend_env,
+            extra_env={**({"REDIS_CLUSTER": "true"} if redis_cluster else {}), **(backend_env or {})},
         )
         self.nginx = NginxServer(datadir / "nginx", self.backend.url, port=self.port, dist=dist)
 
     @property
     def processes(self) -> dict[str, ManagedProcess]:
-        return {"redis": self.redis, "backend": self.backend, "nginx": self.nginx}
+        redis = (
+            {f"redis:{port}": node for port, node in self.redis.nodes.items()}
+            if isinstance(self.redis, RedisCluster)
+            else {"redis": self.redis}
+        )
+        return {**redis, "backend": self.backend, "nginx": self.nginx}
 
     def start(self, timeout: float = 60.0) -> None:
         try:
@@ -114,6 +124,7 @@ class DevStack:
 
     def restart_redis(self, timeout: float = 60.0) -> None:
         """Stop and start redis-server on the same port; its AOF brings the data back."""
+        assert isinstance(self.redis, RedisServer), "one node only"
         self.redis.stop()
         self.redis.start(timeout)
         self.wait_ready(timeout)

@@ -112,9 +112,12 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
         "repositoryUrl": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{a.inputs.get('name', a.name)}",
         "registryId": "123456789012",
     },
-    "aws:elasticache/replicationGroup:ReplicationGroup": lambda a: {
-        "primaryEndpointAddress": f"master.{a.name}.abc123.use1.cache.amazonaws.com",
-    },
+    # As AWS answers: cluster mode enabled has a configuration endpoint and no primary one.
+    "aws:elasticache/replicationGroup:ReplicationGroup": lambda a: (
+        {"configurationEndpointAddress": f"clustercfg.{a.name}.abc123.use1.cache.amazonaws.com"}
+        if a.inputs.get("numNodeGroups")
+        else {"primaryEndpointAddress": f"master.{a.name}.abc123.use1.cache.amazonaws.com"}
+    ),
     "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": a.name},
     # Service.get (a read): the LoadBalancer's hostname as AWS would publish it.
     "kubernetes:core/v1:Service": lambda a: (

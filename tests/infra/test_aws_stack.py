@@ -23,6 +23,11 @@ def _trust(run: StackRun, role_name: str) -> dict[str, Any]:
     return json.loads(run.one("aws:iam/role:Role", role_name).inputs["assumeRolePolicy"])  # type: ignore[no-any-return]
 
 
+def _backend_env(run: StackRun) -> dict[str, dict[str, Any]]:
+    pod = run.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"]
+    return {e["name"]: e for e in pod["containers"][0]["env"]}
+
+
 def test_outputs(aws: StackRun) -> None:
     assert aws.outputs["url"] == "https://chat.example.com"
     assert aws.outputs["clusterName"] == "chat-aws"
@@ -148,6 +153,28 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     secret = aws.one("kubernetes:core/v1:Secret", "redis-url").inputs["stringData"]["REDIS_URL"]
     assert secret.startswith("rediss://:")
     assert secret.endswith("@master.chat.abc123.use1.cache.amazonaws.com:6379/0")
+    assert "clusterMode" not in group
+    assert "numNodeGroups" not in group
+    assert "REDIS_CLUSTER" not in _backend_env(aws)
+
+
+def test_more_redis_shards_enable_cluster_mode_and_the_cluster_client(
+    run_stack: Callable[..., StackRun],
+) -> None:
+    run = run_stack("aws", {"chat-platform:awsRedisShards": "3", "chat-platform:awsRedisReplicas": "3"})
+    group = run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert group["clusterMode"] == "enabled"
+    assert group["numNodeGroups"] == 3
+    assert group["replicasPerNodeGroup"] == 2
+    assert group["parameterGroupName"] == "default.redis7.cluster.on"
+    assert "numCacheClusters" not in group
+    assert group["transitEncryptionMode"] == "required"
+    assert group["multiAzEnabled"] is True
+    assert group["automaticFailoverEnabled"] is True
+    assert group["authToken"]
+    secret = run.one("kubernetes:core/v1:Secret", "redis-url").inputs["stringData"]["REDIS_URL"]
+    assert secret.endswith("@clustercfg.chat.abc123.use1.cache.amazonaws.com:6379/0")
+    assert _backend_env(run)["REDIS_CLUSTER"]["value"] == "true"
 
 
 def test_redis_admits_only_the_cluster(aws: StackRun) -> None:
@@ -191,12 +218,7 @@ def test_app_reuses_the_shared_components_on_spot_by_digest(aws: StackRun) -> No
         assert policy.inputs["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"] == {
             "kubernetes.io/metadata.name": "traefik"
         }
-    env = {
-        e["name"]: e
-        for e in aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"][
-            "containers"
-        ][0]["env"]
-    }
+    env = _backend_env(aws)
     assert env["COOKIE_SECURE"]["value"] == "true"
     assert env["ALLOWED_ORIGINS"]["value"] == "https://chat.example.com"
 
@@ -297,6 +319,7 @@ def test_dns_points_at_the_load_balancer(aws: StackRun) -> None:
         ("awsAzCount", "1", "must be between 2 and 6"),
         ("awsSpotDesiredSize", "20", "must be between awsSpotMinSize"),
         ("awsRedisReplicas", "1", "must be between 2 and 6"),
+        ("awsRedisShards", "0", "must be between 1 and 30"),
         ("awsRedisAuthUpdate", "DELETE", "must be one of ROTATE, SET"),
     ],
 )

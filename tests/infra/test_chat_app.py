@@ -129,6 +129,7 @@ def test_elasticache_exposes_a_secret_url_and_no_kubernetes_object() -> None:
             node_type="cache.t4g.small",
             engine_version="7.1",
             replicas=2,
+            shards=1,
             snapshot_days=1,
             auth_update="ROTATE",
         )

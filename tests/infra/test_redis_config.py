@@ -59,6 +59,7 @@ def test_the_launcher_passes_the_shared_file_and_only_its_own_options(tmp_path: 
         "dir": [str(tmp_path)],
         "appendfsync": ["everysec"],
         "requirepass": ["pw"],
+        "masterauth": ["pw"],
         "replicaof": ["127.0.0.1", "7000"],
     }
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-import redis.asyncio as aioredis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from chat_backend import keys
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -19,7 +19,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Accounts:
-    def __init__(self, redis: aioredis.Redis, settings: Settings):
+    def __init__(self, redis: Client, settings: Settings):
         self.redis = redis
         self.settings = settings
         self.cookie_signer = URLSafeSerializer(settings.signing_key, salt="chat-session")
@@ -90,10 +90,12 @@ class Accounts:
 
     async def record_login_failure(self, username: str, ip: str) -> None:
         window = self.settings.login_throttle_window
-        async with self.redis.pipeline(transaction=True) as pipe:
+        # The window is set before the count, so a counter never lives without its expiry, and no
+        # transaction is needed (the two keys may live on two shards of a cluster).
+        async with self.redis.pipeline(transaction=False) as pipe:
             for key in (keys.login_failures_user(username), keys.login_failures_ip(ip)):
+                pipe.set(key, 0, ex=window, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, window, nx=True)
             await pipe.execute()
 
     async def clear_login_failures(self, username: str) -> None:

@@ -66,29 +66,30 @@ def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bo
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = redis_client.connection_pool(settings.redis_url)
-        redis = redis_client.client(pool)
-        messages = Messages(redis, settings)
-        hub = Hub(redis, messages, settings)
-        app.state.services = Services(
-            settings,
-            redis,
-            Accounts(redis, settings),
-            messages,
-            hub,
-            Rooms(redis, settings, hub.notices),
-            Reads(redis, hub.notices),
-        )
-        hub.start()
-        if close_sockets_on_sigterm:
-            shutdown.close_sockets_on_sigterm(hub)
-        log.info("worker ready", extra={"redis": redis_client.describe(settings.redis_url)})
-        try:
-            yield
-        finally:
-            await hub.stop()
-            await redis.aclose()
-            await pool.aclose()
+        async with redis_client.open_store(settings) as store:
+            redis = store.redis
+            messages = Messages(redis, settings, store.shards)
+            hub = Hub(redis, messages, settings)
+            app.state.services = Services(
+                settings,
+                redis,
+                Accounts(redis, settings),
+                messages,
+                hub,
+                Rooms(redis, settings, hub.notices),
+                Reads(redis, hub.notices),
+            )
+            hub.start()
+            if close_sockets_on_sigterm:
+                shutdown.close_sockets_on_sigterm(hub)
+            log.info(
+                "worker ready",
+                extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
+            )
+            try:
+                yield
+            finally:
+                await hub.stop()
 
     app = FastAPI(
         title="chat-platform API",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend.connection import Connection
@@ -16,18 +15,28 @@ from chat_backend.notices import Notices
 from chat_backend.presence import Presence
 from chat_backend.protocol import CloseCode
 from chat_backend.reads import Activity
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
+from chat_backend.sharded_tail import ShardedTail
 from chat_backend.tail import StreamTail
 
 
 class Hub:
-    def __init__(self, redis: aioredis.Redis, messages: Messages, settings: Settings):
-        self.tail = StreamTail(messages, settings)
+    def __init__(self, redis: Client, messages: Messages, settings: Settings):
+        self.tail = (
+            StreamTail(messages, settings)
+            if messages.shards is None
+            else ShardedTail(messages, settings, messages.shards)
+        )
         self.presence = Presence(redis, settings, self.tail.rooms)
+        if isinstance(self.tail, ShardedTail):
+            self.tail.presence = self.presence
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
         self.activity = Activity(redis, self.connections)
-        self.notices = Notices(redis, settings, self.connections, self.users, self.activity.heard)
+        self.notices = Notices(
+            redis, settings, self.connections, self.users, self.activity.heard, messages.shards
+        )
 
     def start(self) -> None:
         self.tail.start()

@@ -1,7 +1,9 @@
 """Every Redis key and pub/sub channel the backend uses, in one place.
 
 A room's keys all derive from its name (`chat:room:<room>:…`, a DM's too) and a user's from
-theirs, so each can later be placed by its room or user on a Redis Cluster.
+theirs. On a Redis Cluster (REDIS_CLUSTER) the room's part carries a hash tag, `{room}`, so all
+of a room's keys and its channel live on one shard and rooms spread over the shards; a user's
+keys hash by themselves. On one node the names stay what they have always been.
 """
 
 from __future__ import annotations
@@ -11,6 +13,18 @@ EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replic
 ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
 ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
 REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
+
+_hash_tags = False
+
+
+def use_hash_tags(on: bool = True) -> None:
+    """Cluster mode (or not) for the whole process: set at start, before any key is built."""
+    global _hash_tags
+    _hash_tags = on
+
+
+def _room(room: str) -> str:
+    return f"{{{room}}}" if _hash_tags else room
 
 
 def user(name: str) -> str:
@@ -35,40 +49,54 @@ def session(token: str) -> str:
 
 
 def stream(room: str) -> str:
-    return f"chat:room:{room}:messages"
+    return f"chat:room:{_room(room)}:messages"
 
 
 def room_seq(room: str) -> str:
     """How many messages were ever posted in the room: the newest one's seq."""
-    return f"chat:room:{room}:seq"
+    return f"chat:room:{_room(room)}:seq"
 
 
 def read_positions(room: str) -> str:
     """user -> the seq they have read the room up to."""
-    return f"chat:room:{room}:reads"
+    return f"chat:room:{_room(room)}:reads"
 
 
 def mentions(room: str) -> str:
     """user -> the seq of the newest message in the room that mentions them."""
-    return f"chat:room:{room}:mentions"
+    return f"chat:room:{_room(room)}:mentions"
 
 
 def changes(room: str) -> str:
     """message id -> its current edit or deletion, so history and replay fold them in."""
-    return f"chat:room:{room}:changes"
+    return f"chat:room:{_room(room)}:changes"
 
 
 def dm(room: str) -> str:
     """Exists once the DM was opened."""
-    return f"chat:room:{room}:dm"
+    return f"chat:room:{_room(room)}:dm"
 
 
 def dedup(room: str, user_name: str, client_id: str) -> str:
-    return f"chat:dedup:{room}:{user_name}:{client_id}"
+    return f"chat:dedup:{_room(room)}:{user_name}:{client_id}"
 
 
-def send_rate(user_name: str) -> str:
+def send_rate(user_name: str, room: str) -> str:
+    """The send script's rate window. On a cluster it must share the room's shard, so the window
+    counts a user's sends per room there; on one node, across all rooms."""
+    if _hash_tags:
+        return f"chat:rate:send:{_room(room)}:{user_name}"
     return f"chat:rate:send:{user_name}"
+
+
+def room_probe(room: str) -> str:
+    """Written only so WAIT can confirm a read of the room, on the room's shard."""
+    return f"{REPLICATION_PROBE}:{_room(room)}" if _hash_tags else REPLICATION_PROBE
+
+
+def room_channel(room: str) -> str:
+    """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
+    return f"chat:room:{_room(room)}:events"
 
 
 def login_failures_user(name: str) -> str:
@@ -80,4 +108,4 @@ def login_failures_ip(ip: str) -> str:
 
 
 def presence(room: str) -> str:
-    return f"chat:presence:{room}"
+    return f"chat:presence:{_room(room)}"

@@ -7,8 +7,9 @@ delete events about them: entries.py).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
@@ -17,6 +18,7 @@ from redis.exceptions import NoScriptError
 from chat_backend import entries, keys
 from chat_backend.entries import Entry
 from chat_backend.protocol import Message, ServerFrame
+from chat_backend.redis_client import Client, Shards
 from chat_backend.replication import Replication
 from chat_backend.settings import Settings
 
@@ -46,8 +48,9 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 """
 # One round trip per send: the retry check, the per-user rate limit, the room's next seq, the
 # append, the mentions and the de-dup record happen atomically, and the reply (under AOF
-# appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions; ARGV[6] the
-# text, ARGV[9...] the mentioned users.
+# appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions, KEYS[6] on a
+# cluster the room's channel (the tail's bell: sharded_tail.py); ARGV[6] the text, ARGV[9...] the
+# mentioned users.
 _SEND = (
     _RETRY
     + _RATE
@@ -65,13 +68,15 @@ local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
 for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
+if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
 return {'ok', id, ARGV[7], seq}
 """
 )
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
-# room's changes; ARGV[6] the target id, ARGV[9] the kind, ARGV[10] an edit's text. Once the
-# changes outnumber twice what the stream keeps, those of trimmed messages are dropped.
+# room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
+# kind, ARGV[10] an edit's text. Once the changes outnumber twice what the stream keeps, those
+# of trimmed messages are dropped.
 _CHANGE = (
     _RETRY
     + """
@@ -110,9 +115,11 @@ if redis.call('HLEN', KEYS[4]) > 2 * tonumber(ARGV[1]) then
   end
 end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
+if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 return {'ok', id, ARGV[7]}
 """
 )
+T = TypeVar("T")
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
 _MAX_STREAM_ID_PART = 2**64 - 1
 HISTORY_CHUNK = 100  # entries read at a time while history looks past edit and delete events
@@ -145,8 +152,10 @@ class Refused:
 
 
 class Messages:
-    def __init__(self, redis: aioredis.Redis, settings: Settings):
+    def __init__(self, redis: Client, settings: Settings, shards: Shards | None = None):
+        """`shards`: on a Redis Cluster, what runs a room's commands on the master owning it."""
         self.redis = redis
+        self.shards = shards
         self.settings = settings
         self.replication = Replication(settings)
         self._send = redis.register_script(_SEND)
@@ -169,12 +178,13 @@ class Messages:
         script_keys = [
             keys.stream(room),
             keys.dedup(room, user, client_id),
-            keys.send_rate(user),
+            keys.send_rate(user, room),
             keys.room_seq(room),
             keys.mentions(room),
+            *self._bell(room),
         ]
         args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
-        reply = await self._run(self._send, script_keys, args)
+        reply = await self._run(room, self._send, script_keys, args)
         if reply[0] == "rate":
             # PTTL may round a window about to end down to 0; a retry then is just in time.
             return RateLimited(max(int(reply[1]), 1))
@@ -191,26 +201,45 @@ class Messages:
         script_keys = [
             keys.stream(room),
             keys.dedup(room, user, client_id),
-            keys.send_rate(user),
+            keys.send_rate(user, room),
             keys.changes(room),
+            *self._bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
         args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
-        reply = await self._run(self._change, script_keys, args)
+        reply = await self._run(room, self._change, script_keys, args)
         if reply[0] == "rate":
             return RateLimited(max(int(reply[1]), 1))
         if reply[0] in ("forbidden", "unknown"):
             return Refused(reply[0])
         return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
 
-    async def _run(self, script: AsyncScript, script_keys: list[str], args: list[str | int]) -> list[Any]:
+    def _bell(self, room: str) -> list[str]:
+        """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
+        return [keys.room_channel(room)] if self.shards else []
+
+    async def on_room(self, room: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
+        """`command` with the client for the room's keys: on a cluster, the client of the
+        master owning the room, so a write and the WAIT after it share one connection."""
+        if self.shards is None:
+            return await command(cast(aioredis.Redis, self.redis))
+        return await self.shards.on_master(keys.stream(room), command)
+
+    async def _run(
+        self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    ) -> list[Any]:
+        return await self.on_room(room, lambda redis: self._run_on(redis, script, script_keys, args))
+
+    async def _run_on(
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    ) -> list[Any]:
         if not self.replication.replicas:
-            return cast(list[Any], await script(keys=script_keys, args=args))
+            return cast(list[Any], await script(keys=script_keys, args=args, client=redis))
         # The script then WAIT, pipelined on one connection: still one round trip.
-        reply, confirmed = await self._script_and_wait(script, script_keys, args)
+        reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
         if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
-            await self.redis.script_load(script.script)
-            reply, confirmed = await self._script_and_wait(script, script_keys, args)
+            await redis.script_load(script.script)
+            reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
         if isinstance(reply, Exception):
             raise reply
         if reply[0] in ("ok", "dup"):  # a refusal stored nothing, so there is nothing to wait for
@@ -218,9 +247,9 @@ class Messages:
         return cast(list[Any], reply)
 
     async def _script_and_wait(
-        self, script: AsyncScript, script_keys: list[str], args: list[str | int]
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        async with self.redis.pipeline(transaction=False) as pipe:
+        async with redis.pipeline(transaction=False) as pipe:
             pipe.evalsha(script.sha, len(script_keys), *script_keys, *args)
             self.replication.wait(pipe)
             return await pipe.execute(raise_on_error=False)
@@ -230,25 +259,29 @@ class Messages:
         now (edits and deletes folded in), never reaching past the newest HISTORY_LIMIT
         entries (MAXLEN ~ may keep a few more)."""
         key = keys.stream(room)
-        newest_first: list[Entry] = []
-        end = f"({before}" if before else "+"
-        count = max(limit, HISTORY_CHUNK)
-        while len(newest_first) < limit:
-            chunk = cast(list[Entry], await self.redis.xrevrange(key, end, "-", count=count))
-            newest_first += [entry for entry in chunk if entries.is_message(entry[1])]
-            if len(chunk) < count:
-                break
-            end = f"({chunk[-1][0]}"
-        newest_first = newest_first[:limit]
-        excess = await self.redis.xlen(key) - self.settings.history_limit if newest_first else 0
-        if excess > 0:
-            # Only the few entries `~` trimming left over need looking at.
-            head = cast(list[Entry], await self.redis.xrange(key, "-", "+", count=excess + 1))
-            oldest_kept = parse_id(head[-1][0])
-            newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
-        oldest_first = newest_first[::-1]
-        changes = await self._changes(room, oldest_first)
-        await self.replication.confirm(self.redis)
+
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
+            newest_first: list[Entry] = []
+            end = f"({before}" if before else "+"
+            count = max(limit, HISTORY_CHUNK)
+            while len(newest_first) < limit:
+                chunk = cast(list[Entry], await redis.xrevrange(key, end, "-", count=count))
+                newest_first += [entry for entry in chunk if entries.is_message(entry[1])]
+                if len(chunk) < count:
+                    break
+                end = f"({chunk[-1][0]}"
+            newest_first = newest_first[:limit]
+            excess = await redis.xlen(key) - self.settings.history_limit if newest_first else 0
+            if excess > 0:
+                # Only the few entries `~` trimming left over need looking at.
+                head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
+                oldest_kept = parse_id(head[-1][0])
+                newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
+            changes = await self._changes(redis, room, newest_first[::-1])
+            await self.replication.confirm(redis, keys.room_probe(room))
+            return newest_first[::-1], changes
+
+        oldest_first, changes = await self.on_room(room, read)
         return [
             entries.message(room, eid, fields, change)
             for (eid, fields), change in zip(oldest_first, changes, strict=True)
@@ -257,27 +290,36 @@ class Messages:
     async def after(self, room: str, since: str) -> list[tuple[str, ServerFrame]]:
         """Each entry stored after `since` (exclusive) and its frame, oldest first, at most
         HISTORY_LIMIT entries: messages as they are now, and the events as they happened."""
-        stored = cast(list[Entry], await self.redis.xrange(keys.stream(room), f"({since}", "+"))
-        stored = stored[-self.settings.history_limit :]
-        changes = await self._changes(room, stored)
-        await self.replication.confirm(self.redis)
+
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
+            stored = cast(list[Entry], await redis.xrange(keys.stream(room), f"({since}", "+"))
+            stored = stored[-self.settings.history_limit :]
+            changes = await self._changes(redis, room, stored)
+            await self.replication.confirm(redis, keys.room_probe(room))
+            return stored, changes
+
+        stored, changes = await self.on_room(room, read)
         frames = [
             (eid, entries.frame(room, eid, fields, change))
             for (eid, fields), change in zip(stored, changes, strict=True)
         ]
         return [(eid, frame) for eid, frame in frames if frame is not None]
 
-    async def _changes(self, room: str, stored: list[Entry]) -> list[str | None]:
+    async def _changes(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
         """The current change of each message entry (None for events and unchanged messages)."""
         ids = [eid for eid, fields in stored if entries.is_message(fields)]
-        found = iter(cast(list[str | None], await self.redis.hmget(keys.changes(room), ids)) if ids else ())
+        found = iter(cast(list[str | None], await redis.hmget(keys.changes(room), ids)) if ids else ())
         return [next(found) if entries.is_message(fields) else None for _, fields in stored]
 
     async def last_id(self, room: str) -> str:
         """Where live delivery of the room starts (confirmed, like everything clients see)."""
-        newest = cast(list[Entry], await self.redis.xrevrange(keys.stream(room), "+", "-", count=1))
-        await self.replication.confirm(self.redis)
-        return str(newest[0][0]) if newest else "0-0"
+
+        async def read(redis: aioredis.Redis) -> str:
+            newest = cast(list[Entry], await redis.xrevrange(keys.stream(room), "+", "-", count=1))
+            await self.replication.confirm(redis, keys.room_probe(room))
+            return str(newest[0][0]) if newest else "0-0"
+
+        return await self.on_room(room, read)
 
 
 def parse_id(value: str) -> tuple[int, int]:

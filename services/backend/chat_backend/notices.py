@@ -5,6 +5,10 @@ their sockets: read positions, mentions and new DMs go only to the processes tha
 sockets. New rooms go to every socket (keys.ROOMS_CHANNEL); activity (reads.py) has its own
 channel. Nothing here is stored: after losing its pub/sub connection a process listens again,
 and what was published meanwhile is gone (clients read GET /api/rooms again on reconnect).
+
+On a Redis Cluster these few frames stay on classic pub/sub, which the cluster relays to every
+node: a process listens on any master and, when that one fails, on another (the busy traffic of
+rooms is on sharded channels: sharded_tail.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from chat_backend import keys, protocol, redis_client, wire
+from chat_backend.redis_client import Client, Shards
 from chat_backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,11 +37,12 @@ RETRY_SECONDS = 0.5
 class Notices:
     def __init__(
         self,
-        redis: aioredis.Redis,
+        redis: Client,
         settings: Settings,
         connections: Collection[Connection],
         users: Mapping[str, Collection[Connection]],
         on_activity: Callable[[str], None],
+        shards: Shards | None = None,
     ):
         """`connections`, `users`: this process's sockets, all and by user (the hub's)."""
         self.redis = redis
@@ -48,7 +54,9 @@ class Notices:
         }
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
+        self.shards = shards
         self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
+        self._attempts = 0  # on a cluster, each attempt to listen goes to the next master
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._listen(), name="notices")
@@ -70,6 +78,9 @@ class Notices:
     async def _publish(self, channels: list[str], payload: bytes) -> None:
         """Best effort, like everything published: a lost notice costs a refresh, not data."""
         try:
+            if self.shards is not None:  # a cluster pipelines no PUBLISH
+                await asyncio.gather(*(self.redis.publish(channel, payload) for channel in channels))
+                return
             async with self.redis.pipeline(transaction=False) as pipe:
                 for channel in channels:
                     pipe.publish(channel, payload)
@@ -103,9 +114,19 @@ class Notices:
         for conn in list(self.users.get(user, ())):
             conn.push(frames)
 
+    async def _subscriber(self) -> aioredis.Redis:
+        """Where to listen: REDIS_URL's node, or on a cluster any master that serves now."""
+        if self.shards is None:
+            return self._pubsub_redis
+        with contextlib.suppress(RedisError, OSError):
+            await self.shards.refresh()
+        masters = self.shards.cluster.get_primaries()
+        self._attempts += 1
+        return self.shards.client(masters[self._attempts % len(masters)])
+
     async def _listen(self) -> None:
         while True:
-            pubsub = self._pubsub_redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = (await self._subscriber()).pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(*self._handlers)
                 self._pubsub = pubsub

@@ -3,7 +3,8 @@
 A room's presence is a sorted set with one member per subscribed connection, scored with its
 expiry: each process refreshes its own members (heartbeat) and drops everyone's stale ones,
 so the users of a crashed replica leave after PRESENCE_TTL. Presence changes and typing
-travel over one pub/sub channel to the local subscribers of every replica; they are never
+travel over one pub/sub channel to the local subscribers of every replica (on a Redis
+Cluster, over each room's sharded channel, which the sharded tail listens to); they are never
 stored, so after losing the channel (a Redis restart) a process sends its sockets the
 current presence again. A room's presence goes out at once, then at most once per
 PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a storm of N joins costs
@@ -22,10 +23,10 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, cast
 
 import orjson
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend import keys, protocol, redis_client, wire
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,9 +39,7 @@ PRESENCE_COALESCE_SECONDS = 0.2
 
 
 class Presence:
-    def __init__(
-        self, redis: aioredis.Redis, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]
-    ):
+    def __init__(self, redis: Client, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]):
         """`local`: the subscriptions of this process's sockets by room (the stream tail's)."""
         self.redis = redis
         self.settings = settings
@@ -53,10 +52,9 @@ class Presence:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._events(), name="events"),
-            loop.create_task(self._heartbeat(), name="presence-heartbeat"),
-        ]
+        self._tasks = [loop.create_task(self._heartbeat(), name="presence-heartbeat")]
+        if not self.settings.redis_cluster:
+            self._tasks.append(loop.create_task(self._events(), name="events"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._coalescing.values()]:
@@ -112,8 +110,22 @@ class Presence:
         await self._publish(room, await self._frame(room))
 
     async def _publish(self, room: str, frame: bytes) -> None:
+        if self.settings.redis_cluster:
+            await self.redis.spublish(keys.room_channel(room), frame)
+            return
         envelope = {"room": room, "frame": frame.decode()}
         await self.redis.publish(keys.EVENTS_CHANNEL, orjson.dumps(envelope))
+
+    def deliver(self, room: str, frame: bytes) -> None:
+        """A presence or typing frame to this process's sockets in the room."""
+        frames = [wire.text_frame(frame)]  # once for every socket
+        for sub in list(self.local.get(room, ())):
+            sub.conn.push(frames)
+
+    async def resend(self, room: str) -> None:
+        """The room's current presence to this process's sockets in it, for when events may
+        have been missed (the channel was lost, or is new)."""
+        self.deliver(room, await self._frame(room))
 
     async def _events(self) -> None:
         while True:
@@ -123,9 +135,7 @@ class Presence:
                 await self._refresh_local()
                 async for event in pubsub.listen():
                     payload = orjson.loads(event["data"])
-                    frames = [wire.text_frame(payload["frame"].encode())]  # once for every socket
-                    for sub in list(self.local.get(payload["room"], ())):
-                        sub.conn.push(frames)
+                    self.deliver(payload["room"], payload["frame"].encode())
             except (RedisError, OSError) as exc:
                 log.warning("event subscription failed, retrying", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_SECONDS)
@@ -136,10 +146,8 @@ class Presence:
     async def _refresh_local(self) -> None:
         """Events published while this process was not subscribed (a Redis restart) are gone:
         give the local sockets the current presence of their rooms again."""
-        for room, subs in list(self.local.items()):
-            frames = [wire.text_frame(await self._frame(room))]
-            for sub in list(subs):
-                sub.conn.push(frames)
+        for room in list(self.local):
+            await self.resend(room)
 
     async def _heartbeat(self) -> None:
         """Keep this process's presence entries alive and expire everyone else's stale

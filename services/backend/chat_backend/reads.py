@@ -20,7 +20,6 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, cast
 
 import orjson
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend import keys, wire
@@ -33,6 +32,7 @@ from chat_backend.protocol import (
     RoomSeq,
     encode,
 )
+from chat_backend.redis_client import Client
 from chat_backend.rooms import dm_members, room_info
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ return seq
 
 
 class Reads:
-    def __init__(self, redis: aioredis.Redis, notices: Notices):
+    def __init__(self, redis: Client, notices: Notices):
         self.redis = redis
         self.notices = notices
         self._read = redis.register_script(_READ)
@@ -78,7 +78,7 @@ class Reads:
 
 
 class Activity:
-    def __init__(self, redis: aioredis.Redis, connections: Collection[Connection]):
+    def __init__(self, redis: Client, connections: Collection[Connection]):
         self.redis = redis
         self.connections = connections
         self._stored: dict[str, int] = {}  # this worker's new messages since it last published

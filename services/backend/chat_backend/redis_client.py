@@ -1,10 +1,34 @@
-"""Redis connections from REDIS_URL (redis:// or rediss:// with AUTH, as ElastiCache needs)."""
+"""Redis connections from REDIS_URL (redis:// or rediss:// with AUTH, as ElastiCache needs):
+one node, or with REDIS_CLUSTER any node of a Redis Cluster."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.exceptions import (
+    AskError,
+    ClusterDownError,
+    ConnectionError,
+    MovedError,
+    SlotNotCoveredError,
+    TimeoutError,
+)
+
+from chat_backend import keys
+from chat_backend.settings import Settings
+
+T = TypeVar("T")
+Client = aioredis.Redis | RedisCluster  # request traffic: one node, or a cluster
+CONNECT_TIMEOUT = 5  # seconds
+# What a shard's client raises when the shard it was sent to no longer owns the key.
+TOPOLOGY_CHANGED = (MovedError, AskError, ConnectionError, TimeoutError)
 
 
 def connection_pool(url: str, max_connections: int = 64) -> aioredis.BlockingConnectionPool:
@@ -17,12 +41,49 @@ def connection_pool(url: str, max_connections: int = 64) -> aioredis.BlockingCon
         timeout=5,
         health_check_interval=30,
         socket_keepalive=True,
-        socket_connect_timeout=5,
+        socket_connect_timeout=CONNECT_TIMEOUT,
     )
 
 
 def client(pool: aioredis.BlockingConnectionPool) -> aioredis.Redis:
     return aioredis.Redis(connection_pool=pool)
+
+
+class WaitingCluster(RedisCluster):
+    """A cluster client whose callers wait for a free connection, as with the one node's
+    blocking pool: redis-py's cluster pool raises at its limit, and takes that for a lost node.
+    At most `max_connections` commands and pipelines are in flight, so no node's pool is full."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.in_flight = asyncio.Semaphore(kwargs["max_connections"])
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        async with self.in_flight:
+            return await super().execute_command(*args, **kwargs)
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> ClusterPipeline:
+        # Abstract only to mypy: redis-py builds its own ClusterPipeline just so.
+        return _WaitingPipeline(self, transaction)  # type: ignore[abstract]
+
+
+class _WaitingPipeline(ClusterPipeline):
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> list[Any]:
+        assert isinstance(self.cluster_client, WaitingCluster)
+        async with self.cluster_client.in_flight:
+            return await super().execute(raise_on_error, allow_redirections)
+
+
+def cluster_client(url: str, max_connections: int = 64) -> RedisCluster:
+    """Request traffic on a Redis Cluster: each command goes to the master owning its key, and
+    MOVED, ASK and failovers are followed (redis-py retries with a fresh slot map)."""
+    return WaitingCluster.from_url(
+        url,
+        decode_responses=True,
+        max_connections=max_connections,
+        socket_keepalive=True,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+    )
 
 
 def dedicated_client(url: str) -> aioredis.Redis:
@@ -32,8 +93,97 @@ def dedicated_client(url: str) -> aioredis.Redis:
         decode_responses=True,
         single_connection_client=True,
         socket_keepalive=True,
-        socket_connect_timeout=5,
+        socket_connect_timeout=CONNECT_TIMEOUT,
     )
+
+
+class Shards:
+    """A Redis Cluster's masters, each with a client of its own, for what must run on the one
+    connection of the shard that owns a room: its send script and WAIT, a read and the probe
+    that confirms it, the shard's part of the stream tail."""
+
+    def __init__(self, cluster: RedisCluster, url: str):
+        self.cluster = cluster
+        self._url = urlsplit(url)
+        self._clients: dict[str, aioredis.Redis] = {}
+
+    async def master(self, key: str) -> ClusterNode:
+        """The master serving the key's slot, from the slot map (fetched first if need be)."""
+        for attempt in range(2):
+            try:
+                node = self.cluster.get_node_from_key(key)
+            except SlotNotCoveredError:
+                node = None
+            if node is not None:
+                return node
+            if attempt:  # a failover under way: the caller retries later
+                raise ClusterDownError(f"no master serves {key!r} yet")
+            await self.refresh()
+        raise AssertionError("unreachable")
+
+    def client(self, node: ClusterNode) -> aioredis.Redis:
+        """The node's own client (the URL's credentials and TLS, the node's address)."""
+        found = self._clients.get(node.name)
+        if found is None:
+            auth = self._url.netloc.rpartition("@")[0]
+            netloc = f"{auth}@{node.host}:{node.port}" if auth else f"{node.host}:{node.port}"
+            found = aioredis.Redis.from_url(
+                urlunsplit(self._url._replace(netloc=netloc)),
+                decode_responses=True,
+                socket_keepalive=True,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+            )
+            self._clients[node.name] = found
+        return found
+
+    async def on_master(self, key: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
+        """`command` on the client of the master owning `key`; once more with a fresh slot map if
+        that node no longer owns it (a failover or a slot move), else the error goes to the caller."""
+        try:
+            return await command(self.client(await self.master(key)))
+        except TOPOLOGY_CHANGED:
+            await self.refresh()
+            return await command(self.client(await self.master(key)))
+
+    async def refresh(self) -> None:
+        """A fresh slot map. The client's own first use sets it up completely (its command parser
+        too); a map fetched before that would make the client skip that step."""
+        await self.cluster.initialize()
+        await self.cluster.nodes_manager.initialize()
+
+    async def aclose(self) -> None:
+        for found in self._clients.values():
+            await found.aclose()
+        self._clients.clear()
+
+
+@dataclass(frozen=True)
+class Store:
+    """What a worker talks to Redis through: the request client, and on a cluster its shards."""
+
+    redis: Client
+    shards: Shards | None
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[Store]:
+    if not settings.redis_cluster:
+        pool = connection_pool(settings.redis_url)
+        redis = client(pool)
+        try:
+            yield Store(redis, None)
+        finally:
+            await redis.aclose()
+            await pool.aclose()
+        return
+    keys.use_hash_tags()
+    cluster = cluster_client(settings.redis_url)
+    shards = Shards(cluster, settings.redis_url)
+    try:
+        yield Store(cluster, shards)
+    finally:
+        await shards.aclose()
+        await cluster.aclose()
 
 
 def describe(url: str) -> dict[str, Any]:

@@ -35,12 +35,13 @@ class Replication:
                 f"{confirmed} of {self.replicas} replicas confirmed within {self.timeout_ms} ms"
             )
 
-    async def confirm(self, redis: aioredis.Redis) -> None:
-        """Returns once what was read before the call is on the replicas (at once when off)."""
+    async def confirm(self, redis: aioredis.Redis, probe: str = keys.REPLICATION_PROBE) -> None:
+        """Returns once what was read before the call is on the replicas (at once when off).
+        `probe`: a key on the node that was read (on a cluster, on the room's shard)."""
         if not self.replicas:
             return
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.set(keys.REPLICATION_PROBE, 1, px=60_000)
+            pipe.set(probe, 1, px=60_000)
             self.wait(pipe)
             _, confirmed = await pipe.execute()
         self.check(confirmed)

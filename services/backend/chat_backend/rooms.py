@@ -11,12 +11,11 @@ from __future__ import annotations
 import time
 from typing import Literal, cast
 
-import redis.asyncio as aioredis
-
 from chat_backend import keys
 from chat_backend.names import DM_PREFIX
 from chat_backend.notices import Notices
 from chat_backend.protocol import RoomInfo, RoomNotice
+from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 
 GENERAL = "general"
@@ -50,7 +49,7 @@ def room_info(room: str, seq: int = 0, read: int = 0, mentioned_at: int = 0) -> 
 
 
 class Rooms:
-    def __init__(self, redis: aioredis.Redis, settings: Settings, notices: Notices):
+    def __init__(self, redis: Client, settings: Settings, notices: Notices):
         self.redis = redis
         self.settings = settings
         self.notices = notices

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from starlette.requests import HTTPConnection
 
 from chat_backend.accounts import Accounts
 from chat_backend.hub import Hub
 from chat_backend.messages import Messages
 from chat_backend.reads import Reads
+from chat_backend.redis_client import Client
 from chat_backend.rooms import Rooms
 from chat_backend.settings import Settings
 
@@ -20,7 +20,7 @@ SESSION_COOKIE = "chat_session"
 @dataclass
 class Services:
     settings: Settings
-    redis: aioredis.Redis
+    redis: Client
     accounts: Accounts
     messages: Messages
     hub: Hub

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cluster: bool = Field(
+        default=False, description="REDIS_URL names one node of a Redis Cluster; rooms spread over its shards"
+    )
     # Replicas that must hold a message (WAIT) before it is acked or shown; 0: the primary alone.
     redis_ack_replicas: int = Field(default=0, ge=0)
     redis_ack_timeout_ms: int = Field(default=1000, ge=1, le=60_000)

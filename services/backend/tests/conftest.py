@@ -1,31 +1,65 @@
-"""Fixtures: a real redis-server and real backend processes on 127.0.0.1."""
+"""Fixtures: a real redis-server and real backend processes on 127.0.0.1.
+
+With CHAT_TEST_REDIS=cluster (`make test-backend-cluster`) the same suite runs on a 6-node Redis
+Cluster with REDIS_CLUSTER=true; tests about one node's topology are marked `single_node`."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+import redis.asyncio as aioredis
+from chat_backend import keys
 from chatkit import ChatClient
 from devstack.backend_server import BackendServer
+from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
 ORIGIN = "http://chat.test"
 StartBackend = Callable[..., BackendServer]
+CLUSTER = os.environ.get("CHAT_TEST_REDIS") == "cluster"
+Store = RedisServer | RedisCluster
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "single_node: about one redis-server's topology; not run on a cluster")
+    config.addinivalue_line(
+        "markers", "cluster_only: about a Redis Cluster; run by make test-backend-cluster"
+    )
+    if CLUSTER:
+        keys.use_hash_tags()  # the keys the tests look at directly are the backend's
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    other = "cluster_only" if not CLUSTER else "single_node"
+    skip = pytest.mark.skip(
+        reason=f"{other}: this run is on {'a cluster' if CLUSTER else 'one redis-server'}"
+    )
+    for item in items:
+        if item.get_closest_marker(other):
+            item.add_marker(skip)
+
+
+def store_client(store: Store) -> aioredis.Redis | aioredis.RedisCluster:
+    """A client for looking at (or seeding) what the backend stored."""
+    if isinstance(store, RedisCluster):
+        return aioredis.RedisCluster.from_url(store.url, decode_responses=True)
+    return aioredis.Redis.from_url(store.url, decode_responses=True)
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    datadir = tmp_path_factory.mktemp("redis")
+    server = RedisCluster(datadir) if CLUSTER else RedisServer(datadir)
     server.start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def start_backend(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[StartBackend]:
+def start_backend(redis_server: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartBackend]:
     """Starts backend processes (stopped at the end of the session); env overrides per call."""
     started: list[BackendServer] = []
     secret = secrets.token_urlsafe(32)  # shared, like replicas behind one ingress
@@ -37,7 +71,12 @@ def start_backend(
             allowed_origins=ORIGIN,
             session_secret=secret,
             workers=workers,
-            extra_env={"LOGIN_MAX_FAILURES_PER_IP": "100000", "SEND_RATE_LIMIT": "100000", **env},
+            extra_env={
+                "LOGIN_MAX_FAILURES_PER_IP": "100000",
+                "SEND_RATE_LIMIT": "100000",
+                **({"REDIS_CLUSTER": "true"} if CLUSTER else {}),
+                **env,
+            },
         )
         server.start()
         started.append(server)

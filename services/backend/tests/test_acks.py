@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import redis.asyncio as aioredis
 from chat_backend import keys
 from chat_backend.protocol import Ack, ErrorFrame, Send
 from chatkit import ChatClient, Socket, unique
-from conftest import StartBackend
-from devstack.redis_server import RedisServer
+from conftest import StartBackend, Store, store_client
 
 
 async def _room(client: ChatClient) -> str:
@@ -47,7 +45,7 @@ async def test_the_ack_carries_the_stored_ts_and_a_retry_gets_the_same(
 
 
 async def test_a_retry_recorded_by_id_alone_gets_the_ts_of_the_entry(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     """A retry record holding only the id (as before acks had ts): the ts comes from the
     stored entry, or from the id itself once the entry is trimmed away."""
@@ -57,7 +55,7 @@ async def test_a_retry_recorded_by_id_alone_gets_the_ts_of_the_entry(
     sock = await client.ws()
     original = await _ack(sock, Send(room=room, text="stored", client_id=unique("c")))
     gone = Send(room=room, text="trimmed long ago", client_id=unique("c"))
-    async with aioredis.Redis.from_url(redis_server.url, decode_responses=True) as redis:
+    async with store_client(redis_server) as redis:
         await redis.set(keys.dedup(room, client.username, "old"), original.id)
         await redis.set(keys.dedup(room, client.username, gone.client_id), "1700000000123-4")
     retried = await _ack(sock, Send(room=room, text="stored", client_id="old"))

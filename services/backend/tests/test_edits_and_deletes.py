@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import redis.asyncio as aioredis
 from chat_backend import keys
 from chat_backend.protocol import Ack, Delete, DeleteNotice, Edit, EditNotice, MessageFrame
 from chatkit import ChatClient, Socket, unique
-from devstack.redis_server import RedisServer
+from conftest import Store, store_client
 
 
 async def _chat(make_client: Callable[..., ChatClient]) -> tuple[ChatClient, ChatClient, str, Socket, Socket]:
@@ -31,8 +30,8 @@ async def _history(client: ChatClient, room: str, **params: object) -> list[dict
     return messages
 
 
-async def _stream_length(redis_server: RedisServer, room: str) -> int:
-    async with aioredis.Redis.from_url(redis_server.url, decode_responses=True) as redis:
+async def _stream_length(redis_server: Store, room: str) -> int:
+    async with store_client(redis_server) as redis:
         return int(await redis.xlen(keys.stream(room)))
 
 
@@ -55,7 +54,7 @@ async def test_edits_and_deletes_reach_every_subscriber_live(make_client: Callab
 
 
 async def test_someone_elses_message_is_refused_and_nothing_is_stored(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     _, bob, room, a, b = await _chat(make_client)
     message_id = await a.say(room, "mine")
@@ -75,7 +74,7 @@ async def test_someone_elses_message_is_refused_and_nothing_is_stored(
 
 
 async def test_unknown_and_deleted_messages_are_refused(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     alice, _, room, a, b = await _chat(make_client)
     message_id = await a.say(room, "soon gone")
@@ -104,7 +103,7 @@ async def test_unknown_and_deleted_messages_are_refused(
 
 
 async def test_a_retried_edit_or_delete_is_stored_once(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     _, _, room, a, b = await _chat(make_client)
     message_id = await a.say(room, "typo")

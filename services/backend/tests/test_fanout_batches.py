@@ -10,12 +10,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
 import redis.asyncio as aioredis
 from chat_backend.messages import Messages
 from chat_backend.settings import Settings
 from chat_backend.tail import RoomSubscription, StreamTail
 from chatkit import unique
 from devstack.redis_server import RedisServer
+
+pytestmark = pytest.mark.single_node  # the one-node stream tail, in process
 
 ROOM = "general"
 SPACING = 0.06  # between the sends of a burst: far above a round trip, far below the gathering

@@ -15,6 +15,8 @@ from conftest import StartBackend
 from devstack.redis_server import RedisServer
 from websockets.exceptions import InvalidStatus
 
+pytestmark = pytest.mark.single_node  # restarts its own redis-server
+
 
 async def test_upgrade_and_requests_get_503_while_redis_is_down(
     start_backend: StartBackend, make_client: Callable[..., ChatClient], tmp_path: Path

@@ -20,6 +20,8 @@ from conftest import ORIGIN
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
+pytestmark = pytest.mark.single_node  # a primary and its replica
+
 ACK_TIMEOUT_MS = 1500
 ROOM = "general"
 

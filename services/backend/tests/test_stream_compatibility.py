@@ -7,21 +7,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import redis.asyncio as aioredis
 from chat_backend import keys
 from chat_backend.protocol import EditNotice, MessageFrame
 from chatkit import ChatClient, unique
-from devstack.redis_server import RedisServer
+from conftest import Store, store_client
 
 
 async def test_messages_stored_before_seqs_read_fine_and_are_counted_on(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     alice = make_client()
     await alice.register()
     room = unique("room")
     await alice.create_room(room)
-    async with aioredis.Redis.from_url(redis_server.url, decode_responses=True) as redis:
+    async with store_client(redis_server) as redis:
         now = int(time.time() * 1000)
         old = [  # as the send script wrote them before
             await redis.xadd(
@@ -51,7 +50,7 @@ async def test_messages_stored_before_seqs_read_fine_and_are_counted_on(
 
 
 async def test_an_entry_of_a_kind_this_version_does_not_know_is_passed_over(
-    make_client: Callable[..., ChatClient], redis_server: RedisServer
+    make_client: Callable[..., ChatClient], redis_server: Store
 ) -> None:
     alice = make_client()
     await alice.register()
@@ -60,7 +59,7 @@ async def test_an_entry_of_a_kind_this_version_does_not_know_is_passed_over(
     sock = await alice.ws()
     await sock.subscribe(room)
     first = await sock.say(room, "before")
-    async with aioredis.Redis.from_url(redis_server.url, decode_responses=True) as redis:
+    async with store_client(redis_server) as redis:
         await redis.xadd(keys.stream(room), {"kind": "reaction", "target": first, "user": "x", "ts": 1})
     last = await sock.say(room, "after")
     assert [m.id for m in await sock.messages(2)] == [first, last]

@@ -1,0 +1,73 @@
+"""On a Redis Cluster (make test-backend-cluster): rooms really spread over the masters, each
+room's messages live whole on its own master, and delivery works whichever shard a room is on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from chat_backend import keys
+from chat_backend.protocol import MessageFrame
+from chatkit import ChatClient, unique
+from conftest import Store
+from devstack.redis_cluster import RedisCluster
+
+pytestmark = pytest.mark.cluster_only
+
+
+def rooms_on_every_master(cluster: RedisCluster) -> dict[int, str]:
+    """A new room name per master (a room's keys share its hash tag, so its slot is its name's)."""
+    masters = {shard.master for shard in cluster.shards()}
+    rooms: dict[int, str] = {}
+    while set(rooms) != masters:
+        name = unique("room")
+        rooms.setdefault(cluster.shard_of(name).master, name)
+    return rooms
+
+
+async def test_rooms_spread_over_the_masters_and_each_room_lives_on_one(
+    make_client: Callable[..., ChatClient], redis_server: Store
+) -> None:
+    assert isinstance(redis_server, RedisCluster)
+    rooms = rooms_on_every_master(redis_server)
+    assert len(rooms) == 3
+    alice, bob = make_client(), make_client()
+    await alice.register()
+    await bob.register()
+    sender, receiver = await alice.ws(), await bob.ws()
+    for master, room in rooms.items():
+        assert (await alice.http.post("/api/rooms", json={"name": room})).status_code == 201
+        await receiver.subscribe(room)
+        message_id = await sender.say(room, f"on {master}")
+        frame = await receiver.expect(MessageFrame)
+        assert (frame.message.room, frame.message.id) == (room, message_id)
+        with redis_server.client(master) as node:  # another master would answer MOVED
+            assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [message_id]
+    await sender.close()
+    await receiver.close()
+
+
+async def test_a_room_keeps_delivering_while_its_slot_moves_to_another_master(
+    make_client: Callable[..., ChatClient], redis_server: Store
+) -> None:
+    assert isinstance(redis_server, RedisCluster)
+    alice, bob = make_client(), make_client()
+    await alice.register()
+    await bob.register()
+    room = unique("room")
+    assert (await alice.http.post("/api/rooms", json={"name": room})).status_code == 201
+    sender, receiver = await alice.ws(), await bob.ws()
+    await receiver.subscribe(room)
+    before = await sender.say(room, "before the move")
+    source = redis_server.shard_of(room).master
+    target = next(shard.master for shard in redis_server.shards() if shard.master != source)
+    redis_server.move_slot(room, target)
+    after = await sender.say(room, "after the move")  # the backend follows MOVED
+    delivered = [(await receiver.expect(MessageFrame)).message.id for _ in range(2)]
+    assert delivered == [before, after]
+    with redis_server.client(target) as node:
+        assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [before, after]
+    history = (await bob.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
+    assert [message["id"] for message in history] == [before, after]
+    await sender.close()
+    await receiver.close()
