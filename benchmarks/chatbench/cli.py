@@ -16,14 +16,13 @@ from typing import Any
 
 import psutil
 from devstack.process import ManagedProcess
-from devstack.redis_server import RedisServer
 
 from chatbench import peer, profiler, stack
 from chatbench.clients import make_transport
 from chatbench.fanout import FanoutResult, run_fanout
 from chatbench.idle import measure_idle
-from chatbench.plan import BASELINE, PEER, QUICK, SYSTEMS, Plan
-from chatbench.procstats import ServerProcesses
+from chatbench.plan import BASELINE, CLUSTERS, PEER, QUICK, SYSTEMS, Plan
+from chatbench.procstats import ProcessGroup, ServerProcesses
 from chatbench.pubsub import PubSubTarget
 from chatbench.pulumi_timing import ROOT, stacks, time_stack
 from chatbench.report import Report, ServerRun, render, write_json
@@ -47,7 +46,8 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument(
         "--systems",
         "--servers",
-        help=f"systems to run, of {','.join(SYSTEMS)} (the default: all); any other name is an ASGI server",
+        help=f"systems to run, of {','.join(SYSTEMS)} (the default: all) and {','.join(CLUSTERS)} "
+        "(the backend on a Redis Cluster of 1 or 3 masters); any other name is an ASGI server",
     )
     parser.add_argument(
         "--appendfsync",
@@ -94,19 +94,27 @@ def machine() -> dict[str, object]:
     }
 
 
-def bench_backend(plan: Plan, workdir: Path, asgi_server: str, profile_dir: Path | None) -> ServerRun:
+def bench_backend(plan: Plan, workdir: Path, name: str, profile_dir: Path | None) -> ServerRun:
+    """The backend on ASGI server `name`, or on uvicorn over a Redis Cluster (plan.CLUSTERS)."""
+    masters = CLUSTERS.get(name)
+    asgi_server = "uvicorn" if masters else name
+    store_started = (
+        stack.cluster(workdir / name, masters, plan.appendfsync)
+        if masters
+        else stack.redis(workdir / name, plan.appendfsync)
+    )
     with (
-        stack.redis(workdir / asgi_server, plan.appendfsync) as redis,
-        stack.backend(workdir, redis.url, asgi_server) as backend,
+        store_started as redis,
+        stack.backend(workdir, redis.url, asgi_server, name, cluster=bool(masters)) as backend,
     ):
         if asgi_server not in backend.server_header and backend.server_header != "(none)":
             # The backend ignored ASGI_SERVER: measuring would only repeat another server's run.
             return ServerRun(
-                asgi_server,
+                name,
                 backend.server_header,
                 skipped=f"the backend answered as {backend.server_header!r}",
             )
-        room_names, idle_rooms = plan.room_names(), plan.idle_room_names()
+        room_names, idle_rooms = stack.spread(redis, plan), plan.idle_room_names()
         users = [f"reader{i}" for i in range(min(plan.users, plan.clients))]
         senders = [f"sender{i}" for i in range(plan.rooms)]
         cookies = asyncio.run(stack.register(backend.url, users + senders))
@@ -115,8 +123,9 @@ def bench_backend(plan: Plan, workdir: Path, asgi_server: str, profile_dir: Path
         target = Target(
             ws_url, stack.ORIGIN, tuple(cookies[: len(users)]), tuple(cookies[len(users) :]), room_names
         )
-        run = ServerRun(asgi_server, backend.server_header)
-        return measure(run, plan, f"backend ({asgi_server})", target, backend.server, redis, profile_dir)
+        run = ServerRun(name, backend.server_header)
+        system = f"backend ({asgi_server}{f', Redis Cluster of {masters}' if masters else ''})"
+        return measure(run, plan, system, target, backend.server, stack.processes(redis), profile_dir)
 
 
 def bench_peer(plan: Plan, workdir: Path) -> ServerRun:
@@ -126,7 +135,9 @@ def bench_peer(plan: Plan, workdir: Path) -> ServerRun:
         peer.socketio(workdir, redis.url) as server,
     ):
         target = SocketIOTarget(server.ws_url, plan.room_names())
-        return measure(ServerRun(PEER, description), plan, "socket.io", target, server, redis, None)
+        return measure(
+            ServerRun(PEER, description), plan, "socket.io", target, server, stack.processes(redis), None
+        )
 
 
 def measure(
@@ -135,7 +146,7 @@ def measure(
     system: str,
     target: Target | SocketIOTarget,
     process: ManagedProcess,
-    redis: RedisServer,
+    redis: ProcessGroup,
     profile_dir: Path | None,
 ) -> ServerRun:
     """Idle memory, then the fan-out, of one server (its root process and the workers under it)."""
@@ -144,7 +155,7 @@ def measure(
     run.idle = asyncio.run(measure_idle(idle, plan.idle_connections, len(plan.idle_room_names()), server))
     server.reset_peaks()
     with profiling(server, profile_dir, run.name) as outputs:
-        run.fanout = run_fanout(system, plan, target, server, ServerProcesses(pid_of(redis)))
+        run.fanout = run_fanout(system, plan, target, server, redis)
     run.workers = server.memory()
     if outputs:
         summary = profiler.top_functions(outputs)

@@ -15,7 +15,7 @@ from chatbench.clients import SystemTarget
 from chatbench.percentiles import summary
 from chatbench.plan import Plan, Step
 from chatbench.probe import now_ns, room_of_sequence
-from chatbench.procstats import ServerProcesses
+from chatbench.procstats import ProcessGroup, ServerProcesses
 from chatbench.tally import StepReport
 
 LATENCY_GOAL_MS = 200.0
@@ -123,7 +123,7 @@ def run_fanout(
     plan: Plan,
     target: SystemTarget,
     server: ServerProcesses,
-    redis: ServerProcesses | None = None,
+    redis: ProcessGroup | None = None,
 ) -> FanoutResult:
     started = now_ns()
     pool = ClientPool(plan, target)
@@ -182,7 +182,7 @@ def absorb(totals: StepReport, reports: list[StepReport], reconnects: dict[int, 
         reconnects[process] = report.reconnects
 
 
-def cpu_now(server: ServerProcesses, pool: ClientPool, redis: ServerProcesses | None) -> StepCpu:
+def cpu_now(server: ServerProcesses, pool: ClientPool, redis: ProcessGroup | None) -> StepCpu:
     return StepCpu(server.cpu_seconds(), pool.cpu_seconds(), redis.cpu_seconds() if redis else math.nan)
 
 

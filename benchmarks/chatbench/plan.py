@@ -6,8 +6,15 @@ from dataclasses import dataclass, field
 
 PEER = "socketio"  # Socket.IO on Node (benchmarks/socketio)
 BASELINE = "pubsub"  # raw Redis pub/sub
+# The backend (uvicorn) on a local Redis Cluster of this many masters (REDIS_CLUSTER), the rooms
+# spread over them; not run by default: `--systems cluster1,cluster3`.
+CLUSTERS = {"cluster1": 1, "cluster3": 3}
 # Every other name in `systems` is an ASGI server the backend is started with (ASGI_SERVER).
 SYSTEMS = ("uvicorn", "granian", PEER, BASELINE)
+
+
+def room_name(index: int) -> str:
+    return f"bench{index}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Plan:
         return [light] + [Step(f"{int(r)}/s", r, everywhere, self.step_seconds) for r in self.rates]
 
     def room_names(self) -> tuple[str, ...]:
-        return tuple(f"bench{i}" for i in range(self.rooms))
+        return tuple(map(room_name, range(self.rooms)))
 
     def idle_room_names(self) -> tuple[str, ...]:
         return tuple(f"idle{i}" for i in range(max(1, self.idle_connections // self.idle_room_size)))

@@ -16,6 +16,16 @@ class WorkerMemory:
     peak_rss_kib: int
 
 
+class ProcessGroup:
+    """Processes whose CPU is counted together: a redis-server, or every node of a Redis Cluster."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+
+    def cpu_seconds(self) -> float:
+        return ServerProcesses.tree_cpu_seconds(self.pids)
+
+
 class ServerProcesses:
     """A server's process tree: the supervisor and its workers (fixed once started)."""
 

@@ -1,5 +1,6 @@
 """The system under test, started with the shared launchers (scripts/devstack): a fresh
-redis-server and the backend with 2 workers on 127.0.0.1, plus the users and rooms a run needs."""
+redis-server (or Redis Cluster) and the backend with 2 workers on 127.0.0.1, plus the users and
+rooms a run needs."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import httpx
 from chatkit import ChatClient
 from chatkit import register as register_user
 from devstack.backend_server import BackendServer
+from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
+
+from chatbench.plan import Plan, room_name
+from chatbench.procstats import ProcessGroup
 
 ORIGIN = "http://127.0.0.1"
 # Documented backend limits (services/backend/README.md) raised for the benchmark only: one
@@ -40,14 +45,50 @@ def redis(workdir: Path, appendfsync: str = "always") -> Iterator[RedisServer]:
 
 
 @contextlib.contextmanager
-def backend(workdir: Path, redis_url: str, asgi_server: str) -> Iterator[Backend]:
+def cluster(workdir: Path, masters: int, appendfsync: str = "always") -> Iterator[RedisCluster]:
+    """Masters without replicas: what is measured is how the rooms' load spreads."""
+    nodes = RedisCluster(workdir / "redis-cluster", masters, replicas_per_master=0, appendfsync=appendfsync)
+    nodes.start()
+    try:
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+def processes(store: RedisServer | RedisCluster) -> ProcessGroup:
+    servers = list(store.nodes.values()) if isinstance(store, RedisCluster) else [store]
+    return ProcessGroup([server.proc.pid for server in servers if server.proc is not None])
+
+
+def spread(store: RedisServer | RedisCluster, plan: Plan) -> tuple[str, ...]:
+    """The plan's room names; on a cluster, names dealt evenly over its masters (a room's keys
+    share the hash tag of its name, so its master is its name's slot's)."""
+    if not isinstance(store, RedisCluster):
+        return plan.room_names()
+    by_master: dict[int, list[str]] = {shard.master: [] for shard in store.shards()}
+
+    def dealt() -> list[str]:  # one name per master at a time, while every master has one
+        return [name for turn in zip(*by_master.values(), strict=False) for name in turn]
+
+    candidate = 0
+    while len(dealt()) < plan.rooms:
+        name = room_name(candidate)
+        by_master[store.shard_of(name).master].append(name)
+        candidate += 1
+    return tuple(dealt()[: plan.rooms])
+
+
+@contextlib.contextmanager
+def backend(
+    workdir: Path, redis_url: str, asgi_server: str, name: str, cluster: bool = False
+) -> Iterator[Backend]:
     server = BackendServer(
-        workdir / f"backend-{asgi_server}",
+        workdir / f"backend-{name}",
         redis_url=redis_url,
         allowed_origins=ORIGIN,
         session_secret=secrets.token_urlsafe(32),
         workers=2,
-        extra_env={**BENCH_ENV, "ASGI_SERVER": asgi_server},
+        extra_env={**BENCH_ENV, "ASGI_SERVER": asgi_server, **({"REDIS_CLUSTER": "true"} if cluster else {})},
     )
     server.start()
     try:

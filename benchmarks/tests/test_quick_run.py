@@ -39,13 +39,12 @@ GOALS = 5
 COMPARISONS = 4  # per server CPU-second, highest passing step, light-load p99, idle memory
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+def quick(tmp_path_factory: pytest.TempPathFactory, *options: str) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench") / "quick.json"
     path = [str(ROOT / "benchmarks"), *filter(None, [os.environ.get("PYTHONPATH")])]  # a caller's path stays
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     done = subprocess.run(
-        [sys.executable, "-m", "chatbench", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "chatbench", "--quick", "--json", str(out), *options],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -55,6 +54,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout, json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    return quick(tmp_path_factory)
 
 
 def check_fanout(fanout: dict[str, Any]) -> None:
@@ -142,3 +146,13 @@ def test_table_and_goals_are_reported(run: tuple[str, dict[str, Any]]) -> None:
         "p99 ms",
     ):
         assert heading in stdout
+
+
+def test_the_backend_runs_on_a_redis_cluster_too(tmp_path_factory: pytest.TempPathFactory) -> None:
+    out, report = quick(tmp_path_factory, "--systems", "cluster3")
+    (server,) = report["servers"]
+    assert server["name"] == "cluster3"
+    assert server["fanout"]["system"] == "backend (uvicorn, Redis Cluster of 3)"
+    check_server(server)
+    assert sum(step["redis_cpu_s"] for step in server["fanout"]["steps"]) > 0  # its three masters
+    assert "backend on cluster3" in out
