@@ -1,10 +1,10 @@
 # Lint and type gates: ruff (lint + format check) over the repository, mypy strict
-# (mypy.ini) on the program, the backend, the launcher and the policy pack, and the GitHub
+# (mypy.ini) on the program, the backend, the launcher, the benchmark and the policy pack, and the GitHub
 # workflows checked against GitHub's schema, audited by zizmor (.github/zizmor.yml) and held to the
 # delivery contract (tests/lint) — all offline.
 # The frontend's ESLint/tsc run in test-frontend, the Dockerfile checks (checkov) in test-infra.
 MYPY := $(VENV)/bin/mypy
-MYPY_PROGRAM := components __main__.py services/backend/chat_backend scripts/devstack scripts/chatkit \
+MYPY_PROGRAM := components __main__.py services/backend/chat_backend scripts/devstack scripts/chatkit benchmarks/chatbench \
 	scripts/protocol_schema.py
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # Each gate runs even when an earlier one failed, so one run shows everything to fix.
