@@ -18,19 +18,19 @@ from chat_backend.reads import Activity
 from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
 from chat_backend.sharded_tail import ShardedTail
-from chat_backend.tail import StreamTail
+from chat_backend.tail import StreamTail, Tail
 
 
 class Hub:
     def __init__(self, redis: Client, messages: Messages, settings: Settings):
-        self.tail = (
-            StreamTail(messages, settings)
-            if messages.shards is None
-            else ShardedTail(messages, settings, messages.shards)
-        )
-        self.presence = Presence(redis, settings, self.tail.rooms)
-        if isinstance(self.tail, ShardedTail):
-            self.tail.presence = self.presence
+        if messages.shards is None:
+            self.tail: Tail = StreamTail(messages, settings)
+            self.presence = Presence(redis, settings, self.tail.rooms)
+        else:
+            sharded = ShardedTail(messages, settings, messages.shards)
+            self.presence = Presence(redis, settings, sharded.rooms)
+            sharded.presence = self.presence  # its channels carry presence and typing
+            self.tail = sharded
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
         self.activity = Activity(redis, self.connections)

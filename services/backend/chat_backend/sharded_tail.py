@@ -32,7 +32,7 @@ from chat_backend.messages import Messages
 from chat_backend.presence import Presence
 from chat_backend.redis_client import Shards
 from chat_backend.settings import Settings
-from chat_backend.tail import RETRY_SECONDS, TAIL_BATCH, StreamTail
+from chat_backend.tail import RETRY_SECONDS, TAIL_BATCH, Tail
 
 if TYPE_CHECKING:
     from chat_backend.connection import Connection
@@ -45,7 +45,7 @@ class SlotMovedError(RedisError):
     """A shard dropped a subscription of ours: its slot now lives elsewhere."""
 
 
-class ShardedTail(StreamTail):
+class ShardedTail(Tail):
     def __init__(self, messages: Messages, settings: Settings, shards: Shards):
         super().__init__(messages, settings)
         self.shards = shards

@@ -1,11 +1,12 @@
 """Live delivery of stored messages (and their edits and deletes) to this process's sockets.
 
-One Redis connection tails the streams of every room that has a local subscriber (XREAD
-BLOCK), frames each new entry once, by its kind (entries.py, wire.py) and hands the room's new frames to its
-subscriptions as one batch, one write per socket (with REDIS_ACK_REPLICAS, once that many
-replicas hold them: replication.py). A subscription with
-`since` gets the stored messages after it first, then the live ones: no gap, no duplicate.
-The stream is the only record: a process that dies loses nothing, its clients resume.
+On one node, one Redis connection tails the streams of every room that has a local subscriber
+(XREAD BLOCK; on a Redis Cluster: sharded_tail.py), frames each new entry once, by its kind
+(entries.py, wire.py), and hands the room's new frames to its subscriptions as one batch, one
+write per socket (with REDIS_ACK_REPLICAS, once that many replicas hold them: replication.py).
+A subscription with `since` gets the stored messages after it first, then the live ones: no
+gap, no duplicate. The stream is the only record: a process that dies loses nothing, its
+clients resume.
 """
 
 from __future__ import annotations
@@ -73,7 +74,10 @@ class RoomSubscription:
         self.replaying = False
 
 
-class StreamTail:
+class Tail:
+    """What every tail does: the local subscriptions by room, each room's position, and the
+    fan-out of what was read. How new entries are read is each kind's own (`_tail`)."""
+
     def __init__(self, messages: Messages, settings: Settings):
         self.messages = messages
         self.rooms: dict[str, set[RoomSubscription]] = {}  # the rooms with local subscribers
@@ -81,7 +85,6 @@ class StreamTail:
         self._stream_rooms: dict[str, str] = {}  # stream key -> room
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._redis = redis_client.dedicated_client(settings.redis_url)
         self._coalesce = settings.fanout_coalesce_ms / 1000
 
     def start(self) -> None:
@@ -92,7 +95,9 @@ class StreamTail:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await self._task
-        await self._redis.aclose()
+
+    async def _tail(self) -> None:
+        raise NotImplementedError
 
     async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
         """Live delivery from now on, plus exactly what was stored after `since`."""
@@ -127,6 +132,36 @@ class StreamTail:
             del self.rooms[room], self.positions[room], self._stream_rooms[keys.stream(room)]
         return True
 
+    def _dispatch(self, room: str, stored: list[Entry]) -> None:
+        if not stored:
+            return
+        batch = [
+            (parse_id(entry_id), wire_frame(frame))
+            for entry_id, fields in stored
+            if (frame := entries.frame(room, entry_id, fields)) is not None
+        ]
+        subs = self.rooms.get(room, ())
+        if batch:  # else only entries of kinds this version does not know
+            frames = [frame for _, frame in batch]
+            for sub in list(subs):
+                sub.deliver(batch, frames)
+            # Counted once per batch, not per frame: the per-socket path stays lean.
+            metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
+        if room in self.positions:
+            self.positions[room] = stored[-1][0]
+
+
+class StreamTail(Tail):
+    """On one node: one connection of its own blocks on every local room's stream at once."""
+
+    def __init__(self, messages: Messages, settings: Settings):
+        super().__init__(messages, settings)
+        self._redis = redis_client.dedicated_client(settings.redis_url)
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self._redis.aclose()
+
     async def _tail(self) -> None:
         while True:
             if not self.positions:
@@ -157,21 +192,3 @@ class StreamTail:
                 # (the write syscall is most of a delivery's cost). A message after a quiet
                 # spell waits for nothing: XREAD returns it at once.
                 await asyncio.sleep(self._coalesce)
-
-    def _dispatch(self, room: str, stored: list[Entry]) -> None:
-        if not stored:
-            return
-        batch = [
-            (parse_id(entry_id), wire_frame(frame))
-            for entry_id, fields in stored
-            if (frame := entries.frame(room, entry_id, fields)) is not None
-        ]
-        subs = self.rooms.get(room, ())
-        if batch:  # else only entries of kinds this version does not know
-            frames = [frame for _, frame in batch]
-            for sub in list(subs):
-                sub.deliver(batch, frames)
-            # Counted once per batch, not per frame: the per-socket path stays lean.
-            metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
-        if room in self.positions:
-            self.positions[room] = stored[-1][0]
