@@ -60,9 +60,10 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     else setNotice(err instanceof Error ? err.message : String(err));
   }, []);
 
+  // The badge clears when the server's `read` frame says the position is stored (it tells every
+  // socket of mine, this one too), not before: a tab closed right after reading keeps the truth.
   const markRead = useCallback((name: string, seq: number) => {
     if (seq <= (stateRef.current.rooms[name]?.readSeq ?? 0)) return;
-    dispatch({ type: "read", room: name, seq });
     readsRef.current?.report(name, seq);
   }, []);
 

@@ -145,10 +145,14 @@ describe("ChatPage", () => {
     expect(within(dms()).queryAllByRole("button")).toEqual([]);
   });
 
-  it("reads the open room once its newest message is on screen", async () => {
+  it("reads the open room once its newest message is on screen, cleared once the server stored it", async () => {
     const socket = await connected();
     await waitFor(() => expect(socket.sent).toContainEqual({ type: "read", room: "general", seq: 149 }));
-    expect(within(rooms()).getByRole("button", { name: "# general" })).toHaveAttribute("aria-current", "page");
+    const general = () => within(rooms()).getByRole("button", { name: /^# general/ });
+    expect(general()).toHaveAccessibleName("# general, 4 unread");
+    act(() => socket.receive({ type: "read", room: "general", seq: 149 }));
+    expect(general()).toHaveAccessibleName("# general");
+    expect(general()).toHaveAttribute("aria-current", "page");
   });
 
   it("opens a DM from the list of who is online, named by the other member", async () => {
