@@ -55,7 +55,7 @@ class Notices:
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
         self.shards = shards
-        self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
+        self._url = settings.redis_url
         self._attempts = 0  # on a cluster, each attempt to listen goes to the next master
 
     def start(self) -> None:
@@ -66,7 +66,6 @@ class Notices:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await self._task
-        await self._pubsub_redis.aclose()
 
     async def to_users(self, users: Iterable[str], frame: protocol.ServerFrame) -> None:
         """`frame` to every socket of each of `users`, on any replica."""
@@ -114,35 +113,41 @@ class Notices:
         for conn in list(self.users.get(user, ())):
             conn.push(frames)
 
-    async def _subscriber(self) -> aioredis.Redis:
-        """Where to listen: REDIS_URL's node, or on a cluster any master that serves now."""
-        if self.shards is None:
-            return self._pubsub_redis
+    async def _next_master(self, shards: Shards) -> aioredis.Redis:
+        """On a cluster, where to listen next: the masters that serve now, in turn."""
         with contextlib.suppress(RedisError, OSError):
-            await self.shards.refresh()
-        masters = self.shards.cluster.get_primaries()
+            await shards.refresh()
+        masters = shards.cluster.get_primaries()
         self._attempts += 1
-        return self.shards.client(masters[self._attempts % len(masters)])
+        return shards.client(masters[self._attempts % len(masters)])
 
     async def _listen(self) -> None:
+        if self.shards is None:  # REDIS_URL's node, on a connection of its own
+            async with redis_client.dedicated_client(self._url) as one_node:
+                while True:
+                    await self._listen_on(one_node.pubsub(ignore_subscribe_messages=True))
         while True:
-            pubsub = (await self._subscriber()).pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(*self._handlers)
-                self._pubsub = pubsub
-                if self.users:
-                    await pubsub.subscribe(*map(keys.user_channel, list(self.users)))
-                async for event in pubsub.listen():
-                    channel, payload = event["channel"], event["data"]
-                    handler = self._handlers.get(channel)
-                    if handler is not None:
-                        handler(payload)
-                    elif channel.startswith(keys.USER_CHANNEL_PREFIX):
-                        self._to_user(channel.removeprefix(keys.USER_CHANNEL_PREFIX), payload)
-            except (RedisError, OSError) as exc:
-                log.warning("notice subscription failed, retrying", extra={"error": str(exc)})
-                await asyncio.sleep(RETRY_SECONDS)
-            finally:
-                self._pubsub = None
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+            subscriber = await self._next_master(self.shards)
+            await self._listen_on(subscriber.pubsub(ignore_subscribe_messages=True))
+
+    async def _listen_on(self, pubsub: PubSub) -> None:
+        """Until the connection fails: every notice it carries to the sockets it is for."""
+        try:
+            await pubsub.subscribe(*self._handlers)
+            self._pubsub = pubsub
+            if self.users:
+                await pubsub.subscribe(*map(keys.user_channel, list(self.users)))
+            async for event in pubsub.listen():
+                channel, payload = event["channel"], event["data"]
+                handler = self._handlers.get(channel)
+                if handler is not None:
+                    handler(payload)
+                elif channel.startswith(keys.USER_CHANNEL_PREFIX):
+                    self._to_user(channel.removeprefix(keys.USER_CHANNEL_PREFIX), payload)
+        except (RedisError, OSError) as exc:
+            log.warning("notice subscription failed, retrying", extra={"error": str(exc)})
+            await asyncio.sleep(RETRY_SECONDS)
+        finally:
+            self._pubsub = None
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -48,7 +48,6 @@ class Presence:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_published: dict[str, float] = {}  # room -> loop time of its last presence
         self._coalescing: dict[str, asyncio.Task[None]] = {}  # room -> its pending publish
-        self._pubsub_redis = redis_client.dedicated_client(settings.redis_url)
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -62,7 +61,6 @@ class Presence:
         for task in [*self._tasks, *self._coalescing.values()]:
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await task
-        await self._pubsub_redis.aclose()
 
     async def join(self, conn: Connection, room: str) -> None:
         expires = time.time() + self.settings.presence_ttl
@@ -128,20 +126,22 @@ class Presence:
         self.deliver(room, await self._frame(room))
 
     async def _events(self) -> None:
-        while True:
-            pubsub = self._pubsub_redis.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(keys.EVENTS_CHANNEL)
-                await self._refresh_local()
-                async for event in pubsub.listen():
-                    payload = orjson.loads(event["data"])
-                    self.deliver(payload["room"], payload["frame"].encode())
-            except (RedisError, OSError) as exc:
-                log.warning("event subscription failed, retrying", extra={"error": str(exc)})
-                await asyncio.sleep(RETRY_SECONDS)
-            finally:
-                with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+        """One node only (a cluster's room channels reach presence through the sharded tail)."""
+        async with redis_client.dedicated_client(self.settings.redis_url) as subscriber:
+            while True:
+                pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
+                try:
+                    await pubsub.subscribe(keys.EVENTS_CHANNEL)
+                    await self._refresh_local()
+                    async for event in pubsub.listen():
+                        payload = orjson.loads(event["data"])
+                        self.deliver(payload["room"], payload["frame"].encode())
+                except (RedisError, OSError) as exc:
+                    log.warning("event subscription failed, retrying", extra={"error": str(exc)})
+                    await asyncio.sleep(RETRY_SECONDS)
+                finally:
+                    with contextlib.suppress(RedisError, OSError):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _refresh_local(self) -> None:
         """Events published while this process was not subscribed (a Redis restart) are gone:

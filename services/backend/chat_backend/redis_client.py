@@ -109,17 +109,19 @@ class Shards:
 
     async def master(self, key: str) -> ClusterNode:
         """The master serving the key's slot, from the slot map (fetched first if need be)."""
-        for attempt in range(2):
-            try:
-                node = self.cluster.get_node_from_key(key)
-            except SlotNotCoveredError:
-                node = None
-            if node is not None:
-                return node
-            if attempt:  # a failover under way: the caller retries later
-                raise ClusterDownError(f"no master serves {key!r} yet")
+        node = self._mapped(key)
+        if node is None:
             await self.refresh()
-        raise AssertionError("unreachable")
+            node = self._mapped(key)
+        if node is None:  # a failover under way: the caller retries later
+            raise ClusterDownError(f"no master serves {key!r} yet")
+        return node
+
+    def _mapped(self, key: str) -> ClusterNode | None:
+        try:
+            return self.cluster.get_node_from_key(key)
+        except SlotNotCoveredError:
+            return None
 
     def client(self, node: ClusterNode) -> aioredis.Redis:
         """The node's own client (the URL's credentials and TLS, the node's address)."""

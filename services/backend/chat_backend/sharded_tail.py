@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import ClusterDownError, RedisError
 
 from chat_backend import keys
@@ -151,23 +152,24 @@ class ShardedTail(Tail):
     async def _read_due(self) -> bool:
         """One round trip per shard for every room due; True if anything was new."""
         due, self._due = self._due, set()
-        by_node: dict[str, list[str]] = {}
+        by_shard: dict[str, tuple[ClusterNode, list[str]]] = {}  # master's name -> it, its rooms due
         for room in due:
             if room in self.positions:
-                by_node.setdefault((await self.shards.master(keys.stream(room))).name, []).append(room)
-        replies = await asyncio.gather(*(self._read_shard(rooms) for rooms in by_node.values()))
+                master = await self.shards.master(keys.stream(room))
+                by_shard.setdefault(master.name, (master, []))[1].append(room)
+        shards = list(by_shard.values())
+        replies = await asyncio.gather(*(self._read_shard(master, rooms) for master, rooms in shards))
         new = False
-        for rooms, entries_by_room in zip(by_node.values(), replies, strict=True):
+        for (_, rooms), entries_by_room in zip(shards, replies, strict=True):
             for room, entries in zip(rooms, entries_by_room, strict=True):
                 if entries and room in self.positions:
                     new = True
                     self._dispatch(room, entries)
         return new
 
-    async def _read_shard(self, rooms: list[str]) -> list[list[Entry]]:
-        redis = self.shards.client(await self.shards.master(keys.stream(rooms[0])))
+    async def _read_shard(self, master: ClusterNode, rooms: list[str]) -> list[list[Entry]]:
         try:
-            return await self._read_rooms(redis, rooms)
+            return await self._read_rooms(self.shards.client(master), rooms)
         except BaseException:
             self._due.update(rooms)  # read again from the same positions
             raise
