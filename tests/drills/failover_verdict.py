@@ -3,11 +3,22 @@ against what the room finally holds, message id by message id, per client."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from chatkit import Peer
+
+DUPLICATE_WINDOW = 0.5  # seconds after the last expected delivery in which a duplicate would show
+
+
+async def settle(everyone: list[Peer], final: list[str]) -> None:
+    """Until every client has every stored message (resuming if its socket dropped), and a
+    moment more, for anything extra (a duplicate) to arrive."""
+    for peer in everyone:
+        await peer.wait_for(set(final))
+    await asyncio.sleep(DUPLICATE_WINDOW)
 
 
 def shown_twice(delivered: list[str]) -> int:

@@ -26,7 +26,7 @@ from devstack.redis_cluster import RedisCluster
 from tests.drills import figures
 from tests.drills.conversation import converse, join
 from tests.drills.drill_env import LOAD_ENV, ORIGIN, ROOM
-from tests.drills.failover_verdict import Verdict
+from tests.drills.failover_verdict import Verdict, settle
 
 PEERS = 6
 PER_PEER = 40
@@ -125,9 +125,7 @@ async def test_a_killed_master_loses_nothing_acked_and_shows_nothing_twice(
         outcome = await converse(peers, PER_PEER, fail_over)
         acked = outcome.acked | ({await late[0]} if late else set())
         final = await history(backend.url)
-        for peer in everyone:
-            await peer.wait_for(set(final))
-        await asyncio.sleep(0.5)  # anything extra (a duplicate) would arrive now
+        await settle(everyone, final)
     finally:
         for task in late:
             task.cancel()

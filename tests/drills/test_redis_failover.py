@@ -24,7 +24,7 @@ from tests.drills import figures
 from tests.drills.conftest import StartBackend, StartRedis
 from tests.drills.conversation import converse, join
 from tests.drills.drill_env import stored_client_ids, stored_ids
-from tests.drills.failover_verdict import Verdict
+from tests.drills.failover_verdict import Verdict, settle
 from tests.drills.replica_link import ReplicaLink
 from tests.drills.workers import wait_for_workers
 
@@ -87,9 +87,7 @@ async def test_failover_loses_nothing_acked_and_shows_nothing_that_vanishes(
         outcome = await converse(peers, PER_PEER, fail_over)
         acked = outcome.acked | {await late[0]}
         final = stored_ids(replica)
-        for peer in everyone:  # everyone ends with everything stored, resuming if the socket dropped
-            await peer.wait_for(set(final))
-        await asyncio.sleep(0.5)  # anything extra (a duplicate) would arrive now
+        await settle(everyone, final)
     finally:
         for task in late:
             task.cancel()
