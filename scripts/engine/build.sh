@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds the real Pulumi engine (CLI, Python language host, kubernetes and random providers) and a
+# Builds the real Pulumi engine (CLI, Python language host, kubernetes and random providers), a
 # Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# KWOK) from Go modules, once per machine, into a cache keyed by the pinned versions.
-# Usage: build.sh [pulumi|kube|all]   (default all). Prints the bin directory on stdout;
-# progress goes to stderr.
+# KWOK) and what a real node runs (kubelet, kube-proxy, and as add-ons CoreDNS, kube-router's
+# NetworkPolicy firewall and Traefik) from Go modules, once per machine, into caches keyed by the
+# pinned versions.
+# Usage: build.sh [pulumi|kube|node|all]   (default all). Prints the engine's bin directory on
+# stdout (for `node`: the node's); progress goes to stderr.
 set -euo pipefail
 
 # ---- pinned versions (Pulumi side) ----
@@ -15,6 +17,11 @@ PULUMI_RANDOM_VERSION=4.21.4 # the pulumi_random SDK it serves; see pulumi/rando
 KUBERNETES_VERSION=v1.35.4
 ETCD_VERSION=v3.6.6
 KWOK_VERSION=v0.8.0
+
+# ---- pinned versions (the real node; each wrapper module under kube/node and addons/ pins its own) ----
+COREDNS_VERSION=v1.14.7
+KUBE_ROUTER_VERSION=v2.1.0 # the only kube-router the proxy serves; its dependencies are raised in addons/kube-router
+TRAEFIK_VERSION=v3.6.12    # the Traefik the aws stack deploys (tests/lint checks the two agree)
 
 ENGINE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${CHAT_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-platform}"
@@ -104,6 +111,25 @@ build_pulumi() {
   log "pulumi: built into $BIN"
 }
 
+# The version stamp as Kubernetes' own build sets it (hack/lib/version.sh); kwokctl reads --version.
+# buildDate is the release's publication time, so the build does not depend on the clock; the
+# module proxy does not carry the release's git commit, so gitCommit is git's all-zero "unknown".
+kube_ldflags() {
+  local kv="${KUBERNETES_VERSION#v}" build_date pkg key val ldflags="-s -w"
+  local -A vars
+  build_date="$(cd "$ENGINE_DIR/kube/control-plane" &&
+    go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
+  vars=([gitVersion]="$KUBERNETES_VERSION" [gitMajor]="${kv%%.*}" [gitMinor]="$(cut -d. -f2 <<<"$kv")"
+    [gitCommit]=0000000000000000000000000000000000000000 [gitTreeState]=clean [buildDate]="$build_date")
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    for key in "${!vars[@]}"; do
+      val="${vars[$key]}"
+      ldflags+=" -X '$pkg.$key=$val'"
+    done
+  done
+  echo "$ldflags"
+}
+
 build_kube() {
   # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl.
   # What is built is pinned by the wrapper modules under kube/ (go.mod + go.sum); the versions
@@ -134,24 +160,8 @@ build_kube() {
   rm -rf "$tmp"
   mkdir -p "$tmp"
 
-  # Version stamp as Kubernetes' own build sets it (hack/lib/version.sh); kwokctl reads --version.
-  # buildDate is the release's publication time, so the build does not depend on the clock; the
-  # module proxy does not carry the release's git commit, so gitCommit is git's all-zero "unknown".
-  local kv="${KUBERNETES_VERSION#v}" build_date pkg key val
-  local git_commit=0000000000000000000000000000000000000000
-  local -A vars
-  build_date="$(cd "$kdir/control-plane" &&
-    go list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' k8s.io/kubernetes)"
-  vars=([gitVersion]="$KUBERNETES_VERSION" [gitMajor]="${kv%%.*}" [gitMinor]="$(cut -d. -f2 <<<"$kv")"
-    [gitCommit]="$git_commit" [gitTreeState]=clean [buildDate]="$build_date")
-  local ldflags="-s -w"
-  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
-    for key in "${!vars[@]}"; do
-      val="${vars[$key]}"
-      ldflags+=" -X '$pkg.$key=$val'"
-    done
-  done
-
+  local ldflags
+  ldflags="$(kube_ldflags)"
   log "kube: building etcd $ETCD_VERSION"
   (cd "$kdir/etcd" && go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3)
   log "kube: building Kubernetes $KUBERNETES_VERSION control plane (first build takes a while)"
@@ -168,6 +178,63 @@ build_kube() {
   log "kube: built into $BIN"
 }
 
+build_node() {
+  # kubelet and kube-proxy (kube/node: the same k8s.io/kubernetes release as the control plane),
+  # CoreDNS, kube-router and Traefik (addons/<name>): static binaries for the test node.
+  local stamp="$NODE_BIN/.node-stamp" tmp="$NODE_BIN/.node-build"
+  local bins=(kubelet kube-proxy coredns kube-router traefik)
+  local want b ok=1 got dir
+  want="kubernetes=$KUBERNETES_VERSION coredns=$COREDNS_VERSION kube-router=$KUBE_ROUTER_VERSION traefik=$TRAEFIK_VERSION mods=$(
+    cat "$ENGINE_DIR"/kube/node/go.{mod,sum} "$ENGINE_DIR"/addons/*/go.{mod,sum} | sha256sum | cut -c1-16)"
+  for b in "${bins[@]}"; do [[ -x "$NODE_BIN/$b" ]] || ok=0; done
+  if ((ok)) && [[ -f "$NODE_BIN/versions" && -f "$NODE_BIN/traefik-crds.yaml" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    log "node: up to date ($want)"
+    return 0
+  fi
+  command -v go >/dev/null || { log "node: Go 1.26.6 or newer is required (https://go.dev/dl/)"; return 1; }
+  local -x GOWORK=off CGO_ENABLED=0
+
+  local module version
+  while read -r dir module version; do
+    got="$(cd "$ENGINE_DIR/$dir" && go list -mod=readonly -m -f '{{.Version}}' "$module")"
+    [[ "$got" == "$version" ]] || { log "node: $dir/go.mod has $module $got, want $version"; return 1; }
+  done <<EOF
+kube/node k8s.io/kubernetes $KUBERNETES_VERSION
+addons/coredns github.com/coredns/coredns $COREDNS_VERSION
+addons/kube-router github.com/cloudnativelabs/kube-router/v2 $KUBE_ROUTER_VERSION
+addons/traefik github.com/traefik/traefik/v3 $TRAEFIK_VERSION
+EOF
+
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  local flags=(-mod=readonly -trimpath)
+  log "node: building kubelet and kube-proxy $KUBERNETES_VERSION"
+  (cd "$ENGINE_DIR/kube/node" && go build "${flags[@]}" -ldflags "$(kube_ldflags)" -o "$tmp/" \
+    k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy)
+  log "node: building CoreDNS $COREDNS_VERSION"
+  (cd "$ENGINE_DIR/addons/coredns" && go build "${flags[@]}" -o "$tmp/coredns" -ldflags \
+    "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" github.com/coredns/coredns)
+  log "node: building kube-router $KUBE_ROUTER_VERSION"
+  (cd "$ENGINE_DIR/addons/kube-router" && go build "${flags[@]}" -o "$tmp/kube-router" -ldflags \
+    "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+  log "node: building Traefik $TRAEFIK_VERSION (first build takes a while)"
+  (cd "$ENGINE_DIR/addons/traefik" && go build "${flags[@]}" -o "$tmp/traefik" -ldflags \
+    "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    github.com/traefik/traefik/v3/cmd/traefik)
+
+  # The CRDs of that release, for the aws stack's IngressRoutes and Middlewares on the node.
+  dir="$(cd "$ENGINE_DIR/addons/traefik" && go list -mod=readonly -m -f '{{.Dir}}' github.com/traefik/traefik/v3)"
+  cp "$dir/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" "$tmp/traefik-crds.yaml"
+
+  for b in "${bins[@]}" traefik-crds.yaml; do mv -f "$tmp/$b" "$NODE_BIN/$b"; done
+  rm -rf "$tmp"
+  printf '%s\n' "kubernetes=$KUBERNETES_VERSION" "coredns=$COREDNS_VERSION" \
+    "kube-router=$KUBE_ROUTER_VERSION" "traefik=$TRAEFIK_VERSION" >"$NODE_BIN/versions"
+  echo "$want" >"$stamp"
+  log "node: built into $NODE_BIN"
+}
+
 # ---- main ----
 engine_key() {
   printf 'pulumi-%s_kubernetes-%s_random-%s_k8s-%s_etcd-%s_kwok-%s' \
@@ -175,12 +242,19 @@ engine_key() {
     "$KUBERNETES_VERSION" "$ETCD_VERSION" "$KWOK_VERSION"
 }
 
+node_key() {
+  printf 'k8s-%s_coredns-%s_kube-router-%s_traefik-%s' \
+    "$KUBERNETES_VERSION" "$COREDNS_VERSION" "$KUBE_ROUTER_VERSION" "$TRAEFIK_VERSION"
+}
+
 BIN="$CACHE_ROOT/engine/$(engine_key)/bin"
-mkdir -p "$BIN"
+NODE_BIN="$CACHE_ROOT/node/$(node_key)/bin"
+mkdir -p "$BIN" "$NODE_BIN"
 case "${1:-all}" in
   pulumi) build_pulumi ;;
   kube) build_kube ;;
-  all) build_pulumi; build_kube ;;
-  *) echo "usage: $0 [pulumi|kube|all]" >&2; exit 2 ;;
+  node) build_node; echo "$NODE_BIN"; exit 0 ;;
+  all) build_pulumi; build_kube; build_node ;;
+  *) echo "usage: $0 [pulumi|kube|node|all]" >&2; exit 2 ;;
 esac
 echo "$BIN"

@@ -1,35 +1,42 @@
 #!/usr/bin/env bash
-# Starts and stops a real Kubernetes control plane on 127.0.0.1 (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler) with KWOK fake nodes, from the binaries that
-# `build.sh kube` builds. Nothing is downloaded and nothing is written outside <workdir>.
+# Starts and stops the test cluster: a real Kubernetes control plane (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, started by kwokctl's binary runtime) and one real node
+# (node.sh: containerd, kubelet, kube-proxy, kube-router's firewall) in a network namespace of
+# their own, with CoreDNS and Traefik (serving the NGINX ingress class) as add-ons. Built by
+# `build.sh`; nothing is downloaded and nothing is written outside <workdir> and the namespace.
 #
-# Usage: cluster.sh up <workdir>     start; prints KUBECONFIG=... and KUBECONTEXT=... on stdout
-#                                    (unexported; `set -a; eval "$(cluster.sh up DIR)"; set +a`)
+# Usage: cluster.sh up <workdir> <images>  start; <images> lists "name=<ref> archive=<path>" lines
+#                                    (images/build.sh) to load into the node; prints KUBECONFIG=...,
+#                                    KUBECONTEXT=... and INGRESS=<ip> on stdout (unexported:
+#                                    `set -a; eval "$(cluster.sh up DIR IMAGES)"; set +a`)
 #        cluster.sh down <workdir>   stop everything `up` started and remove its state
 #
 # Environment:
-#   ENGINE_BIN       directory with the binaries (default: the output of `build.sh kube`)
-#   CLUSTER_NAME     kwok cluster name (default chat); the context is kwok-$CLUSTER_NAME
-#   CLUSTER_NODES    number of fake nodes, spread over zones zone-a, zone-b, ... (default 3)
-#   CLUSTER_PVS      number of 10Gi PersistentVolumes for StorageClass standard (default 4)
+#   ENGINE_BIN       directory with the control-plane binaries (default: `build.sh kube`)
+#   NODE_BIN         directory with the node binaries (default: `build.sh node`)
+#   CLUSTER_NAME     cluster name (default chat); the context is kwok-$CLUSTER_NAME
+#   CLUSTER_PVS      number of 10Gi local PersistentVolumes for StorageClass standard (default 4)
 #
-# After `up`: <workdir>/kubeconfig (its current-context is kwok-$CLUSTER_NAME), nodes Ready,
-# default StorageClass `standard` (kubernetes.io/no-provisioner, Immediate) with pre-made
-# PersistentVolumes, and a stand-in load-balancer controller that gives every Ingress and every
-# Service of type LoadBalancer status.loadBalancer.ingress[0].ip=127.0.0.1 and makes Released
-# PersistentVolumes Available again. Pods on the fake nodes are faked Running/Ready by KWOK.
+# After `up`: <workdir>/kubeconfig (its current-context is kwok-$CLUSTER_NAME), the node Ready,
+# cluster DNS and Services working, NetworkPolicies enforced, default StorageClass `standard`
+# (kubernetes.io/no-provisioner) with pre-made local PersistentVolumes on the node, the `nginx`
+# IngressClass served by Traefik on the node's port 80, and a loop that makes Released
+# PersistentVolumes Available again (as a dynamic provisioner would give a fresh one).
 set -euo pipefail
 
 ENGINE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CLUSTER_NAME="${CLUSTER_NAME:-chat}"
-CLUSTER_NODES="${CLUSTER_NODES:-3}"
 CLUSTER_PVS="${CLUSTER_PVS:-4}"
 PV_LABEL=chat-platform.local/pv
+APISERVER_PORT=6443
 
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-usage() { echo "usage: $0 up|down <workdir>" >&2; exit 2; }
+usage() { echo "usage: $0 up <workdir> <images> | down <workdir>" >&2; exit 2; }
+
+# shellcheck source=node.sh
+source "$ENGINE_DIR/node.sh"
 
 # Paths inside the workdir; $1 must already be absolute.
 set_paths() {
@@ -38,14 +45,15 @@ set_paths() {
   KCFG="$WD/kubeconfig"
   LOOP_PID="$WD/lb-controller.pid"
   CONTEXT="kwok-$CLUSTER_NAME"
+  node_paths
 }
 
 bin_dir() {
-  if [[ -n "${ENGINE_BIN:-}" ]]; then
-    echo "$ENGINE_BIN"
-  else
-    bash "$ENGINE_DIR/build.sh" kube
-  fi
+  if [[ -n "${ENGINE_BIN:-}" ]]; then echo "$ENGINE_BIN"; else bash "$ENGINE_DIR/build.sh" kube; fi
+}
+
+node_bin_dir() {
+  if [[ -n "${NODE_BIN:-}" ]]; then echo "$NODE_BIN"; else bash "$ENGINE_DIR/build.sh" node; fi
 }
 
 kc() {
@@ -54,7 +62,7 @@ kc() {
 }
 
 kwokctl() {
-  HOME="$WD/home" KWOK_WORKDIR="$KWOK_DIR" "$BIN/kwokctl" --name "$CLUSTER_NAME" "$@"
+  HOME="$WD/home" KWOK_WORKDIR="$KWOK_DIR" in_node "$BIN/kwokctl" --name "$CLUSTER_NAME" "$@"
 }
 
 # PIDs of live processes that `up` started: one of the engine binaries, run with paths inside
@@ -77,13 +85,22 @@ workdir_pids() {
 write_config() {
   local kube_version
   kube_version="$("$BIN/kube-apiserver" --version | awk '{print $2}')"
-  # kwokctl reads $KWOK_WORKDIR/kwok.yaml by default.
+  # kwokctl reads $KWOK_WORKDIR/kwok.yaml by default. The control plane listens on every address
+  # of the node's namespace (its components talk over its loopback) and advertises the node's:
+  # the kubelet, pods (through the kubernetes Service) and the host (through the veth) reach it
+  # there. No fake nodes: the kwok controller is off.
   cat >"$KWOK_DIR/kwok.yaml" <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokctlConfiguration
 options:
   runtime: binary
-  bindAddress: 127.0.0.1
+  bindAddress: 0.0.0.0
+  kubeApiserverPort: $APISERVER_PORT
+  # Pods reach the API server through the kubernetes Service: its address must be in the cert.
+  kubeApiserverCertSANs: [${SERVICE_CIDR%.0/*}.1]
+  kubeAuthorization: true
+  kubeAdmission: true
+  disable: [kwok-controller]
   kubeVersion: $kube_version
   cacheDir: $KWOK_DIR/cache
   quietPull: true
@@ -93,53 +110,19 @@ options:
   kubeSchedulerBinary: $BIN/kube-scheduler
   kubectlBinary: $BIN/kubectl
   kwokControllerBinary: $BIN/kwok
+componentsPatches:
+- name: kube-apiserver
+  extraArgs:
+  - {key: service-cluster-ip-range, value: $SERVICE_CIDR}
+  - {key: advertise-address, value: $NODE_IP}
+- name: kube-controller-manager
+  extraArgs:
+  - {key: service-cluster-ip-range, value: $SERVICE_CIDR}
 EOF
 }
 
-apply_nodes() {
-  local i zone kube_version letters=abcdefghijklmnopqrstuvwxyz
-  kube_version="$("$BIN/kube-apiserver" --version | awk '{print $2}')"
-  for ((i = 0; i < CLUSTER_NODES; i++)); do
-    zone="zone-${letters:i%26:1}"
-    cat <<EOF
----
-apiVersion: v1
-kind: Node
-metadata:
-  name: kwok-node-$i
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    beta.kubernetes.io/arch: amd64
-    beta.kubernetes.io/os: linux
-    kubernetes.io/arch: amd64
-    kubernetes.io/os: linux
-    kubernetes.io/hostname: kwok-node-$i
-    kubernetes.io/role: agent
-    node-role.kubernetes.io/agent: ""
-    node.kubernetes.io/instance-type: kwok.standard
-    topology.kubernetes.io/region: local
-    topology.kubernetes.io/zone: $zone
-    failure-domain.beta.kubernetes.io/region: local
-    failure-domain.beta.kubernetes.io/zone: $zone
-    type: kwok
-status:
-  allocatable: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
-  capacity: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
-  nodeInfo:
-    architecture: amd64
-    operatingSystem: linux
-    kubeletVersion: $kube_version
-    kubeProxyVersion: $kube_version
-    containerRuntimeVersion: kwok
-    osImage: kwok
-    kernelVersion: kwok
-  phase: Running
-EOF
-  done | kc apply -f - >&2
-}
-
+# Local volumes on the node, each a directory of the workdir: the Redis claim binds one, and a
+# restarted Redis pod finds its data there again.
 apply_storage() {
   local i
   {
@@ -151,7 +134,7 @@ metadata:
   annotations:
     storageclass.kubernetes.io/is-default-class: "true"
 provisioner: kubernetes.io/no-provisioner
-volumeBindingMode: Immediate
+volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Retain
 EOF
     for ((i = 0; i < CLUSTER_PVS; i++)); do
@@ -168,83 +151,100 @@ spec:
   capacity: {storage: 10Gi}
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
-  hostPath: {path: $WD/pv/pv-$i}
+  local: {path: $WD/pv/pv-$i}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [$NODE_NAME]}
 EOF
     done
   } | kc apply -f - >&2
 }
 
-# The stand-in load-balancer controller: polls once a second, fills in load-balancer status and
-# recycles Released volumes. Exits by itself once the workdir's kubeconfig is gone.
+# CoreDNS and Traefik: images made from their static binaries, Traefik's CRDs, their manifests.
+apply_addons() {
+  local name
+  for name in coredns traefik; do
+    bash "$ENGINE_DIR/addons/image.sh" "$NODE_BIN/$name" "chat-platform/$name:$(addon_version "$name")" \
+      >"$WD/addon-images"
+    images_import <"$WD/addon-images"
+  done
+  kc apply --server-side -f "$NODE_BIN/traefik-crds.yaml" >&2
+  local -x COREDNS_IMAGE TRAEFIK_IMAGE CLUSTER_DNS NODE_IP
+  COREDNS_IMAGE="chat-platform/coredns:$(addon_version coredns)"
+  TRAEFIK_IMAGE="chat-platform/traefik:$(addon_version traefik)"
+  envsubst "\$COREDNS_IMAGE \$TRAEFIK_IMAGE \$CLUSTER_DNS \$NODE_IP" <"$ENGINE_DIR/addons/manifests.yaml" |
+    kc apply -f - >&2
+  kc -n kube-system rollout status deployment/coredns --timeout=180s >&2
+  kc -n ingress-nginx rollout status deployment/ingress-nginx-controller --timeout=180s >&2
+}
+
+# The version build.sh built an add-on at (its `versions` file: name=version lines).
+addon_version() { sed -n "s/^$1=//p" "$NODE_BIN/versions"; }
+
+# Makes Released PersistentVolumes Available again, as a dynamic provisioner would give a fresh
+# volume. Exits by itself once the workdir's kubeconfig is gone.
 lb_controller() {
-  local lb='{"status":{"loadBalancer":{"ingress":[{"ip":"127.0.0.1"}]}}}' kind ns name n=0
-  local tmpl='{{range .items}}{{if or (eq .kind "Ingress") (eq .spec.type "LoadBalancer")}}'
-  tmpl+='{{if not .status.loadBalancer.ingress}}{{.kind}} {{.metadata.namespace}} {{.metadata.name}}'
-  tmpl+='{{"\n"}}{{end}}{{end}}{{end}}'
+  local name
   local pvtmpl='{{range .items}}{{if eq .status.phase "Released"}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}'
   while [[ -f "$KCFG" ]]; do
-    while read -r kind ns name; do
+    while read -r name; do
       [[ -n "$name" ]] || continue
-      kc -n "$ns" patch "${kind,,}" "$name" --subresource=status --type=merge -p "$lb" >/dev/null &&
-        log "lb: $kind $ns/$name -> 127.0.0.1"
-    done < <(kc get ingress,service -A -o go-template="$tmpl" 2>/dev/null || true)
-    if ((n++ % 5 == 0)); then
-      while read -r name; do
-        [[ -n "$name" ]] || continue
-        kc patch pv "$name" --type=json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null &&
-          log "pv: $name Released -> Available"
-      done < <(kc get pv -l "$PV_LABEL=true" -o go-template="$pvtmpl" 2>/dev/null || true)
-    fi
-    sleep 1
+      rm -rf "${WD:?}/pv/${name#local-}" && mkdir -p "$WD/pv/${name#local-}"
+      kc patch pv "$name" --type=json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null &&
+        log "pv: $name Released -> Available"
+    done < <(kc get pv -l "$PV_LABEL=true" -o go-template="$pvtmpl" 2>/dev/null || true)
+    sleep 5
   done
 }
 
 up() {
-  local start=$SECONDS
+  local start=$SECONDS images="$2"
   mkdir -p "$1"
   set_paths "$(cd "$1" && pwd)"
+  [[ -f "$images" ]] || die "no image list at $images"
   BIN="$(bin_dir)"
+  NODE_BIN="$(node_bin_dir)"
   local b
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl; do
     [[ -x "$BIN/$b" ]] || die "missing $BIN/$b (run build.sh kube)"
   done
-  if [[ -f "$LOOP_PID" ]] && kill -0 "$(cat "$LOOP_PID")" 2>/dev/null; then
-    die "a cluster is already running in $WD (run: $0 down $WD)"
-  fi
+  for b in kubelet kube-proxy coredns kube-router traefik; do
+    [[ -x "$NODE_BIN/$b" ]] || die "missing $NODE_BIN/$b (run build.sh node)"
+  done
+  [[ -f "$NS_FILE" ]] && die "a cluster is already running in $WD (run: $0 down $WD)"
   mkdir -p "$KWOK_DIR" "$WD/home"
   echo "$BIN" >"$WD/engine-bin"
+  echo "$NODE_BIN" >"$WD/node-bin"
+  netns_up
   write_config
 
-  log "starting control plane (kwokctl, binary runtime, 127.0.0.1)"
-  if ! kwokctl create cluster --runtime binary \
-    --kubeconfig "$KCFG" --wait 3m >"$WD/kwokctl.log" 2>&1; then
+  log "starting control plane (kwokctl, binary runtime, $NODE_IP in the node's namespace)"
+  if ! kwokctl create cluster --runtime binary --kubeconfig "$KCFG" --wait 3m >"$WD/kwokctl.log" 2>&1; then
     cat "$WD/kwokctl.log" >&2
     die "kwokctl create cluster failed (state left in $WD; run: $0 down $WD)"
   fi
   kc config use-context "$CONTEXT" >/dev/null
+  kc config set-cluster "$CONTEXT" --server "https://$NODE_IP:$APISERVER_PORT" >/dev/null
+  wait_for kube-apiserver 120 kc get --raw /readyz
 
-  local i
-  for ((i = 0; i < 120; i++)); do
-    kc get --raw /readyz >/dev/null 2>&1 && break
-    sleep 1
-  done
-  kc get --raw /readyz >/dev/null || die "kube-apiserver is not ready"
-
-  apply_nodes
+  log "starting the node ($NODE_NAME: containerd, kubelet, kube-proxy, kube-router)"
+  node_up "$images"
   apply_storage
-  kc wait --for=condition=Ready node --all --timeout=120s >&2
   # Pods need the default ServiceAccount, which kube-controller-manager creates.
-  for ((i = 0; i < 60; i++)); do
-    kc -n default get serviceaccount default >/dev/null 2>&1 && break
-    sleep 1
-  done
+  wait_for "the default ServiceAccount" 60 kc -n default get serviceaccount default
+  log "starting add-ons (CoreDNS, Traefik for the nginx IngressClass)"
+  apply_addons
 
-  ENGINE_BIN="$BIN" setsid bash "${BASH_SOURCE[0]}" _lb-controller "$WD" >"$WD/lb-controller.log" 2>&1 </dev/null &
+  ENGINE_BIN="$BIN" NODE_BIN="$NODE_BIN" setsid bash "${BASH_SOURCE[0]}" _lb-controller "$WD" \
+    >"$WD/lb-controller.log" 2>&1 </dev/null &
   echo $! >"$LOOP_PID"
 
-  log "ready in $((SECONDS - start))s: context $CONTEXT, kubeconfig $KCFG"
+  log "ready in $((SECONDS - start))s: context $CONTEXT, kubeconfig $KCFG, ingress http://$NODE_IP"
   echo "KUBECONFIG=$KCFG"
   echo "KUBECONTEXT=$CONTEXT"
+  echo "INGRESS=$NODE_IP"
 }
 
 down() {
@@ -258,7 +258,8 @@ down() {
     kill -- "-$pid" 2>/dev/null || true
     rm -f "$LOOP_PID"
   fi
-  if [[ -d "$KWOK_DIR/clusters/$CLUSTER_NAME" ]]; then
+  node_stop
+  if [[ -d "$KWOK_DIR/clusters/$CLUSTER_NAME" && -f "$NS_FILE" ]]; then
     kwokctl delete cluster --kubeconfig "$KCFG" >&2 || log "kwokctl delete cluster failed"
   fi
   # Anything still alive that runs from this workdir was started by `up`: stop it by pid.
@@ -272,14 +273,15 @@ down() {
   done
   mapfile -t pids < <(workdir_pids)
   ((${#pids[@]} == 0)) || die "processes still running from $WD: ${pids[*]}"
-  rm -rf "$KWOK_DIR" "${WD:?}/home" "$WD/kube-cache" "$WD/pv" "$KCFG" "$WD/engine-bin" \
-    "$WD/kwokctl.log" "$WD/lb-controller.log"
+  netns_down
+  rm -rf "$KWOK_DIR" "${WD:?}/home" "$WD/kube-cache" "$WD/pv" "$WD/node" "$KCFG" "$WD/engine-bin" \
+    "$WD/node-bin" "$WD/kwokctl.log" "$WD/lb-controller.log" "$WD/addon-images"
   rmdir "$WD" 2>/dev/null || true
-  log "stopped; no processes left from $WD"
+  log "stopped; no processes, mounts, namespaces or cgroups left from $WD"
 }
 
 case "${1:-}" in
-  up) [[ $# -eq 2 ]] || usage; up "$2" ;;
+  up) [[ $# -eq 3 ]] || usage; up "$2" "$3" ;;
   down) [[ $# -eq 2 ]] || usage; down "$2" ;;
   _lb-controller)
     set_paths "$2"

@@ -1,11 +1,15 @@
-"""`make test-cluster`: build the engine and the control plane (cached), start a cluster on
-127.0.0.1, then run the real program through the real Pulumi CLI — preview, up (everything
-Ready), a second up that must change nothing, a config change that must update in place,
-destroy (nothing left) — and a server-side dry-run of the aws stack's objects. Prints one
+"""`make test-cluster`: build the engine, the control plane, the node and the images (each
+cached), start a cluster with one real node in a network namespace of its own, then run the real
+program through the real Pulumi CLI with the real images — preview, up (every pod Ready by its
+probes, as the non-root user it names, read-only), chat through the ingress from Python clients
+and a browser, NetworkPolicies enforced, a Redis pod and a backend pod deleted mid-conversation
+with nothing lost, a second up that must change nothing, a config change that must update in
+place, destroy (nothing left) — and a server-side dry-run of the aws stack's objects. Prints one
 summary line; exits non-zero on any failure; stops everything it started."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import tempfile
@@ -13,20 +17,22 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.k8s.workload import labels_for
+
+from tests.cluster import aws_routes, node, traffic
 from tests.cluster.kube import Kubectl, check_ready, dry_run_aws_objects
 from tests.cluster.pulumi_cli import PulumiRun
 from tests.infra.harness import ROOT
 
 ENGINE = ROOT / "scripts" / "engine"
 NAMESPACE = "chat"
-# Images are never pulled: KWOK's nodes fake the containers.
-PREBUILT = {
-    "chat-platform:backendImage": "chat-backend:kwok",
-    "chat-platform:frontendImage": "chat-frontend:kwok",
-}
+HOST = "chat.local"  # Pulumi.minikube.yaml's host: what the Ingress answers for
+# The user each workload's containers must run as (the images' and the stack's own).
+UIDS = {"chat-backend-": 10001, "chat-frontend-": 101, "redis-": 10999}
 
 
 class Steps:
@@ -52,38 +58,71 @@ def ops(plan: dict[str, Any]) -> Counter[str]:
     return Counter(step["op"] for step in plan.get("steps", []) if step["op"] != "same")
 
 
-def build_engine() -> Path:
-    out = subprocess.run(["bash", str(ENGINE / "build.sh")], stdout=subprocess.PIPE, text=True, check=True)
+def build(*target: str) -> Path:
+    out = subprocess.run(["bash", str(ENGINE / "build.sh"), *target], stdout=subprocess.PIPE, text=True, check=True)
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def start_cluster(engine_bin: Path, workdir: Path) -> tuple[Path, str]:
+@dataclass(frozen=True)
+class Images:
+    listing: Path  # "name=<ref> archive=<path>" lines, as images/build.sh prints them
+    refs: list[str]
+
+    def ref(self, repository: str) -> str:
+        (found,) = (r for r in self.refs if r.rsplit(":", 1)[0].endswith(repository))
+        return found
+
+
+def build_images(workdir: Path) -> Images:
     out = subprocess.run(
-        ["bash", str(ENGINE / "cluster.sh"), "up", str(workdir)],
-        env={"ENGINE_BIN": str(engine_bin), "PATH": "/usr/bin:/bin"},
+        ["bash", str(ENGINE / "images" / "build.sh")], stdout=subprocess.PIPE, text=True, check=True
+    ).stdout
+    lines = [line for line in out.splitlines() if line.startswith("name=")]
+    listing = workdir / "images.txt"
+    listing.write_text("\n".join(lines) + "\n")
+    return Images(listing, [line.split()[0].removeprefix("name=") for line in lines])
+
+
+@dataclass(frozen=True)
+class Cluster:
+    kubeconfig: Path
+    context: str
+    ingress: str  # the node's address, where the ingress controller listens on port 80
+    runc_root: Path
+
+
+def start_cluster(engine_bin: Path, node_bin: Path, workdir: Path, images: Images) -> Cluster:
+    out = subprocess.run(
+        ["bash", str(ENGINE / "cluster.sh"), "up", str(workdir), str(images.listing)],
+        env={"ENGINE_BIN": str(engine_bin), "NODE_BIN": str(node_bin), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
         stdout=subprocess.PIPE,
         text=True,
         check=True,
     )
     values = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
-    return Path(values["KUBECONFIG"]), values["KUBECONTEXT"]
+    return Cluster(
+        Path(values["KUBECONFIG"]), values["KUBECONTEXT"], values["INGRESS"], workdir / "node" / "containerd" / "runc"
+    )
 
 
-def lifecycle(steps: Steps, engine_bin: Path, workdir: Path) -> None:
+def lifecycle(steps: Steps, engine_bin: Path, node_bin: Path, images: Images, workdir: Path) -> None:
     try:
-        with steps.step("cluster") as result:
-            kubeconfig, context = start_cluster(engine_bin, workdir / "cluster")
-            result.append(f"context {context} on 127.0.0.1")
-        run_program_against(steps, engine_bin, workdir, kubeconfig, context)
+        with steps.step("node") as result:
+            cluster = start_cluster(engine_bin, node_bin, workdir / "cluster", images)
+            result.append(f"kubelet + containerd + kube-proxy + kube-router, CoreDNS, ingress on {cluster.ingress}")
+        run_program_against(steps, engine_bin, workdir, cluster, images)
     finally:
         subprocess.run(["bash", str(ENGINE / "cluster.sh"), "down", str(workdir / "cluster")], check=False)
 
 
-def run_program_against(
-    steps: Steps, engine_bin: Path, workdir: Path, kubeconfig: Path, context: str
-) -> None:
-    kubectl = Kubectl(engine_bin, kubeconfig, context)
-    pulumi = PulumiRun(workdir, engine_bin, kubeconfig, {"chat-platform:kubeContext": context, **PREBUILT})
+def run_program_against(steps: Steps, engine_bin: Path, workdir: Path, cluster: Cluster, images: Images) -> None:
+    kubectl = Kubectl(engine_bin, cluster.kubeconfig, cluster.context)
+    config = {
+        "chat-platform:kubeContext": cluster.context,
+        "chat-platform:backendImage": images.ref("backend"),
+        "chat-platform:frontendImage": images.ref("frontend"),
+    }
+    pulumi = PulumiRun(workdir, engine_bin, cluster.kubeconfig, config)
     pulumi.init()
 
     with steps.step("preview") as result:
@@ -100,6 +139,11 @@ def run_program_against(
         stored = {r["urn"] for r in pulumi.resources() if "::default" not in r["urn"]}
         assert stored == urns, f"planned but not stored: {urns - stored}, unplanned: {stored - urns}"
         result.append(f"{len(stored)} created, {check_ready(kubectl, NAMESPACE, backend_replicas=2)}")
+
+    with steps.step("hardening") as result:
+        result.append(node.check_hardened(cluster.runc_root, NAMESPACE, UIDS))
+
+    run_app_checks(steps, kubectl, cluster, images)
 
     with steps.step("re-up") as result:
         changes = ops(pulumi.preview())
@@ -129,19 +173,66 @@ def run_program_against(
         result.append(f"{dry_run_aws_objects(kubectl)} aws objects accepted (server-side dry-run)")
 
 
+def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Images) -> None:
+    """The chat as its users and its attackers meet it on the node."""
+    base_url = f"http://{HOST}"
+    with steps.step("ingress") as result, traffic.resolving(HOST, cluster.ingress):
+        result.append(asyncio.run(traffic.exchange(base_url)))
+        result.append("+ " + traffic.browser_exchange(base_url, HOST, cluster.ingress) + " chatted live")
+
+    with steps.step("netpol") as result:
+        redis = f"redis.{NAMESPACE}.svc.cluster.local:6379"
+        stranger = {"app.kubernetes.io/name": "stranger"}
+        backend = labels_for("chat-backend")
+        assert not node.probe_connects(kubectl, NAMESPACE, images.ref("backend"), stranger, redis), (
+            "a pod without the backend's labels reached Redis"
+        )
+        assert node.probe_connects(kubectl, NAMESPACE, images.ref("backend"), backend, redis), (
+            "a pod with the backend's labels could not reach Redis"
+        )
+        result.append("Redis refused a pod without the backend's labels, admitted one with them")
+
+    def delete_pod(selector: str) -> Any:
+        async def fault() -> None:
+            (pod,) = kubectl.get("pods", "-n", NAMESPACE, "-l", selector)["items"][:1]
+            await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, pod["metadata"]["name"])
+
+        return fault
+
+    with steps.step("aws routes") as result:
+        result.append(aws_routes.check_routes(kubectl, NAMESPACE, cluster.ingress))
+
+    with steps.step("redis restart") as result, traffic.resolving(HOST, cluster.ingress):
+        figures = asyncio.run(traffic.survives(base_url, delete_pod("app.kubernetes.io/name=redis")))
+        result.append(f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated")
+        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
+
+    with steps.step("backend restart") as result, traffic.resolving(HOST, cluster.ingress):
+        figures = asyncio.run(traffic.survives(base_url, delete_pod("app.kubernetes.io/name=chat-backend")))
+        result.append(
+            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated, "
+            f"{figures['reconnects']} resumed"
+        )
+
+
 def main() -> int:
     steps = Steps()
+    started = time.monotonic()
     try:
         with steps.step("build") as result:
-            engine_bin = build_engine()
-            result.append(engine_bin.parent.name)
+            engine_bin = build()
+            node_bin = build("node")
+            result.append(f"{engine_bin.parent.name}, {node_bin.parent.name}")
         with tempfile.TemporaryDirectory(prefix="chat-cluster-") as scratch:
-            lifecycle(steps, engine_bin, Path(scratch))
+            with steps.step("images") as result:
+                images = build_images(Path(scratch))
+                result.append(", ".join(images.refs))
+            lifecycle(steps, engine_bin, node_bin, images, Path(scratch))
     except Exception as error:
         print(f"test-cluster: FAILED: {error}", file=sys.stderr)
         print(steps.summary("FAILED"))
         return 1
-    print(steps.summary("passed"))
+    print(steps.summary(f"passed in {time.monotonic() - started:.0f}s"))
     return 0
 
 

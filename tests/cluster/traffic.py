@@ -1,0 +1,123 @@
+"""Chat traffic through the test node's ingress: Python clients and a real browser register,
+join a room and talk, and a conversation survives a pod being deleted under it.
+
+The stack's Ingress answers for its host name (chat.local); the node's ingress listens on an
+address of the test's own network namespace. Both clients are pointed there for that one name:
+the Python clients through the resolver, chromium through its host-resolver rules."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from chatkit import ChatClient, Peer, register
+from devstack.browser import CHROMIUM_ARGS
+from playwright.sync_api import expect, sync_playwright
+
+from tests.drills.conversation import converse
+from tests.drills.failover_verdict import Verdict, settle
+from tests.e2e.chat_user import ChatUser
+
+PEERS = 3
+PER_PEER = 20  # messages each peer sends in a restart drill
+
+
+@contextlib.contextmanager
+def resolving(host: str, address: str) -> Iterator[None]:
+    """`host` resolves to `address` in this process (and nothing else changes)."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(name: Any, *args: Any, **kwargs: Any) -> Any:
+        return real(address if name == host else name, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real
+
+
+async def history(client: ChatClient, room: str) -> list[dict[str, Any]]:
+    """The room's whole history through the API, oldest first."""
+    messages: list[dict[str, Any]] = []
+    before: str | None = None
+    while True:
+        params = {"limit": "1000", **({"before": before} if before else {})}
+        response = await client.http.get(f"/api/rooms/{room}/messages", params=params)
+        response.raise_for_status()
+        page = response.json()["messages"]
+        messages[:0] = page
+        if len(page) < 1000:
+            return messages
+        before = page[0]["id"]
+
+
+async def exchange(base_url: str) -> str:
+    """Two Python clients in a fresh room: what one says, the other is delivered."""
+    owner = ChatClient(base_url, base_url)
+    try:
+        await owner.register()
+        room = f"node-{owner.username}"[:32]
+        await owner.create_room(room)
+        alice, bob = (Peer(base_url, base_url, await register(base_url), room) for _ in range(2))
+        await asyncio.gather(alice.connect(), bob.connect())
+        said = await alice.say("hello through the ingress")
+        await bob.wait_for({said})
+        await asyncio.gather(alice.drop(), bob.drop())
+    finally:
+        await owner.aclose()
+    return "2 Python clients"
+
+
+def browser_exchange(base_url: str, host: str, address: str) -> str:
+    """Two people in Debian's chromium: one's message appears on the other's screen."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {host} {address}"],
+            headless=True,
+        )
+        try:
+            alice, bob = ChatUser(browser, base_url, "alice"), ChatUser(browser, base_url, "bob")
+            alice.register()
+            bob.register()
+            alice.send("hello from a browser on the real node")
+            expect(bob.page.get_by_text("hello from a browser on the real node")).to_be_visible(timeout=20_000)
+            for user in (alice, bob):
+                assert not user.console_errors, user.console_errors
+                user.close()
+        finally:
+            browser.close()
+    return "2 browsers"
+
+
+async def survives(base_url: str, fault: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+    """PEERS clients talk in a fresh room while `fault` runs halfway through; afterwards every
+    acked message is stored once, and every client was shown exactly the room's history."""
+    owner = ChatClient(base_url, base_url)
+    try:
+        await owner.register()
+        room = f"drill-{owner.username}"[:32]
+        await owner.create_room(room)
+        peers = [Peer(base_url, base_url, await register(base_url), room) for _ in range(PEERS)]
+        await asyncio.gather(*(peer.connect() for peer in peers))
+        outcome = await converse(peers, PER_PEER, fault)
+        stored = await history(owner, room)
+        final = [m["id"] for m in stored]
+        await settle(peers, final)
+        verdict = Verdict(
+            everyone=peers,
+            sent=outcome.sent,
+            acked=outcome.acked,
+            final=final,
+            final_client_ids=[m["client_id"] for m in stored],
+            lost_with_primary=set(),
+        )
+        verdict.check()
+        await asyncio.gather(*(peer.drop() for peer in peers))
+        return verdict.figures()
+    finally:
+        await owner.aclose()
