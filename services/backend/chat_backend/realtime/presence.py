@@ -39,7 +39,7 @@ PRESENCE_COALESCE_SECONDS = 0.2
 
 class Presence:
     def __init__(self, redis: Client, settings: Settings, keys: Keys, local: LocalRooms):
-        """`local`: the subscriptions of this process's sockets by room (the stream tail's)."""
+        """`local`: the subscriptions of this process's sockets by room (the tail fills it)."""
         self.redis = redis
         self.settings = settings
         self.keys = keys
