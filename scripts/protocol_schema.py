@@ -1,8 +1,10 @@
 """docs/protocol.schema.json, the JSON Schema of the WebSocket protocol, generated from the
 pydantic models in chat_backend.protocol: every frame under `$defs`, with the two unions
-`ClientFrame` (what the server accepts) and `ServerFrame` (what it sends), and the `Message`
-and HTTP `ErrorBody` shapes. `make protocol` rewrites it (and the frontend's types from it);
-tests/lint/test_protocol_schema.py fails when it is stale.
+`ClientFrame` (what the server accepts) and `ServerFrame` (what it sends), the `Message`
+and HTTP `ErrorBody` shapes, and `Limits`: what a client checks before a round trip (names,
+passwords, message length), as constants taken from the backend. `make protocol` rewrites it
+(and the frontend's types and limits from it); tests/lint/test_protocol_schema.py fails when it
+is stale.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chat_backend import protocol
+from chat_backend import names, protocol
+from chat_backend.settings import Settings
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
@@ -43,6 +46,31 @@ class _Schema(GenerateJsonSchema):
         return json_schema
 
 
+def limits() -> dict[str, Any]:
+    """`Limits`: each one a constant, so the frontend's copy is generated, never written."""
+    values = {
+        "max_message_length": (
+            Settings.model_fields["max_message_length"].default,
+            "MAX_MESSAGE_LENGTH's default; a server set lower refuses longer messages with too_long",
+        ),
+        "name_chars": (names.NAME_CHARS, "the characters of user and room names, as a regex class's inside"),
+        "name_min_length": (names.NAME_MIN, "a name's fewest characters"),
+        "name_max_length": (names.NAME_MAX, "a name's most characters"),
+        "password_min_length": (names.PASSWORD_MIN, "a password's fewest characters"),
+        "password_max_length": (names.PASSWORD_MAX, "a password's most characters"),
+    }
+    return {
+        "title": "Limits",
+        "description": "What the server refuses beyond, for a client to check before a round trip.",
+        "type": "object",
+        "properties": {
+            name: {"const": value, "description": description}
+            for name, (value, description) in values.items()
+        },
+        "required": list(values),
+    }
+
+
 def schema() -> dict[str, Any]:
     tops, definitions = TypeAdapter.json_schemas(
         [(name, mode, TypeAdapter(kind)) for name, mode, kind in PARTS],
@@ -53,6 +81,7 @@ def schema() -> dict[str, Any]:
     for name, mode, _ in PARTS:
         if "$ref" not in tops[name, mode]:  # the unions; the models are in $defs already
             defs[name] = tops[name, mode]
+    defs["Limits"] = limits()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Chat protocol",

@@ -10,7 +10,7 @@ BASELINE = "pubsub"  # raw Redis pub/sub
 # spread over them; not run by default: `--systems cluster1,cluster3`.
 CLUSTERS = {"cluster1": 1, "cluster3": 3}
 # Every other name in `systems` is an ASGI server the backend is started with (ASGI_SERVER).
-SYSTEMS = ("uvicorn", "granian", PEER, BASELINE)
+SYSTEMS = ("uvicorn", PEER, BASELINE)
 
 
 def room_name(index: int) -> str:

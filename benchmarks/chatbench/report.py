@@ -25,7 +25,7 @@ MINIKUBE_REGISTER_GOAL_S = 2.0
 
 @dataclass
 class ServerRun:
-    name: str  # the backend's ASGI server (uvicorn, granian) or the peer (socketio)
+    name: str  # the backend's ASGI server (uvicorn) or the peer (socketio)
     server: str  # what answered: the backend's HTTP `server` header; the peer's packages and Node
     fanout: FanoutResult | None = None
     idle: IdleResult | None = None

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 import redis
-from chat_backend import keys
+from chat_backend.store.keys import ONE_NODE
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
@@ -40,9 +40,9 @@ def backend_for(workdir: Path, redis_server: RedisServer, workers: int = 2, **en
 def stored_ids(server: RedisServer, room: str = ROOM) -> list[str]:
     """Every message id Redis holds for the room, oldest first."""
     with redis.Redis(port=server.port, decode_responses=True) as client:
-        return [entry_id for entry_id, _ in client.xrange(keys.stream(room))]
+        return [entry_id for entry_id, _ in client.xrange(ONE_NODE.stream(room))]
 
 
 def stored_client_ids(server: RedisServer, room: str = ROOM) -> list[str]:
     with redis.Redis(port=server.port, decode_responses=True) as client:
-        return [fields["client_id"] for _, fields in client.xrange(keys.stream(room))]
+        return [fields["client_id"] for _, fields in client.xrange(ONE_NODE.stream(room))]

@@ -1,27 +1,29 @@
-"""The ASGI application: routes, error shape, and the per-process services' lifetime."""
+"""The ASGI application: where the layers are put together (store, then realtime on it, then
+the HTTP routes on both) for the lifetime of one worker process."""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chat_backend import api, errors, logs, redis_client, shutdown
-from chat_backend.accounts import Accounts
-from chat_backend.body_limit import BodyLimit
-from chat_backend.hub import Hub
-from chat_backend.messages import Messages
-from chat_backend.reads import Reads
-from chat_backend.rooms import Rooms
-from chat_backend.services import Services
+from chat_backend import logs
+from chat_backend.http import errors, routes
+from chat_backend.http.body_limit import BodyLimit
+from chat_backend.http.services import Services
+from chat_backend.http.upgrade import websocket_endpoint
+from chat_backend.realtime.hub import Hub
+from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings, load_settings
-from chat_backend.ws import websocket_endpoint
+from chat_backend.store import redis_client
+from chat_backend.store.accounts import Accounts
+from chat_backend.store.messages import Messages
+from chat_backend.store.reads import Reads
+from chat_backend.store.rooms import Rooms
 
 log = logging.getLogger("chat_backend")
 
@@ -44,44 +46,27 @@ class SocketsFirst:
             await self.app(scope, receive, send)
 
 
-def create_asgi_app(close_sockets_on_sigterm: bool = False) -> SocketsFirst:
+def create_asgi_app() -> SocketsFirst:
     """The production entry point under uvicorn (`python -m chat_backend`)."""
-    return SocketsFirst(create_app(close_sockets_on_sigterm=close_sockets_on_sigterm))
+    return SocketsFirst(create_app())
 
 
-def create_granian_app() -> ASGIApp:
-    """The entry point under granian (ASGI_SERVER=granian), which leaves X-Forwarded-For
-    to the app: the client IP matters for login throttling behind the ingress."""
-    from granian.utils.proxies import wrap_asgi_with_proxy_headers
-
-    trusted = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-    return cast(
-        ASGIApp, wrap_asgi_with_proxy_headers(create_asgi_app(close_sockets_on_sigterm=True), trusted)
-    )
-
-
-def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     logs.configure(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with redis_client.open_store(settings) as store:
-            redis = store.redis
-            messages = Messages(redis, settings, store.shards)
+            redis, keys = store.redis, store.keys
+            messages = Messages(redis, settings, keys, store.shards)
             hub = Hub(redis, messages, settings)
-            app.state.services = Services(
-                settings,
-                redis,
-                Accounts(redis, settings),
-                messages,
-                hub,
-                Rooms(redis, settings, hub.notices),
-                Reads(redis, hub.notices),
-            )
+            accounts = Accounts(redis, settings, keys)
+            rooms = Rooms(redis, settings, keys, hub.notices)
+            reads = Reads(redis, keys, hub.notices)
+            sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
+            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets)
             hub.start()
-            if close_sockets_on_sigterm:
-                shutdown.close_sockets_on_sigterm(hub)
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -94,13 +79,13 @@ def create_app(settings: Settings | None = None, *, close_sockets_on_sigterm: bo
     app = FastAPI(
         title="chat-platform API",
         version="1.0.0",
-        # Served by api.py behind a session check: only register, login and health are public.
+        # Served by http/routes.py behind a session check: only register, login and health are public.
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(api.router)
+    app.include_router(routes.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -1,6 +1,7 @@
 """The name rule shared by users and rooms (3-32 of [A-Za-z0-9_.-]), and a DM's name, built
 from its two members' names: `dm:<a>:<b>`, sorted. `:` is no name character, so a DM's name
-never collides with a room's."""
+never collides with a room's. The frontend gets these bounds from the protocol schema
+(scripts/protocol_schema.py), not from a copy."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Annotated
 from pydantic import Field
 
 NAME_CHARS = "A-Za-z0-9_.-"
-_NAME = f"[{NAME_CHARS}]{{3,32}}"
-NAME_PATTERN = f"^{_NAME}$"
+NAME_MIN, NAME_MAX = 3, 32
+NAME_RULE = f"{NAME_MIN}-{NAME_MAX} of A-Z a-z 0-9 _ . -"  # NAME_CHARS in words
+NAME_REGEX = f"[{NAME_CHARS}]{{{NAME_MIN},{NAME_MAX}}}"
+NAME_PATTERN = f"^{NAME_REGEX}$"
 DM_PREFIX = "dm:"
-DM_NAME_PATTERN = f"^{DM_PREFIX}{_NAME}:{_NAME}$"
-ROOM_NAME_PATTERN = f"^(?:{_NAME}|{DM_PREFIX}{_NAME}:{_NAME})$"  # a room's name or a DM's
-Name = Annotated[str, Field(pattern=NAME_PATTERN, description="3-32 of A-Z a-z 0-9 _ . -")]
-DmName = Annotated[str, Field(pattern=DM_NAME_PATTERN, description="dm:<a>:<b>, the two names sorted")]
+ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}:{NAME_REGEX})$"  # a room's name or a DM's
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description=NAME_RULE)]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128

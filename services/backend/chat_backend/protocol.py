@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import ROOM_NAME_PATTERN
+from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
@@ -46,7 +46,7 @@ def _a_seq(seq: int) -> int:
 
 # A room's name or a DM's (names.py): every frame that takes a room takes a DM too.
 RoomName = Annotated[
-    str, Field(pattern=ROOM_NAME_PATTERN, description="a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>")
+    str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>")
 ]
 MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
 ClientId = Annotated[

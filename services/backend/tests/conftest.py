@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 import redis.asyncio as aioredis
-from chat_backend import keys
-from chatkit import ChatClient
+from chat_backend.store.keys import CLUSTER as CLUSTER_KEYS
+from chat_backend.store.keys import ONE_NODE
+from chatkit import ChatClient, unique
 from devstack.backend_server import BackendServer
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
 ORIGIN = "http://chat.test"
 StartBackend = Callable[..., BackendServer]
+MakeUser = Callable[..., Awaitable[ChatClient]]
+MakeRoom = Callable[[ChatClient], Awaitable[str]]
 CLUSTER = os.environ.get("CHAT_TEST_REDIS") == "cluster"
+KEYS = CLUSTER_KEYS if CLUSTER else ONE_NODE  # the backend's key layout, for looking at what it stored
 Store = RedisServer | RedisCluster
 
 
@@ -28,8 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "cluster_only: about a Redis Cluster; run by make test-backend-cluster"
     )
-    if CLUSTER:
-        keys.use_hash_tags()  # the keys the tests look at directly are the backend's
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -112,6 +114,31 @@ async def make_client(backend: BackendServer) -> AsyncIterator[Callable[..., Cha
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+def make_user(make_client: Callable[..., ChatClient]) -> MakeUser:
+    """A registered user's client, on `server` (the shared backend if None), named `name` (a
+    unique name if None)."""
+
+    async def make(server: BackendServer | None = None, name: str | None = None) -> ChatClient:
+        client = make_client(server)
+        await client.register(name)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_room() -> MakeRoom:
+    """A new room, created by `client`; its unique name."""
+
+    async def make(client: ChatClient) -> str:
+        name = unique("room")
+        await client.create_room(name)
+        return name
+
+    return make
 
 
 @pytest.fixture

@@ -4,18 +4,9 @@ long to wait — against real backend processes and real Redis."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from chat_backend import keys
 from chat_backend.protocol import Ack, ErrorFrame, Send
-from chatkit import ChatClient, Socket, unique
-from conftest import StartBackend, Store, store_client
-
-
-async def _room(client: ChatClient) -> str:
-    name = unique("room")
-    await client.create_room(name)
-    return name
+from chatkit import Socket, unique
+from conftest import KEYS, MakeRoom, MakeUser, StartBackend, Store, store_client
 
 
 async def _ack(sock: Socket, frame: Send) -> Ack:
@@ -24,12 +15,11 @@ async def _ack(sock: Socket, frame: Send) -> Ack:
 
 
 async def test_the_ack_carries_the_stored_ts_and_a_retry_gets_the_same(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
+    make_room: MakeRoom,
 ) -> None:
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
-    room = await _room(alice)
+    alice, bob = await make_user(), await make_user()
+    room = await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await b.subscribe(room)
     send = Send(room=room, text="when?", client_id=unique("c"))
@@ -45,31 +35,27 @@ async def test_the_ack_carries_the_stored_ts_and_a_retry_gets_the_same(
 
 
 async def test_a_retry_recorded_by_id_alone_gets_the_ts_of_the_entry(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, make_room: MakeRoom, redis_server: Store
 ) -> None:
     """A retry record holding only the id (as before acks had ts): the ts comes from the
     stored entry, or from the id itself once the entry is trimmed away."""
-    client = make_client()
-    await client.register()
-    room = await _room(client)
+    client = await make_user()
+    room = await make_room(client)
     sock = await client.ws()
     original = await _ack(sock, Send(room=room, text="stored", client_id=unique("c")))
     gone = Send(room=room, text="trimmed long ago", client_id=unique("c"))
     async with store_client(redis_server) as redis:
-        await redis.set(keys.dedup(room, client.username, "old"), original.id)
-        await redis.set(keys.dedup(room, client.username, gone.client_id), "1700000000123-4")
+        await redis.set(KEYS.dedup(room, client.username, "old"), original.id)
+        await redis.set(KEYS.dedup(room, client.username, gone.client_id), "1700000000123-4")
     retried = await _ack(sock, Send(room=room, text="stored", client_id="old"))
     assert (retried.id, retried.ts) == (original.id, original.ts)
     assert await _ack(sock, gone) == Ack(client_id=gone.client_id, id="1700000000123-4", ts=1700000000123)
     await sock.close()
 
 
-async def test_rate_limited_says_when_to_retry(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
-) -> None:
+async def test_rate_limited_says_when_to_retry(start_backend: StartBackend, make_user: MakeUser) -> None:
     server = start_backend(SEND_RATE_LIMIT="2", SEND_RATE_WINDOW="20")
-    client = make_client(server)
-    await client.register()
+    client = await make_user(server)
     sock = await client.ws()
     for i in range(2):
         await _ack(sock, Send(room="general", text=f"ok {i}", client_id=unique("c")))

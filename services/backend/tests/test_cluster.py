@@ -3,13 +3,10 @@ room's messages live whole on its own master, and delivery works whichever shard
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from chat_backend import keys
 from chat_backend.protocol import MessageFrame
-from chatkit import ChatClient, unique
-from conftest import Store
+from chatkit import unique
+from conftest import KEYS, MakeUser, Store
 from devstack.redis_cluster import RedisCluster
 
 pytestmark = pytest.mark.cluster_only
@@ -26,14 +23,12 @@ def rooms_on_every_master(cluster: RedisCluster) -> dict[int, str]:
 
 
 async def test_rooms_spread_over_the_masters_and_each_room_lives_on_one(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, redis_server: Store
 ) -> None:
     assert isinstance(redis_server, RedisCluster)
     rooms = rooms_on_every_master(redis_server)
     assert len(rooms) == 3
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
+    alice, bob = await make_user(), await make_user()
     sender, receiver = await alice.ws(), await bob.ws()
     for master, room in rooms.items():
         assert (await alice.http.post("/api/rooms", json={"name": room})).status_code == 201
@@ -42,18 +37,16 @@ async def test_rooms_spread_over_the_masters_and_each_room_lives_on_one(
         frame = await receiver.expect(MessageFrame)
         assert (frame.message.room, frame.message.id) == (room, message_id)
         with redis_server.client(master) as node:  # another master would answer MOVED
-            assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [message_id]
+            assert [entry_id for entry_id, _ in node.xrange(KEYS.stream(room))] == [message_id]
     await sender.close()
     await receiver.close()
 
 
 async def test_a_room_keeps_delivering_while_its_slot_moves_to_another_master(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, redis_server: Store
 ) -> None:
     assert isinstance(redis_server, RedisCluster)
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
+    alice, bob = await make_user(), await make_user()
     room = unique("room")
     assert (await alice.http.post("/api/rooms", json={"name": room})).status_code == 201
     sender, receiver = await alice.ws(), await bob.ws()
@@ -66,7 +59,7 @@ async def test_a_room_keeps_delivering_while_its_slot_moves_to_another_master(
     delivered = [(await receiver.expect(MessageFrame)).message.id for _ in range(2)]
     assert delivered == [before, after]
     with redis_server.client(target) as node:
-        assert [entry_id for entry_id, _ in node.xrange(keys.stream(room))] == [before, after]
+        assert [entry_id for entry_id, _ in node.xrange(KEYS.stream(room))] == [before, after]
     history = (await bob.http.get(f"/api/rooms/{room}/messages")).json()["messages"]
     assert [message["id"] for message in history] == [before, after]
     await sender.close()

@@ -4,8 +4,6 @@ it answers exactly like a room that does not exist. Real backend processes, real
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from chat_backend.protocol import (
     ActivityNotice,
     Delete,
@@ -19,21 +17,15 @@ from chat_backend.protocol import (
     Subscribe,
     Typing,
 )
-from chatkit import ChatClient, Socket, unique
+from chatkit import Socket, unique
+from conftest import MakeUser
 from devstack.backend_server import BackendServer
 
 
-async def _users(make_client: Callable[..., ChatClient], *servers: BackendServer) -> list[ChatClient]:
-    clients = [make_client(server) for server in servers]
-    for client in clients:
-        await client.register()
-    return clients
-
-
 async def test_a_dm_is_opened_once_named_after_both_and_listed_after_the_rooms(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
 ) -> None:
-    alice, bob = await _users(make_client, None, None)
+    alice, bob = await make_user(), await make_user()
     created = await alice.http.post("/api/dms", json={"username": bob.username})
     assert created.status_code == 201
     room = "dm:" + ":".join(sorted([alice.username, bob.username]))
@@ -58,8 +50,8 @@ async def test_a_dm_is_opened_once_named_after_both_and_listed_after_the_rooms(
         assert rooms == sorted(rooms)
 
 
-async def test_a_dm_needs_someone_else_who_is_registered(make_client: Callable[..., ChatClient]) -> None:
-    (alice,) = await _users(make_client, None)
+async def test_a_dm_needs_someone_else_who_is_registered(make_user: MakeUser) -> None:
+    alice = await make_user()
     yourself = await alice.http.post("/api/dms", json={"username": alice.username})
     assert (yourself.status_code, yourself.json()["error"]) == (422, "invalid_dm")
     nobody = await alice.http.post("/api/dms", json={"username": unique("ghost")})
@@ -71,9 +63,9 @@ async def test_a_dm_needs_someone_else_who_is_registered(make_client: Callable[.
 
 
 async def test_members_chat_in_a_dm_like_in_a_room(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob = await _users(make_client, *replicas)
+    alice, bob = [await make_user(server) for server in replicas]
     room = (await alice.open_dm(bob.username))["name"]
     a, b = await alice.ws(), await bob.ws()
     await a.subscribe(room)
@@ -95,9 +87,9 @@ async def _expect_unknown_room(sock: Socket, frame: Subscribe | Send | Typing | 
 
 
 async def test_nobody_else_can_read_write_or_even_find_a_dm(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob, mallory = await _users(make_client, replicas[0], replicas[1], replicas[0])
+    alice, bob, mallory = [await make_user(server) for server in (*replicas, replicas[0])]
     m = await mallory.ws()  # open before the DM exists: it must not hear of it
     room = (await alice.open_dm(bob.username))["name"]
     a = await alice.ws()
@@ -141,9 +133,9 @@ async def test_nobody_else_can_read_write_or_even_find_a_dm(
 
 
 async def test_both_members_hear_of_a_new_dm_on_any_replica_and_nobody_else(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob, carol = await _users(make_client, replicas[0], replicas[1], replicas[1])
+    alice, bob, carol = [await make_user(server) for server in (*replicas, replicas[1])]
     a, b, c = await alice.ws(), await bob.ws(), await carol.ws()
     room = (await alice.open_dm(bob.username))["name"]
     for sock in (a, b):

@@ -4,18 +4,13 @@ resume, folded into history. Real backend processes, real Redis."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from chat_backend import keys
 from chat_backend.protocol import Ack, Delete, DeleteNotice, Edit, EditNotice, MessageFrame
 from chatkit import ChatClient, Socket, unique
-from conftest import Store, store_client
+from conftest import KEYS, MakeUser, Store, store_client
 
 
-async def _chat(make_client: Callable[..., ChatClient]) -> tuple[ChatClient, ChatClient, str, Socket, Socket]:
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
+async def _chat(make_user: MakeUser) -> tuple[ChatClient, ChatClient, str, Socket, Socket]:
+    alice, bob = await make_user(), await make_user()
     room = unique("room")
     await alice.create_room(room)
     a, b = await alice.ws(), await bob.ws()
@@ -32,11 +27,11 @@ async def _history(client: ChatClient, room: str, **params: object) -> list[dict
 
 async def _stream_length(redis_server: Store, room: str) -> int:
     async with store_client(redis_server) as redis:
-        return int(await redis.xlen(keys.stream(room)))
+        return int(await redis.xlen(KEYS.stream(room)))
 
 
-async def test_edits_and_deletes_reach_every_subscriber_live(make_client: Callable[..., ChatClient]) -> None:
-    alice, _, room, a, b = await _chat(make_client)
+async def test_edits_and_deletes_reach_every_subscriber_live(make_user: MakeUser) -> None:
+    alice, _, room, a, b = await _chat(make_user)
     first = await a.say(room, "helo")
     second = await a.say(room, "oops")
     await b.messages(2)
@@ -54,9 +49,9 @@ async def test_edits_and_deletes_reach_every_subscriber_live(make_client: Callab
 
 
 async def test_someone_elses_message_is_refused_and_nothing_is_stored(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, redis_server: Store
 ) -> None:
-    _, bob, room, a, b = await _chat(make_client)
+    _, bob, room, a, b = await _chat(make_user)
     message_id = await a.say(room, "mine")
     stored = await _stream_length(redis_server, room)
     for frame in (
@@ -73,10 +68,8 @@ async def test_someone_elses_message_is_refused_and_nothing_is_stored(
     await b.close()
 
 
-async def test_unknown_and_deleted_messages_are_refused(
-    make_client: Callable[..., ChatClient], redis_server: Store
-) -> None:
-    alice, _, room, a, b = await _chat(make_client)
+async def test_unknown_and_deleted_messages_are_refused(make_user: MakeUser, redis_server: Store) -> None:
+    alice, _, room, a, b = await _chat(make_user)
     message_id = await a.say(room, "soon gone")
     edit_id = await a.edit(room, message_id, "still here")
     await a.delete(room, message_id)
@@ -102,10 +95,8 @@ async def test_unknown_and_deleted_messages_are_refused(
     await b.close()
 
 
-async def test_a_retried_edit_or_delete_is_stored_once(
-    make_client: Callable[..., ChatClient], redis_server: Store
-) -> None:
-    _, _, room, a, b = await _chat(make_client)
+async def test_a_retried_edit_or_delete_is_stored_once(make_user: MakeUser, redis_server: Store) -> None:
+    _, _, room, a, b = await _chat(make_user)
     message_id = await a.say(room, "typo")
     edit = Edit(room=room, id=message_id, text="fixed", client_id=unique("c"))
     delete = Delete(room=room, id=message_id, client_id=unique("c"))
@@ -122,8 +113,8 @@ async def test_a_retried_edit_or_delete_is_stored_once(
     await b.close()
 
 
-async def test_an_edit_too_long_or_blank_is_refused(make_client: Callable[..., ChatClient]) -> None:
-    _, _, room, a, b = await _chat(make_client)
+async def test_an_edit_too_long_or_blank_is_refused(make_user: MakeUser) -> None:
+    _, _, room, a, b = await _chat(make_user)
     message_id = await a.say(room, "short")
     too_long = await a.refused(Edit(room=room, id=message_id, text="x" * 4001, client_id="long"))
     assert (too_long.code, too_long.client_id) == ("too_long", "long")
@@ -134,9 +125,9 @@ async def test_an_edit_too_long_or_blank_is_refused(make_client: Callable[..., C
 
 
 async def test_resume_replays_edits_and_deletes_in_stream_order(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
 ) -> None:
-    alice, bob, room, a, b = await _chat(make_client)
+    alice, bob, room, a, b = await _chat(make_user)
     first = await a.say(room, "first")
     second = await a.say(room, "second")
     await b.messages(2)
@@ -175,9 +166,9 @@ async def test_resume_replays_edits_and_deletes_in_stream_order(
 
 
 async def test_history_folds_edits_and_deletes_and_counts_only_messages(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
 ) -> None:
-    alice, _, room, a, b = await _chat(make_client)
+    alice, _, room, a, b = await _chat(make_user)
     ids = [await a.say(room, f"message {n}") for n in range(4)]
     for n in range(5):
         await a.edit(room, ids[1], f"message 1, take {n}")

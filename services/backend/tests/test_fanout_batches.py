@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from chat_backend.messages import Messages
+from chat_backend.realtime.tail import RoomSubscription, StreamTail
 from chat_backend.settings import Settings
-from chat_backend.tail import RoomSubscription, StreamTail
+from chat_backend.store.keys import ONE_NODE
+from chat_backend.store.messages import Messages
 from chatkit import unique
 from devstack.redis_server import RedisServer
 
@@ -26,9 +27,12 @@ QUIET_DELIVERY = 0.5  # seconds a lone message may take to arrive; XREAD returns
 
 
 class RecordingConnection:
-    """What the tail needs of a socket: its rooms, and pushes of frames (one write each)."""
+    """What the tail needs of a socket (tail.Subscriber): its rooms, and pushes of frames (one
+    write each)."""
 
     def __init__(self) -> None:
+        self.id = "1"
+        self.user = "reader"
         self.rooms: dict[str, RoomSubscription] = {}
         self.writes: list[list[bytes]] = []
         self.arrived = asyncio.Event()
@@ -51,12 +55,12 @@ async def tailing(
 ) -> AsyncIterator[tuple[Messages, RecordingConnection]]:
     settings = Settings(redis_url=redis_server.url, dev_mode=True, fanout_coalesce_ms=coalesce_ms)
     redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
-    messages = Messages(redis, settings)
-    tail = StreamTail(messages, settings)
+    messages = Messages(redis, settings, ONE_NODE)
+    tail = StreamTail(messages, settings, rooms={})
     conn = RecordingConnection()
     tail.start()
     try:
-        await tail.subscribe(conn, ROOM, None)  # type: ignore[arg-type]  # the socket's part the tail uses
+        await tail.subscribe(conn, ROOM, None)
         yield messages, conn
     finally:
         await tail.stop()
@@ -100,7 +104,7 @@ async def test_without_coalescing_each_message_of_a_burst_is_written_by_itself(
 
 def _subscription(floor: tuple[int, int]) -> tuple[RoomSubscription, RecordingConnection]:
     conn = RecordingConnection()
-    sub = RoomSubscription(conn)  # type: ignore[arg-type]
+    sub = RoomSubscription(conn)
     sub.finish_replay([], floor)
     return sub, conn
 
@@ -125,7 +129,7 @@ def test_a_batch_straddling_the_floor_drops_what_the_socket_already_has() -> Non
 
 def test_a_batch_while_replaying_waits_for_the_replay_and_keeps_order() -> None:
     conn = RecordingConnection()
-    sub = RoomSubscription(conn)  # type: ignore[arg-type]
+    sub = RoomSubscription(conn)
     sub.deliver(*_batch(3, 4))  # live messages arriving while the replay is read
     replayed: list[Any] = [((2, 0), b"frame 2"), ((3, 0), b"frame 3")]
     sub.finish_replay(replayed, floor=(1, 0))

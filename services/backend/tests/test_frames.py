@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from chat_backend import frames
 from chat_backend.protocol import ErrorCode, ErrorFrame, Send, Subscribe, encode
+from chat_backend.realtime import frames
 
 LIMIT = 10  # MAX_MESSAGE_LENGTH for these cases
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import httpx
 from chatkit import PASSWORD, ChatClient, unique
-from conftest import StartBackend
+from conftest import MakeUser, StartBackend
 
 
 async def test_register_sets_a_safe_session_cookie(make_client: Callable[..., ChatClient]) -> None:
@@ -43,9 +43,8 @@ async def test_taken_name_and_invalid_credentials_are_refused(make_client: Calla
         assert response.json()["detail"]
 
 
-async def test_login_logout_me(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_login_logout_me(make_user: MakeUser) -> None:
+    client = await make_user()
     assert (await client.http.post("/api/logout")).status_code == 204
     assert (await client.http.get("/api/me")).status_code == 401
     wrong = await client.http.post(
@@ -58,18 +57,16 @@ async def test_login_logout_me(make_client: Callable[..., ChatClient]) -> None:
     assert (await client.http.get("/api/me")).json() == {"username": client.username}
 
 
-async def test_logout_revokes_the_session_server_side(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_logout_revokes_the_session_server_side(make_user: MakeUser) -> None:
+    client = await make_user()
     stolen = dict(client.http.cookies)
     await client.http.post("/api/logout")
     async with httpx.AsyncClient(base_url=client.base_url, cookies=stolen) as thief:
         assert (await thief.get("/api/me")).status_code == 401
 
 
-async def test_rooms(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_rooms(make_user: MakeUser) -> None:
+    client = await make_user()
     rooms = (await client.http.get("/api/rooms")).json()["rooms"]
     assert "general" in [room["name"] for room in rooms]
     name = unique("room")
@@ -103,9 +100,8 @@ async def test_everything_but_auth_and_health_needs_a_session(backend_url: str) 
         assert (await forger.get("/api/me")).status_code == 401
 
 
-async def test_history_errors(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_history_errors(make_user: MakeUser) -> None:
+    client = await make_user()
     unknown = await client.http.get("/api/rooms/nosuchroom/messages")
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "unknown_room"
@@ -138,10 +134,9 @@ async def test_bad_bodies_get_a_reason(backend_url: str) -> None:
 
 
 async def test_metrics_and_openapi_need_a_session_or_the_scrape_token(
-    backend_url: str, make_client: Callable[..., ChatClient]
+    backend_url: str, make_user: MakeUser
 ) -> None:
-    client = make_client()
-    await client.register()
+    client = await make_user()
     sock = await client.ws()
     await sock.subscribe("general")
     await sock.say("general", "counted")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from chat_backend import mentions
 from chat_backend.protocol import MAX_MENTIONS, MentionNotice
+from chat_backend.store import mentions
 from chatkit import ChatClient, Socket, unique
+from conftest import MakeUser
 from devstack.backend_server import BackendServer
 
 
@@ -33,23 +34,15 @@ def test_a_message_names_at_most_max_mentions() -> None:
     assert len(mentions.candidates(text)) == MAX_MENTIONS
 
 
-async def _user(
-    make_client: Callable[..., ChatClient], server: BackendServer, name: str | None = None
-) -> ChatClient:
-    client = make_client(server)
-    await client.register(name)
-    return client
-
-
 async def _mentions(sock: Socket) -> list[MentionNotice]:
     return [f for f in await sock.quiet(0.5) if isinstance(f, MentionNotice)]
 
 
 async def test_a_mention_reaches_every_socket_and_marks_the_room_until_read(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_client: Callable[..., ChatClient], make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice = await _user(make_client, replicas[0])
-    bob_here = await _user(make_client, replicas[0])
+    alice = await make_user(replicas[0])
+    bob_here = await make_user(replicas[0])
     bob_there = make_client(replicas[1])
     bob_there.http.cookies = bob_here.http.cookies  # the same user on the other replica
     room = unique("room")
@@ -77,10 +70,10 @@ async def test_a_mention_reaches_every_socket_and_marks_the_room_until_read(
 
 
 async def test_only_registered_users_who_can_see_the_room_are_notified(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob, carol = [await _user(make_client, server) for server in (*replicas, replicas[0])]
-    dotted = await _user(make_client, replicas[1], unique("d") + ".")
+    alice, bob, carol = [await make_user(server) for server in (*replicas, replicas[0])]
+    dotted = await make_user(replicas[1], unique("d") + ".")
     room = (await alice.open_dm(bob.username))["name"]
     b, c, d = await bob.ws(), await carol.ws(), await dotted.ws()
     a = await alice.ws()

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
 
 from chat_backend.protocol import Presence
-from chatkit import ChatClient, unique
-from conftest import StartBackend
+from chatkit import unique
+from conftest import MakeUser, StartBackend
 
 FAST_PRESENCE = {"PRESENCE_TTL": "1", "PRESENCE_HEARTBEAT": "0.25"}
 
 
 async def test_a_crashed_replicas_users_expire_from_presence(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
+    start_backend: StartBackend, make_user: MakeUser
 ) -> None:
     doomed, survivor = start_backend(**FAST_PRESENCE), start_backend(**FAST_PRESENCE)
-    alice, bob = make_client(doomed), make_client(survivor)
-    await alice.register()
-    await bob.register()
+    alice, bob = await make_user(doomed), await make_user(survivor)
     room = unique("room")
     assert (await bob.http.post("/api/rooms", json={"name": room})).status_code == 201
     watcher, victim = await bob.ws(), await alice.ws()

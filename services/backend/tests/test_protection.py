@@ -11,14 +11,13 @@ import httpx
 import pytest
 from chat_backend.protocol import ErrorFrame, Ping, Pong, Send
 from chatkit import PASSWORD, ChatClient, unique
-from conftest import StartBackend
+from conftest import MakeUser, StartBackend
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 
-async def test_cross_origin_upgrade_is_refused(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_cross_origin_upgrade_is_refused(make_user: MakeUser) -> None:
+    client = await make_user()
     for origin in ("http://evil.test", "http://chat.test.evil.test"):
         with pytest.raises(InvalidStatus) as refused:
             await client.ws(origin=origin)
@@ -69,10 +68,9 @@ BAD_FRAMES: list[tuple[str | bytes, str]] = [
 
 
 async def test_every_bad_frame_gets_an_error_and_the_socket_keeps_serving(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
 ) -> None:
-    client = make_client()
-    await client.register()
+    client = await make_user()
     sock = await client.ws()
     for raw, code in BAD_FRAMES:
         await sock.send(raw)
@@ -87,11 +85,9 @@ async def test_every_bad_frame_gets_an_error_and_the_socket_keeps_serving(
 
 
 async def test_oversize_frame_closes_cleanly_and_others_keep_chatting(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
 ) -> None:
-    client, other = make_client(), make_client()
-    await client.register()
-    await other.register()
+    client, other = await make_user(), await make_user()
     sock, bystander = await client.ws(), await other.ws()
     await bystander.subscribe("general")
     await sock.send('{"type": "message", "text": "' + "x" * 70_000 + '"}')
@@ -100,12 +96,9 @@ async def test_oversize_frame_closes_cleanly_and_others_keep_chatting(
     await bystander.close()
 
 
-async def test_send_rate_limit_per_user(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
-) -> None:
+async def test_send_rate_limit_per_user(start_backend: StartBackend, make_user: MakeUser) -> None:
     server = start_backend(SEND_RATE_LIMIT="5", SEND_RATE_WINDOW="30")
-    client = make_client(server)
-    await client.register()
+    client = await make_user(server)
     sock, second_tab = await client.ws(), await client.ws()
     await sock.subscribe("general")
     for i in range(3):
@@ -145,12 +138,10 @@ async def test_login_throttled_per_user_and_per_ip_across_workers(start_backend:
 
 
 async def test_slow_consumer_is_dropped_without_stalling_others(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
+    start_backend: StartBackend, make_user: MakeUser
 ) -> None:
     server = start_backend(SEND_BUFFER_BYTES=str(16 * 30_000), MAX_MESSAGE_LENGTH="30000")
-    sender, slow_user = make_client(server), make_client(server)
-    await sender.register()
-    await slow_user.register()
+    sender, slow_user = await make_user(server), await make_user(server)
     # A tiny receive buffer and no reading: TCP backpressure reaches the server quickly.
     raw = socket.socket()
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -183,13 +174,10 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
     await fast.close()
 
 
-async def test_a_reconnect_storm_is_accepted(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
-) -> None:
+async def test_a_reconnect_storm_is_accepted(start_backend: StartBackend, make_user: MakeUser) -> None:
     # More concurrent handshakes than the worker has Redis connections: they wait, none fail.
     server = start_backend()
-    client = make_client(server)
-    await client.register()
+    client = await make_user(server)
     sockets = await asyncio.gather(*(client.ws() for _ in range(200)))
     await sockets[-1].send(Ping())
     await sockets[-1].expect(Pong)

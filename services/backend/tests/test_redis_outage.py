@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from chat_backend.protocol import ErrorCode, ErrorFrame, Send
 from chatkit import ChatClient, unique
-from conftest import StartBackend
+from conftest import MakeUser, StartBackend
 from devstack.redis_server import RedisServer
 from websockets.exceptions import InvalidStatus
 
@@ -19,14 +19,13 @@ pytestmark = pytest.mark.single_node  # restarts its own redis-server
 
 
 async def test_upgrade_and_requests_get_503_while_redis_is_down(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient], tmp_path: Path
+    start_backend: StartBackend, make_user: MakeUser, tmp_path: Path
 ) -> None:
     redis = RedisServer(tmp_path / "redis")
     redis.start()
     try:
         server = start_backend(REDIS_URL=redis.url)
-        client = make_client(server)
-        await client.register()
+        client = await make_user(server)
         await asyncio.to_thread(redis.stop)
         with pytest.raises(InvalidStatus) as refused:
             await client.ws()

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 import redis
-from chat_backend import keys
 from chat_backend.protocol import Ack, ErrorFrame, MessageFrame, Send
 from chatkit import ChatClient, Socket, unique
-from conftest import ORIGIN
+from conftest import KEYS, ORIGIN
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
@@ -59,12 +58,12 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]
 def stored(server: RedisServer, client_id: str) -> list[str]:
     """The ids `server` holds for `client_id` (a paused server must not be asked)."""
     with redis.Redis(port=server.port, decode_responses=True) as client:
-        return [i for i, fields in client.xrange(keys.stream(ROOM)) if fields["client_id"] == client_id]
+        return [i for i, fields in client.xrange(KEYS.stream(ROOM)) if fields["client_id"] == client_id]
 
 
 def stream_length(server: RedisServer) -> int:
     with redis.Redis(port=server.port, decode_responses=True) as client:
-        return int(client.xlen(keys.stream(ROOM)))
+        return int(client.xlen(KEYS.stream(ROOM)))
 
 
 async def user_on(make_client: Callable[..., ChatClient], *servers: BackendServer) -> list[Socket]:

@@ -5,26 +5,23 @@ room's seq counts on from the messages it already holds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
-from chat_backend import keys
 from chat_backend.protocol import EditNotice, MessageFrame
-from chatkit import ChatClient, unique
-from conftest import Store, store_client
+from chatkit import unique
+from conftest import KEYS, MakeUser, Store, store_client
 
 
 async def test_messages_stored_before_seqs_read_fine_and_are_counted_on(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, redis_server: Store
 ) -> None:
-    alice = make_client()
-    await alice.register()
+    alice = await make_user()
     room = unique("room")
     await alice.create_room(room)
     async with store_client(redis_server) as redis:
         now = int(time.time() * 1000)
         old = [  # as the send script wrote them before
             await redis.xadd(
-                keys.stream(room),
+                KEYS.stream(room),
                 {"user": alice.username, "text": f"old {n}", "ts": now, "client_id": f"o{n}"},
             )
             for n in range(3)
@@ -50,17 +47,16 @@ async def test_messages_stored_before_seqs_read_fine_and_are_counted_on(
 
 
 async def test_an_entry_of_a_kind_this_version_does_not_know_is_passed_over(
-    make_client: Callable[..., ChatClient], redis_server: Store
+    make_user: MakeUser, redis_server: Store
 ) -> None:
-    alice = make_client()
-    await alice.register()
+    alice = await make_user()
     room = unique("room")
     await alice.create_room(room)
     sock = await alice.ws()
     await sock.subscribe(room)
     first = await sock.say(room, "before")
     async with store_client(redis_server) as redis:
-        await redis.xadd(keys.stream(room), {"kind": "reaction", "target": first, "user": "x", "ts": 1})
+        await redis.xadd(KEYS.stream(room), {"kind": "reaction", "target": first, "user": "x", "ts": 1})
     last = await sock.say(room, "after")
     assert [m.id for m in await sock.messages(2)] == [first, last]
     history = (await alice.http.get(f"/api/rooms/{room}/messages")).json()["messages"]

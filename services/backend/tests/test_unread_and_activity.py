@@ -11,19 +11,8 @@ from collections.abc import Callable
 
 from chat_backend.protocol import ACTIVITY_INTERVAL_SECONDS, ActivityNotice, ReadNotice, RoomNotice
 from chatkit import ChatClient, Socket, unique
+from conftest import MakeRoom, MakeUser
 from devstack.backend_server import BackendServer
-
-
-async def _user(make_client: Callable[..., ChatClient], server: BackendServer) -> ChatClient:
-    client = make_client(server)
-    await client.register()
-    return client
-
-
-async def _room(client: ChatClient) -> str:
-    name = unique("room")
-    await client.create_room(name)
-    return name
 
 
 async def _reads(sock: Socket, room: str) -> list[int]:
@@ -31,10 +20,10 @@ async def _reads(sock: Socket, room: str) -> list[int]:
 
 
 async def test_each_message_has_the_next_seq_and_unread_counts_it(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, make_room: MakeRoom, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob = await _user(make_client, replicas[0]), await _user(make_client, replicas[1])
-    room = await _room(alice)
+    alice, bob = await make_user(replicas[0]), await make_user(replicas[1])
+    room = await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await b.subscribe(room)
     for n in range(3):
@@ -47,13 +36,16 @@ async def test_each_message_has_the_next_seq_and_unread_counts_it(
 
 
 async def test_a_read_reaches_every_socket_of_the_user_on_every_replica(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
+    make_room: MakeRoom,
+    replicas: tuple[BackendServer, BackendServer],
 ) -> None:
-    alice = await _user(make_client, replicas[0])
+    alice = await make_user(replicas[0])
     bob_here, bob_there = make_client(replicas[0]), make_client(replicas[1])
     await bob_here.register()
     bob_there.http.cookies = bob_here.http.cookies  # the same session, another replica
-    room = await _room(alice)
+    room = await make_room(alice)
     a, b1, b2 = await alice.ws(), await bob_here.ws(), await bob_there.ws()
     for n in range(3):
         await a.say(room, f"m{n}")
@@ -81,9 +73,9 @@ async def test_a_read_reaches_every_socket_of_the_user_on_every_replica(
 
 
 async def test_bad_reads_are_refused_with_a_reason(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    bob = await _user(make_client, replicas[0])
+    bob = await make_user(replicas[0])
     for body in ({"seq": -1}, {"seq": "3"}, {"seq": 1.5}, {"seq": True}, {}, {"seq": 2**53}):
         response = await bob.http.post("/api/rooms/general/read", json=body)
         assert (response.status_code, response.json()["error"]) == (422, "invalid_request"), body
@@ -101,10 +93,10 @@ async def test_bad_reads_are_refused_with_a_reason(
 
 
 async def test_activity_tells_of_other_rooms_at_most_once_a_second(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, make_room: MakeRoom, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob = await _user(make_client, replicas[0]), await _user(make_client, replicas[1])
-    busy, watched = await _room(alice), await _room(alice)
+    alice, bob = await make_user(replicas[0]), await make_user(replicas[1])
+    busy, watched = await make_room(alice), await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await b.subscribe(watched)  # its messages come anyway: activity leaves it out
     heard: list[tuple[float, dict[str, int]]] = []
@@ -135,11 +127,11 @@ async def test_activity_tells_of_other_rooms_at_most_once_a_second(
 
 
 async def test_a_new_room_appears_live_on_every_replica(
-    make_client: Callable[..., ChatClient], replicas: tuple[BackendServer, BackendServer]
+    make_user: MakeUser, make_room: MakeRoom, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
-    alice, bob = await _user(make_client, replicas[0]), await _user(make_client, replicas[1])
+    alice, bob = await make_user(replicas[0]), await make_user(replicas[1])
     a, b = await alice.ws(), await bob.ws()
-    room = await _room(alice)
+    room = await make_room(alice)
     for sock in (a, b):
         notice = await sock.expect(RoomNotice, timeout=5)
         assert notice.room.model_dump(exclude_none=True) == {

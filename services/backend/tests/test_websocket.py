@@ -18,22 +18,14 @@ from chat_backend.protocol import (
     Typing,
     TypingNotice,
 )
-from chatkit import ChatClient, unique
-from conftest import StartBackend
+from chatkit import ChatClient
+from conftest import MakeRoom, MakeUser, StartBackend
 from devstack.backend_server import BackendServer
 
 
-async def _room(client: ChatClient) -> str:
-    name = unique("room")
-    assert (await client.http.post("/api/rooms", json={"name": name})).status_code == 201
-    return name
-
-
-async def test_message_is_acked_stored_and_delivered_live(make_client: Callable[..., ChatClient]) -> None:
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
-    room = await _room(alice)
+async def test_message_is_acked_stored_and_delivered_live(make_user: MakeUser, make_room: MakeRoom) -> None:
+    alice, bob = await make_user(), await make_user()
+    room = await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await a.subscribe(room)
     await b.subscribe(room)
@@ -52,10 +44,9 @@ async def test_message_is_acked_stored_and_delivered_live(make_client: Callable[
     await b.close()
 
 
-async def test_user_comes_from_the_session_not_the_frame(make_client: Callable[..., ChatClient]) -> None:
-    mallory = make_client()
-    await mallory.register()
-    room = await _room(mallory)
+async def test_user_comes_from_the_session_not_the_frame(make_user: MakeUser, make_room: MakeRoom) -> None:
+    mallory = await make_user()
+    room = await make_room(mallory)
     sock = await mallory.ws()
     await sock.subscribe(room)
     spoofed = {"type": "message", "room": room, "text": "hi", "client_id": "x1", "user": "admin"}
@@ -65,10 +56,9 @@ async def test_user_comes_from_the_session_not_the_frame(make_client: Callable[.
     await sock.close()
 
 
-async def test_retried_client_id_is_stored_once(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
-    room = await _room(client)
+async def test_retried_client_id_is_stored_once(make_user: MakeUser, make_room: MakeRoom) -> None:
+    client = await make_user()
+    room = await make_room(client)
     sock = await client.ws()
     await sock.subscribe(room)
     first = await sock.say(room, "once", client_id="retry-me")
@@ -82,14 +72,14 @@ async def test_retried_client_id_is_stored_once(make_client: Callable[..., ChatC
 
 
 async def test_two_instances_share_delivery_through_redis(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
+    start_backend: StartBackend, make_client: Callable[..., ChatClient], make_room: MakeRoom
 ) -> None:
     one, two = start_backend(), start_backend()
     alice, bob = make_client(one), make_client(two)
     await alice.register()
     await bob.http.post("/api/login", json={"username": alice.username, "password": "wrong-password-x"})
     await bob.register()
-    room = await _room(alice)
+    room = await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await a.subscribe(room)
     await b.subscribe(room)
@@ -108,12 +98,11 @@ async def test_two_instances_share_delivery_through_redis(
 
 
 async def test_reconnect_with_since_gets_exactly_what_was_missed(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
+    make_room: MakeRoom,
 ) -> None:
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
-    room = await _room(alice)
+    alice, bob = await make_user(), await make_user()
+    room = await make_room(alice)
     a, b = await alice.ws(), await bob.ws()
     await a.subscribe(room)
     await b.subscribe(room)
@@ -134,11 +123,9 @@ async def test_reconnect_with_since_gets_exactly_what_was_missed(
     await b.close()
 
 
-async def test_presence_counts_people_not_tabs(make_client: Callable[..., ChatClient]) -> None:
-    alice, bob = make_client(), make_client()
-    await alice.register()
-    await bob.register()
-    room = await _room(alice)
+async def test_presence_counts_people_not_tabs(make_user: MakeUser, make_room: MakeRoom) -> None:
+    alice, bob = await make_user(), await make_user()
+    room = await make_room(alice)
     tab1, tab2, watcher = await alice.ws(), await alice.ws(), await bob.ws()
     await watcher.subscribe(room)
     await tab1.subscribe(room)
@@ -156,12 +143,13 @@ async def test_presence_counts_people_not_tabs(make_client: Callable[..., ChatCl
 
 async def test_a_join_storm_costs_each_member_a_few_presence_frames_not_one_per_join(
     make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
+    make_room: MakeRoom,
 ) -> None:
     """Presence goes out at once, then at most every 200 ms per worker: 30 people joining
     together reach the watcher as a few frames, the last one naming everybody."""
-    watcher_client = make_client()
-    await watcher_client.register()
-    room = await _room(watcher_client)
+    watcher_client = await make_user()
+    room = await make_room(watcher_client)
     watcher = await watcher_client.ws()
     await watcher.subscribe(room)
     others = [make_client() for _ in range(30)]
@@ -181,11 +169,11 @@ async def test_a_join_storm_costs_each_member_a_few_presence_frames_not_one_per_
 
 
 async def test_typing_requires_subscription_and_is_never_stored(
-    make_client: Callable[..., ChatClient],
+    make_user: MakeUser,
+    make_room: MakeRoom,
 ) -> None:
-    client = make_client()
-    await client.register()
-    room = await _room(client)
+    client = await make_user()
+    room = await make_room(client)
     sock = await client.ws()
     await sock.send(Typing(room=room))
     error = await sock.expect(ErrorFrame)
@@ -198,9 +186,8 @@ async def test_typing_requires_subscription_and_is_never_stored(
     await sock.close()
 
 
-async def test_ping_pong(make_client: Callable[..., ChatClient]) -> None:
-    client = make_client()
-    await client.register()
+async def test_ping_pong(make_user: MakeUser) -> None:
+    client = await make_user()
     sock = await client.ws()
     await sock.send(Ping())
     assert await sock.expect(Pong) == Pong()  # and nothing else: frames are decoded without extras
@@ -208,12 +195,11 @@ async def test_ping_pong(make_client: Callable[..., ChatClient]) -> None:
 
 
 async def test_history_pages_and_trims_at_the_limit(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
+    start_backend: StartBackend, make_user: MakeUser, make_room: MakeRoom
 ) -> None:
     server: BackendServer = start_backend(HISTORY_LIMIT="20")
-    client = make_client(server)
-    await client.register()
-    room = await _room(client)
+    client = await make_user(server)
+    room = await make_room(client)
     sock = await client.ws()
     await sock.subscribe(room)
     ids = [await sock.say(room, f"message {i}") for i in range(230)]
@@ -231,12 +217,9 @@ async def test_history_pages_and_trims_at_the_limit(
     await sock.close()
 
 
-async def test_sigterm_closes_sockets_with_1012(
-    start_backend: StartBackend, make_client: Callable[..., ChatClient]
-) -> None:
+async def test_sigterm_closes_sockets_with_1012(start_backend: StartBackend, make_user: MakeUser) -> None:
     server = start_backend()
-    client = make_client(server)
-    await client.register()
+    client = await make_user(server)
     sock = await client.ws()
     await sock.subscribe("general")
     server.signal(signal.SIGTERM)

@@ -1,7 +1,8 @@
 /**
  * Generates src/api/protocol.ts from the WebSocket protocol's JSON Schema,
- * docs/protocol.schema.json: one exported TypeScript type per entry of its `$defs`, and the
- * schema itself as `protocolSchema`, which the runtime frame guard checks frames against.
+ * docs/protocol.schema.json: one exported TypeScript type per entry of its `$defs`, the
+ * schema itself as `protocolSchema`, which the runtime frame guard checks frames against, and
+ * `limits`, the values of its `Limits` constants (the backend's, never restated by hand).
  *
  *   npm run protocol                    writes src/api/protocol.ts
  *   npm run protocol -- --out PATH      writes PATH instead (relative to the working
@@ -57,10 +58,14 @@ async function protocolModule(schema) {
       }),
     );
   }
+  const limits = Object.fromEntries(Object.entries(defs.Limits.properties).map(([name, { const: value }]) => [name, value]));
   return [
     BANNER,
     "",
     types.join("\n"),
+    "/** What the server refuses beyond (its Limits), for checking input before a round trip. */",
+    `export const limits: Limits = ${JSON.stringify(limits, null, 2)};`,
+    "",
     "/** The schema these types come from, for checking frames at runtime. */",
     `export const protocolSchema = ${JSON.stringify(schema, null, 2)};`,
     "",

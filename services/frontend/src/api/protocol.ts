@@ -152,6 +152,36 @@ export interface ErrorFrame {
 }
 
 /**
+ * What the server refuses beyond, for a client to check before a round trip.
+ */
+export interface Limits {
+  /**
+   * MAX_MESSAGE_LENGTH's default; a server set lower refuses longer messages with too_long
+   */
+  max_message_length: 4000;
+  /**
+   * the characters of user and room names, as a regex class's inside
+   */
+  name_chars: "A-Za-z0-9_.-";
+  /**
+   * a name's most characters
+   */
+  name_max_length: 32;
+  /**
+   * a name's fewest characters
+   */
+  name_min_length: 3;
+  /**
+   * a password's most characters
+   */
+  password_max_length: 128;
+  /**
+   * a password's fewest characters
+   */
+  password_min_length: 8;
+}
+
+/**
  * A message mentioning this user was posted (to every socket of theirs).
  */
 export interface MentionNotice {
@@ -371,6 +401,16 @@ export interface Unsubscribe {
   room: string;
   type: "unsubscribe";
 }
+
+/** What the server refuses beyond (its Limits), for checking input before a round trip. */
+export const limits: Limits = {
+  "max_message_length": 4000,
+  "name_chars": "A-Za-z0-9_.-",
+  "name_max_length": 32,
+  "name_min_length": 3,
+  "password_max_length": 128,
+  "password_min_length": 8
+};
 
 /** The schema these types come from, for checking frames at runtime. */
 export const protocolSchema = {
@@ -738,6 +778,45 @@ export const protocolSchema = {
         "detail"
       ],
       "title": "ErrorFrame",
+      "type": "object"
+    },
+    "Limits": {
+      "description": "What the server refuses beyond, for a client to check before a round trip.",
+      "properties": {
+        "max_message_length": {
+          "const": 4000,
+          "description": "MAX_MESSAGE_LENGTH's default; a server set lower refuses longer messages with too_long"
+        },
+        "name_chars": {
+          "const": "A-Za-z0-9_.-",
+          "description": "the characters of user and room names, as a regex class's inside"
+        },
+        "name_max_length": {
+          "const": 32,
+          "description": "a name's most characters"
+        },
+        "name_min_length": {
+          "const": 3,
+          "description": "a name's fewest characters"
+        },
+        "password_max_length": {
+          "const": 128,
+          "description": "a password's most characters"
+        },
+        "password_min_length": {
+          "const": 8,
+          "description": "a password's fewest characters"
+        }
+      },
+      "required": [
+        "max_message_length",
+        "name_chars",
+        "name_min_length",
+        "name_max_length",
+        "password_min_length",
+        "password_max_length"
+      ],
+      "title": "Limits",
       "type": "object"
     },
     "MentionNotice": {

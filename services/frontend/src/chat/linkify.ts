@@ -1,6 +1,6 @@
 /** Splits message text into plain text, http(s) links and @mentions. The result is rendered
  * as React text nodes and elements, so no part of a message is ever parsed as HTML. */
-import { NAME_CHAR } from "../auth/validation";
+import { NAME_CHAR, NAME_PATTERN } from "../auth/validation";
 
 export type Segment =
   | { kind: "text"; text: string }
@@ -12,7 +12,7 @@ const URL_CANDIDATE = /\bhttps?:\/\/[^\s<>"']+/gi;
 const TRAILING = /[.,;:!?)\]}]+$/;
 /** `@name` not glued to a name before or after it (so "ann@example.com" is no mention), as the
  * server finds them; a `.` ending the run usually ends the sentence, so it is left out. */
-const MENTION = new RegExp(`(?<!${NAME_CHAR})@(${NAME_CHAR}{3,32})(?!${NAME_CHAR})`, "g");
+const MENTION = new RegExp(`(?<!${NAME_CHAR})@(${NAME_PATTERN})(?!${NAME_CHAR})`, "g");
 const SENTENCE_END = /\.+$/;
 
 function safeHref(candidate: string): string | null {

@@ -1,7 +1,8 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import { limits } from "../api/protocol";
 
 /** The server's default MAX_MESSAGE_LENGTH; a lower server limit is reported per message. */
-export const MAX_MESSAGE_LENGTH = 4000;
+export const MAX_MESSAGE_LENGTH = limits.max_message_length;
 /** The counter appears once fewer characters than this are left. */
 const COUNTER_FROM = 400;
 

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from "react";
-import { nameError } from "../auth/validation";
+import { NAME_MAX, nameError } from "../auth/validation";
 
 export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void> }) {
   const [name, setName] = useState("");
@@ -35,7 +35,7 @@ export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void>
           id={inputId}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          maxLength={32}
+          maxLength={NAME_MAX}
           placeholder="New room"
           autoComplete="off"
           aria-invalid={error ? true : undefined}

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import { api, ApiError, type Me } from "../api/http";
-import { nameError, passwordError, PASSWORD_MAX } from "../auth/validation";
+import { NAME_MAX, nameError, passwordError, PASSWORD_MAX } from "../auth/validation";
 
 type Mode = "login" | "register";
 
@@ -53,7 +53,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(me: Me): void }) {
           onChange={(e) => setUsername(e.target.value)}
           aria-invalid={userProblem ? true : undefined}
           aria-describedby={userProblem ? ids.userError : undefined}
-          maxLength={32}
+          maxLength={NAME_MAX}
         />
         {userProblem && (
           <p id={ids.userError} className="field-error">

@@ -13,8 +13,8 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
-from chat_backend import keys
 from chat_backend.settings import Settings
+from chat_backend.store.keys import Keys
 
 
 class NotReplicatedError(RedisError):
@@ -35,7 +35,7 @@ class Replication:
                 f"{confirmed} of {self.replicas} replicas confirmed within {self.timeout_ms} ms"
             )
 
-    async def confirm(self, redis: aioredis.Redis, probe: str = keys.REPLICATION_PROBE) -> None:
+    async def confirm(self, redis: aioredis.Redis, probe: str = Keys.REPLICATION_PROBE) -> None:
         """Returns once what was read before the call is on the replicas (at once when off).
         `probe`: a key on the node that was read (on a cluster, on the room's shard)."""
         if not self.replicas:

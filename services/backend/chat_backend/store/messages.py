@@ -15,12 +15,13 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from chat_backend import entries, keys
-from chat_backend.entries import Entry
 from chat_backend.protocol import Message, ServerFrame
-from chat_backend.redis_client import Client, Shards
-from chat_backend.replication import Replication
 from chat_backend.settings import Settings
+from chat_backend.store import entries
+from chat_backend.store.entries import Entry
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client, Shards
+from chat_backend.store.replication import Replication
 
 # What the send and change scripts share, with the same KEYS and ARGV: KEYS[1] the stream,
 # KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] HISTORY_LIMIT, the
@@ -49,7 +50,7 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 # One round trip per send: the retry check, the per-user rate limit, the room's next seq, the
 # append, the mentions and the de-dup record happen atomically, and the reply (under AOF
 # appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions, KEYS[6] on a
-# cluster the room's channel (the tail's bell: sharded_tail.py); ARGV[6] the text, ARGV[9...] the
+# cluster the room's channel (the tail's bell: realtime/sharded_tail.py); ARGV[6] the text, ARGV[9...] the
 # mentioned users.
 _SEND = (
     _RETRY
@@ -152,9 +153,10 @@ class Refused:
 
 
 class Messages:
-    def __init__(self, redis: Client, settings: Settings, shards: Shards | None = None):
+    def __init__(self, redis: Client, settings: Settings, keys: Keys, shards: Shards | None = None):
         """`shards`: on a Redis Cluster, what runs a room's commands on the master owning it."""
         self.redis = redis
+        self.keys = keys
         self.shards = shards
         self.settings = settings
         self.replication = Replication(settings)
@@ -176,11 +178,11 @@ class Messages:
     ) -> Stored | RateLimited:
         """Store a message; `mentioned`: the users it mentions (their mention of the room)."""
         script_keys = [
-            keys.stream(room),
-            keys.dedup(room, user, client_id),
-            keys.send_rate(user, room),
-            keys.room_seq(room),
-            keys.mentions(room),
+            self.keys.stream(room),
+            self.keys.dedup(room, user, client_id),
+            self.keys.send_rate(user, room),
+            self.keys.room_seq(room),
+            self.keys.mentions(room),
             *self._bell(room),
         ]
         args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
@@ -199,10 +201,10 @@ class Messages:
         if canonical is None:  # beyond any stream id: no message has it
             return Refused("unknown")
         script_keys = [
-            keys.stream(room),
-            keys.dedup(room, user, client_id),
-            keys.send_rate(user, room),
-            keys.changes(room),
+            self.keys.stream(room),
+            self.keys.dedup(room, user, client_id),
+            self.keys.send_rate(user, room),
+            self.keys.changes(room),
             *self._bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
@@ -216,14 +218,14 @@ class Messages:
 
     def _bell(self, room: str) -> list[str]:
         """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
-        return [keys.room_channel(room)] if self.shards else []
+        return [self.keys.room_channel(room)] if self.shards else []
 
     async def on_room(self, room: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         """`command` with the client for the room's keys: on a cluster, the client of the
         master owning the room, so a write and the WAIT after it share one connection."""
         if self.shards is None:
             return await command(cast(aioredis.Redis, self.redis))
-        return await self.shards.on_master(keys.stream(room), command)
+        return await self.shards.on_master(self.keys.stream(room), command)
 
     async def _run(
         self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
@@ -258,7 +260,7 @@ class Messages:
         """Up to `limit` messages older than `before` (exclusive), oldest first, each as it is
         now (edits and deletes folded in), never reaching past the newest HISTORY_LIMIT
         entries (MAXLEN ~ may keep a few more)."""
-        key = keys.stream(room)
+        key = self.keys.stream(room)
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
             newest_first: list[Entry] = []
@@ -278,7 +280,7 @@ class Messages:
                 oldest_kept = parse_id(head[-1][0])
                 newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
             changes = await self._changes(redis, room, newest_first[::-1])
-            await self.replication.confirm(redis, keys.room_probe(room))
+            await self.replication.confirm(redis, self.keys.room_probe(room))
             return newest_first[::-1], changes
 
         oldest_first, changes = await self.on_room(room, read)
@@ -292,10 +294,10 @@ class Messages:
         HISTORY_LIMIT entries: messages as they are now, and the events as they happened."""
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
-            stored = cast(list[Entry], await redis.xrange(keys.stream(room), f"({since}", "+"))
+            stored = cast(list[Entry], await redis.xrange(self.keys.stream(room), f"({since}", "+"))
             stored = stored[-self.settings.history_limit :]
             changes = await self._changes(redis, room, stored)
-            await self.replication.confirm(redis, keys.room_probe(room))
+            await self.replication.confirm(redis, self.keys.room_probe(room))
             return stored, changes
 
         stored, changes = await self.on_room(room, read)
@@ -308,15 +310,15 @@ class Messages:
     async def _changes(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
         """The current change of each message entry (None for events and unchanged messages)."""
         ids = [eid for eid, fields in stored if entries.is_message(fields)]
-        found = iter(cast(list[str | None], await redis.hmget(keys.changes(room), ids)) if ids else ())
+        found = iter(cast(list[str | None], await redis.hmget(self.keys.changes(room), ids)) if ids else ())
         return [next(found) if entries.is_message(fields) else None for _, fields in stored]
 
     async def last_id(self, room: str) -> str:
         """Where live delivery of the room starts (confirmed, like everything clients see)."""
 
         async def read(redis: aioredis.Redis) -> str:
-            newest = cast(list[Entry], await redis.xrevrange(keys.stream(room), "+", "-", count=1))
-            await self.replication.confirm(redis, keys.room_probe(room))
+            newest = cast(list[Entry], await redis.xrevrange(self.keys.stream(room), "+", "-", count=1))
+            await self.replication.confirm(redis, self.keys.room_probe(room))
             return str(newest[0][0]) if newest else "0-0"
 
         return await self.on_room(room, read)

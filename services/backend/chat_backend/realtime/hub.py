@@ -1,41 +1,40 @@
 """This process's share of the chat: its sockets, the rooms they are in (delivered by the
 stream tail, tail.py), their presence and typing (presence.py), the notices for their users
-and for everyone (notices.py) and activity (reads.py)."""
+and for everyone (notices.py) and activity (activity.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 from redis.exceptions import RedisError
 
-from chat_backend.connection import Connection
-from chat_backend.messages import Messages
-from chat_backend.notices import Notices
-from chat_backend.presence import Presence
-from chat_backend.protocol import CloseCode
-from chat_backend.reads import Activity
-from chat_backend.redis_client import Client
+from chat_backend.realtime.activity import Activity
+from chat_backend.realtime.connection import Connection
+from chat_backend.realtime.notices import Notices
+from chat_backend.realtime.presence import Presence
+from chat_backend.realtime.sharded_tail import ShardedTail
+from chat_backend.realtime.tail import LocalRooms, StreamTail, Tail
 from chat_backend.settings import Settings
-from chat_backend.sharded_tail import ShardedTail
-from chat_backend.tail import StreamTail, Tail
+from chat_backend.store.messages import Messages
+from chat_backend.store.redis_client import Client
 
 
 class Hub:
     def __init__(self, redis: Client, messages: Messages, settings: Settings):
-        if messages.shards is None:
-            self.tail: Tail = StreamTail(messages, settings)
-            self.presence = Presence(redis, settings, self.tail.rooms)
-        else:
-            sharded = ShardedTail(messages, settings, messages.shards)
-            self.presence = Presence(redis, settings, sharded.rooms)
-            sharded.presence = self.presence  # its channels carry presence and typing
-            self.tail = sharded
+        keys, shards = messages.keys, messages.shards
+        rooms: LocalRooms = {}  # filled by the tail, read by presence
+        self.presence = Presence(redis, settings, keys, rooms)
+        # On a cluster the rooms' channels carry presence and typing too: the tail hands them over.
+        self.tail: Tail = (
+            StreamTail(messages, settings, rooms)
+            if shards is None
+            else ShardedTail(messages, settings, shards, rooms, self.presence)
+        )
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
         self.activity = Activity(redis, self.connections)
         self.notices = Notices(
-            redis, settings, self.connections, self.users, self.activity.heard, messages.shards
+            redis, settings, keys, self.connections, self.users, self.activity.heard, shards
         )
 
     def start(self) -> None:
@@ -81,7 +80,3 @@ class Hub:
             # Delivery ends at once; a presence entry Redis could not drop expires by itself.
             with contextlib.suppress(RedisError, OSError):
                 await self.unsubscribe(conn, room)
-
-    async def close_all(self, code: CloseCode, reason: str, timeout: float) -> None:
-        """Close every local socket once its in-flight frame is answered (graceful shutdown)."""
-        await asyncio.gather(*(conn.drain(code, reason, timeout) for conn in list(self.connections)))

@@ -1,4 +1,5 @@
-"""The HTTP half of the protocol (docs/protocol.md), all under /api."""
+"""The HTTP half of the protocol (docs/protocol.md), all under /api (the WebSocket upgrade:
+upgrade.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
-from chat_backend.errors import ApiError
+from chat_backend.http.errors import ApiError
+from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
-from chat_backend.rooms import room_info
-from chat_backend.services import SESSION_COOKIE, Services, services
+from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
 

@@ -1,4 +1,4 @@
-"""What the request handlers share within one worker process."""
+"""What the HTTP handlers share within one worker process."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
-from chat_backend.accounts import Accounts
-from chat_backend.hub import Hub
-from chat_backend.messages import Messages
-from chat_backend.reads import Reads
-from chat_backend.redis_client import Client
-from chat_backend.rooms import Rooms
+from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
+from chat_backend.store.accounts import Accounts
+from chat_backend.store.messages import Messages
+from chat_backend.store.reads import Reads
+from chat_backend.store.redis_client import Client
+from chat_backend.store.rooms import Rooms
 
 SESSION_COOKIE = "chat_session"
 
@@ -23,9 +23,9 @@ class Services:
     redis: Client
     accounts: Accounts
     messages: Messages
-    hub: Hub
     rooms: Rooms
     reads: Reads
+    sockets: Sockets
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -21,8 +21,8 @@ from redis.exceptions import (
     TimeoutError,
 )
 
-from chat_backend import keys
 from chat_backend.settings import Settings
+from chat_backend.store.keys import CLUSTER, ONE_NODE, Keys
 
 T = TypeVar("T")
 Client = aioredis.Redis | RedisCluster  # request traffic: one node, or a cluster
@@ -161,10 +161,12 @@ class Shards:
 
 @dataclass(frozen=True)
 class Store:
-    """What a worker talks to Redis through: the request client, and on a cluster its shards."""
+    """What a worker talks to Redis through: the request client, on a cluster its shards, and
+    the key layout that goes with them."""
 
     redis: Client
     shards: Shards | None
+    keys: Keys
 
 
 @asynccontextmanager
@@ -173,16 +175,15 @@ async def open_store(settings: Settings) -> AsyncIterator[Store]:
         pool = connection_pool(settings.redis_url)
         redis = client(pool)
         try:
-            yield Store(redis, None)
+            yield Store(redis, None, ONE_NODE)
         finally:
             await redis.aclose()
             await pool.aclose()
         return
-    keys.use_hash_tags()
     cluster = cluster_client(settings.redis_url)
     shards = Shards(cluster, settings.redis_url)
     try:
-        yield Store(cluster, shards)
+        yield Store(cluster, shards, CLUSTER)
     finally:
         await shards.aclose()
         await cluster.aclose()

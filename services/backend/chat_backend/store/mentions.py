@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from chat_backend.accounts import Accounts
-from chat_backend.names import NAME_CHARS
+from chat_backend.names import NAME_CHARS, NAME_MIN, NAME_REGEX
 from chat_backend.protocol import MAX_MENTIONS
-from chat_backend.rooms import dm_members
+from chat_backend.store.accounts import Accounts
+from chat_backend.store.rooms import dm_members
 
-_MENTION = re.compile(f"(?<![{NAME_CHARS}])@([{NAME_CHARS}]{{3,32}})(?![{NAME_CHARS}])")
+_MENTION = re.compile(f"(?<![{NAME_CHARS}])@({NAME_REGEX})(?![{NAME_CHARS}])")
 
 
 def candidates(text: str) -> list[list[str]]:
@@ -25,7 +25,7 @@ def candidates(text: str) -> list[list[str]]:
         name = match[1]
         if name not in found:
             stripped = name.rstrip(".")
-            found[name] = [name, stripped] if stripped != name and len(stripped) >= 3 else [name]
+            found[name] = [name, stripped] if stripped != name and len(stripped) >= NAME_MIN else [name]
             if len(found) == MAX_MENTIONS:
                 break
     return list(found.values())

@@ -19,19 +19,18 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import orjson
 from redis.exceptions import RedisError
 
-from chat_backend import keys, protocol, redis_client, wire
-from chat_backend.redis_client import Client
+from chat_backend import protocol
+from chat_backend.realtime import wire
+from chat_backend.realtime.tail import LocalRooms, Subscriber
 from chat_backend.settings import Settings
-
-if TYPE_CHECKING:
-    from chat_backend.connection import Connection
-    from chat_backend.tail import RoomSubscription
+from chat_backend.store import redis_client
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client
 
 log = logging.getLogger("chat_backend.presence")
 RETRY_SECONDS = 0.5
@@ -39,10 +38,11 @@ PRESENCE_COALESCE_SECONDS = 0.2
 
 
 class Presence:
-    def __init__(self, redis: Client, settings: Settings, local: Mapping[str, Collection[RoomSubscription]]):
-        """`local`: the subscriptions of this process's sockets by room (the stream tail's)."""
+    def __init__(self, redis: Client, settings: Settings, keys: Keys, local: LocalRooms):
+        """`local`: the subscriptions of this process's sockets by room (the tail fills it)."""
         self.redis = redis
         self.settings = settings
+        self.keys = keys
         self.local = local
         self.process_id = uuid.uuid4().hex[:12]
         self._tasks: list[asyncio.Task[None]] = []
@@ -62,19 +62,19 @@ class Presence:
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await task
 
-    async def join(self, conn: Connection, room: str) -> None:
+    async def join(self, conn: Subscriber, room: str) -> None:
         expires = time.time() + self.settings.presence_ttl
-        await self.redis.zadd(keys.presence(room), {self._member(conn): expires})
+        await self.redis.zadd(self.keys.presence(room), {self._member(conn): expires})
         await self._changed(room)
 
-    async def leave(self, conn: Connection, room: str) -> None:
-        await self.redis.zrem(keys.presence(room), self._member(conn))
+    async def leave(self, conn: Subscriber, room: str) -> None:
+        await self.redis.zrem(self.keys.presence(room), self._member(conn))
         await self._changed(room)
 
     async def typing(self, room: str, user: str) -> None:
         await self._publish(room, protocol.encode(protocol.TypingNotice(room=room, user=user)))
 
-    def _member(self, conn: Connection) -> str:
+    def _member(self, conn: Subscriber) -> str:
         return f"{conn.user}\n{self.process_id}:{conn.id}"
 
     async def _changed(self, room: str) -> None:
@@ -100,7 +100,9 @@ class Presence:
             log.warning("presence publish failed", extra={"error": str(exc), "room": room})
 
     async def _frame(self, room: str) -> bytes:
-        members = cast(list[str], await self.redis.zrangebyscore(keys.presence(room), time.time(), "+inf"))
+        members = cast(
+            list[str], await self.redis.zrangebyscore(self.keys.presence(room), time.time(), "+inf")
+        )
         users = sorted({member.partition("\n")[0] for member in members})
         return protocol.encode(protocol.Presence(room=room, users=users))
 
@@ -109,10 +111,10 @@ class Presence:
 
     async def _publish(self, room: str, frame: bytes) -> None:
         if self.settings.redis_cluster:
-            await self.redis.spublish(keys.room_channel(room), frame)
+            await self.redis.spublish(self.keys.room_channel(room), frame)
             return
         envelope = {"room": room, "frame": frame.decode()}
-        await self.redis.publish(keys.EVENTS_CHANNEL, orjson.dumps(envelope))
+        await self.redis.publish(self.keys.EVENTS_CHANNEL, orjson.dumps(envelope))
 
     def deliver(self, room: str, frame: bytes) -> None:
         """A presence or typing frame to this process's sockets in the room."""
@@ -131,7 +133,7 @@ class Presence:
             while True:
                 pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
                 try:
-                    await pubsub.subscribe(keys.EVENTS_CHANNEL)
+                    await pubsub.subscribe(self.keys.EVENTS_CHANNEL)
                     await self._refresh_local()
                     async for event in pubsub.listen():
                         payload = orjson.loads(event["data"])
@@ -159,8 +161,8 @@ class Presence:
                 for room, subs in list(self.local.items()):
                     members = {self._member(sub.conn): expires for sub in subs}
                     if members:
-                        await self.redis.zadd(keys.presence(room), members)
-                    if await self.redis.zremrangebyscore(keys.presence(room), "-inf", time.time()):
+                        await self.redis.zadd(self.keys.presence(room), members)
+                    if await self.redis.zremrangebyscore(self.keys.presence(room), "-inf", time.time()):
                         await self._changed(room)
             except (RedisError, OSError) as exc:
                 log.warning("presence heartbeat failed", extra={"error": str(exc)})

@@ -1,8 +1,8 @@
 """Frames for users and for everyone, across every replica, over Redis pub/sub.
 
-Each user has a channel (keys.user_channel) that a process listens to while it holds one of
+Each user has a channel (Keys.user_channel) that a process listens to while it holds one of
 their sockets: read positions, mentions and new DMs go only to the processes that have their
-sockets. New rooms go to every socket (keys.ROOMS_CHANNEL); activity (reads.py) has its own
+sockets. New rooms go to every socket (Keys.ROOMS_CHANNEL); activity (activity.py) has its own
 channel. Nothing here is stored: after losing its pub/sub connection a process listens again,
 and what was published meanwhile is gone (clients read GET /api/rooms again on reconnect).
 
@@ -17,28 +17,31 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from chat_backend import keys, protocol, redis_client, wire
-from chat_backend.redis_client import Client, Shards
+from chat_backend import protocol
+from chat_backend.realtime import wire
+from chat_backend.realtime.connection import Connection
 from chat_backend.settings import Settings
-
-if TYPE_CHECKING:
-    from chat_backend.connection import Connection
+from chat_backend.store import redis_client
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client, Shards
 
 log = logging.getLogger("chat_backend.notices")
 RETRY_SECONDS = 0.5
 
 
 class Notices:
+    """Delivers what the store's Notifier is asked to (store/notifier.py)."""
+
     def __init__(
         self,
         redis: Client,
         settings: Settings,
+        keys: Keys,
         connections: Collection[Connection],
         users: Mapping[str, Collection[Connection]],
         on_activity: Callable[[str], None],
@@ -46,11 +49,12 @@ class Notices:
     ):
         """`connections`, `users`: this process's sockets, all and by user (the hub's)."""
         self.redis = redis
+        self.keys = keys
         self.connections = connections
         self.users = users
         self._handlers: dict[str, Callable[[str], None]] = {
-            keys.ROOMS_CHANNEL: self._to_every_socket,
-            keys.ACTIVITY_CHANNEL: on_activity,
+            self.keys.ROOMS_CHANNEL: self._to_every_socket,
+            self.keys.ACTIVITY_CHANNEL: on_activity,
         }
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
@@ -69,10 +73,10 @@ class Notices:
 
     async def to_users(self, users: Iterable[str], frame: protocol.ServerFrame) -> None:
         """`frame` to every socket of each of `users`, on any replica."""
-        await self._publish([keys.user_channel(user) for user in users], protocol.encode(frame))
+        await self._publish([self.keys.user_channel(user) for user in users], protocol.encode(frame))
 
     async def to_everyone(self, frame: protocol.ServerFrame) -> None:
-        await self._publish([keys.ROOMS_CHANNEL], protocol.encode(frame))
+        await self._publish([self.keys.ROOMS_CHANNEL], protocol.encode(frame))
 
     async def _publish(self, channels: list[str], payload: bytes) -> None:
         """Best effort, like everything published: a lost notice costs a refresh, not data."""
@@ -89,12 +93,12 @@ class Notices:
 
     async def listen_to(self, user: str) -> None:
         """From now on the user's notices reach this process (their first socket here)."""
-        channel = keys.user_channel(user)
+        channel = self.keys.user_channel(user)
         await self._command(lambda pubsub: pubsub.subscribe(channel))
 
     async def stop_listening_to(self, user: str) -> None:
         """Their last socket here closed."""
-        channel = keys.user_channel(user)
+        channel = self.keys.user_channel(user)
         await self._command(lambda pubsub: pubsub.unsubscribe(channel))
 
     async def _command(self, command: Callable[[PubSub], object]) -> None:
@@ -136,14 +140,14 @@ class Notices:
             await pubsub.subscribe(*self._handlers)
             self._pubsub = pubsub
             if self.users:
-                await pubsub.subscribe(*map(keys.user_channel, list(self.users)))
+                await pubsub.subscribe(*map(self.keys.user_channel, list(self.users)))
             async for event in pubsub.listen():
                 channel, payload = event["channel"], event["data"]
                 handler = self._handlers.get(channel)
                 if handler is not None:
                     handler(payload)
-                elif channel.startswith(keys.USER_CHANNEL_PREFIX):
-                    self._to_user(channel.removeprefix(keys.USER_CHANNEL_PREFIX), payload)
+                elif channel.startswith(self.keys.USER_CHANNEL_PREFIX):
+                    self._to_user(channel.removeprefix(self.keys.USER_CHANNEL_PREFIX), payload)
         except (RedisError, OSError) as exc:
             log.warning("notice subscription failed, retrying", extra={"error": str(exc)})
             await asyncio.sleep(RETRY_SECONDS)

@@ -20,23 +20,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import ClusterDownError, RedisError
 
-from chat_backend import keys
-from chat_backend.entries import Entry
-from chat_backend.messages import Messages
-from chat_backend.presence import Presence
-from chat_backend.redis_client import Shards
+from chat_backend.realtime.presence import Presence
+from chat_backend.realtime.tail import RETRY_SECONDS, TAIL_BATCH, LocalRooms, Subscriber, Tail
 from chat_backend.settings import Settings
-from chat_backend.tail import RETRY_SECONDS, TAIL_BATCH, Tail
-
-if TYPE_CHECKING:
-    from chat_backend.connection import Connection
+from chat_backend.store.entries import Entry
+from chat_backend.store.messages import Messages
+from chat_backend.store.redis_client import Shards
 
 log = logging.getLogger("chat_backend.tail")
 SUBSCRIBE_TIMEOUT = 5.0  # seconds a socket's subscribe waits for the room's shard to confirm
@@ -47,9 +43,13 @@ class SlotMovedError(RedisError):
 
 
 class ShardedTail(Tail):
-    def __init__(self, messages: Messages, settings: Settings, shards: Shards):
-        super().__init__(messages, settings)
+    def __init__(
+        self, messages: Messages, settings: Settings, shards: Shards, rooms: LocalRooms, presence: Presence
+    ):
+        """`presence` gets the presence and typing frames the rooms' channels carry."""
+        super().__init__(messages, settings, rooms)
         self.shards = shards
+        self.presence = presence
         self._due: set[str] = set()  # rooms to read: rung, newly subscribed, or not yet confirmed
         self._subscribed: dict[str, str] = {}  # room -> name of the shard node it is subscribed on
         self._pubsubs: dict[str, PubSub] = {}  # node name -> its subscriber connection
@@ -57,9 +57,8 @@ class ShardedTail(Tail):
         self._channel_rooms: dict[str, str] = {}  # channel -> room
         self._ready: dict[str, asyncio.Event] = {}  # room -> set once its channel was first confirmed
         self._failed: asyncio.Future[None] | None = None  # set by a listener that lost its shard
-        self.presence: Presence | None = None  # gets the presence and typing frames of the channels
 
-    async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
+    async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:
         await super().subscribe(conn, room, since)
         ready = self._ready.setdefault(room, asyncio.Event())
         self._wake.set()
@@ -101,14 +100,14 @@ class ShardedTail(Tail):
     async def _sync_subscriptions(self) -> None:
         for room in [room for room in self._subscribed if room not in self.positions]:
             node_name = self._subscribed.pop(room)
-            channel = keys.room_channel(room)
+            channel = self.keys.room_channel(room)
             self._channel_rooms.pop(channel, None)
             self._ready.pop(room, None)
             self._due.discard(room)
             await self._pubsubs[node_name].sunsubscribe(channel)
         for room in [room for room in self.positions if room not in self._subscribed]:
-            node = await self.shards.master(keys.stream(room))
-            channel = keys.room_channel(room)
+            node = await self.shards.master(self.keys.stream(room))
+            channel = self.keys.room_channel(room)
             self._channel_rooms[channel] = room
             self._subscribed[room] = node.name
             pubsub = self._pubsubs.get(node.name)
@@ -131,7 +130,7 @@ class ShardedTail(Tail):
                     raise SlotMovedError(f"the shard dropped {message['channel']}")
                 if room is None:
                     continue
-                if kind == "smessage" and message["data"] and self.presence is not None:
+                if kind == "smessage" and message["data"]:
                     self.presence.deliver(room, message["data"].encode())
                 elif kind in ("smessage", "ssubscribe"):
                     self._due.add(room)  # a bell; or subscribed: what was stored before it could ring
@@ -146,7 +145,7 @@ class ShardedTail(Tail):
         ready = self._ready.setdefault(room, asyncio.Event())
         if not ready.is_set():
             ready.set()  # the first time: the subscribe waiting for it goes on, and publishes presence
-        elif self.presence is not None:
+        else:
             await self.presence.resend(room)  # subscribed again after an error
 
     async def _read_due(self) -> bool:
@@ -155,7 +154,7 @@ class ShardedTail(Tail):
         by_shard: dict[str, tuple[ClusterNode, list[str]]] = {}  # master's name -> it, its rooms due
         for room in due:
             if room in self.positions:
-                master = await self.shards.master(keys.stream(room))
+                master = await self.shards.master(self.keys.stream(room))
                 by_shard.setdefault(master.name, (master, []))[1].append(room)
         shards = list(by_shard.values())
         replies = await asyncio.gather(*(self._read_shard(master, rooms) for master, rooms in shards))
@@ -177,10 +176,10 @@ class ShardedTail(Tail):
     async def _read_rooms(self, redis: aioredis.Redis, rooms: list[str]) -> list[list[Entry]]:
         async with redis.pipeline(transaction=False) as pipe:
             for room in rooms:
-                pipe.xread({keys.stream(room): self.positions[room]}, count=TAIL_BATCH)
+                pipe.xread({self.keys.stream(room): self.positions[room]}, count=TAIL_BATCH)
             replies = await pipe.execute()
         # Not fanned out (nor the positions moved) until this shard's replicas hold it.
-        await self.messages.replication.confirm(redis, keys.room_probe(rooms[0]))
+        await self.messages.replication.confirm(redis, self.keys.room_probe(rooms[0]))
         entries: list[list[Entry]] = []
         for room, reply in zip(rooms, replies, strict=True):
             found = cast(list[tuple[str, list[Entry]]], reply or [])

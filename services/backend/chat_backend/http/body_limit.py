@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chat_backend.errors import error_response
+from chat_backend.http.errors import error_response
 
 
 class BodyTooLargeError(Exception):

@@ -2,8 +2,8 @@
 
 On one node, one Redis connection tails the streams of every room that has a local subscriber
 (XREAD BLOCK; on a Redis Cluster: sharded_tail.py), frames each new entry once, by its kind
-(entries.py, wire.py), and hands the room's new frames to its subscriptions as one batch, one
-write per socket (with REDIS_ACK_REPLICAS, once that many replicas hold them: replication.py).
+(store/entries.py, wire.py), and hands the room's new frames to its subscriptions as one batch, one
+write per socket (with REDIS_ACK_REPLICAS, once that many replicas hold them: store/replication.py).
 A subscription with `since` gets the stored messages after it first, then the live ones: no
 gap, no duplicate. The stream is the only record: a process that dies loses nothing, its
 clients resume.
@@ -14,19 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from redis.exceptions import RedisError
 
-from chat_backend import entries, keys, metrics, redis_client, wire
-from chat_backend.entries import Entry
-from chat_backend.messages import Messages, parse_id
-from chat_backend.protocol import ServerFrame, encode
+from chat_backend import metrics
+from chat_backend.realtime import wire
 from chat_backend.settings import Settings
-
-if TYPE_CHECKING:
-    from chat_backend.connection import Connection
+from chat_backend.store import entries, redis_client
+from chat_backend.store.entries import Entry
+from chat_backend.store.messages import Messages, parse_id
 
 log = logging.getLogger("chat_backend.tail")
 # Short enough that a room added while XREAD is blocked joins the tail quickly; new
@@ -37,8 +36,19 @@ RETRY_SECONDS = 0.5
 MessageOrder = tuple[int, int]  # parse_id's: how ids compare
 
 
-def wire_frame(frame: ServerFrame) -> bytes:
-    return wire.text_frame(encode(frame))
+class Subscriber(Protocol):
+    """A socket as the tail and presence see it (connection.py's Connection): who it is, the
+    rooms it is subscribed to, and pushes of frames."""
+
+    id: str
+    user: str
+    rooms: dict[str, RoomSubscription]
+
+    def push(self, frames: Sequence[bytes]) -> None:
+        """Live frames, shared with other sockets."""
+
+    def push_replay(self, frames: Sequence[bytes]) -> None:
+        """A replay's frames, which may exceed the live bound."""
 
 
 @dataclass(eq=False, slots=True)
@@ -46,7 +56,7 @@ class RoomSubscription:
     """Delivery state of one connection in one room. While the missed messages are being
     replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""
 
-    conn: Connection
+    conn: Subscriber
     replaying: bool = True
     buffer: list[tuple[MessageOrder, bytes]] = field(default_factory=list)
     floor: MessageOrder = (0, 0)
@@ -74,13 +84,18 @@ class RoomSubscription:
         self.replaying = False
 
 
+LocalRooms = dict[str, set[RoomSubscription]]  # the rooms with local subscribers, and theirs
+
+
 class Tail:
     """What every tail does: the local subscriptions by room, each room's position, and the
     fan-out of what was read. How new entries are read is each kind's own (`_tail`)."""
 
-    def __init__(self, messages: Messages, settings: Settings):
+    def __init__(self, messages: Messages, settings: Settings, rooms: LocalRooms):
+        """`rooms`: filled and emptied here as sockets subscribe and leave (presence reads it)."""
         self.messages = messages
-        self.rooms: dict[str, set[RoomSubscription]] = {}  # the rooms with local subscribers
+        self.keys = messages.keys
+        self.rooms = rooms
         self.positions: dict[str, str] = {}  # room -> last stream id read
         self._stream_rooms: dict[str, str] = {}  # stream key -> room
         self._wake = asyncio.Event()
@@ -99,7 +114,7 @@ class Tail:
     async def _tail(self) -> None:
         raise NotImplementedError
 
-    async def subscribe(self, conn: Connection, room: str, since: str | None) -> None:
+    async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:
         """Live delivery from now on, plus exactly what was stored after `since`."""
         start = None if room in self.positions else await self.messages.last_id(room)
         sub = RoomSubscription(conn)
@@ -107,7 +122,7 @@ class Tail:
         # point without `sub` seeing it (buffered while replaying).
         if room not in self.positions:
             self.positions[room] = start or "0-0"
-            self._stream_rooms[keys.stream(room)] = room
+            self._stream_rooms[self.keys.stream(room)] = room
             self.rooms[room] = set()
             self._wake.set()
         self.rooms[room].add(sub)
@@ -119,9 +134,9 @@ class Tail:
             raise
         # Live messages at or below what the client already has (or was just replayed) are dropped.
         floor = parse_id(since) if since else (0, 0)
-        sub.finish_replay([(parse_id(eid), wire_frame(frame)) for eid, frame in replay], floor)
+        sub.finish_replay([(parse_id(eid), wire.server_frame(frame)) for eid, frame in replay], floor)
 
-    def remove(self, conn: Connection, room: str) -> bool:
+    def remove(self, conn: Subscriber, room: str) -> bool:
         """Ends the connection's delivery of the room; False if it had none."""
         sub = conn.rooms.pop(room, None)
         subs = self.rooms.get(room)
@@ -129,14 +144,14 @@ class Tail:
             return False
         subs.discard(sub)
         if not subs:
-            del self.rooms[room], self.positions[room], self._stream_rooms[keys.stream(room)]
+            del self.rooms[room], self.positions[room], self._stream_rooms[self.keys.stream(room)]
         return True
 
     def _dispatch(self, room: str, stored: list[Entry]) -> None:
         if not stored:
             return
         batch = [
-            (parse_id(entry_id), wire_frame(frame))
+            (parse_id(entry_id), wire.server_frame(frame))
             for entry_id, fields in stored
             if (frame := entries.frame(room, entry_id, fields)) is not None
         ]
@@ -154,8 +169,8 @@ class Tail:
 class StreamTail(Tail):
     """On one node: one connection of its own blocks on every local room's stream at once."""
 
-    def __init__(self, messages: Messages, settings: Settings):
-        super().__init__(messages, settings)
+    def __init__(self, messages: Messages, settings: Settings, rooms: LocalRooms):
+        super().__init__(messages, settings, rooms)
         self._redis = redis_client.dedicated_client(settings.redis_url)
 
     async def stop(self) -> None:
@@ -168,7 +183,7 @@ class StreamTail(Tail):
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            streams: dict[Any, Any] = {keys.stream(room): pos for room, pos in self.positions.items()}
+            streams: dict[Any, Any] = {self.keys.stream(room): pos for room, pos in self.positions.items()}
             try:
                 reply = cast(
                     list[tuple[str, list[Entry]]],

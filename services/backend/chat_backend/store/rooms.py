@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from typing import Literal, cast
 
-from chat_backend import keys
 from chat_backend.names import DM_PREFIX
-from chat_backend.notices import Notices
 from chat_backend.protocol import RoomInfo, RoomNotice
-from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
+from chat_backend.store.keys import Keys
+from chat_backend.store.notifier import Notifier
+from chat_backend.store.redis_client import Client
 
 GENERAL = "general"
 
@@ -49,17 +49,18 @@ def room_info(room: str, seq: int = 0, read: int = 0, mentioned_at: int = 0) -> 
 
 
 class Rooms:
-    def __init__(self, redis: Client, settings: Settings, notices: Notices):
+    def __init__(self, redis: Client, settings: Settings, keys: Keys, notices: Notifier):
         self.redis = redis
         self.settings = settings
+        self.keys = keys
         self.notices = notices
         self._known = {GENERAL}  # rooms and DMs are never deleted, so a hit needs no round trip
 
     async def visible(self, user: str) -> list[str]:
         """Every public room, sorted, then the user's DMs, sorted."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.smembers(keys.ROOMS)
-            pipe.smembers(keys.user_dms(user))
+            pipe.smembers(self.keys.ROOMS)
+            pipe.smembers(self.keys.user_dms(user))
             public, dms = cast(list[set[str]], await pipe.execute())
         return sorted(public | {GENERAL}) + sorted(dms)
 
@@ -70,18 +71,18 @@ class Rooms:
         if room in self._known:
             return True
         if members is None:
-            exists = bool(await self.redis.sismember(keys.ROOMS, room))
+            exists = bool(await self.redis.sismember(self.keys.ROOMS, room))
         else:
-            exists = bool(await self.redis.exists(keys.dm(room)))
+            exists = bool(await self.redis.exists(self.keys.dm(room)))
         if exists:
             self._known.add(room)
         return exists
 
     async def create(self, room: str) -> Literal["created", "exists", "full"]:
         """A public room (MAX_ROOMS at most); every open socket is told of it."""
-        if await self.redis.scard(keys.ROOMS) >= self.settings.max_rooms:
+        if await self.redis.scard(self.keys.ROOMS) >= self.settings.max_rooms:
             return "full"
-        if not await self.redis.sadd(keys.ROOMS, room):
+        if not await self.redis.sadd(self.keys.ROOMS, room):
             return "exists"
         await self.notices.to_everyone(RoomNotice(room=room_info(room)))
         return "created"
@@ -92,9 +93,9 @@ class Rooms:
         each time mends a list an interrupted creation missed."""
         room = dm_name(user, other)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(keys.dm(room), int(time.time() * 1000), nx=True)
-            pipe.sadd(keys.user_dms(user), room)
-            pipe.sadd(keys.user_dms(other), room)
+            pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
+            pipe.sadd(self.keys.user_dms(user), room)
+            pipe.sadd(self.keys.user_dms(other), room)
             created = bool((await pipe.execute())[0])
         self._known.add(room)
         if created:

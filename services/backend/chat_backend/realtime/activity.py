@@ -1,14 +1,9 @@
-"""Read positions, unread counts and activity.
+"""Activity: which rooms have new messages, told to sockets without the messages themselves.
 
-Every message has its room's next `seq` (messages.py), so a user's read position in a room is
-one number: the seq they have seen up to (keys.read_positions; it only moves forward, and never
-past the room's seq). Unread = the room's seq - the read position; mentioned = the seq of the
-newest message mentioning them (keys.mentions) is past it.
-
-Activity tells sockets which rooms have new messages without sending them the messages: each
-worker gathers the seqs of the messages it stored and publishes them once a second; every
+Each worker gathers the seqs of the messages it stored and publishes them once a second; every
 worker gathers what all publish and sends each of its sockets one frame a second at most with
-the rooms it can see. Neither depends on how many messages there are.
+the rooms it can see. Neither depends on how many messages there are; unread counts are the
+store's (store/reads.py).
 """
 
 from __future__ import annotations
@@ -17,68 +12,24 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import orjson
 from redis.exceptions import RedisError
 
-from chat_backend import keys, wire
-from chat_backend.notices import Notices
-from chat_backend.protocol import (
-    ACTIVITY_INTERVAL_SECONDS,
-    ActivityNotice,
-    ReadNotice,
-    RoomInfo,
-    RoomSeq,
-    encode,
-)
-from chat_backend.redis_client import Client
-from chat_backend.rooms import dm_members, room_info
+from chat_backend.protocol import ACTIVITY_INTERVAL_SECONDS, ActivityNotice, RoomSeq, encode
+from chat_backend.realtime import wire
+from chat_backend.realtime.connection import Connection
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client
+from chat_backend.store.rooms import dm_members
 
-if TYPE_CHECKING:
-    from chat_backend.connection import Connection
-
-log = logging.getLogger("chat_backend.reads")
-
-# The read position becomes max(old, seq), and never more than the room's seq: -1 when it
-# did not move. Both keys are the room's.
-_READ = """
-local seq = math.min(tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or '0'))
-if seq <= tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') then return -1 end
-redis.call('HSET', KEYS[2], ARGV[1], seq)
-return seq
-"""
-
-
-class Reads:
-    def __init__(self, redis: Client, notices: Notices):
-        self.redis = redis
-        self.notices = notices
-        self._read = redis.register_script(_READ)
-
-    async def mark(self, room: str, user: str, seq: int) -> None:
-        """The user has read the room up to `seq`; if that moved their position, all their
-        sockets are told."""
-        moved = int(await self._read(keys=[keys.room_seq(room), keys.read_positions(room)], args=[user, seq]))
-        if moved >= 0:
-            await self.notices.to_users((user,), ReadNotice(room=room, seq=moved))
-
-    async def infos(self, user: str, rooms: list[str]) -> list[RoomInfo]:
-        """Each room as the user sees it (`rooms`: ones they may see)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for room in rooms:
-                pipe.get(keys.room_seq(room))
-                pipe.hget(keys.read_positions(room), user)
-                pipe.hget(keys.mentions(room), user)
-            replies = cast(list[str | None], await pipe.execute())
-        return [
-            room_info(room, *(int(value or 0) for value in replies[3 * i : 3 * i + 3]))
-            for i, room in enumerate(rooms)
-        ]
+log = logging.getLogger("chat_backend.activity")
 
 
 class Activity:
     def __init__(self, redis: Client, connections: Collection[Connection]):
+        """`connections`: this process's sockets (the hub's)."""
         self.redis = redis
         self.connections = connections
         self._stored: dict[str, int] = {}  # this worker's new messages since it last published
@@ -100,7 +51,7 @@ class Activity:
             self._stored[room] = seq
 
     def heard(self, payload: str) -> None:
-        """A worker's published seqs (keys.ACTIVITY_CHANNEL)."""
+        """A worker's published seqs (Keys.ACTIVITY_CHANNEL)."""
         for room, seq in cast(dict[str, int], orjson.loads(payload)).items():
             if seq > self._heard.get(room, 0):
                 self._heard[room] = seq
@@ -112,7 +63,7 @@ class Activity:
             if self._stored:
                 stored, self._stored = self._stored, {}
                 try:
-                    await self.redis.publish(keys.ACTIVITY_CHANNEL, orjson.dumps(stored))
+                    await self.redis.publish(Keys.ACTIVITY_CHANNEL, orjson.dumps(stored))
                 except (RedisError, OSError) as exc:  # best effort: unread counts are in Redis
                     log.warning("activity not published", extra={"error": str(exc)})
 

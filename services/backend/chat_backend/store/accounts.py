@@ -9,9 +9,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from chat_backend import keys
-from chat_backend.redis_client import Client
 from chat_backend.settings import Settings
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps unknown-user logins as slow as wrong-password ones.
@@ -19,25 +19,26 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Accounts:
-    def __init__(self, redis: Client, settings: Settings):
+    def __init__(self, redis: Client, settings: Settings, keys: Keys):
         self.redis = redis
+        self.keys = keys
         self.settings = settings
         self.cookie_signer = URLSafeSerializer(settings.signing_key, salt="chat-session")
 
     async def register(self, username: str, password: str) -> bool:
         """False when the name is taken."""
         hashed = await asyncio.to_thread(_hasher.hash, password)
-        return bool(await self.redis.set(keys.user(username), hashed, nx=True))
+        return bool(await self.redis.set(self.keys.user(username), hashed, nx=True))
 
     async def registered(self, usernames: list[str]) -> list[bool]:
         """Whether each name is a registered user's."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for name in usernames:
-                pipe.exists(keys.user(name))
+                pipe.exists(self.keys.user(name))
             return [bool(found) for found in await pipe.execute()]
 
     async def check_password(self, username: str, password: str) -> bool:
-        stored = await self.redis.get(keys.user(username))
+        stored = await self.redis.get(self.keys.user(username))
         try:
             return await asyncio.to_thread(_hasher.verify, stored or _DUMMY_HASH, password) and bool(stored)
         except (VerificationError, InvalidHashError):
@@ -46,7 +47,7 @@ class Accounts:
     # Sessions: a random token stored in Redis (so logout really revokes it), signed in the cookie.
     async def new_session(self, username: str) -> str:
         token = secrets.token_urlsafe(32)
-        await self.redis.set(keys.session(token), username, ex=self.settings.session_max_age)
+        await self.redis.set(self.keys.session(token), username, ex=self.settings.session_max_age)
         return str(self.cookie_signer.dumps(token))
 
     async def session_user(self, cookie: str | None) -> str | None:
@@ -58,7 +59,7 @@ class Accounts:
             return None
         if not isinstance(token, str):
             return None
-        user = await self.redis.get(keys.session(token))
+        user = await self.redis.get(self.keys.session(token))
         return str(user) if user else None
 
     async def end_session(self, cookie: str | None) -> None:
@@ -69,13 +70,13 @@ class Accounts:
         except BadSignature:
             return
         if isinstance(token, str):
-            await self.redis.delete(keys.session(token))
+            await self.redis.delete(self.keys.session(token))
 
     # Login throttling: failures counted per username and per client IP, in Redis so
     # every replica sees the same counts.
     async def login_throttled(self, username: str, ip: str) -> int:
         """Seconds to wait before trying again, or 0."""
-        user_key, ip_key = keys.login_failures_user(username), keys.login_failures_ip(ip)
+        user_key, ip_key = self.keys.login_failures_user(username), self.keys.login_failures_ip(ip)
         async with self.redis.pipeline(transaction=False) as pipe:
             for command in (pipe.get, pipe.ttl):
                 command(user_key)
@@ -93,10 +94,10 @@ class Accounts:
         # The window is set before the count, so a counter never lives without its expiry, and no
         # transaction is needed (the two keys may live on two shards of a cluster).
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key in (keys.login_failures_user(username), keys.login_failures_ip(ip)):
+            for key in (self.keys.login_failures_user(username), self.keys.login_failures_ip(ip)):
                 pipe.set(key, 0, ex=window, nx=True)
                 pipe.incr(key)
             await pipe.execute()
 
     async def clear_login_failures(self, username: str) -> None:
-        await self.redis.delete(keys.login_failures_user(username))
+        await self.redis.delete(self.keys.login_failures_user(username))

@@ -1,0 +1,55 @@
+"""WS /api/ws (docs/protocol.md): the upgrade is accepted from an allowed Origin with a valid
+session, then the socket is realtime's (realtime/sockets.py)."""
+
+from __future__ import annotations
+
+from redis.exceptions import RedisError
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
+from starlette.websockets import WebSocket
+
+from chat_backend import metrics
+from chat_backend.http.errors import error_response
+from chat_backend.http.services import SESSION_COOKIE, Services, services
+from chat_backend.protocol import CloseCode
+
+
+async def websocket_endpoint(ws: WebSocket) -> None:
+    svc = services(ws)
+    user = await _handshake_user(svc, ws)
+    if user is None:
+        return
+    await ws.accept()
+    await svc.sockets.serve(ws, user)
+
+
+async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
+    """The logged-in user behind an allowed Origin; else the upgrade is refused and None.
+    The headers are read without caching them on `ws`: an open socket keeps nothing of them."""
+    headers = Headers(scope=ws.scope)
+    origin = (headers.get("origin") or "").rstrip("/")
+    if origin not in svc.settings.allowed_origins:
+        metrics.REJECTED.labels(kind="ws", code="origin_refused").inc()
+        await ws.close(CloseCode.POLICY_VIOLATION)  # before accept: the upgrade is answered with 403
+        return None
+    try:
+        user = await svc.accounts.session_user(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
+    except (RedisError, OSError):
+        await _refuse_unavailable(ws)
+        return None
+    if user is None:
+        metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
+        await ws.close(CloseCode.POLICY_VIOLATION)
+    return user
+
+
+async def _refuse_unavailable(ws: WebSocket) -> None:
+    """Redis is down, so the session cannot be checked: 503 like the HTTP API, where the
+    server can answer an upgrade with a response; otherwise close with "try again later"."""
+    if "websocket.http.response" in ws.scope.get("extensions", {}):
+        await ws.send_denial_response(
+            error_response(503, "redis_unavailable", "storage is unavailable; retry")
+        )
+    else:
+        metrics.REJECTED.labels(kind="ws", code="redis_unavailable").inc()
+        await ws.close(CloseCode.TRY_AGAIN_LATER)

@@ -1,0 +1,98 @@
+"""Every Redis key and pub/sub channel the backend uses, in one place.
+
+A room's keys all derive from its name (`chat:room:<room>:…`, a DM's too) and a user's from
+theirs. On a Redis Cluster (REDIS_CLUSTER) the room's part carries a hash tag, `{room}`, so all
+of a room's keys and its channel live on one shard and rooms spread over the shards; a user's
+keys hash by themselves. On one node the names stay what they have always been. Which of the
+two layouts is in force is a `Keys` object, chosen once where the Redis client is opened
+(`ONE_NODE` or `CLUSTER`) and handed to everything that names a key.
+"""
+
+from __future__ import annotations
+
+
+class Keys:
+    """The key layout: plain names on one node, hash-tagged room names on a cluster."""
+
+    __slots__ = ("hash_tags",)
+
+    ROOMS = "chat:rooms"
+    EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
+    ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
+    ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
+    REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
+    USER_CHANNEL_PREFIX = "chat:events:user:"
+
+    def __init__(self, hash_tags: bool):
+        self.hash_tags = hash_tags
+
+    def _room(self, room: str) -> str:
+        return f"{{{room}}}" if self.hash_tags else room
+
+    def user(self, name: str) -> str:
+        return f"chat:user:{name}"
+
+    def user_dms(self, name: str) -> str:
+        """The DMs the user is one of the two members of (a set of DM names)."""
+        return f"chat:user:{name}:dms"
+
+    def user_channel(self, name: str) -> str:
+        """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
+        return self.USER_CHANNEL_PREFIX + name
+
+    def session(self, token: str) -> str:
+        return f"chat:session:{token}"
+
+    def stream(self, room: str) -> str:
+        return f"chat:room:{self._room(room)}:messages"
+
+    def room_seq(self, room: str) -> str:
+        """How many messages were ever posted in the room: the newest one's seq."""
+        return f"chat:room:{self._room(room)}:seq"
+
+    def read_positions(self, room: str) -> str:
+        """user -> the seq they have read the room up to."""
+        return f"chat:room:{self._room(room)}:reads"
+
+    def mentions(self, room: str) -> str:
+        """user -> the seq of the newest message in the room that mentions them."""
+        return f"chat:room:{self._room(room)}:mentions"
+
+    def changes(self, room: str) -> str:
+        """message id -> its current edit or deletion, so history and replay fold them in."""
+        return f"chat:room:{self._room(room)}:changes"
+
+    def dm(self, room: str) -> str:
+        """Exists once the DM was opened."""
+        return f"chat:room:{self._room(room)}:dm"
+
+    def dedup(self, room: str, user_name: str, client_id: str) -> str:
+        return f"chat:dedup:{self._room(room)}:{user_name}:{client_id}"
+
+    def send_rate(self, user_name: str, room: str) -> str:
+        """The send script's rate window. On a cluster it must share the room's shard, so the
+        window counts a user's sends per room there; on one node, across all rooms."""
+        if self.hash_tags:
+            return f"chat:rate:send:{self._room(room)}:{user_name}"
+        return f"chat:rate:send:{user_name}"
+
+    def room_probe(self, room: str) -> str:
+        """Written only so WAIT can confirm a read of the room, on the room's shard."""
+        return f"{self.REPLICATION_PROBE}:{self._room(room)}" if self.hash_tags else self.REPLICATION_PROBE
+
+    def room_channel(self, room: str) -> str:
+        """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
+        return f"chat:room:{self._room(room)}:events"
+
+    def login_failures_user(self, name: str) -> str:
+        return f"chat:throttle:login:user:{name}"
+
+    def login_failures_ip(self, ip: str) -> str:
+        return f"chat:throttle:login:ip:{ip}"
+
+    def presence(self, room: str) -> str:
+        return f"chat:presence:{self._room(room)}"
+
+
+ONE_NODE = Keys(hash_tags=False)
+CLUSTER = Keys(hash_tags=True)

@@ -1,0 +1,17 @@
+"""What the store asks of whoever delivers frames to users' sockets (realtime.notices does, on
+every replica): a new room for everyone, a new DM or a moved read position for its users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from chat_backend.protocol import ServerFrame
+
+
+class Notifier(Protocol):
+    async def to_users(self, users: Iterable[str], frame: ServerFrame) -> None:
+        """`frame` to every socket of each of `users`, on any replica."""
+
+    async def to_everyone(self, frame: ServerFrame) -> None:
+        """`frame` to every socket, on any replica."""
