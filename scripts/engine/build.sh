@@ -187,7 +187,7 @@ build_node() {
   want="kubernetes=$KUBERNETES_VERSION coredns=$COREDNS_VERSION kube-router=$KUBE_ROUTER_VERSION traefik=$TRAEFIK_VERSION mods=$(
     cat "$ENGINE_DIR"/kube/node/go.{mod,sum} "$ENGINE_DIR"/addons/*/go.{mod,sum} | sha256sum | cut -c1-16)"
   for b in "${bins[@]}"; do [[ -x "$NODE_BIN/$b" ]] || ok=0; done
-  if ((ok)) && [[ -f "$NODE_BIN/versions" && -f "$NODE_BIN/traefik-crds.yaml" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+  if ((ok)) && [[ -f "$NODE_BIN/versions" && -f "$NODE_BIN/traefik-rbac.yaml" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     log "node: up to date ($want)"
     return 0
   fi
@@ -223,11 +223,15 @@ EOF
     "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
     github.com/traefik/traefik/v3/cmd/traefik)
 
-  # The CRDs of that release, for the aws stack's IngressRoutes and Middlewares on the node.
+  # The CRDs of that release (for the aws stack's IngressRoutes and Middlewares on the node), and
+  # the ClusterRoles its CRD and NGINX-annotations providers need, as the release publishes them.
   dir="$(cd "$ENGINE_DIR/addons/traefik" && go list -mod=readonly -m -f '{{.Dir}}' github.com/traefik/traefik/v3)"
-  cp "$dir/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" "$tmp/traefik-crds.yaml"
+  dir+=/docs/content/reference/dynamic-configuration
+  cp "$dir/kubernetes-crd-definition-v1.yml" "$tmp/traefik-crds.yaml"
+  awk 'BEGIN{RS="\n---\n"} /(^|\n)kind: ClusterRole\n/ {print; print "---"}' \
+    "$dir/kubernetes-crd-rbac.yml" "$dir/kubernetes-ingress-nginx-rbac.yml" >"$tmp/traefik-rbac.yaml"
 
-  for b in "${bins[@]}" traefik-crds.yaml; do mv -f "$tmp/$b" "$NODE_BIN/$b"; done
+  for b in "${bins[@]}" traefik-crds.yaml traefik-rbac.yaml; do mv -f "$tmp/$b" "$NODE_BIN/$b"; done
   rm -rf "$tmp"
   printf '%s\n' "kubernetes=$KUBERNETES_VERSION" "coredns=$COREDNS_VERSION" \
     "kube-router=$KUBE_ROUTER_VERSION" "traefik=$TRAEFIK_VERSION" >"$NODE_BIN/versions"

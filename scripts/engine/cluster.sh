@@ -162,7 +162,8 @@ EOF
   } | kc apply -f - >&2
 }
 
-# CoreDNS and Traefik: images made from their static binaries, Traefik's CRDs, their manifests.
+# CoreDNS and Traefik: images made from their static binaries, Traefik's CRDs and ClusterRoles,
+# their manifests.
 apply_addons() {
   local name
   for name in coredns traefik; do
@@ -170,8 +171,9 @@ apply_addons() {
       >"$WD/addon-images"
     images_import <"$WD/addon-images"
   done
-  kc apply --server-side -f "$NODE_BIN/traefik-crds.yaml" >&2
-  local -x COREDNS_IMAGE TRAEFIK_IMAGE CLUSTER_DNS NODE_IP
+  kc apply --server-side -f "$NODE_BIN/traefik-crds.yaml" -f "$NODE_BIN/traefik-rbac.yaml" >&2
+  local -x COREDNS_IMAGE TRAEFIK_IMAGE
+  export CLUSTER_DNS NODE_IP
   COREDNS_IMAGE="chat-platform/coredns:$(addon_version coredns)"
   TRAEFIK_IMAGE="chat-platform/traefik:$(addon_version traefik)"
   envsubst "\$COREDNS_IMAGE \$TRAEFIK_IMAGE \$CLUSTER_DNS \$NODE_IP" <"$ENGINE_DIR/addons/manifests.yaml" |
@@ -226,7 +228,8 @@ up() {
     die "kwokctl create cluster failed (state left in $WD; run: $0 down $WD)"
   fi
   kc config use-context "$CONTEXT" >/dev/null
-  kc config set-cluster "$CONTEXT" --server "https://$NODE_IP:$APISERVER_PORT" >/dev/null
+  # The host reaches the API server at the node's address (kubectl config would relativize paths).
+  sed -i "s#server: https://127.0.0.1:$APISERVER_PORT#server: https://$NODE_IP:$APISERVER_PORT#" "$KCFG"
   wait_for kube-apiserver 120 kc get --raw /readyz
 
   log "starting the node ($NODE_NAME: containerd, kubelet, kube-proxy, kube-router)"

@@ -130,7 +130,7 @@ images_import() {
     [[ -n "$ref" && -f "$archive" ]] || die "bad image line: $line"
     ctr_ images import --no-unpack=false "$archive" >&2
     # buildah names local images localhost/<name>; the stack names them as given.
-    if ! ctr_ images ls -q | grep -qxF "$(normalize "$ref")"; then
+    if ! grep -qxF "$(normalize "$ref")" <<<"$(ctr_ images ls -q)"; then
       ctr_ images tag --force "localhost/${ref}" "$(normalize "$ref")" >&2
     fi
   done
@@ -173,6 +173,7 @@ clusterDNS: [$CLUSTER_DNS]
 clusterDomain: cluster.local
 resolvConf: $NODE_DIR/resolv.conf
 containerRuntimeEndpoint: unix://$CTRD_SOCK
+podLogsDir: $NODE_DIR/pod-logs
 failSwapOn: false
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100
@@ -245,6 +246,8 @@ node_stop() {
       grep -qxF "$m" "$NODE_DIR/netns-before" || ip netns del "$m" 2>/dev/null || true
     done < <(ip netns list | sed -n 's/^\(cni-[^ ]*\).*/\1/p')
   fi
+  # The kubelet links every container's log from /var/log/containers (a fixed path): ours point here.
+  find /var/log/containers -maxdepth 1 -lname "$NODE_DIR/*" -delete 2>/dev/null || true
   for h in /sys/fs/cgroup/*/; do
     [[ -d "$h${CGROUP_ROOT#/}" ]] && find "$h${CGROUP_ROOT#/}" -depth -type d -exec rmdir {} + 2>/dev/null
   done

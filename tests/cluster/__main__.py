@@ -10,6 +10,7 @@ summary line; exits non-zero on any failure; stops everything it started."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.k8s import backend, frontend, redis
 from components.k8s.workload import labels_for
 
 from tests.cluster import aws_routes, node, traffic
@@ -31,8 +33,8 @@ from tests.infra.harness import ROOT
 ENGINE = ROOT / "scripts" / "engine"
 NAMESPACE = "chat"
 HOST = "chat.local"  # Pulumi.minikube.yaml's host: what the Ingress answers for
-# The user each workload's containers must run as (the images' and the stack's own).
-UIDS = {"chat-backend-": 10001, "chat-frontend-": 101, "redis-": 10999}
+# The user each workload's containers must run as: the one the stack names.
+UIDS = {"chat-backend-": backend.UID, "chat-frontend-": frontend.UID, "redis-": redis.REDIS_UID}
 
 
 class Steps:
@@ -94,7 +96,12 @@ class Cluster:
 def start_cluster(engine_bin: Path, node_bin: Path, workdir: Path, images: Images) -> Cluster:
     out = subprocess.run(
         ["bash", str(ENGINE / "cluster.sh"), "up", str(workdir), str(images.listing)],
-        env={"ENGINE_BIN": str(engine_bin), "NODE_BIN": str(node_bin), "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        env={
+            **{k: v for k, v in os.environ.items() if k in ("HOME", "XDG_CACHE_HOME", "CHAT_PLATFORM_CACHE")},
+            "ENGINE_BIN": str(engine_bin),
+            "NODE_BIN": str(node_bin),
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        },
         stdout=subprocess.PIPE,
         text=True,
         check=True,
@@ -181,13 +188,13 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
         result.append("+ " + traffic.browser_exchange(base_url, HOST, cluster.ingress) + " chatted live")
 
     with steps.step("netpol") as result:
-        redis = f"redis.{NAMESPACE}.svc.cluster.local:6379"
+        target = f"redis.{NAMESPACE}.svc.cluster.local:{redis.PORT}"
         stranger = {"app.kubernetes.io/name": "stranger"}
-        backend = labels_for("chat-backend")
-        assert not node.probe_connects(kubectl, NAMESPACE, images.ref("backend"), stranger, redis), (
+        image = images.ref("backend")
+        assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
             "a pod without the backend's labels reached Redis"
         )
-        assert node.probe_connects(kubectl, NAMESPACE, images.ref("backend"), backend, redis), (
+        assert node.probe_connects(kubectl, NAMESPACE, image, labels_for("chat-backend"), target), (
             "a pod with the backend's labels could not reach Redis"
         )
         result.append("Redis refused a pod without the backend's labels, admitted one with them")

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.cluster.kube import Kubectl
+from tests.cluster.kube import Kubectl, render_aws
 from tests.cluster.traffic import resolving
-from tests.infra.harness import manifest, run_program
+from tests.infra.harness import manifest
 
 HSTS = "max-age=63072000; includeSubDomains; preload"
 BURST = 150  # requests at once: past the `/api` route's burst of 100
@@ -26,7 +26,7 @@ BURST = 150  # requests at once: past the `/api` route's burst of 100
 
 def rendered_routes(namespace: str) -> tuple[str, str, list[dict[str, Any]]]:
     """The aws stack's host, TLS Secret name and Traefik objects, moved into `namespace`."""
-    run = run_program("aws")
+    run = render_aws()
     objects = [manifest(r) for r in run.custom_resources() if r.inputs["apiVersion"].startswith("traefik.io/")]
     assert {o["kind"] for o in objects} == {"IngressRoute", "Middleware"}, [o["kind"] for o in objects]
     for o in objects:

@@ -3,6 +3,7 @@ every built-in object the aws stack renders under Pulumi's mocks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from tests.infra.harness import run_program
+from tests.infra.harness import StackRun, run_program
 
 
 class Kubectl:
@@ -53,10 +54,17 @@ def check_ready(kubectl: Kubectl, namespace: str, backend_replicas: int) -> str:
     return f"{ready} pods Ready, PVC Bound"
 
 
+def render_aws() -> StackRun:
+    """The aws stack under Pulumi's mocks. The mocks run on the thread's default event loop, which
+    an earlier asyncio.run() (the chat checks) leaves closed: give them a fresh one."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    return run_program("aws")
+
+
 def dry_run_aws_objects(kubectl: Kubectl) -> int:
     """Apply the aws stack's built-in objects with --dry-run=server; its namespaces are created
     for real first (a namespaced object needs its namespace) and deleted afterwards."""
-    objects = list(run_program("aws").kubernetes_objects())
+    objects = list(render_aws().kubernetes_objects())
     namespaces = [o for o in objects if o["kind"] == "Namespace"]
     rest = [o for o in objects if o["kind"] != "Namespace"]
     assert namespaces
