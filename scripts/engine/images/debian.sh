@@ -31,6 +31,9 @@ Dir::Cache::srcpkgcache "";
 EOF
 echo 'Acquire::Languages "none";' >/etc/apt/apt.conf.d/docker-no-languages
 echo 'APT::AutoRemove::SuggestsImportant "false";' >/etc/apt/apt.conf.d/docker-autoremove-suggests
+# Packages installed later start no services: there is no init system in a container.
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+chmod 0755 /usr/sbin/policy-rc.d
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update

@@ -68,8 +68,9 @@ for key, value in facts.items():
 EOF
 }
 
-# Starts container <id> of the pod from a docker-archive: <uid> <args JSON, or "" for the image's
-# own> <extra env JSON> <extra mounts JSON>. The first one started (pause) makes the namespaces.
+# Starts container <id> of the pod from a docker-archive: <uid, or "" for the image's user>
+# <args JSON, or "" for the image's own> <extra env JSON> <extra mounts JSON>. The first one
+# started (pause) makes the namespaces the others join.
 start() {
   local id="$1" archive="$2" uid="$3" args="$4" env="$5" mounts="$6" ctr image bundle="$WD/$1"
   ctr="$(bah from --quiet "docker-archive:$archive")"
@@ -77,22 +78,24 @@ start() {
   image="$(bah inspect "$ctr" | jq '.OCIv1.config')"
   mkdir -p "$bundle"
   runc spec --bundle "$bundle"
-  jq --arg rootfs "$(bah mount "$ctr")" --argjson image "$image" --argjson uid "$uid" \
+  jq --arg rootfs "$(bah mount "$ctr")" --argjson image "$image" --arg uid "$uid" \
     --arg args "$args" --argjson env "$env" --argjson mounts "$mounts" --arg host "${PAUSE_PID:-}" '
-    .root = {path: $rootfs, readonly: true}
+    def joined($type; $file): if .type == $type then .path = "/proc/\($host)/ns/\($file)" else . end;
+    (if $uid == "" then $image.User | split(":") | map(tonumber) else [$uid, $uid] | map(tonumber) end)
+    as [$u, $g]
+    | .root = {path: $rootfs, readonly: true}
     | .hostname = "chat"
     | del(.process.rlimits)
     | .process.terminal = false
-    | .process.args = (if $args == "" then ($image.Entrypoint // []) + ($image.Cmd // []) else ($args | fromjson) end)
+    | .process.args = (if $args == "" then ($image.Entrypoint // []) + ($image.Cmd // [])
+                       else $args | fromjson end)
     | .process.env = ($image.Env // []) + $env
     | .process.cwd = (if ($image.WorkingDir // "") == "" then "/" else $image.WorkingDir end)
-    | .process.user = {uid: $uid, gid: $uid, additionalGids: [$uid]}
+    | .process.user = {uid: $u, gid: $g, additionalGids: [$g]}
     | .process.capabilities = {bounding: [], effective: [], permitted: [], ambient: []}
     | .process.noNewPrivileges = true
     | .mounts += $mounts
-    | if $host == "" then . else
-        .linux.namespaces |= map(if .type == "network" or .type == "ipc" then .path = "/proc/\($host)/ns/\(if .type == "network" then "net" else "ipc" end)" else . end)
-      end
+    | if $host == "" then . else .linux.namespaces |= map(joined("network"; "net") | joined("ipc"; "ipc")) end
   ' "$bundle/config.json" >"$bundle/config.json.new"
   mv "$bundle/config.json.new" "$bundle/config.json"
   CONTAINERS+=("$id")
@@ -160,7 +163,7 @@ main() {
   chown "0:$REDIS_UID" "$WD/data" && chmod 2775 "$WD/data"
   tmpfs='[{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777", "size=64m"]}]'
 
-  start pause "${archives[pause]}" 65535 "" '[]' '[]'
+  start pause "${archives[pause]}" "" "" '[]' '[]'
   PAUSE_PID="$(cat "$WD/pause/pid")"
   start redis "${archives[redis]}" "$REDIS_UID" "$REDIS_COMMAND" '[]' "$(jq -n --arg wd "$WD" '[
     {destination: "/data", type: "bind", source: "\($wd)/data", options: ["rbind", "rw"]},
