@@ -253,8 +253,11 @@ main() {
   )"
   redis_ref="$(sed -n 's/^REDIS_IMAGE = "\(.*\)"$/\1/p' "$ROOT/components/k8s/redis.py")"
   [[ -n "$redis_ref" ]] || die "no REDIS_IMAGE in components/k8s/redis.py"
-  archive "$redis_ref" redis "$(stand_in_key "$redis_ref")" stand_in
-  archive "$PAUSE_IMAGE" pause "$(pause_key)" timed pause_build
+  # Keys are assigned before use: a failure inside $(...) stops the script only there.
+  key="$(stand_in_key "$redis_ref")"
+  archive "$redis_ref" redis "$key" stand_in
+  key="$(pause_key)"
+  archive "$PAUSE_IMAGE" pause "$key" timed pause_build
   for name in backend frontend; do
     key="$(app_key "$name")"
     archive "chat-platform/$name:$key" "$name" "$key" app_image "$name"
