@@ -5,7 +5,6 @@ timing is asserted (a busy 2-core machine says nothing about speed here)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ FANOUT_FIELDS = {
     "setup_seconds",
 }
 REPORT_FIELDS = {
-    "machine", "plan", "servers", "peer", "baseline", "pulumi", "comparison", "winner", "goals",
+    "machine", "started", "plan", "servers", "peer", "baseline", "pulumi", "comparison", "winner", "goals",
     "elapsed_seconds",
 }  # fmt: skip
 RUN_FIELDS = {"name", "server", "fanout", "idle", "workers", "skipped"}
@@ -41,12 +40,9 @@ COMPARISONS = 4  # per server CPU-second, highest passing step, light-load p99, 
 
 def quick(tmp_path_factory: pytest.TempPathFactory, *options: str) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench") / "quick.json"
-    path = [str(ROOT / "benchmarks"), *filter(None, [os.environ.get("PYTHONPATH")])]  # a caller's path stays
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     done = subprocess.run(
         [sys.executable, "-m", "chatbench", "--quick", "--json", str(out), *options],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=240,

@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from checkout import ROOT
+
 from tests.cluster.kube import Kubectl, check_ready, dry_run_aws_objects
 from tests.cluster.pulumi_cli import PulumiRun
-from tests.infra.harness import ROOT
 
 ENGINE = ROOT / "scripts" / "engine"
 NAMESPACE = "chat"

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from tests.infra.harness import run_program
+from pulumi_harness import run_program
 
 
 class Kubectl:

@@ -10,30 +10,26 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
 
-from devstack.nginx_server import REPO
+from checkout import ROOT
+
+from devstack.process import HOST, MAX_PORT, is_free
 from devstack.stack import DevStack
 
-DATADIR = REPO / ".dev"
+DATADIR = ROOT / ".dev"
 
 
 def port_from_env() -> int:
     raw = os.environ.get("PORT", "8080")
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise SystemExit(f"PORT must be a TCP port number (1-65535), got {raw!r}")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PORT:
+        raise SystemExit(f"PORT must be a TCP port number (1-{MAX_PORT}), got {raw!r}")
     port = int(raw)
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise SystemExit(
-                f"127.0.0.1:{port} is already in use: stop what uses it or set PORT=<free port>"
-            ) from None
+    if not is_free(port):
+        raise SystemExit(f"{HOST}:{port} is already in use: stop what uses it or set PORT=<free port>")
     return port
 
 
@@ -47,7 +43,7 @@ def session_secret(path: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack", description="the whole chat on 127.0.0.1")
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=f"the whole chat on {HOST}")
     parser.add_argument("--cluster", action="store_true", help="on a 6-node Redis Cluster")
     cluster = parser.parse_args().cluster
     port = port_from_env()

@@ -1,22 +1,21 @@
 """docs/protocol.schema.json, the JSON Schema of the WebSocket protocol, generated from the
 pydantic models in chat_backend.protocol: every frame under `$defs`, with the two unions
 `ClientFrame` (what the server accepts) and `ServerFrame` (what it sends), and the `Message`
-and HTTP `ErrorBody` shapes. `make protocol` rewrites it (and the frontend's types from it);
-tests/lint/test_protocol_schema.py fails when it is stale.
+and HTTP `ErrorBody` shapes. `make protocol` (`python -m docgen.protocol_schema`) rewrites it (and
+the frontend's types from it); tests/lint/test_protocol_schema.py fails when it is stale.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from chat_backend import protocol
+from checkout import ROOT
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "docs" / "protocol.schema.json"
 # Client frames as the server validates them, the rest as it writes them.
 PARTS: list[tuple[str, JsonSchemaMode, Any]] = [

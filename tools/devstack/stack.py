@@ -19,7 +19,7 @@ from types import TracebackType
 
 from devstack.backend_server import BackendServer
 from devstack.nginx_server import DIST, NginxServer
-from devstack.process import ManagedProcess, free_port
+from devstack.process import HOST, ManagedProcess, free_port
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
@@ -39,7 +39,7 @@ class DevStack:
     ):
         self.datadir = datadir
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{HOST}:{self.port}"
         # Fresh per stack unless given: sessions survive backend restarts, never leak between stacks.
         self.session_secret = session_secret or secrets.token_urlsafe(32)
         self.redis: RedisServer | RedisCluster = (
