@@ -28,9 +28,7 @@ def figure(name: str, value: Any) -> str:
         value = "yes" if value else "no"
     elif isinstance(value, dict):
         value = ", ".join(f"{key}: {count}" for key, count in value.items())
-    # Losses are the promise: they stand out.
-    shown = f"**{value}**" if "lost" in name or "vanished" in name else str(value)
-    return f"{label} {shown}"
+    return f"{label} {value}"
 
 
 def rows(drills: dict[str, dict[str, Any]]) -> list[list[str]]:
