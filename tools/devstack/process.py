@@ -23,7 +23,10 @@ def free_port() -> int:
 
 
 def is_free(port: int) -> bool:
+    """Nothing listens on HOST:port. SO_REUSEADDR as the servers bind (nginx, redis-server): the
+    connections of a stack stopped a moment ago, still in TIME_WAIT, do not hold the port."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:

@@ -38,6 +38,7 @@ class DevStack:
         redis_cluster: bool = False,
     ):
         self.datadir = datadir
+        self.backend_workers = backend_workers
         self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
         # Fresh per stack unless given: sessions survive backend restarts, never leak between stacks.
@@ -54,6 +55,14 @@ class DevStack:
             extra_env={**({"REDIS_CLUSTER": "true"} if redis_cluster else {}), **(backend_env or {})},
         )
         self.nginx = NginxServer(datadir / "nginx", self.backend.url, port=self.port, dist=dist)
+
+    def describe(self) -> str:
+        """What runs, for `make dev` to say."""
+        redis = "redis-server"
+        if isinstance(self.redis, RedisCluster):
+            nodes = self.redis.masters * (1 + self.redis.replicas_per_master)
+            redis = f"a Redis Cluster ({nodes} nodes, {self.redis.masters} of them masters)"
+        return f"{redis}, the backend ({self.backend_workers} workers) and nginx"
 
     @property
     def processes(self) -> dict[str, ManagedProcess]:
