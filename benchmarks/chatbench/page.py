@@ -63,16 +63,22 @@ def comparison_table(report: Report) -> list[str]:
     ]
 
 
+def num(value: float | None, spec: str) -> str:
+    """A figure as the tables show it; `-` where nothing was measured (JSON null)."""
+    return "-" if value is None else format(value, spec)
+
+
 def step_rows(system: str, fanout: dict[str, Any]) -> list[list[str]]:
     rows = []
     for s in fanout["steps"]:
-        passed = s["p99_ms"] <= LATENCY_GOAL_MS and s["lost"] == 0 and s["duplicates"] == 0
-        redis_cpu = "-" if s["redis_cpu_s"] is None else f"{s['redis_cpu_s']:.2f}"
+        p99 = s["p99_ms"]
+        passed = p99 is not None and p99 <= LATENCY_GOAL_MS and s["lost"] == s["duplicates"] == 0
         rows.append([
-            system, s["name"], f"{s['sent'] / s['seconds']:.0f}", f"{s['deliveries_per_s']:,.0f}",
-            f"{s['p50_ms']:.1f}", f"{s['p99_ms']:.1f}" + ("" if passed else " x"),
-            f"{s['lost']} / {s['duplicates']}", f"{s['server_cpu_s']:.2f}",
-            f"{s['deliveries_per_cpu_s']:,.0f}", redis_cpu, f"{s['client_cpu_s']:.2f}",
+            system, s["name"], num(s["sent"] / s["seconds"], ".0f"), num(s["deliveries_per_s"], ",.0f"),
+            num(s["p50_ms"], ".1f"), num(p99, ".1f") + ("" if passed else " x"),
+            f"{s['lost']} / {s['duplicates']}", num(s["server_cpu_s"], ".2f"),
+            num(s["deliveries_per_cpu_s"], ",.0f"), num(s["redis_cpu_s"], ".2f"),
+            num(s["client_cpu_s"], ".2f"),
         ])  # fmt: skip
     return rows
 

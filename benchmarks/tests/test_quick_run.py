@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chatbench import page
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP_FIELDS = {
@@ -152,3 +153,23 @@ def test_the_backend_runs_on_a_redis_cluster_too(tmp_path_factory: pytest.TempPa
     check_server(server)
     assert sum(step["redis_cpu_s"] for step in server["fanout"]["steps"]) > 0  # its three masters
     assert "backend on cluster3" in out
+
+
+SYSTEM_CELLS = ("| backend on ", "| Socket.IO |", "| Redis pub/sub |")  # a step row's first cell
+
+
+def test_the_run_renders_as_a_published_page(run: tuple[str, dict[str, Any]]) -> None:
+    """What `make docs` makes of this JSON: every goal, every comparison row, every step of every
+    system, and the README's summary of the goals."""
+    _, report = run
+    section = page.runs_section([report])
+    assert section.startswith(f"### {report['started']}: ")
+    systems = [s for s in report["servers"] if s["fanout"]] + [report["peer"]]
+    steps = sum(len(s["fanout"]["steps"]) for s in systems) + len(report["baseline"]["steps"])
+    step_rows = [line for line in section.splitlines() if line.startswith(SYSTEM_CELLS)]
+    assert len(step_rows) == steps
+    for row in [*report["goals"], *report["comparison"]]:
+        assert f"| {row.get('name', row.get('metric'))} |" in section
+    summary = page.summary([report], "docs/performance.md")
+    assert all(f"| {goal['name']} |" in summary for goal in report["goals"])
+    assert "(docs/performance.md)" in summary
