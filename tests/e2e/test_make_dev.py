@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+from chatkit import PASSWORD
 from checkout import ROOT
 from devstack.process import HOST, free_port
 
@@ -57,6 +58,17 @@ def get(url: str) -> tuple[int, str, bytes]:
         return response.status, response.headers["Content-Type"], response.read()
 
 
+def post_account(base: str, path: str) -> int:
+    """The newcomer's name and password to `path` (register, login), as the app posts them."""
+    request = urllib.request.Request(  # noqa: S310 (our own http URL)
+        f"{base}{path}",
+        data=json.dumps({"username": "newcomer", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json", "Origin": base},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return int(response.status)
+
+
 def stop(proc: subprocess.Popen[str]) -> list[psutil.Process]:
     """SIGTERM, as a service manager or `kill` sends it; returns what was running under it."""
     tree = psutil.Process(proc.pid).children(recursive=True)
@@ -74,13 +86,7 @@ def test_make_dev_serves_stops_on_sigterm_and_starts_again_on_the_same_port(tmp_
         assert content_type.startswith("text/html")
         assert b'<div id="root">' in body
         assert get(f"{base}/api/healthz")[0] == 200
-        register = urllib.request.Request(  # noqa: S310 (our own http URL)
-            f"{base}/api/register",
-            data=json.dumps({"username": "newcomer", "password": "correct-horse-1"}).encode(),
-            headers={"Content-Type": "application/json", "Origin": base},
-        )
-        with urllib.request.urlopen(register, timeout=10) as response:  # noqa: S310
-            assert response.status == 201
+        assert post_account(base, "/api/register") == 201
         # A browser's keep-alive connection, open when it stops: nginx closes it, so the port is
         # left in TIME_WAIT, which must not keep the next start from it.
         idle = http.client.HTTPConnection(HOST, port, timeout=10)
@@ -93,13 +99,7 @@ def test_make_dev_serves_stops_on_sigterm_and_starts_again_on_the_same_port(tmp_
 
     with make_dev(tmp_path / "dev", port) as second:
         # The same data: the account registered before is still there.
-        login = urllib.request.Request(  # noqa: S310 (our own http URL)
-            f"{base}/api/login",
-            data=json.dumps({"username": "newcomer", "password": "correct-horse-1"}).encode(),
-            headers={"Content-Type": "application/json", "Origin": base},
-        )
-        with urllib.request.urlopen(login, timeout=10) as response:  # noqa: S310
-            assert response.status == 200
+        assert post_account(base, "/api/login") == 200
         stop(second)
 
 
