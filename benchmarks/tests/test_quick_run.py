@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chatbench import page
+from docgen import performance
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP_FIELDS = {
@@ -159,10 +159,10 @@ SYSTEM_CELLS = ("| backend on ", "| Socket.IO |", "| Redis pub/sub |")  # a step
 
 
 def test_the_run_renders_as_a_published_page(run: tuple[str, dict[str, Any]]) -> None:
-    """What `make docs` makes of this JSON: every goal, every comparison row, every step of every
-    system, and the README's summary of the goals."""
+    """What `make docs` makes of this JSON once published (docgen/performance.py): every goal,
+    every comparison row, every step of every system, and the README's summary of the goals."""
     _, report = run
-    section = page.runs_section([report])
+    section = performance.runs_section([report])
     assert section.startswith(f"### {report['started']}: ")
     systems = [s for s in report["servers"] if s["fanout"]] + [report["peer"]]
     steps = sum(len(s["fanout"]["steps"]) for s in systems) + len(report["baseline"]["steps"])
@@ -170,6 +170,6 @@ def test_the_run_renders_as_a_published_page(run: tuple[str, dict[str, Any]]) ->
     assert len(step_rows) == steps
     for row in [*report["goals"], *report["comparison"]]:
         assert f"| {row.get('name', row.get('metric'))} |" in section
-    summary = page.summary([report], "docs/performance.md")
+    summary = performance.summary([report])
     assert all(f"| {goal['name']} |" in summary for goal in report["goals"])
     assert "(docs/performance.md)" in summary

@@ -48,7 +48,7 @@ def drills_table() -> str:
         (name, json.loads((RESULTS / name).read_text())) for name in FILES if (RESULTS / name).exists()
     ]
     if not published:
-        return "No drill results are published yet: see above.\n"
+        return "No drill results are published yet: see [publishing a run](#publishing-a-run).\n"
     machines = "".join(f"- `{name}`: {machine.summary(doc['machine'])}\n" for name, doc in published)
     body = [row for _, doc in published for row in rows(doc["drills"])]
     return f"Measured on:\n\n{machines}\n" + table(
