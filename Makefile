@@ -12,10 +12,12 @@ help:
 	@echo "make up       deploy to minikube (see docs/deploy-minikube.md)"
 	@echo "make destroy  tear the minikube deployment down"
 	@echo "make dev      run the whole app locally on http://127.0.0.1:8080 (PORT overrides)"
-	@echo "make test     install what is needed and run every test"
+	@echo "make test     install what the tests need and run every test"
 	@echo "make test-cluster  the program against a real Pulumi engine and Kubernetes API server"
 	@echo "make bench    run the fan-out benchmark"
 	@echo "make protocol regenerate docs/protocol.schema.json and the frontend's types from the protocol models"
+	@echo "make docs     rewrite the generated parts of the docs (config tables, AWS pins, published figures)"
+	@echo "make screenshot  retake docs/screenshot.png from the end-to-end suite's scene"
 
 test: $(TEST_TARGETS)
 	@echo "make test: all of $(TEST_TARGETS) passed"

@@ -1,7 +1,7 @@
 # The fan-out benchmark (benchmarks/): the backend against the Socket.IO peer and raw Redis pub/sub.
 .PHONY: bench test-bench socketio-deps
 TEST_TARGETS += test-bench
-BENCH := PYTHONPATH=benchmarks $(PY) -m chatbench
+BENCH := $(PY) -m chatbench
 SOCKETIO := benchmarks/socketio
 
 # The peer's npm packages, exactly as its lockfile pins them (no install scripts: none needs one).

@@ -1,24 +1,29 @@
-# Shared tooling: system packages and the one Python virtualenv every Python
-# part of the repository (backend, Pulumi program, tests, policies, launcher) runs in.
+# Shared tooling: system packages and the one Python virtualenv every Python part of the
+# repository (backend, Pulumi program, tests, policies, dev tools, benchmark) runs in. `make dev`
+# has a smaller one of its own (mk/dev.mk).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+PIP_VERSION := 26.3
 # Every pinned requirements file in the repository; the venv is rebuilt when one changes.
 PY_REQUIREMENTS := $(wildcard requirements.txt services/backend/requirements*.txt \
 	tests/*/requirements.txt policy/requirements.txt benchmarks/requirements.txt)
+# The repository's own packages, installed editable (their dependencies are pinned in the files
+# above): the backend, the dev tools (tools/: devstack, chatkit, pulumi_harness, docgen), the benchmark.
+LOCAL_PACKAGES := services/backend tools benchmarks
 
 .PHONY: system-deps venv
 system-deps:
-	@bash scripts/install_system_deps.sh
+	@bash scripts/install_system_deps.sh all
 
 venv: $(VENV)/.stamp
 # flock: several suites may ask for the venv at once; one builds it, the others wait.
-$(VENV)/.stamp: $(PY_REQUIREMENTS) services/backend/pyproject.toml | system-deps
+$(VENV)/.stamp: $(PY_REQUIREMENTS) $(addsuffix /pyproject.toml,$(LOCAL_PACKAGES)) | system-deps
 	@exec 9>.venv.lock; flock 9; \
 	set -e; \
 	test -x $(PY) || $(PYTHON) -m venv $(VENV); \
-	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.3; \
-	$(PY) -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(PY_REQUIREMENTS)); \
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e services/backend; \
-	echo "$(CURDIR)/scripts" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/chat_platform_scripts.pth"; \
+	$(PY) -m pip install $(PIP_QUIET) pip==$(PIP_VERSION); \
+	$(PY) -m pip install $(PIP_QUIET) $(addprefix -r ,$(PY_REQUIREMENTS)); \
+	$(PY) -m pip install $(PIP_QUIET) --no-deps $(addprefix -e ,$(LOCAL_PACKAGES)); \
 	touch $@

@@ -23,8 +23,3 @@ up:
 
 destroy:
 	@bash scripts/up.sh destroy
-
-# docs/configuration.md's tables, generated from Pulumi.yaml (test_config.py checks them).
-.PHONY: docs
-docs: venv
-	$(PY) scripts/config_reference.py

@@ -1,11 +1,10 @@
 # Lint and type gates: ruff (lint + format check) over the repository, mypy strict
-# (mypy.ini) on the program, the backend, the launcher, the benchmark and the policy pack, and the GitHub
+# (mypy.ini) on the program, the backend, the dev tools, the benchmark and the policy pack, the GitHub
 # workflows checked against GitHub's schema, audited by zizmor (.github/zizmor.yml) and held to the
-# delivery contract (tests/lint) — all offline.
+# delivery contract, and the generated docs current (tests/lint) — all offline.
 # The frontend's ESLint/tsc run in test-frontend, the Dockerfile checks (checkov) in test-infra.
 MYPY := $(VENV)/bin/mypy
-MYPY_PROGRAM := components __main__.py services/backend/chat_backend scripts/devstack scripts/chatkit benchmarks/chatbench \
-	scripts/protocol_schema.py
+MYPY_PROGRAM := components __main__.py services/backend/chat_backend tools benchmarks/chatbench
 WORKFLOWS := $(wildcard .github/workflows/*.yml)
 # Each gate runs even when an earlier one failed, so one run shows everything to fix.
 LINT_GATES := \
@@ -28,3 +27,9 @@ lint: venv
 	done; \
 	if [ $${#failed[@]} -gt 0 ]; then printf 'lint FAILED: %s\n' "$${failed[@]}" >&2; exit 1; fi; \
 	echo "lint: all gates passed"
+
+# The generated parts of the docs (tools/docgen): the config tables (Pulumi.yaml), the AWS version
+# pins (the aws stack under mocks), the measured figures (docs/results/). tests/lint fails when stale.
+.PHONY: docs
+docs: venv
+	$(PY) -m docgen

@@ -5,7 +5,7 @@
 # the frontend's generator, so lint needs the frontend's npm dependencies.
 .PHONY: protocol
 protocol: venv frontend-deps
-	$(PY) scripts/protocol_schema.py
+	$(PY) -m docgen.protocol_schema
 	$(FRONTEND_NPM) run protocol
 
 lint: frontend-deps

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests start for real (redis-server, nginx,
-# chromium) and the shell linter when they are missing. As root it installs them; otherwise it prints
-# the exact command to run and fails.
+# Installs the Debian packages that are missing: `app` what `make dev` runs (redis-server, nginx),
+# `all` also what the tests need beyond it (chromium for the browser tests, shellcheck). As root
+# it installs them; otherwise it prints the exact command to run and fails.
+# Usage: install_system_deps.sh app|all
 set -euo pipefail
 
 declare -A PACKAGE_FOR=(
   [redis-server]=redis-server
   [nginx]=nginx
-  [chromium]=chromium
-  [shellcheck]=shellcheck
 )
+case "${1:-}" in
+  app) ;;
+  all) PACKAGE_FOR+=([chromium]=chromium [shellcheck]=shellcheck) ;;
+  *)
+    echo "usage: $0 app|all" >&2
+    exit 2
+    ;;
+esac
 missing=()
 for cmd in "${!PACKAGE_FOR[@]}"; do
   if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ] && [ ! -x "/usr/bin/$cmd" ]; then

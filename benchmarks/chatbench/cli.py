@@ -7,14 +7,13 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
-import os
-import platform
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
+from checkout import ROOT
+from devstack import machine
 from devstack.process import ManagedProcess
 
 from chatbench import peer, profiler, stack
@@ -24,8 +23,9 @@ from chatbench.idle import measure_idle
 from chatbench.plan import BASELINE, CLUSTERS, PEER, QUICK, SYSTEMS, Plan
 from chatbench.procstats import ProcessGroup, ServerProcesses
 from chatbench.pubsub import PubSubTarget
-from chatbench.pulumi_timing import ROOT, stacks, time_stack
-from chatbench.report import Report, ServerRun, render, write_json
+from chatbench.pulumi_timing import stacks, time_stack
+from chatbench.report import Report, render, write_json
+from chatbench.server_run import ServerRun
 from chatbench.socketio import SocketIOTarget
 from chatbench.websocket import Target
 
@@ -76,22 +76,6 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     if plan.processes < 1:
         parser.error("--processes must be at least 1")
     return plan, args
-
-
-def machine() -> dict[str, object]:
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    )  # fmt: skip
-    return {
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-        "load_average": os.getloadavg(),
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
 
 
 def bench_backend(plan: Plan, workdir: Path, name: str, profile_dir: Path | None) -> ServerRun:
@@ -187,13 +171,14 @@ def main(argv: list[str] | None = None) -> None:
     plan, args = parse_args(argv)
     started = time.monotonic()
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    host, started_at = machine.describe(), machine.utc_now()  # the load average before the run
     workdir = ROOT / ".dev" / f"bench-{stamp}"
     profile_dir = RESULTS / f"profile-{stamp}" if args.profile else None
     servers = [bench_backend(plan, workdir, name, profile_dir) for name in plan.asgi_servers()]
     socketio = bench_peer(plan, workdir) if PEER in plan.systems else None
     baseline = bench_baseline(plan, workdir) if BASELINE in plan.systems else None
     timings = [time_stack(name) for name in stacks()] if plan.pulumi else []
-    report = Report(machine(), dataclasses.asdict(plan), servers, socketio, baseline, timings)
+    report = Report(host, started_at, dataclasses.asdict(plan), servers, socketio, baseline, timings)
     report.evaluate()
     report.elapsed_seconds = time.monotonic() - started
     print(render(report))

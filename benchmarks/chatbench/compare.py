@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chatbench.fanout import FanoutResult, StepResult
-
-if TYPE_CHECKING:
-    from chatbench.report import ServerRun
+from chatbench.server_run import ServerRun
 
 VALUE_WIDTH = 17
 RATIO_WIDTH = 13

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from devstack.process import ManagedProcess, free_port
+from devstack.process import HOST, ManagedProcess, free_port, log_tail
 
 PEER_DIR = Path(__file__).resolve().parents[1] / "socketio"
 PACKAGES = ("socket.io", "@socket.io/redis-adapter", "redis")
@@ -52,14 +52,12 @@ class SocketIOServer(ManagedProcess):
         deadline = time.monotonic() + timeout
         while READY not in self.log_path.read_text():
             if not self.running or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"the Socket.IO workers did not start:\n{self.log_path.read_text()[-4000:]}"
-                )
+                raise RuntimeError(f"the Socket.IO workers did not start:\n{log_tail(self.log_path)}")
             time.sleep(0.05)
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/socket.io/?EIO=4&transport=websocket"
+        return f"ws://{HOST}:{self.port}/socket.io/?EIO=4&transport=websocket"
 
 
 @contextlib.contextmanager

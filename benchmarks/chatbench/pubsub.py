@@ -37,9 +37,11 @@ class ChannelReader(asyncio.Protocol):
         self.transport: asyncio.BaseTransport | None = None
 
     async def open(self, redis_url: str) -> None:
-        url = urlsplit(redis_url)  # the baseline's own redis-server: no password, no TLS
+        url = urlsplit(redis_url)  # the baseline's own redis-server: no AUTH, no TLS
+        if url.hostname is None or url.port is None:
+            raise ValueError(f"{redis_url} does not name a host and a port")
         loop = asyncio.get_running_loop()
-        await loop.create_connection(lambda: self, url.hostname or "127.0.0.1", url.port or 6379)
+        await loop.create_connection(lambda: self, url.hostname, url.port)
         await self.subscribed
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

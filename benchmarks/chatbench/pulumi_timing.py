@@ -1,20 +1,16 @@
 """How long the Pulumi program takes to register every resource under mocks, per stack:
 the part of `pulumi preview` that is ours. Each stack runs in a fresh interpreter (the
-program's imports are part of the cost) through the infra tests' harness."""
+program's imports are part of the cost) through the dev tools' harness (pulumi_harness)."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = Path(__file__).resolve().parents[1]
+from checkout import ROOT
 
 
 @dataclass
@@ -31,11 +27,10 @@ def stacks() -> list[str]:
 
 
 def time_stack(stack: str) -> StackTiming:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCHMARKS), str(ROOT / "scripts")])}
+    # From the checkout's root, so the program's `components` package is importable, as for the CLI.
     done = subprocess.run(
         [sys.executable, "-m", "chatbench.pulumi_timing", stack],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -49,10 +44,10 @@ def time_stack(stack: str) -> StackTiming:
 
 def main(stack: str) -> None:
     started = time.perf_counter()
-    # Imported here (the import is timed) and by name (the harness is the infra tests' module).
-    harness = importlib.import_module("tests.infra.harness")
+    import pulumi_harness  # here, so the import is timed
+
     imported = time.perf_counter()
-    run = harness.run_program(stack)
+    run = pulumi_harness.run_program(stack)
     finished = time.perf_counter()
     print(
         json.dumps(

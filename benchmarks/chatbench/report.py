@@ -12,25 +12,14 @@ from typing import Any
 from chatbench import compare
 from chatbench.compare import Comparison
 from chatbench.fanout import LATENCY_GOAL_MS, FanoutResult
-from chatbench.idle import IdleResult
-from chatbench.procstats import WorkerMemory
 from chatbench.pulumi_timing import StackTiming
+from chatbench.server_run import ServerRun
 
 # Against Socket.IO in the same run (ratios backend ÷ peer, compare.py's rows in order):
 # at least this much more per CPU-second, at least the same highest step, no worse light p99.
 PEER_RATIO_GOALS = (1.5, 1.0, 1.0)
 IDLE_KIB_GOAL = 20.0
 MINIKUBE_REGISTER_GOAL_S = 2.0
-
-
-@dataclass
-class ServerRun:
-    name: str  # the backend's ASGI server (uvicorn) or the peer (socketio)
-    server: str  # what answered: the backend's HTTP `server` header; the peer's packages and Node
-    fanout: FanoutResult | None = None
-    idle: IdleResult | None = None
-    workers: list[WorkerMemory] = field(default_factory=list)
-    skipped: str | None = None  # why this server was not measured
 
 
 @dataclass
@@ -44,6 +33,7 @@ class Goal:
 @dataclass
 class Report:
     machine: dict[str, Any]
+    started: str  # when the run began, UTC: the published page dates the run by it
     plan: dict[str, Any]
     servers: list[ServerRun]  # the backend, once per ASGI server
     peer: ServerRun | None  # Socket.IO on Node

@@ -1,4 +1,4 @@
-"""The system under test, started with the shared launchers (scripts/devstack): a fresh
+"""The system under test, started with the shared launchers (tools/devstack): a fresh
 redis-server (or Redis Cluster) and the backend with 2 workers on 127.0.0.1, plus the users and
 rooms a run needs."""
 

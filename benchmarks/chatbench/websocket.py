@@ -1,5 +1,5 @@
 """The chat backend as the system under test: its WebSocket protocol (docs/protocol.md), frames
-built and read with the chat kit's models (scripts/chatkit) over the load generator's own
+built and read with the chat kit's models (tools/chatkit) over the load generator's own
 WebSocket client (rawws)."""
 
 from __future__ import annotations

@@ -5,13 +5,13 @@ timing is asserted (a busy 2-core machine says nothing about speed here)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docgen import performance
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP_FIELDS = {
@@ -30,7 +30,7 @@ FANOUT_FIELDS = {
     "setup_seconds",
 }
 REPORT_FIELDS = {
-    "machine", "plan", "servers", "peer", "baseline", "pulumi", "comparison", "winner", "goals",
+    "machine", "started", "plan", "servers", "peer", "baseline", "pulumi", "comparison", "winner", "goals",
     "elapsed_seconds",
 }  # fmt: skip
 RUN_FIELDS = {"name", "server", "fanout", "idle", "workers", "skipped"}
@@ -41,12 +41,9 @@ COMPARISONS = 4  # per server CPU-second, highest passing step, light-load p99, 
 
 def quick(tmp_path_factory: pytest.TempPathFactory, *options: str) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench") / "quick.json"
-    path = [str(ROOT / "benchmarks"), *filter(None, [os.environ.get("PYTHONPATH")])]  # a caller's path stays
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     done = subprocess.run(
         [sys.executable, "-m", "chatbench", "--quick", "--json", str(out), *options],
         cwd=ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=240,
@@ -156,3 +153,23 @@ def test_the_backend_runs_on_a_redis_cluster_too(tmp_path_factory: pytest.TempPa
     check_server(server)
     assert sum(step["redis_cpu_s"] for step in server["fanout"]["steps"]) > 0  # its three masters
     assert "backend on cluster3" in out
+
+
+SYSTEM_CELLS = ("| backend on ", "| Socket.IO |", "| Redis pub/sub |")  # a step row's first cell
+
+
+def test_the_run_renders_as_a_published_page(run: tuple[str, dict[str, Any]]) -> None:
+    """What `make docs` makes of this JSON once published (docgen/performance.py): every goal,
+    every comparison row, every step of every system, and the README's summary of the goals."""
+    _, report = run
+    section = performance.runs_section([report])
+    assert section.startswith(f"### {report['started']}: ")
+    systems = [s for s in report["servers"] if s["fanout"]] + [report["peer"]]
+    steps = sum(len(s["fanout"]["steps"]) for s in systems) + len(report["baseline"]["steps"])
+    step_rows = [line for line in section.splitlines() if line.startswith(SYSTEM_CELLS)]
+    assert len(step_rows) == steps
+    for row in [*report["goals"], *report["comparison"]]:
+        assert f"| {row.get('name', row.get('metric'))} |" in section
+    summary = performance.summary([report])
+    assert all(f"| {goal['name']} |" in summary for goal in report["goals"])
+    assert "(docs/performance.md)" in summary

@@ -1,6 +1,6 @@
 """ElastiCache (Redis OSS) instead of in-cluster Redis: private subnets, Multi-AZ with automatic
 failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots, and
-a security group that admits 6379 only from the cluster. Its `url` is rediss:// with the token.
+a security group that admits the Redis port only from the cluster. Its `url` is rediss:// with the token.
 
 One shard is a primary with replicas; more shards are cluster mode enabled (the rooms spread
 over the shards' primaries, each with its replicas), reached through the configuration endpoint."""
@@ -12,19 +12,18 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
-
-PORT = 6379
+from components.redis_port import REDIS_PORT
 
 
 class ElastiCache(pulumi.ComponentResource):
-    url: pulumi.Output[str]  # rediss://:token@endpoint:6379/0, a secret Output
+    url: pulumi.Output[str]  # rediss://:token@endpoint:REDIS_PORT/0, a secret Output
     cluster: bool  # cluster mode enabled: more than one shard
 
     def __init__(
         self,
         name: str,
         *,
-        cluster: ClusterRef,  # the only clients: its security group is admitted on 6379
+        cluster: ClusterRef,  # the only clients: its security group is admitted on REDIS_PORT
         vpc_id: pulumi.Input[str],  # the cluster's VPC
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone the nodes spread over
         node_type: str,  # e.g. cache.t4g.medium
@@ -40,7 +39,7 @@ class ElastiCache(pulumi.ComponentResource):
         group = aws.ec2.SecurityGroup(
             name,
             vpc_id=vpc_id,
-            description="chat Redis: 6379 from the EKS cluster only",
+            description=f"chat Redis: {REDIS_PORT} from the EKS cluster only",
             tags={"Name": f"{name}-redis"},
             opts=child,
         )
@@ -49,8 +48,8 @@ class ElastiCache(pulumi.ComponentResource):
             security_group_id=group.id,
             referenced_security_group_id=cluster.security_group_id,
             ip_protocol="tcp",
-            from_port=PORT,
-            to_port=PORT,
+            from_port=REDIS_PORT,
+            to_port=REDIS_PORT,
             description="Redis from EKS nodes and pods",
             opts=child,
         )
@@ -63,7 +62,7 @@ class ElastiCache(pulumi.ComponentResource):
             engine="redis",
             engine_version=engine_version,
             node_type=node_type,
-            port=PORT,
+            port=REDIS_PORT,
             **_topology(engine_version, replicas, shards),
             automatic_failover_enabled=True,
             multi_az_enabled=True,
@@ -88,7 +87,7 @@ class ElastiCache(pulumi.ComponentResource):
             else replication_group.primary_endpoint_address
         )
         self.url = pulumi.Output.secret(
-            pulumi.Output.concat("rediss://:", token.result, "@", endpoint, f":{PORT}/0")
+            pulumi.Output.concat("rediss://:", token.result, "@", endpoint, f":{REDIS_PORT}/0")
         )
         self.register_outputs({"url": self.url})
 

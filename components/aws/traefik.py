@@ -14,7 +14,7 @@ from components.aws.nodegroups import SYSTEM_SELECTOR
 from components.k8s import backend, frontend
 from components.k8s.helm import Chart, release
 from components.k8s.scheduling import spread_over_nodes_and_zones
-from components.k8s.workload import SAFE_TO_EVICT_LOCAL_VOLUMES, IngressController
+from components.k8s.workload import SAFE_TO_EVICT_LOCAL_VOLUMES, WEBSOCKET_IDLE_SECONDS, IngressController
 
 CHART = Chart("traefik", "33.2.1", "https://traefik.github.io/charts")
 NAMESPACE = "traefik"
@@ -43,7 +43,11 @@ def traefik_values() -> dict[str, Any]:
             # WebSockets stay open for hours: no read/write timeouts on the TLS entry point.
             "websecure": {
                 "transport": {
-                    "respondingTimeouts": {"readTimeout": 0, "writeTimeout": 0, "idleTimeout": 3600}
+                    "respondingTimeouts": {
+                        "readTimeout": 0,
+                        "writeTimeout": 0,
+                        "idleTimeout": WEBSOCKET_IDLE_SECONDS,
+                    }
                 }
             },
         },

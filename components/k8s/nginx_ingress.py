@@ -9,7 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.k8s import backend, frontend
-from components.k8s.workload import IngressController
+from components.k8s.workload import WEBSOCKET_IDLE_SECONDS, IngressController
 
 # minikube's `ingress` addon: the controller's namespace and its pods' labels.
 CONTROLLER = IngressController(
@@ -43,8 +43,8 @@ class NginxIngress(pulumi.ComponentResource):
                 "namespace": args.namespace,
                 "annotations": {
                     # A WebSocket lives for hours; NGINX's 60 s default would cut it.
-                    "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
-                    "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
+                    "nginx.ingress.kubernetes.io/proxy-read-timeout": str(WEBSOCKET_IDLE_SECONDS),
+                    "nginx.ingress.kubernetes.io/proxy-send-timeout": str(WEBSOCKET_IDLE_SECONDS),
                     "nginx.ingress.kubernetes.io/proxy-body-size": "64k",
                 },
             },

@@ -13,12 +13,12 @@ import pulumi_random as random
 
 from components.k8s.hygiene import Resources, container_security, pod_security
 from components.k8s.workload import labels_for
+from components.redis_port import REDIS_PORT
 
 REDIS_IMAGE = "redis:7.4.2-alpine"
 REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
-PORT = 6379
 DEFAULT_RESOURCES = Resources("100m", "128Mi", "500m", "512Mi")
-# The settings the local redis-server runs with too (scripts/devstack/redis_server.py).
+# The settings the local redis-server runs with too (tools/devstack/redis_server.py).
 SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
 
 
@@ -33,7 +33,7 @@ class RedisArgs:
 
 def redis_conf(appendfsync: str) -> str:
     """The shared settings, plus where the pod listens, keeps its data and reads its AUTH."""
-    own = ["bind 0.0.0.0", f"port {PORT}", "dir /data", f"appendfsync {appendfsync}"]
+    own = ["bind 0.0.0.0", f"port {REDIS_PORT}", "dir /data", f"appendfsync {appendfsync}"]
     return "\n".join([*own, SHARED_CONF.read_text(), "include /etc/redis/auth/auth.conf", ""])
 
 
@@ -68,7 +68,7 @@ class Redis(pulumi.ComponentResource):
             spec={
                 "type": "ClusterIP",
                 "selector": labels,
-                "ports": [{"name": "redis", "port": PORT, "target_port": "redis"}],
+                "ports": [{"name": "redis", "port": REDIS_PORT, "target_port": "redis"}],
             },
             opts=child,
         )
@@ -100,7 +100,7 @@ class Redis(pulumi.ComponentResource):
                                 "image": REDIS_IMAGE,
                                 "image_pull_policy": "IfNotPresent",
                                 "command": ["redis-server", "/etc/redis/conf/redis.conf"],
-                                "ports": [{"name": "redis", "container_port": PORT}],
+                                "ports": [{"name": "redis", "container_port": REDIS_PORT}],
                                 "resources": args.resources.spec(),
                                 "security_context": container_security(REDIS_UID),
                                 "readiness_probe": {
@@ -149,7 +149,7 @@ class Redis(pulumi.ComponentResource):
         )
         self.host = pulumi.Output.concat(name, ".", args.namespace, ".svc.cluster.local")
         self.url = pulumi.Output.secret(
-            pulumi.Output.concat("redis://:", password.result, "@", self.host, f":{PORT}/0")
+            pulumi.Output.concat("redis://:", password.result, "@", self.host, f":{REDIS_PORT}/0")
         )
         # How `admit` names and labels the NetworkPolicy: like every other object of this Redis.
         self._metadata: dict[str, Any] = {"name": name, "namespace": args.namespace, "labels": labels}
@@ -167,7 +167,7 @@ class Redis(pulumi.ComponentResource):
                 "ingress": [
                     {
                         "from": [{"pod_selector": {"match_labels": pod_labels}}],
-                        "ports": [{"protocol": "TCP", "port": PORT}],
+                        "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
                     }
                 ],
             },

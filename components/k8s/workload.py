@@ -20,6 +20,9 @@ from components.k8s.scheduling import Scheduling, spread_over_nodes_and_zones
 # cluster-autoscaler refuses to drain a node whose pods use local storage unless told the
 # volume may go: without this, nodes added in a spike are never removed again.
 SAFE_TO_EVICT_LOCAL_VOLUMES = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"
+# How long a quiet WebSocket may stay open through the ingress controller (NGINX or Traefik): a chat
+# socket lives for hours and the client pings well within this; proxies' defaults cut it in a minute.
+WEBSOCKET_IDLE_SECONDS = 3600
 SCRATCH_VOLUME = "tmp"
 
 

@@ -17,6 +17,8 @@ HELM_SERVICE_TYPE_PATHS = (
     ("controller", "service", "type"),
     ("master", "service", "type"),
 )
+# The port the program's Redis listens on (components/redis_port.py). The pack runs apart from the
+# program's code, so it keeps its own copy; policy/tests/test_policy_services.py holds them equal.
 REDIS_PORT = 6379
 
 

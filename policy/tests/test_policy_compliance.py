@@ -1,4 +1,4 @@
-"""The guardrails over everything the real program registers (tests/infra/harness.py runs
+"""The guardrails over everything the real program registers (tools/pulumi_harness.py runs
 __main__.py under Pulumi mocks with each stack's real config): zero violations, and a
 deliberately bad resource added to the program is caught."""
 
@@ -10,12 +10,14 @@ from typing import Any
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
+from checkout import ROOT
 from guardrails.catalog import GUARDRAILS, violations
+from pulumi_harness import StackRun, run_program
 from pulumi_policy.proxy import unknown_checking_proxy
 
 import components.stacks
 from components.config import StackConfig
-from tests.infra.harness import ROOT, StackRun, run_program
+from components.redis_port import REDIS_PORT
 
 
 def composed_stacks() -> list[str]:
@@ -90,7 +92,7 @@ def bad_resources() -> None:
     k8s.core.v1.Service(
         "redis-debug",
         metadata={"name": "redis-debug", "namespace": "chat", "labels": labels},
-        spec={"type": "LoadBalancer", "selector": labels, "ports": [{"port": 6379}]},
+        spec={"type": "LoadBalancer", "selector": labels, "ports": [{"port": REDIS_PORT}]},
     )
     k8s.apps.v1.Deployment(
         "debug-shell",

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from guardrails import services
 
+from components.redis_port import REDIS_PORT
+
 SERVICE = services.SERVICE
 
 
@@ -56,11 +58,11 @@ def test_other_chart_requesting_a_load_balancer_fails(release_type: str) -> None
 
 
 def test_redis_cluster_ip_passes() -> None:
-    assert services.redis_internal(SERVICE, service("redis", "ClusterIP", port=6379)) == []
+    assert services.redis_internal(SERVICE, service("redis", "ClusterIP", port=REDIS_PORT)) == []
 
 
 def test_redis_found_by_port_even_under_another_name() -> None:
-    violations = services.redis_internal(SERVICE, service("cache", "NodePort", port=6379))
+    violations = services.redis_internal(SERVICE, service("cache", "NodePort", port=REDIS_PORT))
     assert violations == ["Redis Service 'cache' is of type NodePort; it must be ClusterIP"]
 
 
@@ -68,7 +70,7 @@ def test_redis_with_load_balancer_annotation_or_external_ip_fails() -> None:
     props = service(
         "redis",
         None,
-        port=6379,
+        port=REDIS_PORT,
         annotations={"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"},
     )
     props["spec"]["externalIPs"] = ["203.0.113.7"]
@@ -80,10 +82,14 @@ def test_redis_with_load_balancer_annotation_or_external_ip_fails() -> None:
 
 
 def test_redis_is_never_the_ingress_exception() -> None:
-    props = service("redis", "LoadBalancer", port=6379, labels={"app.kubernetes.io/name": "redis"})
+    props = service("redis", "LoadBalancer", port=REDIS_PORT, labels={"app.kubernetes.io/name": "redis"})
     assert services.no_external_services(SERVICE, props)
     assert services.redis_internal(SERVICE, props)
 
 
 def test_non_redis_service_not_inspected_by_redis_rule() -> None:
     assert services.redis_internal(SERVICE, service("web", "ClusterIP", port=8080)) == []
+
+
+def test_the_pack_knows_the_port_the_program_deploys_redis_on() -> None:
+    assert services.REDIS_PORT == REDIS_PORT

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checkout import ROOT
 from components.k8s import backend, frontend, redis
 from components.k8s.workload import labels_for
 
 from tests.cluster import aws_routes, node, traffic
 from tests.cluster.kube import Kubectl, check_ready, dry_run_aws_objects
 from tests.cluster.pulumi_cli import PulumiRun
-from tests.infra.harness import ROOT
 
 ENGINE = ROOT / "scripts" / "engine"
 NAMESPACE = "chat"

@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import yaml
 
+from pulumi_harness import manifest
+
 from tests.cluster.kube import Kubectl, render_aws
 from tests.cluster.traffic import resolving
-from tests.infra.harness import manifest
 
 HSTS = "max-age=63072000; includeSubDomains; preload"
 BURST = 150  # requests at once: past the `/api` route's burst of 100

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from tests.infra.harness import StackRun, run_program
+from pulumi_harness import StackRun, run_program
 
 
 class Kubectl:

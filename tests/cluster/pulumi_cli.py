@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from tests.infra.harness import ROOT
+from checkout import ROOT
 
 STACK = "minikube"
 # The program and what it needs; the stack file is a copy the run may change.

@@ -4,7 +4,8 @@ restarted every 30 s (SIGTERM and SIGKILL in turn; uvicorn starts a new one).
 One worker is never touched, so its memory can be watched over the whole run; the other
 slot is the one restarted. At the end every acked message must be stored and delivered to
 every peer exactly once (per peer, by id), and the untouched worker's memory must level
-off. Prints the figures; exits 1 on any loss or unbounded growth.
+off. Prints the figures and writes them to artifacts/drills/soak.json (tests/drills/figures.py);
+exits 1 on any loss or unbounded growth.
 
     python -m tests.drills.soak        (SOAK_SECONDS=60 for a short run)
 """
@@ -26,6 +27,7 @@ from chatkit import Peer
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
 
+from tests.drills import figures
 from tests.drills.conversation import join
 from tests.drills.drill_env import backend_for, redis_at, stored_client_ids, stored_ids
 from tests.drills.workers import wait_for_workers, worker_processes
@@ -136,14 +138,36 @@ def report(
     failures = []
     if lost or doubled or exact != PEERS or len(acked) != sent:
         failures.append("messages lost, doubled or not delivered exactly once")
+    watched_rss = ""
     for pid, samples in sorted(memory.samples.items()):
         first, last = samples[0][1], samples[-1][1]
         mid = next(rss for t, rss in samples if t >= (samples[0][0] + samples[-1][0]) / 2)
         role = "watched (never restarted)" if pid == watched else "restarted slot"
         life = samples[-1][0] - samples[0][0]
         print(f"  worker {pid} [{role}]: lived {life:.0f} s, RSS {first:.1f} -> {mid:.1f} -> {last:.1f} MiB")
-        if pid == watched and last - mid > MAX_LATE_GROWTH_MB:
-            failures.append(f"worker {pid} still grows: +{last - mid:.1f} MiB over the second half")
+        if pid == watched:
+            watched_rss = f"{first:.1f} → {mid:.1f} → {last:.1f} MiB (start → middle → end)"
+            if last - mid > MAX_LATE_GROWTH_MB:
+                failures.append(f"worker {pid} still grows: +{last - mid:.1f} MiB over the second half")
+    checks = (
+        f"{PEERS} peers, one message every {SEND_INTERVAL:g} s each, a worker restarted every "
+        f"{RESTART_EVERY:.0f} s (SIGTERM and SIGKILL in turn): the restarted worker's clients reconnect and "
+        "resume, every acked message is stored and delivered to every peer exactly once, and the worker "
+        f"never restarted grows by at most {MAX_LATE_GROWTH_MB:g} MiB over the second half"
+    )
+    drill = figures.entry(
+        checks,
+        sent=sent,
+        acked=len(acked),
+        stored=len(ids),
+        lost=len(lost),
+        stored_twice=len(doubled),
+        delivered=f"{delivered} of {len(ids) * PEERS}",
+        peers_with_stored_sequence=f"{exact}/{PEERS}",
+        restarts=restarts,
+        watched_worker_rss=watched_rss,
+    )
+    figures.write(figures.SOAK_FIGURES, {f"soak (`make soak`), {seconds:.0f} s of steady load": drill})
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     print("soak passed" if not failures else "soak FAILED")

@@ -96,7 +96,13 @@ async def test_failover_loses_nothing_acked_and_shows_nothing_that_vanishes(
 
     verdict = Verdict(everyone, outcome.sent + 1, acked, final, stored_client_ids(replica), lost_with_primary)
     figures.record(
-        "redis failover (REDIS_ACK_REPLICAS=1)",
+        "Redis failover without AOF (as on ElastiCache), REDIS_ACK_REPLICAS=1: the replica's link "
+        "frozen for 1 s, the primary SIGKILLed mid-load, the replica promoted and given a new replica, "
+        "the backend restarted on it",
+        "while the replica lags a send waits REDIS_ACK_TIMEOUT_MS and gets `unavailable`, and nothing "
+        "new is fanned out; clients resume with `since` and resend unacked messages with the same "
+        "`client_id`; what only the dead primary held was never acked or shown, and every client ends "
+        "with exactly the promoted node's messages, each once",
         **verdict.figures(),
         kill_to_serving_s=round(serving_again[0], 1),
     )

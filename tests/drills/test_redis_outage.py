@@ -66,7 +66,10 @@ async def test_redis_outage_is_reported_refused_and_recovered_from(
     await asyncio.gather(*(peer.drop() for peer in peers))
 
     figures.record(
-        "redis unavailable 10 s",
+        f"Redis unavailable for {OUTAGE_SECONDS} s",
+        "`/api/readyz` answers 503; a send gets the error frame `unavailable` (nothing stored, no silent "
+        "drop), HTTP 503 `redis_unavailable`, a new WebSocket 503; it recovers alone when Redis "
+        "returns, on the same sockets, and the refused message resent with its `client_id` is stored once",
         readyz_during=readiness,
         send_answer=refusal.code if isinstance(refusal, ErrorFrame) else f"not refused: {refusal}",
         api_me_during=me.status_code,

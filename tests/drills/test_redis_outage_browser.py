@@ -19,8 +19,6 @@ from tests.drills import figures
 from tests.drills.drill_env import OUTAGE_SECONDS
 from tests.e2e.chat_user import ChatUser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "drills"
-
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
@@ -55,8 +53,8 @@ def test_pending_message_survives_a_redis_outage_and_is_resent(browser: Browser,
             expect(pending).to_contain_text("sending…")
             time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
             expect(pending).to_contain_text("sending…")  # still queued, never dropped or failed
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            ann.page.screenshot(path=str(ARTIFACTS / "redis-outage-pending.png"))
+            figures.DRILL_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            ann.page.screenshot(path=str(figures.DRILL_ARTIFACTS / "redis-outage-pending.png"))
 
             stack.redis.start()
             back_at = time.monotonic()
@@ -68,7 +66,9 @@ def test_pending_message_survives_a_redis_outage_and_is_resent(browser: Browser,
             ann.close()
             bob.close()
     figures.record(
-        "redis unavailable 10 s (browser)",
+        f"Redis unavailable for {OUTAGE_SECONDS} s, in the browser (nginx + chromium)",
+        "the message typed during the outage stays on screen as pending (never failed), is resent by "
+        "the app when Redis returns and appears once for everyone",
         readyz_during=ready_during,
         pending_shown="sending…",
         stored_and_shown_after_s=round(delivered_in, 1),

@@ -158,7 +158,9 @@ async def test_login_brute_force_is_throttled_across_workers(
         for connection in connections:
             connection.close()
     figures.record(
-        "login brute force (2 workers)", statuses="".join("x" if s == 429 else "." for s in statuses)
+        "login brute force, the attempts alternating between both workers",
+        "`401` five times, then `429` with `Retry-After` (x below), even for the right password",
+        statuses="".join("x" if s == 429 else "." for s in statuses),
     )
     assert statuses == [401] * 5 + [429] * 7, statuses
     assert right.status == 429, "even the right password waits out the throttle"
@@ -252,7 +254,12 @@ def test_oversize_bodies_are_refused_early(shared_backend: BackendServer, framin
         chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
         status, sent = raw_post(shared_backend.port, "Transfer-Encoding: chunked\r\n", chunk, total)
     figures.record(
-        f"oversize body ({framing})", status=status, client_bytes_written_before_answer=sent, of=total
+        f"a 64 MiB request body ({framing})",
+        "refused with a 4xx long before the body ends; a declared Content-Length over the limit gets 413 "
+        "before anything is read",
+        status=status,
+        client_bytes_written_before_answer=sent,
+        of=total,
     )
     # Refused with a 4xx long before the body ends (the issue's "413 or 4xx before reading
     # everything"); a declared Content-Length over the limit is refused before any byte is read.

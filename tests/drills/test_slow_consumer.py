@@ -75,7 +75,9 @@ async def test_slow_consumer_is_dropped_without_slowing_the_others(
         await asyncio.gather(*(peer.drop() for peer in everyone))
 
     figures.record(
-        "slow consumer",
+        "a slow consumer: a raw TCP client that never reads, while others flood the room with big messages",
+        "its bounded send buffer (`SEND_BUFFER_BYTES`) overflows and it is closed with 1013; it resumes "
+        "with `since` and gets exactly the rest; the others' delivery never waits for it",
         buffer_bytes=BUFFER,
         flood_messages=FLOODERS * FLOOD_EACH,
         slow_got_before_drop=len(drained.messages),

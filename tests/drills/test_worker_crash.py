@@ -58,7 +58,10 @@ async def test_clients_of_a_killed_worker_resume_with_exactly_the_stored_message
 
     doubled = [cid for cid, n in Counter(stored_client_ids(server)).items() if n > 1]
     figures.record(
-        "backend worker SIGKILL",
+        "a backend worker killed with SIGKILL mid-load",
+        "its clients see the socket drop, reconnect (to the other worker or the one uvicorn respawns), "
+        "subscribe with `since` = the last id seen and resend unacked messages with the same "
+        "`client_id`; nothing lost or stored twice, each client gets exactly the stored ids in order",
         peers=PEERS,
         on_killed_worker=len(victims),
         sent=outcome.sent,

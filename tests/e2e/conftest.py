@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkout import ARTIFACTS
 from devstack.browser import launch_chromium
 from devstack.stack import DevStack
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "artifacts" / "e2e"
 # `make test` runs suites side by side on 2 cores: give the UI more than the default 5 s.
 expect.set_options(timeout=15_000)
 
@@ -38,5 +37,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    """Screenshots go to artifacts/e2e/ (git-ignored); `make screenshot` publishes the README's."""
+    path = ARTIFACTS / "e2e"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -4,7 +4,6 @@ two and three people in Debian's chromium against the real stack."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +13,6 @@ from devstack.stack import DevStack
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.chat_user import ChatUser
-
-REPO = Path(__file__).resolve().parents[2]
 
 # What the page's own session gets from the API and the WebSocket.
 STATUS_OF = "async (path) => (await fetch(path)).status"
@@ -227,8 +224,8 @@ def test_screenshot_of_rooms_dms_mentions_and_edits(
         people(browser, stack, "ann", "bob", "cat") as (ann, bob, cat),
     ):
         picture_scene(ann, bob, cat)
+        # `make screenshot` copies it over docs/screenshot.png.
         ann.page.screenshot(path=str(artifacts / "features.png"))
-    shutil.copyfile(artifacts / "features.png", REPO / "docs" / "screenshot.png")
 
 
 def picture_scene(ann: ChatUser, bob: ChatUser, cat: ChatUser) -> None:

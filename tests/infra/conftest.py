@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from tests.infra.harness import ROOT, StackRun, run_program
+from checkout import ROOT
+from pulumi_harness import StackRun, run_program
 
 # Every stack whose config file composes; the aws stack joins when its config file exists.
 STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from checkout import ROOT
+from pulumi_harness import StackRun
 
 from components.aws.releases import RELEASES
-from tests.infra.harness import ROOT, StackRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes"

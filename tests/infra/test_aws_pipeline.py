@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pulumi_harness import Registered, StackRun, stack_config
 
 from components.aws.cluster_admins import CLUSTER_ADMIN_POLICY
 from components.config_reader import ConfigError
-from tests.infra.harness import Registered, StackRun, stack_config
 
 PROJECT = "aws:codebuild/project:Project"
 WEBHOOK = "aws:codebuild/webhook:Webhook"

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pulumi_harness import Registered, StackRun
 
 from components.config_reader import ConfigError
-from tests.infra.harness import Registered, StackRun
+from components.redis_port import REDIS_PORT
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -152,7 +153,7 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     assert token["special"] is False  # AUTH tokens forbid @ " / and spaces
     secret = aws.one("kubernetes:core/v1:Secret", "redis-url").inputs["stringData"]["REDIS_URL"]
     assert secret.startswith("rediss://:")
-    assert secret.endswith("@master.chat.abc123.use1.cache.amazonaws.com:6379/0")
+    assert secret.endswith(f"@master.chat.abc123.use1.cache.amazonaws.com:{REDIS_PORT}/0")
     assert "clusterMode" not in group
     assert "numNodeGroups" not in group
     assert "REDIS_CLUSTER" not in _backend_env(aws)
@@ -173,7 +174,7 @@ def test_more_redis_shards_enable_cluster_mode_and_the_cluster_client(
     assert group["automaticFailoverEnabled"] is True
     assert group["authToken"]
     secret = run.one("kubernetes:core/v1:Secret", "redis-url").inputs["stringData"]["REDIS_URL"]
-    assert secret.endswith("@clustercfg.chat.abc123.use1.cache.amazonaws.com:6379/0")
+    assert secret.endswith(f"@clustercfg.chat.abc123.use1.cache.amazonaws.com:{REDIS_PORT}/0")
     assert _backend_env(run)["REDIS_CLUSTER"]["value"] == "true"
 
 
@@ -184,7 +185,7 @@ def test_redis_admits_only_the_cluster(aws: StackRun) -> None:
         if r.inputs["securityGroupId"] != "sg-0cluster"
     ]
     assert rule.inputs["referencedSecurityGroupId"] == "sg-0cluster"
-    assert rule.inputs["fromPort"] == rule.inputs["toPort"] == 6379
+    assert rule.inputs["fromPort"] == rule.inputs["toPort"] == REDIS_PORT
     assert "cidrIpv4" not in rule.inputs
     default = aws.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
     assert not default.get("ingress")

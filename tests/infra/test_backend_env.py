@@ -6,9 +6,8 @@ from __future__ import annotations
 import importlib
 import inspect
 
+from pulumi_harness import StackRun
 from pydantic_settings import BaseSettings
-
-from tests.infra.harness import StackRun
 
 # `python -m chat_backend`: its own ServerSettings and the app's Settings it loads.
 ENTRY_POINT = importlib.import_module("chat_backend.__main__")

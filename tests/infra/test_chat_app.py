@@ -11,13 +11,13 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
+from pulumi_harness import StackRun, build, run_program
 
 from components import chat_app as composition
 from components.aws.eks import ClusterRef
 from components.aws.elasticache import ElastiCache
 from components.k8s.redis import Redis, RedisArgs
 from tests.infra.conftest import STACKS
-from tests.infra.harness import StackRun, build, run_program
 
 SECRET = "kubernetes:core/v1:Secret"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"

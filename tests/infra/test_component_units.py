@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 import pytest
 from devstack.process import ManagedProcess, free_port
+from pulumi_harness import StackRun, build
 
 from components.k8s.backend import Backend, BackendArgs, SecretKey
 from components.k8s.frontend import Frontend, FrontendArgs
@@ -19,7 +20,7 @@ from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs, redis_conf
 from components.k8s.scheduling import Scheduling
 from components.k8s.workload import IngressController
-from tests.infra.harness import StackRun, build
+from components.redis_port import REDIS_PORT
 from tests.infra.redis_settings import reported, shared_settings
 
 DIGEST = "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-backend@sha256:" + "a" * 64
@@ -179,7 +180,7 @@ def _redis(appendfsync: str = "everysec") -> StackRun:
             url, host, is_secret = values
             _equal(host, "cache.prod.svc.cluster.local")
             assert url.startswith("redis://:"), url
-            assert url.endswith("@cache.prod.svc.cluster.local:6379/0"), url
+            assert url.endswith(f"@cache.prod.svc.cluster.local:{REDIS_PORT}/0"), url
             assert is_secret is True, "the Redis URL holds the password and must stay an Output.secret"
 
         is_secret: pulumi.Output[bool] = pulumi.Output.from_input(redis.url.is_secret())
@@ -202,7 +203,7 @@ def test_redis_takes_storage_fsync_and_clients_from_its_args() -> None:
     assert policy["ingress"] == [
         {
             "from": [{"podSelector": {"matchLabels": {"app": "api"}}}],
-            "ports": [{"protocol": "TCP", "port": 6379}],
+            "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
         }
     ]
     assert run.one("kubernetes:core/v1:Service", "cache").inputs["spec"]["type"] == "ClusterIP"

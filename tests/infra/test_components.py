@@ -6,10 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pulumi_harness import StackRun
 
 from components.k8s.local_image import context_hash
 from components.k8s.redis import redis_conf
-from tests.infra.harness import StackRun
+from components.redis_port import REDIS_PORT
 
 
 def test_redis_statefulset_keeps_data_on_a_volume_with_aof(minikube: StackRun) -> None:
@@ -52,7 +53,7 @@ def test_redis_admits_only_backend_pods(minikube: StackRun) -> None:
             }
         }
     ]
-    assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": REDIS_PORT}]
     backend_labels = minikube.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"][
         "metadata"
     ]["labels"]

@@ -1,6 +1,7 @@
 """Configuration: bad values fail with a message naming the key before any resource exists;
 Pulumi.yaml and the stack files pass the checks the CLI makes before running the program;
-the documented defaults are the loader's."""
+the documented defaults are the loader's (the tables of docs/configuration.md are generated from
+Pulumi.yaml and checked by tests/lint/test_generated_docs.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import config_reference
+import pulumi_harness
 import pytest
 import yaml
+from checkout import ROOT
+from pulumi_harness import PROJECT, StackRun, mocked
 
 from components.config import load
 from components.config_reader import ConfigError
 from tests.infra.conftest import STACKS
-from tests.infra.harness import PROJECT, ROOT, StackRun, mocked
 
 
 @pytest.mark.parametrize(
@@ -44,21 +46,19 @@ def test_bad_value_names_the_key_and_registers_nothing(
 
 
 def test_nothing_is_registered_when_config_is_bad(run_stack: Callable[..., StackRun]) -> None:
-    from tests.infra import harness
-
     registered: list[str] = []
-    original = harness.RecordingMonitor.RegisterResource
+    original = pulumi_harness.RecordingMonitor.RegisterResource
 
-    def spy(self: harness.RecordingMonitor, request: object) -> object:
+    def spy(self: pulumi_harness.RecordingMonitor, request: object) -> object:
         registered.append(getattr(request, "type", ""))
         return original(self, request)
 
-    harness.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
+    pulumi_harness.RecordingMonitor.RegisterResource = spy  # type: ignore[method-assign]
     try:
         with pytest.raises(ConfigError):
             run_stack("minikube", {"chat-platform:backendReplicas": "-3"})
     finally:
-        harness.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
+        pulumi_harness.RecordingMonitor.RegisterResource = original  # type: ignore[method-assign]
     assert [t for t in registered if t != "pulumi:pulumi:Stack"] == []
 
 
@@ -72,11 +72,11 @@ def test_every_key_read_is_declared_in_pulumi_yaml() -> None:
 
 def test_minikube_path_never_imports_pulumi_aws() -> None:
     probe = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.infra.harness import run_program; "
-        "run_program('minikube'); print('pulumi_aws' in sys.modules)"
+        "import sys; from pulumi_harness import run_program; run_program('minikube'); "
+        "print('pulumi_aws' in sys.modules)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
 
@@ -144,9 +144,3 @@ def test_stack_files_pass_the_cli_s_own_config_checks(stack: str) -> None:
         assert _cli_accepts(spec["type"], spec.get("items"), value), (
             f"Pulumi.{stack}.yaml: {full_key}={value!r} is not of type {spec['type']}"
         )
-
-
-def test_documented_config_tables_are_generated_from_pulumi_yaml() -> None:
-    page = config_reference.PAGE.read_text()
-    assert page.count("<!-- config:") == 2
-    assert page == config_reference.render(page), "docs/configuration.md tables are stale: run `make docs`"

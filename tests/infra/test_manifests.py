@@ -13,9 +13,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from checkout import ROOT
+from pulumi_harness import StackRun, stack_config
 
 from tests.infra.conftest import STACKS, stack_run
-from tests.infra.harness import ROOT, StackRun, stack_config
 
 # The aws stack's EKS version; minikube runs a recent one too.
 KUBERNETES_VERSION = stack_config("aws")["chat-platform:awsKubernetesVersion"] + ".0"

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pulumi_harness import Registered, StackRun
 
-from tests.infra.harness import Registered, StackRun
+from components.redis_port import REDIS_PORT
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFULSET = "kubernetes:apps/v1:StatefulSet"
@@ -72,7 +73,7 @@ def test_backend_is_wired_to_redis_and_the_host(minikube: StackRun) -> None:
     assert env["HISTORY_LIMIT"]["value"] == "1000"
     redis_url = minikube.one(SECRET, "redis-url").inputs["stringData"]["REDIS_URL"]
     assert redis_url.startswith("redis://:")
-    assert redis_url.endswith("@redis.chat.svc.cluster.local:6379/0")
+    assert redis_url.endswith(f"@redis.chat.svc.cluster.local:{REDIS_PORT}/0")
 
 
 def test_backend_rolls_safely_and_probes_the_right_paths(minikube: StackRun) -> None:

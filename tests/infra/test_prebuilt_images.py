@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from pulumi_harness import StackRun
 
 from components.config_reader import ConfigError
-from tests.infra.harness import StackRun
 
 BACKEND = "registry.example.com/chat-backend:1.4.2"
 FRONTEND = "registry.example.com/chat-frontend@sha256:" + "a" * 64

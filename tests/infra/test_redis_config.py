@@ -1,5 +1,5 @@
 """One source of Redis settings: services/redis/redis.conf, which the in-cluster Redis's
-ConfigMap (components/k8s/redis.py) and the local launcher (scripts/devstack/redis_server.py,
+ConfigMap (components/k8s/redis.py) and the local launcher (tools/devstack/redis_server.py,
 for `make dev`, the tests, the drills and the benchmark) both consume; each adds only its own
 address, data directory, fsync policy and AUTH."""
 

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.infra.harness import ROOT
+from checkout import ROOT
 
 MINIKUBE_IP = "192.168.49.2"
 # Each stand-in appends "tool args | env the step depends on" to $CALLS and answers the few

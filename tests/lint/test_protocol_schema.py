@@ -7,9 +7,10 @@ import json
 import subprocess
 from pathlib import Path
 
-import protocol_schema
+from checkout import ROOT
+from docgen import protocol_schema
 
-FRONTEND = protocol_schema.ROOT / "services" / "frontend"
+FRONTEND = ROOT / "services" / "frontend"
 TYPESCRIPT = FRONTEND / "src" / "api" / "protocol.ts"
 STALE = "is stale: run `make protocol`"
 

@@ -119,7 +119,7 @@ AWS_JOBS = ["preview.yml", "deploy.yml"]
 def runner_project() -> tuple[str, list[str]]:
     """The runner's CodeBuild project name and webhook filters, as the program registers them
     for stack aws (under mocks, with a connection set), so the label cannot drift from it."""
-    from tests.infra.harness import run_program
+    from pulumi_harness import run_program
 
     run = run_program(
         "aws",
@@ -168,3 +168,25 @@ def test_ci_stays_on_github_hosted_runners() -> None:
 def test_preview_never_runs_fork_pull_requests() -> None:
     (job,) = workflow("preview.yml")["jobs"].values()
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+ENGINE_BUILD = ROOT / "scripts" / "engine" / "build.sh"
+
+
+def tested_cli_version() -> str:
+    """The Pulumi CLI `make test-cluster` builds and runs the program with."""
+    (version,) = re.findall(r"^PULUMI_VERSION=(\S+)", ENGINE_BUILD.read_text(), re.MULTILINE)
+    return version
+
+
+def test_every_workflow_installs_the_cli_the_tests_run() -> None:
+    installed = {
+        f"{name}: {job_name}": str(step["with"].get("pulumi-version"))
+        for name in ALL
+        for job_name, job in workflow(name)["jobs"].items()
+        for step in steps(job)
+        if str(step.get("uses", "")).startswith("pulumi/actions@")
+    }
+    assert installed, "no workflow installs the Pulumi CLI"
+    pinned = tested_cli_version()
+    assert installed == dict.fromkeys(installed, pinned), f"scripts/engine/build.sh pins {pinned}"

@@ -1,4 +1,4 @@
-"""A child process that listens on a TCP port on 127.0.0.1."""
+"""A child process that listens on a TCP port on 127.0.0.1 (HOST)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,46 @@ import subprocess
 import time
 from pathlib import Path
 
+HOST = "127.0.0.1"  # every process the launcher starts listens here, and only here
+MAX_PORT = 65535
+LOG_TAIL = 4000  # characters of a child's log an error quotes
+
 
 def free_port() -> int:
     """A port nobody listens on right now (the OS picks it)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
 
 
+def is_free(port: int) -> bool:
+    """Nothing listens on HOST:port. SO_REUSEADDR as the servers bind (nginx, redis-server): the
+    connections of a stack stopped a moment ago, still in TIME_WAIT, do not hold the port."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def log_tail(log: Path) -> str:
+    return log.read_text()[-LOG_TAIL:]
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
-    """Block until something accepts on 127.0.0.1:port, or fail with the child's log."""
+    """Block until something accepts on HOST:port, or fail with the child's log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"process exited with {proc.returncode}:\n{log_tail(log)}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with socket.create_connection((HOST, port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s:\n{log.read_text()[-4000:]}")
+    raise TimeoutError(f"nothing listening on {HOST}:{port} after {timeout}s:\n{log_tail(log)}")
 
 
 class ManagedProcess:

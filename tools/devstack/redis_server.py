@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import redis
+from checkout import ROOT
 
-from devstack.process import ManagedProcess, free_port
+from devstack.process import HOST, ManagedProcess, free_port
 
 # The settings the in-cluster Redis runs with too (components/k8s/redis.py renders the same file).
-SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
+SHARED_CONF = ROOT / "services" / "redis" / "redis.conf"
 
 
 def redis_binary() -> str:
@@ -42,7 +43,7 @@ class RedisServer(ManagedProcess):
             redis_binary(),
             str(SHARED_CONF),
             "--bind",
-            "127.0.0.1",
+            HOST,
             "--port",
             str(port),
             "--dir",
@@ -55,7 +56,7 @@ class RedisServer(ManagedProcess):
             # A replica must authenticate to its primary too (a cluster node may become either).
             argv += ["--masterauth", password]
         if replica_of:
-            argv += ["--replicaof", "127.0.0.1", str(replica_of)]
+            argv += ["--replicaof", HOST, str(replica_of)]
         if cluster_node_timeout_ms:
             # A node of a Redis Cluster (devstack/redis_cluster.py): its view of the cluster is kept
             # beside its data, so a restart rejoins the same cluster.
@@ -86,4 +87,4 @@ class RedisServer(ManagedProcess):
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
+        return f"redis://{auth}{HOST}:{self.port}/0"

@@ -2,24 +2,23 @@
 pydantic models in chat_backend.protocol: every frame under `$defs`, with the two unions
 `ClientFrame` (what the server accepts) and `ServerFrame` (what it sends), the `Message`
 and HTTP `ErrorBody` shapes, and `Limits`: what a client checks before a round trip (names,
-passwords, message length), as constants taken from the backend. `make protocol` rewrites it
-(and the frontend's types and limits from it); tests/lint/test_protocol_schema.py fails when it
-is stale.
+passwords, message length), as constants taken from the backend. `make protocol`
+(`python -m docgen.protocol_schema`) rewrites it (and the frontend's types and limits from it);
+tests/lint/test_protocol_schema.py fails when it is stale.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from chat_backend import names, protocol
 from chat_backend.settings import Settings
+from checkout import ROOT
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "docs" / "protocol.schema.json"
 # Client frames as the server validates them, the rest as it writes them.
 PARTS: list[tuple[str, JsonSchemaMode, Any]] = [

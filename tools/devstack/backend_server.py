@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from devstack.process import ManagedProcess, free_port
+from devstack.process import HOST, ManagedProcess, free_port
 
 
 class BackendServer(ManagedProcess):
@@ -23,7 +23,7 @@ class BackendServer(ManagedProcess):
     ):
         port = port or free_port()
         env = {
-            "HOST": "127.0.0.1",
+            "HOST": HOST,
             "PORT": str(port),
             "WEB_CONCURRENCY": str(workers),
             "REDIS_URL": redis_url,
@@ -35,4 +35,4 @@ class BackendServer(ManagedProcess):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{HOST}:{self.port}"

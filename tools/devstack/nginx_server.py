@@ -11,10 +11,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from devstack.process import ManagedProcess, free_port
+from checkout import ROOT
 
-REPO = Path(__file__).resolve().parents[2]
-FRONTEND = REPO / "services" / "frontend"
+from devstack.process import HOST, ManagedProcess, free_port
+
+FRONTEND = ROOT / "services" / "frontend"
 SERVER_RULES = FRONTEND / "nginx" / "chat-server.conf"
 DIST = FRONTEND / "dist"
 MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -54,7 +55,7 @@ http {{
     }}
 
     server {{
-        listen 127.0.0.1:{port};
+        listen {HOST}:{port};
         root {dist};
 
         # The ingress's routing: /api (the WebSocket at /api/ws included) to the backend.

@@ -2,7 +2,8 @@
 config file, or one component on its own, and return everything it registers — no CLI, no
 cluster, no cloud.
 
-Used by the infra, aws and policy tests and by the benchmark (registration time).
+Used by the infra, aws, cluster and policy tests, the lint tests, the docs generator (the AWS
+chart pins) and the benchmark (registration time).
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ import json
 import runpy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
+from checkout import ROOT
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "chat-platform"
 
 

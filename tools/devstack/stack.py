@@ -19,7 +19,7 @@ from types import TracebackType
 
 from devstack.backend_server import BackendServer
 from devstack.nginx_server import DIST, NginxServer
-from devstack.process import ManagedProcess, free_port
+from devstack.process import HOST, ManagedProcess, free_port
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
@@ -38,8 +38,9 @@ class DevStack:
         redis_cluster: bool = False,
     ):
         self.datadir = datadir
+        self.backend_workers = backend_workers
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{HOST}:{self.port}"
         # Fresh per stack unless given: sessions survive backend restarts, never leak between stacks.
         self.session_secret = session_secret or secrets.token_urlsafe(32)
         self.redis: RedisServer | RedisCluster = (
@@ -54,6 +55,14 @@ class DevStack:
             extra_env={**({"REDIS_CLUSTER": "true"} if redis_cluster else {}), **(backend_env or {})},
         )
         self.nginx = NginxServer(datadir / "nginx", self.backend.url, port=self.port, dist=dist)
+
+    def describe(self) -> str:
+        """What runs, for `make dev` to say."""
+        redis = "redis-server"
+        if isinstance(self.redis, RedisCluster):
+            nodes = self.redis.masters * (1 + self.redis.replicas_per_master)
+            redis = f"a Redis Cluster ({nodes} nodes, {self.redis.masters} of them masters)"
+        return f"{redis}, the backend ({self.backend_workers} workers) and nginx"
 
     @property
     def processes(self) -> dict[str, ManagedProcess]:

@@ -1,7 +1,8 @@
 """`python -m devstack` (what `make dev` runs): the whole chat on http://127.0.0.1:${PORT:-8080};
 with `--cluster` (`make dev-cluster`) on a 6-node Redis Cluster instead of one redis-server.
 
-Runs in the foreground with its data under .dev/; Ctrl-C or SIGTERM stops every child.
+Runs in the foreground with its data under .dev/ (`--data` for another place); Ctrl-C or SIGTERM
+stops every child.
 """
 
 from __future__ import annotations
@@ -10,30 +11,26 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
 
-from devstack.nginx_server import REPO
+from checkout import ROOT
+
+from devstack.process import HOST, MAX_PORT, is_free
 from devstack.stack import DevStack
 
-DATADIR = REPO / ".dev"
+DATADIR = ROOT / ".dev"
 
 
 def port_from_env() -> int:
     raw = os.environ.get("PORT", "8080")
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise SystemExit(f"PORT must be a TCP port number (1-65535), got {raw!r}")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PORT:
+        raise SystemExit(f"PORT must be a TCP port number (1-{MAX_PORT}), got {raw!r}")
     port = int(raw)
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            raise SystemExit(
-                f"127.0.0.1:{port} is already in use: stop what uses it or set PORT=<free port>"
-            ) from None
+    if not is_free(port):
+        raise SystemExit(f"{HOST}:{port} is already in use: stop what uses it or set PORT=<free port>")
     return port
 
 
@@ -47,9 +44,11 @@ def session_secret(path: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack", description="the whole chat on 127.0.0.1")
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=f"the whole chat on {HOST}")
     parser.add_argument("--cluster", action="store_true", help="on a 6-node Redis Cluster")
-    cluster = parser.parse_args().cluster
+    parser.add_argument("--data", type=Path, default=DATADIR, help=f"data and logs (default {DATADIR})")
+    args = parser.parse_args()
+    cluster, datadir = args.cluster, args.data.resolve()
     port = port_from_env()
     stopping = threading.Event()
 
@@ -58,15 +57,15 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    redis = "a Redis Cluster (3 masters, 3 replicas)" if cluster else "redis-server"
-    print(f"starting {redis}, the backend (2 workers) and nginx; data and logs in {DATADIR}", flush=True)
-    secret = session_secret(DATADIR / "session_secret")
-    with DevStack(DATADIR, port=port, session_secret=secret, redis_cluster=cluster) as stack:
+    secret = session_secret(datadir / "session_secret")
+    stack = DevStack(datadir, port=port, session_secret=secret, redis_cluster=cluster)
+    print(f"starting {stack.describe()}; data and logs in {datadir}", flush=True)
+    with stack:
         print(f"chat is running on {stack.url}  (Ctrl-C stops it)", flush=True)
         while not stopping.wait(1.0):
             dead = [name for name, process in stack.processes.items() if not process.running]
             if dead:
-                print(f"{', '.join(dead)} exited; logs in {DATADIR}. Stopping.", file=sys.stderr, flush=True)
+                print(f"{', '.join(dead)} exited; logs in {datadir}. Stopping.", file=sys.stderr, flush=True)
                 return 1
         print("stopping…", flush=True)
     return 0

@@ -9,14 +9,13 @@ restart rejoins the same cluster with its data.
 from __future__ import annotations
 
 import contextlib
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 
-from devstack.process import free_port
+from devstack.process import HOST, MAX_PORT, free_port, is_free
 from devstack.redis_server import RedisServer
 
 # How long a master may be unreachable before its replica is promoted: short, so the drills'
@@ -24,7 +23,6 @@ from devstack.redis_server import RedisServer
 NODE_TIMEOUT_MS = 2000
 SLOTS = 16384
 BUS_PORT_OFFSET = 10000  # each node also listens on its port + 10000 for the cluster bus
-MAX_PORT = 65535
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class RedisCluster:
         chosen: set[int] = set()
         while len(chosen) < count:
             port = free_port()
-            if port + BUS_PORT_OFFSET <= MAX_PORT and _is_free(port + BUS_PORT_OFFSET):
+            if port + BUS_PORT_OFFSET <= MAX_PORT and is_free(port + BUS_PORT_OFFSET):
                 chosen.add(port)
         self.datadir.mkdir(parents=True, exist_ok=True)
         record.write_text(" ".join(map(str, sorted(chosen))))
@@ -113,7 +111,7 @@ class RedisCluster:
                 client.execute_command("CLUSTER SET-CONFIG-EPOCH", i + 1)
         for port in self.ports[1:]:
             with self.client(port) as client:
-                client.execute_command("CLUSTER MEET", "127.0.0.1", self.ports[0])
+                client.execute_command("CLUSTER MEET", HOST, self.ports[0])
         deadline = time.monotonic() + timeout
         while not all(self._knows_everyone(port) for port in self.ports):
             if time.monotonic() > deadline:
@@ -188,7 +186,7 @@ class RedisCluster:
             dst.execute_command("CLUSTER SETSLOT", slot, "IMPORTING", src_id)
             src.execute_command("CLUSTER SETSLOT", slot, "MIGRATING", dst_id)
             while names := src.execute_command("CLUSTER GETKEYSINSLOT", slot, 100):
-                argv = ["MIGRATE", "127.0.0.1", to_master, "", 0, 5000]
+                argv = ["MIGRATE", HOST, to_master, "", 0, 5000]
                 if self.password:
                     argv += ["AUTH", self.password]
                 src.execute_command(*argv, "KEYS", *names)
@@ -210,12 +208,3 @@ class RedisCluster:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no replica took over from {dead_master} within {timeout}s")
             time.sleep(0.05)
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
