@@ -15,7 +15,7 @@ $(CHECKOV): | system-deps
 	touch $@
 
 test-infra: venv $(CHECKOV)
-	shellcheck scripts/*.sh scripts/engine/*.sh
+	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/engine/*.sh scripts/engine/addons/*.sh scripts/engine/images/*.sh
 	$(PY) -m pytest tests/infra -q
 
 up:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test cluster's node and image builds run (containerd, runc, the
-# CNI plugins, iptables and ipset for kube-proxy and kube-router, buildah and debootstrap for the
-# images) when they are missing. The node needs root (network namespaces, mounts, cgroups).
+# CNI plugins, iptables and ipset for kube-proxy and kube-router, buildah, debootstrap and a static
+# C build for the images) when they are missing. The node needs root (network namespaces, mounts, cgroups).
 set -euo pipefail
 
 declare -A PACKAGE_FOR=(
@@ -15,6 +15,8 @@ declare -A PACKAGE_FOR=(
   [envsubst]=gettext-base
   [buildah]=buildah
   [debootstrap]=debootstrap
+  [gcc]=gcc
+  [/usr/include/stdio.h]=libc6-dev
   [curl]=curl
   [chromium]=chromium
 )

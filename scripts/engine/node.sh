@@ -72,6 +72,7 @@ wait_for() {
   die "$what did not come up (logs in $NODE_DIR)"
 }
 
+# $1: the pod sandbox image (the images list's pause).
 containerd_up() {
   local d="$NODE_DIR/containerd"
   mkdir -p "$d/root" "$d/state" "$RUNC_ROOT" "$NODE_DIR/cni/net.d"
@@ -86,7 +87,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [ttrpc]
   address = "$CTRD_SOCK.ttrpc"
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "registry.k8s.io/pause:3.10"
+  sandbox_image = "$1"
   # The host lacks CAP_SYS_RESOURCE: never lower an OOM score below our own.
   restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
@@ -212,7 +213,7 @@ node_up() {
   node_paths
   mkdir -p "$NODE_DIR"
   ip netns list | sed -n 's/^\(cni-[^ ]*\).*/\1/p' >"$NODE_DIR/netns-before"
-  containerd_up
+  containerd_up "$(sed -n 's#^name=\([^ ]*/pause:[^ ]*\) .*#\1#p' "$1")"
   images_import <"$1"
   kubelet_up
   kube_proxy_up

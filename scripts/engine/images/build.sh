@@ -34,8 +34,26 @@ PAUSE_IMAGE=registry.k8s.io/pause:3.10 # containerd's sandbox_image on the node
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$HERE/lib.sh"
+CACHE="${CHAT_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-platform}/images"
+# overlay needs a kernel overlayfs on the cache's filesystem; vfs works anywhere, copying layers.
+DRIVER="${CHAT_IMAGES_STORAGE_DRIVER:-overlay}"
+
+log() { echo "images: $*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+bah() { buildah --root "$CACHE/storage-$DRIVER" --runroot "$CACHE/run-$DRIVER" --storage-driver "$DRIVER" "$@"; }
+
+# Holds the cache's lock until this shell exits (file descriptor 9).
+lock_cache() {
+  mkdir -p "$CACHE"
+  exec 9>"$CACHE/lock"
+  flock -n 9 || {
+    log "waiting for another build.sh"
+    flock 9
+  }
+}
 ARCHIVES="$CACHE/archives" LOGS="$CACHE/logs" WORK="$CACHE/work"
 LABEL=org.chat-platform.stand-in # the key a stand-in was built from, on the image
 # The machine's CA bundle, mounted for the RUN steps of app builds only (pip and npm then trust

@@ -1,7 +1,7 @@
 """The name rule shared by users and rooms (3-32 of [A-Za-z0-9_.-]), and a DM's name, built
 from its two members' names: `dm:<a>:<b>`, sorted. `:` is no name character, so a DM's name
 never collides with a room's. The frontend gets these bounds from the protocol schema
-(scripts/protocol_schema.py), not from a copy."""
+(tools/docgen/protocol_schema.py), not from a copy."""
 
 from __future__ import annotations
 
