@@ -228,16 +228,17 @@ node_stop() {
   local name pid id m h
   for name in kube-router kube-proxy kubelet; do stop_pidfile "$NODE_DIR/$name.pid"; done
   if [[ -S "$CTRD_SOCK" ]]; then
-    for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$id" 2>/dev/null; done
+    # A task may end by itself meanwhile: a failure here is not one of stopping.
+    for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$id" 2>/dev/null || true; done
     sleep 1
-    for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks delete --force "$id" 2>/dev/null; done
+    for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks delete --force "$id" 2>/dev/null || true; done
   fi
   stop_pidfile "$NODE_DIR/containerd.pid"
   # Shims outlive containerd; theirs are the ones whose address is our socket.
-  for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CTRD_SOCK" || true); do kill -KILL "$pid"; done
+  for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CTRD_SOCK" || true); do kill -KILL "$pid" || true; done
   if [[ -d "$RUNC_ROOT" ]]; then
     for h in "$RUNC_ROOT"/*/; do
-      for id in $(runc --root "$h" list -q 2>/dev/null); do runc --root "$h" delete --force "$id"; done
+      for id in $(runc --root "$h" list -q 2>/dev/null); do runc --root "$h" delete --force "$id" || true; done
     done
   fi
   # Pod network namespaces and volumes live under the workdir or /run/netns/cni-*.

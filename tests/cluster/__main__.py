@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -236,6 +237,7 @@ def main() -> int:
                 result.append(", ".join(images.refs))
             lifecycle(steps, engine_bin, node_bin, images, Path(scratch))
     except Exception as error:
+        traceback.print_exc()
         print(f"test-cluster: FAILED: {error}", file=sys.stderr)
         print(steps.summary("FAILED"))
         return 1
