@@ -26,6 +26,7 @@ from typing import Any
 from checkout import ROOT
 from components.k8s import backend, frontend, redis
 from components.k8s.workload import labels_for
+from components.redis_port import REDIS_PORT
 
 from tests.cluster import aws_routes, node, traffic
 from tests.cluster.kube import Kubectl, check_ready, dry_run_aws_objects
@@ -189,7 +190,7 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
         result.append("+ " + traffic.browser_exchange(base_url, HOST, cluster.ingress) + " chatted live")
 
     with steps.step("netpol") as result:
-        target = f"redis.{NAMESPACE}.svc.cluster.local:{redis.PORT}"
+        target = f"redis.{NAMESPACE}.svc.cluster.local:{REDIS_PORT}"
         stranger = {"app.kubernetes.io/name": "stranger"}
         image = images.ref("backend")
         assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
