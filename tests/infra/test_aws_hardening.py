@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from components.aws.releases import RELEASES
+from components.stacks.aws import BACKEND_CPU, DELIVERIES_PER_CPU_SECOND, DELIVERIES_PER_POD
 from tests.infra.harness import ROOT, StackRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -50,6 +51,12 @@ def test_the_cluster_minor_drives_every_pin(run_stack: Callable[..., StackRun], 
 
 def test_default_eks_version_is_in_standard_support(aws: StackRun) -> None:
     assert aws.one("aws:eks/cluster:Cluster").inputs["version"] == max(RELEASES, key=lambda v: int(v[2:]))
+
+
+def test_the_cluster_upgrades_rather_than_paying_for_extended_support(aws: StackRun) -> None:
+    """EKS's default keeps a minor past standard support on extended support, at about six times
+    the control-plane price; STANDARD has it upgraded instead (docs/aws.md, "Upgrading")."""
+    assert aws.one("aws:eks/cluster:Cluster").inputs["upgradePolicy"] == {"supportType": "STANDARD"}
 
 
 def test_vpc_cni_enforces_network_policies(aws: StackRun) -> None:
@@ -109,12 +116,49 @@ def test_backend_autoscales_between_the_configured_bounds(aws: StackRun) -> None
     assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "chat-backend"}
     assert hpa["minReplicas"] == 3 >= 2
     assert hpa["maxReplicas"] == 12
-    (metric,) = hpa["metrics"]
-    assert metric["resource"] == {"name": "cpu", "target": {"type": "AverageValue", "averageValue": "600m"}}
     assert hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"] >= 300
     # The autoscaler owns the count: `pulumi up` must not reset it.
     assert "replicas" not in aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]
     assert aws.one("kubernetes:apps/v1:Deployment", "chat-frontend").inputs["spec"]["replicas"] == 2
+
+
+def _millicores(quantity: str) -> int:
+    return int(quantity.removesuffix("m")) if quantity.endswith("m") else int(float(quantity) * 1000)
+
+
+def test_the_autoscaler_keeps_backend_pods_at_their_request(aws: StackRun) -> None:
+    """Nodes are filled by requests. With a target above the request, pods are packed by the
+    request, throttle at the target, and the cluster-autoscaler (which adds nodes for pending pods
+    only) never grows the cluster: target and request must be one figure."""
+    hpa = aws.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-backend").inputs["spec"]
+    (metric,) = hpa["metrics"]
+    assert metric["type"] == "Resource"
+    assert metric["resource"]["name"] == "cpu"
+    assert metric["resource"]["target"]["type"] == "AverageValue"
+    pod = aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    request = container["resources"]["requests"]["cpu"]
+    assert metric["resource"]["target"]["averageValue"] == request == BACKEND_CPU
+    # Headroom for a burst while new pods start: the limit is well above the target.
+    assert _millicores(container["resources"]["limits"]["cpu"]) >= 1.5 * _millicores(request)
+
+
+def test_backend_cpu_is_the_benchmark_figure() -> None:
+    """The request is what one pod needs for DELIVERIES_PER_POD at the deliveries per CPU-second
+    `make bench` measured; both constants are the README's Performance figures."""
+    (row,) = [
+        line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("| deliveries per server CPU-second at ")
+    ]
+    label, *runs = [cell.strip() for cell in row.strip("|").split("|")]
+    measured = [int(run.split("/")[0].strip().replace(",", "")) for run in runs[:-1]]  # the last is the goal
+    assert len(measured) >= 2, row
+    assert DELIVERIES_PER_CPU_SECOND <= min(measured) <= 1.1 * DELIVERIES_PER_CPU_SECOND, measured
+    # At that figure's load (msgs/s into rooms of 100) is what each pod is kept near.
+    rate = int(re.search(r"at (\d+) msgs/s", label)[1])  # type: ignore[index]
+    assert rate * 100 == DELIVERIES_PER_POD
+    assert abs(_millicores(BACKEND_CPU) * DELIVERIES_PER_CPU_SECOND / 1000 - DELIVERIES_PER_POD) < 100
 
 
 def test_minikube_has_no_autoscaler(minikube: StackRun) -> None:
