@@ -209,7 +209,7 @@ class RecordingMonitor(mocks.MockMonitor):
         (the SDK's mock monitor does qualify it; aliases computed by the SDK do not)."""
         if parent.split("::")[2:3] == ["pulumi:pulumi:Stack"]:
             parent = ""
-        return super().make_urn(parent, type_, name)  # type: ignore[no-any-return]
+        return super().make_urn(parent, type_, name)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
