@@ -5,10 +5,12 @@ acks — each asserted on the real program under mocks with Pulumi.aws.yaml."""
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 
 from components.aws.releases import RELEASES
 from components.stacks.aws import BACKEND_CPU, DELIVERIES_PER_CPU_SECOND, DELIVERIES_PER_POD
@@ -159,6 +161,30 @@ def test_backend_cpu_is_the_benchmark_figure() -> None:
     rate = int(re.search(r"at (\d+) msgs/s", label)[1])  # type: ignore[index]
     assert rate * 100 == DELIVERIES_PER_POD
     assert abs(_millicores(BACKEND_CPU) * DELIVERIES_PER_CPU_SECOND / 1000 - DELIVERIES_PER_POD) < 100
+
+
+def test_the_replicas_handover_note_matches_the_program(aws: StackRun) -> None:
+    """Stacks deployed before the autoscaler owned the count hold Pulumi's `spec.replicas`:
+    dropping it resets the Deployment to one pod unless another field manager still owns it.
+    docs/aws.md gives the one-time command; it must name this Deployment, its namespace and the
+    autoscaler's floor, and apply server-side under a manager of its own."""
+    deployment = aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs
+    assert "replicas" not in deployment["spec"]  # why the note is needed
+    hpa = aws.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "chat-backend").inputs["spec"]
+    doc = (ROOT / "docs" / "aws.md").read_text()
+    section = doc.split("**Backend replicas handed to the autoscaler.**", 1)[1].split("\n- **", 1)[0]
+    command, manifest = re.search(r"(kubectl .*?) <<'EOF'\n(.*?)\n\s*EOF", section, re.S).groups()  # type: ignore[union-attr]
+    assert "--server-side" in command.split()
+    (manager,) = re.findall(r"--field-manager=(\S+)", command)
+    assert "pulumi" not in manager
+    assert re.search(r"-n (\S+)", command)[1] == deployment["metadata"]["namespace"]  # type: ignore[index]
+    applied = yaml.safe_load(textwrap.dedent(manifest))
+    assert applied == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": deployment["metadata"]["name"]},
+        "spec": {"replicas": hpa["minReplicas"]},
+    }
 
 
 def test_minikube_has_no_autoscaler(minikube: StackRun) -> None:
