@@ -1,7 +1,7 @@
 """The EKS control plane: pinned version on standard support, access entries, KMS-encrypted
 secrets, control-plane logs, API endpoint open only to configured CIDRs, an OIDC provider for
-IRSA, and the Kubernetes provider that talks to it. The cluster and its key are protected: a
-change that would replace either fails the preview instead."""
+IRSA, and the Kubernetes provider that talks to it. The cluster and its key are protected (unless
+the stack allows their replacement): a change that would replace either fails the preview."""
 
 from __future__ import annotations
 

@@ -219,40 +219,36 @@ class RecordingMonitor(mocks.MockMonitor):
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             state = self.resources.get(response.urn)
-            self.registered.append(
-                Registered(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
-                    dependencies=list(request.dependencies),
-                    provider=request.provider,
-                    outputs=dict(state.state) if state else {},
-                    aliases=[self.alias_urn(alias, request) for alias in request.aliases],
-                    protect=request.protect,
-                    retain_on_delete=request.retainOnDelete,
-                )
+            self._record(
+                request,
+                response.urn,
+                request.object,
+                custom=request.custom,
+                outputs=dict(state.state) if state else {},
+                aliases=[self.alias_urn(alias, request) for alias in request.aliases],
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
             )
         return response
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, response.urn, request.properties, custom=True, read_id=request.id)
+        return response
+
+    def _record(self, request: Any, urn: str, properties: Any, **specific: Any) -> None:
         self.registered.append(
             Registered(
                 type=request.type,
                 name=request.name,
-                urn=response.urn,
+                urn=urn,
                 parent=request.parent,
-                custom=True,
-                inputs=unwrap_secrets(rpc.deserialize_properties(request.properties)),
+                inputs=unwrap_secrets(rpc.deserialize_properties(properties)),
                 dependencies=list(request.dependencies),
                 provider=request.provider,
-                read_id=request.id,
+                **specific,
             )
         )
-        return response
 
     def alias_urn(self, alias: Any, request: Any) -> str:
         """The URN an alias stands for, made as this monitor makes URNs (for a spec, as the engine
