@@ -49,7 +49,6 @@ def all_violations(run: StackRun) -> list[str]:
     return [
         f"{r.type} {r.name}: [{policy}] {message}"
         for r in run.resources
-        if r.read_id is None  # a read registers nothing
         for policy, message in violations(Resource(r.type, engine_view(r.inputs), r.protect, run.config))
     ]
 

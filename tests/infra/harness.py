@@ -51,13 +51,14 @@ class StackRun:
     outputs: dict[str, Any]
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     config: dict[str, str] = field(default_factory=dict)  # what it ran with, "project:key" -> value
+    reads: list[Registered] = field(default_factory=list)  # `Resource.get`s: not the stack's resources
 
     def of_type(self, type_token: str) -> list[Registered]:
-        return [r for r in self.resources if r.type == type_token and r.read_id is None]
+        return [r for r in self.resources if r.type == type_token]
 
-    def reads(self, type_token: str) -> list[Registered]:
+    def reads_of(self, type_token: str) -> list[Registered]:
         """The reads (`Resource.get`) of that type."""
-        return [r for r in self.resources if r.type == type_token and r.read_id is not None]
+        return [r for r in self.reads if r.type == type_token]
 
     def one(self, type_token: str, name: str | None = None) -> Registered:
         found = [r for r in self.of_type(type_token) if name is None or r.name == name]
@@ -202,6 +203,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, program_mocks: ProgramMocks):
         super().__init__(program_mocks)
         self.registered: list[Registered] = []
+        self.read: list[Registered] = []
         self.component_outputs: dict[str, dict[str, Any]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -220,6 +222,7 @@ class RecordingMonitor(mocks.MockMonitor):
         if request.type != "pulumi:pulumi:Stack":
             state = self.resources.get(response.urn)
             self._record(
+                self.registered,
                 request,
                 response.urn,
                 request.object,
@@ -233,11 +236,13 @@ class RecordingMonitor(mocks.MockMonitor):
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().ReadResource(request)  # type: ignore[no-untyped-call]
-        self._record(request, response.urn, request.properties, custom=True, read_id=request.id)
+        self._record(self.read, request, response.urn, request.properties, custom=True, read_id=request.id)
         return response
 
-    def _record(self, request: Any, urn: str, properties: Any, **specific: Any) -> None:
-        self.registered.append(
+    def _record(
+        self, into: list[Registered], request: Any, urn: str, properties: Any, **specific: Any
+    ) -> None:
+        into.append(
             Registered(
                 type=request.type,
                 name=request.name,
@@ -325,7 +330,9 @@ def run_program(
     _sync_await(run_pulumi_func(program))
     root = settings.get_root_resource()
     outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
-    return StackRun(as_stack or stack, monitor.registered, outputs, monitor.component_outputs, config)
+    return StackRun(
+        as_stack or stack, monitor.registered, outputs, monitor.component_outputs, config, monitor.read
+    )
 
 
 def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:

@@ -22,7 +22,7 @@ def half_deployed(run_stack: Callable[..., StackRun]) -> StackRun:
 
 
 def test_the_load_balancer_is_not_read_before_the_release_exists(half_deployed: StackRun) -> None:
-    (read,) = half_deployed.reads(SERVICE)
+    (read,) = half_deployed.reads_of(SERVICE)
     assert read.read_id == rpc.UNKNOWN  # the engine skips this read: nothing to find yet
     # The record waits for the address instead: a computed value in the preview.
     (alias,) = half_deployed.one(RECORD).inputs["aliases"]
@@ -31,7 +31,7 @@ def test_the_load_balancer_is_not_read_before_the_release_exists(half_deployed: 
 
 
 def test_once_the_release_exists_the_record_points_at_its_service(aws: StackRun) -> None:
-    (read,) = aws.reads(SERVICE)
+    (read,) = aws.reads_of(SERVICE)
     traefik = aws.one("kubernetes:helm.sh/v3:Release", "traefik")
     # The Service the chart names after the release, in the release's namespace.
     assert read.read_id == f"{traefik.inputs['namespace']}/{traefik.inputs['name']}" == "traefik/traefik"
