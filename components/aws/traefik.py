@@ -13,6 +13,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.aws.eks import ClusterRef
 from components.aws.nodegroups import SYSTEM_SELECTOR, SYSTEM_TOLERATIONS
 from components.k8s import backend, frontend
 from components.k8s.helm import Chart, release
@@ -31,8 +32,6 @@ NAMESPACE = "traefik"
 API_VERSION = "traefik.io/v1alpha1"
 CONTROLLER = IngressController(NAMESPACE, {"app.kubernetes.io/name": "traefik"})
 HTTPS_REDIRECT = {"to": "websecure", "scheme": "https", "permanent": True}
-# Helm installed the CRDs of stacks deployed before: taking their fields over needs force.
-PATCH_FORCE = {"pulumi.com/patchForce": "true"}
 
 
 def traefik_values() -> dict[str, Any]:
@@ -85,6 +84,7 @@ class Traefik(pulumi.ComponentResource):
         self,
         name: str,
         *,
+        cluster: ClusterRef,  # the cluster the CRDs are applied to (by a provider of their own)
         app_namespace: pulumi.Input[str],  # where the chat's Services, routes and middlewares live
         host: str,  # the only host name routed
         tls_secret: str,  # the Secret holding the host's certificate
@@ -94,15 +94,22 @@ class Traefik(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:Traefik", name, None, opts)
+        # On stacks deployed before, Helm installed these CRDs (and never upgraded them): this
+        # provider takes them over, where the cluster's would refuse to create what exists, and
+        # forces past the fields Helm still owns. It manages nothing else.
+        adopting = k8s.Provider(
+            f"{name}-crds",
+            kubeconfig=cluster.kubeconfig,
+            upsert_existing_objects=True,
+            enable_patch_force=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         crds = [
             k8s.apiextensions.v1.CustomResourceDefinition(
                 f"{name}-{crd['spec']['names']['plural']}",
-                metadata={
-                    **crd["metadata"],
-                    "annotations": {**crd["metadata"].get("annotations", {}), **PATCH_FORCE},
-                },
+                metadata=crd["metadata"],
                 spec=crd["spec"],
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, provider=adopting),
             )
             for crd in crd_manifests()
         ]

@@ -188,6 +188,7 @@ def build(config: StackConfig) -> None:
     )
     traefik = Traefik(
         "traefik",
+        cluster=cluster,
         app_namespace=namespace,
         host=app.host,
         tls_secret=TLS_SECRET,
