@@ -12,8 +12,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.config import AppConfig
-from components.k8s.backend import Backend, BackendArgs, SecretKey
+from components.k8s.backend import DEFAULT_RESOURCES, Backend, BackendArgs, SecretKey
 from components.k8s.frontend import Frontend, FrontendArgs
+from components.k8s.hygiene import Resources
 from components.k8s.scheduling import Scheduling
 from components.k8s.workload import Autoscaling, IngressController
 
@@ -39,6 +40,7 @@ class ChatAppArgs:
     tls: bool  # served over HTTPS: an https:// origin and Secure session cookies
     scheduling: Scheduling = field(default_factory=Scheduling)
     backend_autoscaling: Autoscaling | None = None
+    backend_resources: Resources = DEFAULT_RESOURCES  # with autoscaling, its CPU request is the target
     ack_replicas: int = 0  # acks wait until this many Redis replicas hold the message
     # Where this stack's state knew the redis-url Secret before, so `pulumi up` keeps it.
     redis_url_aliases: Sequence[pulumi.Alias] = ()
@@ -72,6 +74,7 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             allowed_origin=url,
             replicas=app.backend_replicas,
             autoscaling=args.backend_autoscaling,
+            resources=args.backend_resources,
             workers=app.backend_workers,
             history_limit=app.history_limit,
             cookie_secure=args.tls,

@@ -4,7 +4,11 @@ It only wires the guardrails into pulumi-policy; the rules live in guardrails/ a
 Importing this module starts the policy gRPC server and blocks, so tests never import it.
 """
 
+import json
+import os
+
 from guardrails.catalog import GUARDRAILS, Guardrail
+from guardrails.props import Resource
 from pulumi_policy import (
     EnforcementLevel,
     PolicyPack,
@@ -13,10 +17,15 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+# The stack's config ("project:key" -> value): the CLI passes it to the pack's process, as to the
+# program's.
+STACK_CONFIG: dict[str, str] = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+
 
 def as_policy(guardrail: Guardrail) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in guardrail.check(args.resource_type, args.props):
+        resource = Resource(args.resource_type, args.props, bool(args.opts.protect), STACK_CONFIG)
+        for message in guardrail.check(resource):
             report_violation(message, None)
 
     return ResourceValidationPolicy(name=guardrail.name, description=guardrail.description, validate=validate)

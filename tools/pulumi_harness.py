@@ -1,6 +1,7 @@
 """Run the real Pulumi program (`__main__.py`) under Pulumi's mocks with a stack's real
-config file, or one component on its own, and return everything it registers — no CLI, no
-cluster, no cloud.
+config file, or one component on its own, and return everything it registers and reads — no
+CLI, no cluster, no cloud. A run is an update by default; `preview=True` runs it as a preview,
+where resources named in `uncreated` do not exist yet (their computed outputs are unknown).
 
 Used by the infra, aws, cluster and policy tests, the lint tests, the docs generator (the AWS
 chart pins) and the benchmark (registration time).
@@ -38,6 +39,9 @@ class Registered:
     provider: str
     outputs: dict[str, Any] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)  # the URNs it was known by before
+    protect: bool = False  # the engine refuses to replace or delete it
+    retain_on_delete: bool = False  # deleting it only forgets it
+    read_id: str | None = None  # set for a read (`Resource.get`): the ID asked for
 
 
 @dataclass
@@ -46,9 +50,15 @@ class StackRun:
     resources: list[Registered]
     outputs: dict[str, Any]
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config: dict[str, str] = field(default_factory=dict)  # what it ran with, "project:key" -> value
+    reads: list[Registered] = field(default_factory=list)  # `Resource.get`s: not the stack's resources
 
     def of_type(self, type_token: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_token]
+
+    def reads_of(self, type_token: str) -> list[Registered]:
+        """The reads (`Resource.get`) of that type."""
+        return [r for r in self.reads if r.type == type_token]
 
     def one(self, type_token: str, name: str | None = None) -> Registered:
         found = [r for r in self.of_type(type_token) if name is None or r.name == name]
@@ -118,7 +128,16 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
         if a.inputs.get("numNodeGroups")
         else {"primaryEndpointAddress": f"master.{a.name}.abc123.use1.cache.amazonaws.com"}
     ),
-    "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": a.name},
+    # Pulumi names a node group after the resource, with a random suffix.
+    "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": f"{a.name}-1a2b3c4"},
+    "kubernetes:helm.sh/v3:Release": lambda a: {
+        "status": {
+            "name": a.inputs.get("name", a.name),
+            "namespace": a.inputs.get("namespace", "default"),
+            "status": "deployed",
+            "version": a.inputs.get("version", ""),
+        }
+    },
     # Service.get (a read): the LoadBalancer's hostname as AWS would publish it.
     "kubernetes:core/v1:Service": lambda a: (
         {
@@ -135,8 +154,15 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
 
 
 class ProgramMocks(pulumi.runtime.Mocks):
+    def __init__(self, uncreated: frozenset[str] = frozenset()):
+        self.uncreated = uncreated  # names of resources a preview would create: no outputs yet
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.resource_id == rpc.UNKNOWN:
+            return None, {}  # as the engine does: a read of an unknown ID is skipped
         state = dict(args.inputs)
+        if args.name in self.uncreated:
+            return None, state  # a preview of its creation: inputs only, outputs unknown
         hook = OUTPUT_HOOKS.get(args.typ)
         if hook:
             state.update(hook(args))
@@ -177,7 +203,15 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, program_mocks: ProgramMocks):
         super().__init__(program_mocks)
         self.registered: list[Registered] = []
+        self.read: list[Registered] = []
         self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """As the engine makes URNs: a top-level resource's type is not qualified by the Stack's
+        (the SDK's mock monitor does qualify it; aliases computed by the SDK do not)."""
+        if parent.split("::")[2:3] == ["pulumi:pulumi:Stack"]:
+            parent = ""
+        return super().make_urn(parent, type_, name)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
@@ -187,21 +221,39 @@ class RecordingMonitor(mocks.MockMonitor):
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             state = self.resources.get(response.urn)
-            self.registered.append(
-                Registered(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent=request.parent,
-                    custom=request.custom,
-                    inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
-                    dependencies=list(request.dependencies),
-                    provider=request.provider,
-                    outputs=dict(state.state) if state else {},
-                    aliases=[self.alias_urn(alias, request) for alias in request.aliases],
-                )
+            self._record(
+                self.registered,
+                request,
+                response.urn,
+                request.object,
+                custom=request.custom,
+                outputs=dict(state.state) if state else {},
+                aliases=[self.alias_urn(alias, request) for alias in request.aliases],
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
             )
         return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self._record(self.read, request, response.urn, request.properties, custom=True, read_id=request.id)
+        return response
+
+    def _record(
+        self, into: list[Registered], request: Any, urn: str, properties: Any, **specific: Any
+    ) -> None:
+        into.append(
+            Registered(
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                parent=request.parent,
+                inputs=unwrap_secrets(rpc.deserialize_properties(properties)),
+                dependencies=list(request.dependencies),
+                provider=request.provider,
+                **specific,
+            )
+        )
 
     def alias_urn(self, alias: Any, request: Any) -> str:
         """The URN an alias stands for, made as this monitor makes URNs (for a spec, as the engine
@@ -244,21 +296,33 @@ def _as_config_string(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def mocked(stack: str, config: dict[str, str]) -> RecordingMonitor:
+def mocked(
+    stack: str, config: dict[str, str], preview: bool = False, uncreated: frozenset[str] = frozenset()
+) -> RecordingMonitor:
     """Fresh mocks for one run in this process (pytest runs many): new monitor, no root
     Stack left from an earlier run, no outstanding RPCs, exactly this config."""
-    monitor = RecordingMonitor(ProgramMocks())
+    program_mocks = ProgramMocks(uncreated)
+    monitor = RecordingMonitor(program_mocks)
     settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(ProgramMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(program_mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, [])
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
     return monitor
 
 
-def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun:
-    """Run __main__.py for `stack` (config from its file, plus overrides) under mocks."""
-    monitor = mocked(stack, {**stack_config(stack), **(overrides or {})})
+def run_program(
+    stack: str,
+    overrides: dict[str, str] | None = None,
+    *,
+    preview: bool = False,
+    uncreated: frozenset[str] = frozenset(),
+    as_stack: str | None = None,
+) -> StackRun:
+    """Run __main__.py for `stack` (config from its file, plus overrides) under mocks; `as_stack`
+    names the stack otherwise (another stack with the same config, e.g. in the same account)."""
+    config = {**stack_config(stack), **(overrides or {})}
+    monitor = mocked(as_stack or stack, config, preview, uncreated)
 
     def program() -> None:
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
@@ -266,7 +330,9 @@ def run_program(stack: str, overrides: dict[str, str] | None = None) -> StackRun
     _sync_await(run_pulumi_func(program))
     root = settings.get_root_resource()
     outputs = {k: _resolve(v) for k, v in getattr(root, "outputs", {}).items()}
-    return StackRun(stack, monitor.registered, outputs, monitor.component_outputs)
+    return StackRun(
+        as_stack or stack, monitor.registered, outputs, monitor.component_outputs, config, monitor.read
+    )
 
 
 def build(component: Callable[[], pulumi.Output[Any]]) -> StackRun:

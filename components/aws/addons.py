@@ -1,21 +1,26 @@
 """EKS-managed add-ons, each at the exact version components/aws/releases.py pins for the
 cluster's minor. The VPC CNI enforces NetworkPolicies; metrics-server feeds the backend's
-HorizontalPodAutoscaler. Add-ons whose pods need nodes wait for the node groups; the EBS CSI
-driver gets its own IRSA role."""
+HorizontalPodAutoscaler. Add-ons whose pods need nodes wait for the node groups and run on the
+tainted system nodes; the EBS CSI driver gets its own IRSA role."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
+from components.aws.nodegroups import SYSTEM_SELECTOR, SYSTEM_TOLERATIONS
 from components.aws.releases import RELEASES
 
 EBS_CSI_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+# Where an add-on's Deployment runs: the system nodes, whose taint it tolerates. (The DaemonSets,
+# vpc-cni, kube-proxy and the EBS CSI node plugin, tolerate every taint already.)
+ON_SYSTEM_NODES = {"nodeSelector": SYSTEM_SELECTOR, "tolerations": SYSTEM_TOLERATIONS}
 
 
 class EksAddons(pulumi.ComponentResource):
@@ -43,7 +48,7 @@ class EksAddons(pulumi.ComponentResource):
             addon_name: str,
             role_arn: pulumi.Input[str] | None = None,
             after_nodes: bool = False,
-            configuration: dict[str, str] | None = None,
+            configuration: dict[str, Any] | None = None,
         ) -> None:
             aws.eks.Addon(
                 f"{name}-{addon_name}",
@@ -60,7 +65,12 @@ class EksAddons(pulumi.ComponentResource):
         # Without the network policy agent the VPC CNI ignores NetworkPolicy objects.
         addon("vpc-cni", configuration={"enableNetworkPolicy": "true"})
         addon("kube-proxy")
-        addon("coredns", after_nodes=True)
-        addon("aws-ebs-csi-driver", role_arn=ebs_role.arn, after_nodes=True)
-        addon("metrics-server", after_nodes=True)
+        addon("coredns", after_nodes=True, configuration=ON_SYSTEM_NODES)
+        addon(
+            "aws-ebs-csi-driver",
+            role_arn=ebs_role.arn,
+            after_nodes=True,
+            configuration={"controller": ON_SYSTEM_NODES},
+        )
+        addon("metrics-server", after_nodes=True, configuration=ON_SYSTEM_NODES)
         self.register_outputs({})

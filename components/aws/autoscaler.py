@@ -1,21 +1,37 @@
 """cluster-autoscaler (the chart built for the cluster's minor version and the image of that
 minor, both from components/aws/releases.py) with an IRSA role whose write actions only touch
-this cluster's tagged Auto Scaling groups."""
+this cluster's tagged Auto Scaling groups, growing the spot group first (the priority expander)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
+import yaml
 
 from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
-from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.aws.nodegroups import SYSTEM_SELECTOR, SYSTEM_TOLERATIONS
 from components.aws.releases import RELEASES
 from components.k8s.helm import Chart, release
 
 REPOSITORY = "https://kubernetes.github.io/autoscaler"
 NAMESPACE, SERVICE_ACCOUNT = "kube-system", "cluster-autoscaler"
+# The ConfigMap the priority expander reads its priorities from (a fixed name in its namespace).
+PRIORITIES_CONFIGMAP = "cluster-autoscaler-priority-expander"
+# Highest first; least-waste only breaks ties within one priority.
+EXPANDER = "priority,least-waste"
+SPOT_PRIORITY, ON_DEMAND_PRIORITY = 50, 10
+
+
+def expander_priorities(spot_group: str, on_demand_group: str) -> str:
+    """The priority expander's `priorities`: the spot node group first, the on-demand one only when
+    spot cannot grow. It matches Auto Scaling group names, eks-<node group name>-<uuid> for
+    managed node groups."""
+    return yaml.safe_dump(
+        {SPOT_PRIORITY: [f"^eks-{spot_group}-"], ON_DEMAND_PRIORITY: [f"^eks-{on_demand_group}-"]}
+    )
 
 
 def autoscaler_policy(cluster_name: str) -> dict[str, Any]:
@@ -64,6 +80,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         name: str,
         *,
         cluster: ClusterRef,  # the cluster whose node groups it scales; its minor picks chart and image
+        spot_group: pulumi.Output[str],  # the spot node group's name: grown first
+        on_demand_group: pulumi.Output[str],  # the on-demand node group's name: grown only when spot cannot
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:ClusterAutoscaler", name, None, opts)
@@ -75,6 +93,16 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             service_account=SERVICE_ACCOUNT,
             parent=self,
             policy=cluster.name.apply(autoscaler_policy),
+        )
+        priorities = k8s.core.v1.ConfigMap(
+            PRIORITIES_CONFIGMAP,
+            metadata={"name": PRIORITIES_CONFIGMAP, "namespace": NAMESPACE},
+            data={
+                "priorities": pulumi.Output.all(spot_group, on_demand_group).apply(
+                    lambda groups: expander_priorities(groups[0], groups[1])
+                )
+            },
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.release = release(
             name,
@@ -93,14 +121,16 @@ class ClusterAutoscaler(pulumi.ComponentResource):
                 "extraArgs": {
                     "balance-similar-node-groups": True,
                     "skip-nodes-with-system-pods": False,
-                    "expander": "least-waste",
+                    "expander": EXPANDER,
                 },
                 "nodeSelector": SYSTEM_SELECTOR,
+                "tolerations": SYSTEM_TOLERATIONS,
                 "resources": {
                     "requests": {"cpu": "100m", "memory": "300Mi"},
                     "limits": {"cpu": "500m", "memory": "600Mi"},
                 },
             },
             parent=self,
+            depends_on=[priorities],
         )
         self.register_outputs({"role_arn": role.arn})

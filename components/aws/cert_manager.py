@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.aws.eks import ClusterRef
 from components.aws.irsa import irsa_role
-from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.aws.nodegroups import SYSTEM_SELECTOR, SYSTEM_TOLERATIONS
 from components.k8s.helm import Chart, release
 from components.k8s.scheduling import spread_over_nodes_and_zones
 
@@ -41,6 +41,7 @@ def highly_available(component: str, resources: dict[str, Any]) -> dict[str, Any
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         "topologySpreadConstraints": spread_over_nodes_and_zones(labels),
         "nodeSelector": SYSTEM_SELECTOR,
+        "tolerations": SYSTEM_TOLERATIONS,
         "resources": resources,
     }
 
@@ -104,6 +105,8 @@ class CertManager(pulumi.ComponentResource):
                 **highly_available("controller", CONTROLLER_RESOURCES),
                 "webhook": highly_available("webhook", HELPER_RESOURCES),
                 "cainjector": highly_available("cainjector", HELPER_RESOURCES),
+                # The install's post-install check Job runs on the system nodes too.
+                "startupapicheck": {"nodeSelector": SYSTEM_SELECTOR, "tolerations": SYSTEM_TOLERATIONS},
             },
             parent=self,
         )

@@ -11,11 +11,16 @@ jobs, so there is no host to patch.
 The CodeBuild service role can only write its own logs, manage the build's network interfaces in
 these subnets and use the GitHub connection: the jobs get their AWS rights, as before, from the
 OIDC deploy/preview roles (aws-actions/configure-aws-credentials), never from the runner.
+
+The webhook takes a job only when its sender is one of the listed GitHub accounts. A fork's pull
+request runs its workflows in this repository, with YAML the fork controls (an `if:` guard can be
+edited away), so only a filter outside the repository keeps it off a runner inside the VPC.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -39,6 +44,11 @@ def project_name(cluster_name: str) -> str:
     """The CodeBuild project of a stack's runner (`chat-aws-ci` for stack aws); the workflows'
     `runs-on` label names it."""
     return f"{cluster_name}-ci"
+
+
+def actor_pattern(actor_ids: Sequence[str]) -> str:
+    """The webhook's ACTOR_ACCOUNT_ID filter: exactly these numeric GitHub account IDs."""
+    return f"^({'|'.join(actor_ids)})$"
 
 
 def runner_label(project: str) -> str:
@@ -135,6 +145,7 @@ class CiRunner(pulumi.ComponentResource):
         cluster: ClusterRef,  # the cluster whose private API endpoint the jobs reach
         project: str,  # the CodeBuild project's name, which the workflows' `runs-on` label names
         repository: str,  # owner/name on GitHub
+        actor_ids: Sequence[str],  # the GitHub accounts (numeric IDs) whose jobs it takes, no one else's
         connection_arn: str,  # CodeConnections or CodeStar connection to GitHub, authorized once
         vpc_id: pulumi.Input[str],  # the cluster's VPC
         subnet_ids: list[pulumi.Output[str]],  # private subnets (NAT for GitHub and the AWS APIs)
@@ -237,6 +248,7 @@ class CiRunner(pulumi.ComponentResource):
                     "filters": [
                         {"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"},
                         {"type": "WORKFLOW_NAME", "pattern": f"^({'|'.join(WORKFLOWS)})$"},
+                        {"type": "ACTOR_ACCOUNT_ID", "pattern": actor_pattern(actor_ids)},
                     ]
                 }
             ],

@@ -24,6 +24,7 @@ _CONNECTION_ARN = re.compile(
 )
 _REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+_GITHUB_ACCOUNT_ID = re.compile(r"^[1-9][0-9]{0,11}$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class NodeGroupSize:
 class CiRunnerConfig:
     connection_arn: str  # the CodeConnections (or CodeStar) connection to GitHub
     repository: str  # owner/name
+    actor_ids: list[str]  # the GitHub accounts (numeric IDs) whose workflow jobs the runner takes
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ class AwsConfig:
     redis_auth_update: str
     redis_ack_replicas: int
     ci_runner: CiRunnerConfig | None  # None: no CodeBuild runner (awsCiConnectionArn empty)
-    admin_role_arns: list[str]
+    admin_role_arns: list[str]  # cluster administrators: the deploy role, break-glass roles
+    preview_role_arns: list[str]  # what pull-request runs assume: read-only in the cluster
+    allow_data_store_replacement: bool  # drops `protect` from the data stores for one deliberate change
 
 
 def _cidr(key: str, value: str) -> str:
@@ -120,21 +124,56 @@ def _ci_runner(read: Reader) -> CiRunnerConfig | None:
             "awsCiRepository",
             f"must be the GitHub repository as owner/name (awsCiConnectionArn is set), got {repository!r}",
         )
-    return CiRunnerConfig(connection, repository)
+    actor_ids = read.string_list("awsCiActorIds", [])
+    if not actor_ids or not all(_GITHUB_ACCOUNT_ID.fullmatch(a) for a in actor_ids):
+        raise ConfigError(
+            "awsCiActorIds",
+            "must list the numeric GitHub account IDs whose jobs may run inside the VPC "
+            f"(`gh api users/<login> --jq .id`; awsCiConnectionArn is set), got {actor_ids}",
+        )
+    return CiRunnerConfig(connection, repository, actor_ids)
 
 
-def _admin_role_arns(read: Reader) -> list[str]:
-    arns = read.string_list("awsAdminRoleArns", [])
+def _role_arns(read: Reader, key: str) -> list[str]:
+    arns = read.string_list(key, [])
     for arn in arns:
         if not _ROLE_ARN.fullmatch(arn):
             raise ConfigError(
-                "awsAdminRoleArns",
-                f"must hold IAM role ARNs like arn:aws:iam::123456789012:role/name, got {arn!r}",
+                key, f"must hold IAM role ARNs like arn:aws:iam::123456789012:role/name, got {arn!r}"
             )
     names = [arn.rsplit("/", 1)[1] for arn in arns]
     if len(set(names)) != len(names):
-        raise ConfigError("awsAdminRoleArns", f"must name each role once, got {arns}")
+        raise ConfigError(key, f"must name each role once, got {arns}")
     return arns
+
+
+def _cluster_roles(read: Reader) -> tuple[list[str], list[str]]:
+    """Administrators and the read-only roles of pull-request runs; never one role in both, since
+    a pull request's code must not be able to change the cluster."""
+    admins = _role_arns(read, "awsAdminRoleArns")
+    previews = _role_arns(read, "awsPreviewRoleArns")
+    admin_names = {arn.rsplit("/", 1)[1] for arn in admins}
+    both = [arn for arn in previews if arn.rsplit("/", 1)[1] in admin_names]
+    if both:
+        raise ConfigError(
+            "awsAdminRoleArns",
+            f"must hold administrators only: {both} are in awsPreviewRoleArns, which pull requests assume",
+        )
+    return admins, previews
+
+
+def _redis_nodes(read: Reader) -> tuple[int, int]:
+    """Nodes per shard and the replicas an ack waits for. While one replica is away (a failover,
+    its maintenance) the others must still be enough to confirm a send, or every send fails."""
+    ack_replicas = read.integer("awsRedisAckReplicas", 1, 0, 4)
+    nodes = read.integer("awsRedisReplicas", 3, 2, 6)
+    if ack_replicas and nodes < ack_replicas + 2:
+        raise ConfigError(
+            "awsRedisReplicas",
+            f"must be at least {ack_replicas + 2} while awsRedisAckReplicas is {ack_replicas}: the primary, "
+            f"{ack_replicas} replica(s) to confirm each send and one that may be away, got {nodes}",
+        )
+    return nodes, ack_replicas
 
 
 def load_aws(read: Reader) -> AwsConfig:
@@ -149,7 +188,8 @@ def load_aws(read: Reader) -> AwsConfig:
     zone = read.string("awsHostedZoneId", "", _HOSTED_ZONE_ID, "a Route53 hosted zone id like Z0123456789ABC")
     email = read.string("awsAcmeEmail", "", _EMAIL, "the e-mail Let's Encrypt writes to")
     az_count = read.integer("awsAzCount", 3, 2, 6)
-    redis_replicas = read.integer("awsRedisReplicas", 2, 2, 6)
+    redis_replicas, redis_ack_replicas = _redis_nodes(read)
+    admin_role_arns, preview_role_arns = _cluster_roles(read)
     retention = read.integer("awsLogRetentionDays", 90, 1, 3653)
     if retention not in LOG_RETENTION_DAYS:
         raise ConfigError(
@@ -182,8 +222,9 @@ def load_aws(read: Reader) -> AwsConfig:
         redis_shards=read.integer("awsRedisShards", 1, 1, 30),
         redis_snapshot_days=read.integer("awsRedisSnapshotDays", 7, 1, 35),
         redis_auth_update=read.choice("awsRedisAuthUpdate", "ROTATE", ("ROTATE", "SET")),
-        # Every replica but the primary can confirm a write; asking for more never succeeds.
-        redis_ack_replicas=read.integer("awsRedisAckReplicas", 1, 0, redis_replicas - 1),
+        redis_ack_replicas=redis_ack_replicas,
         ci_runner=_ci_runner(read),
-        admin_role_arns=_admin_role_arns(read),
+        admin_role_arns=admin_role_arns,
+        preview_role_arns=preview_role_arns,
+        allow_data_store_replacement=read.boolean("awsAllowDataStoreReplacement", False),
     )

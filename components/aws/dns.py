@@ -18,15 +18,16 @@ class DnsRecord(pulumi.ComponentResource):
         cluster: ClusterRef,  # the cluster the load balancer's Service is read from
         hosted_zone_id: str,  # the Route53 zone the record goes in
         host: str,  # the record's name: the chat's host
-        load_balancer_service: str,  # namespace/name of the LoadBalancer Service
-        traefik_release: pulumi.Resource,  # the release that creates that Service
+        # From the outputs of what creates the Service: a preview reads it (depends_on does not
+        # hold a read back) unless its ID is still unknown, as it is before the Service exists.
+        load_balancer_service: pulumi.Output[str],  # namespace/name of the LoadBalancer Service
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:DnsRecord", name, None, opts)
         service = k8s.core.v1.Service.get(
             f"{name}-lb",
             load_balancer_service,
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=[traefik_release]),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster.provider),
         )
         hostname = service.status.load_balancer.ingress[0].hostname
         # The Route53 zone AWS keeps this region's network load balancers in.

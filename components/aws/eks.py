@@ -1,6 +1,7 @@
-"""The EKS control plane: pinned version, access entries, KMS-encrypted secrets, control-plane
-logs, API endpoint open only to configured CIDRs, an OIDC provider for IRSA, and the
-Kubernetes provider that talks to it."""
+"""The EKS control plane: pinned version on standard support, access entries, KMS-encrypted
+secrets, control-plane logs, API endpoint open only to configured CIDRs, an OIDC provider for
+IRSA, and the Kubernetes provider that talks to it. The cluster and its key are protected (unless
+the stack allows their replacement): a change that would replace either fails the preview."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# Once a minor leaves standard support, EKS's default (EXTENDED) keeps it running at about six
+# times the control-plane price; STANDARD upgrades it instead, so upgrades stay our decision to
+# make on time (docs/aws.md, "Upgrading Kubernetes").
+SUPPORT_TYPE = "STANDARD"
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class EksCluster(pulumi.ComponentResource):
         subnet_ids: list[pulumi.Output[str]],  # the private subnets the control plane's ENIs use
         public_access_cidrs: list[str],  # the only sources the public API endpoint answers
         log_retention_days: int,  # how long the control-plane logs are kept
+        protect: bool,  # refuse any change that would replace or delete the cluster or its key
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:EksCluster", name, None, opts)
@@ -85,7 +91,7 @@ class EksCluster(pulumi.ComponentResource):
             description=f"Envelope encryption of {name}'s Kubernetes secrets",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         role = aws.iam.Role(
             f"{name}-cluster", assume_role_policy=assume_role_policy("eks.amazonaws.com"), opts=child
@@ -112,13 +118,14 @@ class EksCluster(pulumi.ComponentResource):
             access_config={"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True},
             encryption_config={"provider": {"key_arn": key.arn}, "resources": ["secrets"]},
             enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+            upgrade_policy={"support_type": SUPPORT_TYPE},
             vpc_config={
                 "subnet_ids": subnet_ids,
                 "endpoint_private_access": True,
                 "endpoint_public_access": True,
                 "public_access_cidrs": public_access_cidrs,
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, logs]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, logs], protect=protect),
         )
         oidc = aws.iam.OpenIdConnectProvider(
             name,

@@ -1,6 +1,8 @@
 """ElastiCache (Redis OSS) instead of in-cluster Redis: private subnets, Multi-AZ with automatic
-failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots, and
-a security group that admits the Redis port only from the cluster. Its `url` is rediss:// with the token.
+failover, TLS in transit, encryption at rest, a generated AUTH token, retained snapshots and a
+final one when the group is deleted, and a security group that admits the Redis port only from the cluster.
+Its `url` is rediss:// with the token. The group is protected: a change that would replace it (and
+lose the history it holds) fails the preview unless the stack allows it.
 
 One shard is a primary with replicas; more shards are cluster mode enabled (the rooms spread
 over the shards' primaries, each with its replicas), reached through the configuration endpoint."""
@@ -32,6 +34,8 @@ class ElastiCache(pulumi.ComponentResource):
         shards: int,  # 1: one replication group without cluster mode; more: cluster mode enabled
         snapshot_days: int,  # how long daily snapshots are kept
         auth_update: str,  # ROTATE keeps the previous token valid too; SET revokes it
+        final_snapshot: str,  # the snapshot taken when the group is deleted, unique in the account
+        protect: bool,  # refuse any change that would replace or delete the group
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
@@ -75,10 +79,11 @@ class ElastiCache(pulumi.ComponentResource):
             security_group_ids=[group.id],
             snapshot_retention_limit=snapshot_days,
             snapshot_window="03:00-04:00",
+            final_snapshot_identifier=final_snapshot,
             maintenance_window="sun:05:00-sun:06:00",
             auto_minor_version_upgrade=True,
             apply_immediately=False,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         self.cluster = shards > 1
         endpoint = (

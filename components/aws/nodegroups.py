@@ -1,5 +1,7 @@
-"""Managed node groups: an on-demand `system` group for the platform's controllers and a
-tainted `spot` group of several same-shape instance types for the chat's pods."""
+"""Managed node groups: an on-demand `system` group for the platform's controllers and a `spot`
+group of several same-shape instance types for the chat's pods. Both are tainted: only the system
+add-ons tolerate the system taint (SYSTEM_TOLERATIONS), only the chat's pods the spot one, so app
+pods can never land on, or make the autoscaler grow, the on-demand group."""
 
 from __future__ import annotations
 
@@ -10,6 +12,11 @@ from components.aws.config import NodeGroupSize
 from components.aws.eks import ClusterRef, assume_role_policy
 
 SPOT_TAINT = {"key": "chat-platform/spot", "value": "true", "effect": "NO_SCHEDULE"}
+# The conventional key for nodes kept for cluster add-ons: EKS's coredns and EBS CSI controller
+# tolerate it out of the box.
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}
+# What a system add-on's pods carry (the Kubernetes spelling of the effect).
+SYSTEM_TOLERATIONS = [{"key": SYSTEM_TAINT["key"], "operator": "Exists", "effect": "NoSchedule"}]
 # EKS labels every managed node with its capacity type.
 CAPACITY_LABEL = "eks.amazonaws.com/capacityType"
 SYSTEM_SELECTOR = {CAPACITY_LABEL: "ON_DEMAND"}
@@ -21,6 +28,8 @@ NODE_POLICIES = [
 
 
 class NodeGroups(pulumi.ComponentResource):
+    system: aws.eks.NodeGroup
+    spot: aws.eks.NodeGroup
     groups: list[aws.eks.NodeGroup]
 
     def __init__(
@@ -69,8 +78,7 @@ class NodeGroups(pulumi.ComponentResource):
                 ),
             )
 
-        self.groups = [
-            group("system", "ON_DEMAND", [system_instance_type], system_size, []),
-            group("spot", "SPOT", spot_instance_types, spot_size, [SPOT_TAINT]),
-        ]
+        self.system = group("system", "ON_DEMAND", [system_instance_type], system_size, [SYSTEM_TAINT])
+        self.spot = group("spot", "SPOT", spot_instance_types, spot_size, [SPOT_TAINT])
+        self.groups = [self.system, self.spot]
         self.register_outputs({"groups": [g.node_group_name for g in self.groups]})

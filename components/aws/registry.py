@@ -1,5 +1,7 @@
 """ECR repositories (scan on push, immutable tags, lifecycle policy) and the chat's images
-built and pushed there; deployments use the pushed digest, never a mutable tag."""
+built and pushed there; deployments use the pushed digest, never a mutable tag. The tag is the
+build context's hash and the build's paths are relative to the project, so every checkout of one
+commit asks for the same image and a tag is never pushed twice (ECR refuses that)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-from components.k8s.local_image import context_hash
+from components.k8s.local_image import build_args, context_hash
 
 LIFECYCLE = {
     "rules": [
@@ -43,9 +45,9 @@ class EcrImage(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        repository: str,  # the ECR repository's name, e.g. chat-backend
-        context: Path,  # the build context, with its Dockerfile
-        force_delete: bool,  # `pulumi destroy` may delete the repository with its images
+        repository: str,  # the ECR repository's name, unique in the account, e.g. chat-aws-backend
+        context: Path,  # the build context with its Dockerfile, relative to the project
+        force_delete: bool,  # `pulumi destroy` deletes the repository with its images; else keeps both
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:EcrImage", name, None, opts)
@@ -57,16 +59,16 @@ class EcrImage(pulumi.ComponentResource):
             force_delete=force_delete,
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS"}],
-            opts=child,
+            # ECR refuses to delete a repository that holds images unless forced: without force, a
+            # destroy or a rename leaves the repository, and what runs from it, in place.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=not force_delete),
         )
         aws.ecr.LifecyclePolicy(name, repository=repo.name, policy=json.dumps(LIFECYCLE), opts=child)
         token = aws.ecr.get_authorization_token_output(registry_id=repo.registry_id)
         image = docker.Image(
             name,
             image_name=pulumi.Output.concat(repo.repository_url, ":", context_hash(context)),
-            build=docker.DockerBuildArgs(
-                context=str(context), dockerfile=str(context / "Dockerfile"), platform="linux/amd64"
-            ),
+            build=build_args(context, platform="linux/amd64"),
             registry=docker.RegistryArgs(
                 server=repo.repository_url,
                 username=token.user_name,

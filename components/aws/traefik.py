@@ -1,29 +1,42 @@
-"""Traefik v3 (pinned chart) behind an internet-facing NLB, HTTP redirected to HTTPS, and
-the chat's IngressRoutes: `/api` to the backend (WebSocket-friendly) and `/` to the frontend,
-with HSTS and rate-limit middlewares. Traefik owns only the header that belongs to the TLS it
-terminates (HSTS); the page's security headers have one owner, the frontend's NGINX."""
+"""Traefik v3 (pinned chart, its CRDs applied as resources of their own) behind an internet-facing
+NLB, HTTP redirected to HTTPS, and the chat's IngressRoutes: `/api` to the backend
+(WebSocket-friendly) and `/` to the frontend, with HSTS and rate-limit middlewares. Traefik owns
+only the header that belongs to the TLS it terminates (HSTS); the page's security headers have one
+owner, the frontend's NGINX."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
-from components.aws.nodegroups import SYSTEM_SELECTOR
+from components.aws.eks import ClusterRef
+from components.aws.nodegroups import SYSTEM_SELECTOR, SYSTEM_TOLERATIONS
 from components.k8s import backend, frontend
 from components.k8s.helm import Chart, release
 from components.k8s.scheduling import spread_over_nodes_and_zones
 from components.k8s.workload import SAFE_TO_EVICT_LOCAL_VOLUMES, WEBSOCKET_IDLE_SECONDS, IngressController
 
-CHART = Chart("traefik", "33.2.1", "https://traefik.github.io/charts")
+# The Traefik release, written once: chart 41.3.0's appVersion is v3.7.11 (traefik/Chart.yaml in
+# traefik/traefik-helm-chart), and the image tag is set from TRAEFIK_VERSION, not left to the chart.
+TRAEFIK_VERSION = "v3.7.11"
+CHART = Chart("traefik", "41.3.0", "https://traefik.github.io/charts")
+# The CRDs of TRAEFIK_VERSION, as Traefik publishes them: the Go module's
+# docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml at that tag (the
+# same as the chart's crds/ folder). Helm never upgrades a chart's crds/, so they are applied here.
+CRDS = Path(__file__).parent / "traefik-crds" / f"{TRAEFIK_VERSION}.yaml"
 NAMESPACE = "traefik"
 API_VERSION = "traefik.io/v1alpha1"
 CONTROLLER = IngressController(NAMESPACE, {"app.kubernetes.io/name": "traefik"})
+HTTPS_REDIRECT = {"to": "websecure", "scheme": "https", "permanent": True}
 
 
 def traefik_values() -> dict[str, Any]:
     return {
+        "image": {"tag": TRAEFIK_VERSION},
         "deployment": {
             "replicas": 2,
             # The chart's `data` and `tmp` emptyDirs must not pin a node the autoscaler would remove.
@@ -32,6 +45,7 @@ def traefik_values() -> dict[str, Any]:
         "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
         "topologySpreadConstraints": spread_over_nodes_and_zones(CONTROLLER.pod_labels),
         "nodeSelector": SYSTEM_SELECTOR,
+        "tolerations": SYSTEM_TOLERATIONS,
         "resources": {
             "requests": {"cpu": "100m", "memory": "128Mi"},
             "limits": {"cpu": "1", "memory": "512Mi"},
@@ -39,7 +53,7 @@ def traefik_values() -> dict[str, Any]:
         "ingressClass": {"enabled": False},
         "providers": {"kubernetesCRD": {"enabled": True}, "kubernetesIngress": {"enabled": False}},
         "ports": {
-            "web": {"redirectTo": {"port": "websecure"}},
+            "web": {"http": {"redirections": {"entryPoint": HTTPS_REDIRECT}}},
             # WebSockets stay open for hours: no read/write timeouts on the TLS entry point.
             "websecure": {
                 "transport": {
@@ -52,22 +66,29 @@ def traefik_values() -> dict[str, Any]:
             },
         },
         "service": {
-            "type": "LoadBalancer",
             "annotations": {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
                 "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
             },
-            "spec": {"externalTrafficPolicy": "Local"},
+            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local"},
         },
-        "logs": {"access": {"enabled": True}},
+        "accessLog": {"enabled": True},
     }
 
 
+def crd_manifests() -> list[dict[str, Any]]:
+    """The CustomResourceDefinitions of TRAEFIK_VERSION."""
+    return [doc for doc in yaml.safe_load_all(CRDS.read_text()) if doc]
+
+
 class Traefik(pulumi.ComponentResource):
+    load_balancer_service: pulumi.Output[str]  # namespace/name of the NLB's Service, once it exists
+
     def __init__(
         self,
         name: str,
         *,
+        cluster: ClusterRef,  # the cluster the CRDs are applied to (by a provider of their own)
         app_namespace: pulumi.Input[str],  # where the chat's Services, routes and middlewares live
         host: str,  # the only host name routed
         tls_secret: str,  # the Secret holding the host's certificate
@@ -77,9 +98,35 @@ class Traefik(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("chat-platform:aws:Traefik", name, None, opts)
-        self.release = release(name, CHART, NAMESPACE, traefik_values(), parent=self)
-        # Custom resources need the chart's CRDs: depend on the release so the first `up` works.
-        after_chart = pulumi.ResourceOptions(parent=self, depends_on=[self.release])
+        # On stacks deployed before, Helm installed these CRDs (and never upgraded them): this
+        # provider takes them over, where the cluster's would refuse to create what exists, and
+        # forces past the fields Helm still owns. It manages nothing else.
+        adopting = k8s.Provider(
+            f"{name}-crds",
+            kubeconfig=cluster.kubeconfig,
+            upsert_existing_objects=True,
+            enable_patch_force=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        crds = [
+            k8s.apiextensions.v1.CustomResourceDefinition(
+                f"{name}-{crd['spec']['names']['plural']}",
+                metadata=crd["metadata"],
+                spec=crd["spec"],
+                opts=pulumi.ResourceOptions(parent=self, provider=adopting),
+            )
+            for crd in crd_manifests()
+        ]
+        self.release = release(
+            name, CHART, NAMESPACE, traefik_values(), parent=self, depends_on=crds, skip_crds=True
+        )
+        # The chart names its Service after the release. Read from the release's outputs, it is
+        # unknown in a preview until the release exists, so the preview skips the read.
+        self.load_balancer_service = pulumi.Output.concat(
+            self.release.status.namespace, "/", self.release.status.name
+        )
+        # Custom resources need the CRDs; they also wait for the controller that serves them.
+        after_crds = pulumi.ResourceOptions(parent=self, depends_on=[*crds, self.release])
 
         def middleware(middleware_name: str, spec: dict[str, Any]) -> k8s.apiextensions.CustomResource:
             return k8s.apiextensions.CustomResource(
@@ -88,7 +135,7 @@ class Traefik(pulumi.ComponentResource):
                 kind="Middleware",
                 metadata={"name": middleware_name, "namespace": app_namespace},
                 spec=spec,
-                opts=after_chart,
+                opts=after_crds,
             )
 
         headers = middleware(
@@ -130,6 +177,8 @@ class Traefik(pulumi.ComponentResource):
                 ],
                 "tls": {"secretName": tls_secret},
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.release, certificate, headers, limit]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*crds, self.release, certificate, headers, limit]
+            ),
         )
-        self.register_outputs({"namespace": NAMESPACE})
+        self.register_outputs({"namespace": NAMESPACE, "load_balancer_service": self.load_balancer_service})

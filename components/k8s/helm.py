@@ -4,6 +4,7 @@ repository or an OCI registry (`oci://...`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,16 @@ class Chart:
 
 
 def release(
-    name: str, chart: Chart, namespace: str, values: pulumi.Input[dict[str, Any]], parent: pulumi.Resource
+    name: str,
+    chart: Chart,
+    namespace: str,
+    values: pulumi.Input[dict[str, Any]],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource] = (),
+    skip_crds: bool = False,
 ) -> k8s.helm.v3.Release:
+    """`skip_crds`: the CRDs are applied as resources of their own. Helm installs a chart's crds/
+    folder once and never upgrades it, so a chart upgrade would leave the old CRDs behind."""
     # An OCI chart is named by its full reference; a repository chart by its name in the repository.
     oci = chart.repository.startswith("oci://")
     return k8s.helm.v3.Release(
@@ -40,6 +49,7 @@ def release(
         atomic=True,
         cleanup_on_fail=True,
         timeout=900,
+        skip_crds=skip_crds or None,  # unset rather than false: no diff on releases that install theirs
         values=values,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )

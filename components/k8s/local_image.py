@@ -1,6 +1,6 @@
-"""An image built into the local Docker daemon (minikube's, after `minikube docker-env`),
-never pushed. Its tag is a hash of the build context, so unchanged code neither rebuilds
-nor rolls the pods."""
+"""Images built from the services' contexts: into the local Docker daemon (minikube's, after
+`minikube docker-env`) and never pushed, or pushed to a registry (components/aws/registry.py).
+The tag is a hash of the build context, so unchanged code neither rebuilds nor rolls the pods."""
 
 from __future__ import annotations
 
@@ -11,28 +11,43 @@ from pathlib import Path
 import pulumi
 import pulumi_docker as docker
 
+# The project's directory: Pulumi runs the program and the docker provider there.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The services' build contexts, relative to the project (see build_args).
+SERVICES = Path("services")
 # Never part of an image build (mirrors the services' .dockerignore files).
 _IGNORED = {"node_modules", "dist", "__pycache__", ".pytest_cache", ".mypy_cache", "tests", ".venv"}
+_IGNORED_SUFFIXES = (".pyc", ".egg-info")  # bytecode, and what `pip install -e` leaves behind
 
 
 def context_hash(context: Path) -> str:
-    """A short digest of every file that goes into the build context."""
+    """A short digest of every file that goes into the build context (relative to the project)."""
+    root = PROJECT_ROOT / context
     digest = hashlib.sha256()
-    for path in sorted(context.rglob("*")):
-        relative = path.relative_to(context)
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
         if (
             path.is_file()
             and not _IGNORED.intersection(relative.parts)
-            and not relative.name.endswith(".pyc")
+            and not any(part.endswith(_IGNORED_SUFFIXES) for part in relative.parts)
         ):
             digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
+def build_args(context: Path, platform: str | None = None) -> docker.DockerBuildArgs:
+    """How pulumi-docker builds `context` (relative to the project). The provider keeps these paths
+    in its state and rebuilds when they change: absolute ones would rebuild the same code from every
+    other checkout (CI after a laptop), and push a new digest under a tag that already exists."""
+    return docker.DockerBuildArgs(
+        context=str(context), dockerfile=str(context / "Dockerfile"), platform=platform
+    )
+
+
 @dataclass(frozen=True)
 class LocalImageArgs:
     repository: str  # e.g. chat-backend
-    context: Path
+    context: Path  # relative to the project, e.g. services/backend
 
 
 class LocalImage(pulumi.ComponentResource):
@@ -44,9 +59,7 @@ class LocalImage(pulumi.ComponentResource):
         image = docker.Image(
             f"{name}-image",
             image_name=f"{args.repository}:{tag}",
-            build=docker.DockerBuildArgs(
-                context=str(args.context), dockerfile=str(args.context / "Dockerfile")
-            ),
+            build=build_args(args.context),
             skip_push=True,
             opts=pulumi.ResourceOptions(parent=self),
         )

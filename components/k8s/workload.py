@@ -42,11 +42,13 @@ class IngressController:
 
 @dataclass(frozen=True)
 class Autoscaling:
-    """A HorizontalPodAutoscaler on CPU, from the workload's `replicas` up to `max_replicas`;
-    it, not the Deployment, then owns the replica count."""
+    """A HorizontalPodAutoscaler on CPU, from the workload's `replicas` up to `max_replicas`,
+    keeping the pods' average CPU at their request; it, not the Deployment, then owns the replica
+    count. Target and request are one figure: nodes are filled by requests, so a target above the
+    request packs pods that throttle while the cluster-autoscaler sees no pending pod to add a
+    node for."""
 
     max_replicas: int
-    cpu_per_pod: str  # the average CPU per pod the autoscaler keeps, e.g. "600m"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,7 +214,7 @@ class Workload:
                                 "name": "cpu",
                                 "target": {
                                     "type": "AverageValue",
-                                    "average_value": spec.autoscaling.cpu_per_pod,
+                                    "average_value": spec.resources.cpu_request,
                                 },
                             },
                         }

@@ -4,7 +4,6 @@ Docker daemon, Redis in-cluster with a volume, NGINX ingress from minikube's add
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pulumi
 import pulumi_docker as docker
@@ -12,13 +11,11 @@ import pulumi_kubernetes as k8s
 
 from components.chat_app import ChatAppArgs, chat_app
 from components.config import StackConfig
-from components.k8s.local_image import LocalImage, LocalImageArgs
+from components.k8s.local_image import SERVICES, LocalImage, LocalImageArgs
 from components.k8s.namespace import chat_namespace
 from components.k8s.nginx_ingress import CONTROLLER as NGINX
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
 from components.k8s.redis import Redis, RedisArgs
-
-SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
 def local_images(backend: str | None, frontend: str | None) -> tuple[pulumi.Input[str], pulumi.Input[str]]:

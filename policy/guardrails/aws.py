@@ -1,11 +1,14 @@
 """AWS resources: ElastiCache encrypted and authenticated, security groups closed to the world
-except for web ports, ECR images scanned on push."""
+except for web ports, ECR images scanned on push, data stores protected from replacement, and
+the roles pull requests assume kept read-only in the cluster."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
-from .props import Props, is_true, items, mapping, number
+from .props import Props, Resource, is_true, items, mapping, number
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
@@ -15,6 +18,14 @@ INLINE_RULE_GROUPS = (
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 )
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+# What holds data that cannot be recreated: the rooms' history, the cluster, its secrets' key.
+DATA_STORES = (REPLICATION_GROUP, "aws:eks/cluster:Cluster", "aws:kms/key:Key")
+ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
+ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+READ_ONLY_ACCESS_POLICIES = ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",)
+# The stack settings these rules follow (Pulumi.yaml documents them).
+ALLOW_DATA_STORE_REPLACEMENT = "chat-platform:awsAllowDataStoreReplacement"
+PULL_REQUEST_ROLES = "chat-platform:awsPreviewRoleArns"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 WORLD = ("0.0.0.0/0", "::/0")
 WEB_PORTS = (80, 443)
@@ -87,3 +98,45 @@ def ecr_scan_on_push(resource_type: str, props: Props) -> list[str]:
     if is_true(mapping(props.get("imageScanningConfiguration")).get("scanOnPush")):
         return []
     return ["ECR repository needs imageScanningConfiguration.scanOnPush: true"]
+
+
+def data_stores_protected(resource: Resource) -> list[str]:
+    """A data store carries `protect`, so the engine fails a preview that would replace or delete
+    it (a replacement starts empty). The stack's awsAllowDataStoreReplacement lifts that for a
+    deliberate change."""
+    if resource.type not in DATA_STORES or resource.protect:
+        return []
+    if resource.stack_config.get(ALLOW_DATA_STORE_REPLACEMENT, "false").strip().lower() == "true":
+        return []
+    return [
+        f"{resource.type} holds data and must be protected (resource option `protect`), so a "
+        f"change that would replace or delete it fails; to replace it deliberately set "
+        f"{ALLOW_DATA_STORE_REPLACEMENT} to true for that update"
+    ]
+
+
+def _pull_request_roles(stack_config: Mapping[str, str]) -> set[str]:
+    """The stack's awsPreviewRoleArns (an array config value arrives JSON-encoded)."""
+    try:
+        roles = json.loads(stack_config.get(PULL_REQUEST_ROLES) or "[]")
+    except ValueError:
+        return set()
+    return {str(role) for role in roles} if isinstance(roles, list) else set()
+
+
+def pull_request_roles_read_only(resource: Resource) -> list[str]:
+    """A role pull-request runs assume (the stack's awsPreviewRoleArns) only reads the cluster: a
+    read-only access policy and no Kubernetes groups (RBAC bound to a group could grant writes)."""
+    if resource.type not in (ACCESS_ENTRY, ACCESS_POLICY_ASSOCIATION):
+        return []
+    principal = str(resource.props.get("principalArn", ""))
+    if principal not in _pull_request_roles(resource.stack_config):
+        return []
+    who = f"{principal} is assumed by pull requests ({PULL_REQUEST_ROLES})"
+    if resource.type == ACCESS_POLICY_ASSOCIATION:
+        policy = str(resource.props.get("policyArn", ""))
+        if policy not in READ_ONLY_ACCESS_POLICIES:
+            return [f"{who} and may only read the cluster, not {policy.rsplit('/', 1)[-1]}"]
+        return []
+    groups = [str(g) for g in items(resource.props.get("kubernetesGroups"))]
+    return [f"{who} and may only read the cluster: no Kubernetes groups, got {groups}"] if groups else []

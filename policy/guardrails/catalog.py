@@ -6,52 +6,66 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import aws, services, workloads
-from .props import Props, Rule
+from .props import Check, Resource, on_inputs
 
 
 @dataclass(frozen=True)
 class Guardrail:
     name: str
     description: str
-    check: Rule
+    check: Check
 
 
 GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail(
         "no-external-services",
         "No Service of type LoadBalancer/NodePort except the ingress controller's.",
-        services.no_external_services,
+        on_inputs(services.no_external_services),
     ),
     Guardrail(
         "redis-cluster-internal",
         "Redis is never exposed outside the cluster: ClusterIP, no external IPs, no LB annotations.",
-        services.redis_internal,
+        on_inputs(services.redis_internal),
     ),
     Guardrail(
         "container-resources",
         "Every container sets cpu and memory requests and limits.",
-        workloads.resources_set,
+        on_inputs(workloads.resources_set),
     ),
-    Guardrail("container-non-root", "Every container runs as a non-root user.", workloads.non_root),
+    Guardrail(
+        "container-non-root", "Every container runs as a non-root user.", on_inputs(workloads.non_root)
+    ),
     Guardrail(
         "container-image-pinned",
         "Every container image has an explicit tag other than latest, or a digest.",
-        workloads.pinned_images,
+        on_inputs(workloads.pinned_images),
     ),
     Guardrail(
         "elasticache-encrypted-auth",
         "ElastiCache Redis uses TLS in transit, encryption at rest and an AUTH token.",
-        aws.elasticache_encrypted,
+        on_inputs(aws.elasticache_encrypted),
     ),
     Guardrail(
         "security-group-world-web-only",
         "Security groups open nothing but tcp 80/443 to 0.0.0.0/0 or ::/0.",
-        aws.security_groups_closed,
+        on_inputs(aws.security_groups_closed),
     ),
-    Guardrail("ecr-scan-on-push", "ECR repositories scan images on push.", aws.ecr_scan_on_push),
+    Guardrail("ecr-scan-on-push", "ECR repositories scan images on push.", on_inputs(aws.ecr_scan_on_push)),
+    Guardrail(
+        "data-stores-protected",
+        "ElastiCache, EKS clusters and KMS keys are protected: a preview that would replace or delete "
+        "one fails, unless the stack sets awsAllowDataStoreReplacement.",
+        aws.data_stores_protected,
+    ),
+    Guardrail(
+        "pull-request-roles-read-only",
+        "The roles pull requests assume (awsPreviewRoleArns) get a read-only EKS access policy and no "
+        "Kubernetes groups.",
+        aws.pull_request_roles_read_only,
+    ),
 )
 
 
-def violations(resource_type: str, props: Props) -> list[tuple[str, str]]:
+def violations(resource: Resource) -> list[tuple[str, str]]:
     """(policy name, message) for every guardrail the resource breaks."""
-    return [(g.name, message) for g in GUARDRAILS for message in g.check(resource_type, props)]
+    return [(g.name, message) for g in GUARDRAILS for message in g.check(resource)]

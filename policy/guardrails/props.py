@@ -7,11 +7,32 @@ dict/list), so the rules test for the abstract types. A string is a Sequence too
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 Props = Mapping[str, Any]
 # A rule: (resource type token, resource inputs) -> violation messages (empty when compliant).
 Rule = Callable[[str, Props], list[str]]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource as a guardrail sees it: its inputs, the options that matter, and the config of
+    the stack it belongs to (as the Pulumi CLI hands it to the pack: "project:key" -> value)."""
+
+    type: str
+    props: Props
+    protect: bool = False
+    stack_config: Mapping[str, str] = field(default_factory=dict)
+
+
+# A guardrail's check: the resource -> violation messages (empty when compliant).
+Check = Callable[[Resource], list[str]]
+
+
+def on_inputs(rule: Rule) -> Check:
+    """A check made of a rule that needs only the resource's type and inputs."""
+    return lambda resource: rule(resource.type, resource.props)
 
 
 def mapping(value: Any) -> Props:

@@ -14,6 +14,7 @@ INGRESS_CONTROLLERS = ("traefik", "ingress-nginx")
 # Where the charts above (and most others) put their Service type in the values.
 HELM_SERVICE_TYPE_PATHS = (
     ("service", "type"),
+    ("service", "spec", "type"),
     ("controller", "service", "type"),
     ("master", "service", "type"),
 )

@@ -1,6 +1,6 @@
 """The guardrails over everything the real program registers (tools/pulumi_harness.py runs
-__main__.py under Pulumi mocks with each stack's real config): zero violations, and a
-deliberately bad resource added to the program is caught."""
+__main__.py under Pulumi mocks with each stack's real config, which the pack sees too): zero
+violations, and a deliberately bad resource added to the program is caught."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 import yaml
 from checkout import ROOT
 from guardrails.catalog import GUARDRAILS, violations
+from guardrails.props import Resource
 from pulumi_harness import StackRun, run_program
 from pulumi_policy.proxy import unknown_checking_proxy
 
@@ -50,7 +51,7 @@ def all_violations(run: StackRun) -> list[str]:
     return [
         f"{r.type} {r.name}: [{policy}] {message}"
         for r in run.resources
-        for policy, message in violations(r.type, engine_view(r.inputs))
+        for policy, message in violations(Resource(r.type, engine_view(r.inputs), r.protect, run.config))
     ]
 
 
@@ -77,11 +78,17 @@ def test_every_guarded_kind_is_really_present(stack: str) -> None:
             "aws:ec2/securityGroup:SecurityGroup",
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
             "kubernetes:helm.sh/v3:Release",
+            "aws:eks/cluster:Cluster",
+            "aws:kms/key:Key",
+            "aws:eks/accessEntry:AccessEntry",
+            "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
         } <= types
+        # The rules that read the stack's config had a pull-request role to look at.
+        assert "chat-platform:awsPreviewRoleArns" in run.config
         # The one exception the rules make, exercised for real: Traefik's chart asks for the
         # LoadBalancer (its Service is created by Helm, never registered by the program).
         traefik = run.one("kubernetes:helm.sh/v3:Release", "traefik")
-        assert traefik.inputs["values"]["service"]["type"] == "LoadBalancer"
+        assert traefik.inputs["values"]["service"]["spec"]["type"] == "LoadBalancer"
     else:
         assert "kubernetes:apps/v1:StatefulSet" in types
 
@@ -122,6 +129,14 @@ def with_bad_resources(
                 ingress=[{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}],
             )
             aws.ecr.Repository("unscanned")
+            aws.kms.Key("unprotected")  # holds data: a replacement would lose it
+            aws.eks.AccessPolicyAssociation(
+                "pull-requests-administer",
+                cluster_name="chat-aws",
+                principal_arn="arn:aws:iam::123456789012:role/chat-platform-preview",
+                policy_arn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                access_scope={"type": "cluster"},
+            )
 
     return build_then_add
 
@@ -139,7 +154,12 @@ def test_injected_bad_resources_fail(stack: str, monkeypatch: pytest.MonkeyPatch
         "container-image-pinned",
     }
     if stack == "aws":
-        expected |= {"security-group-world-web-only", "ecr-scan-on-push"}
+        expected |= {
+            "security-group-world-web-only",
+            "ecr-scan-on-push",
+            "data-stores-protected",
+            "pull-request-roles-read-only",
+        }
     assert found == expected
 
 

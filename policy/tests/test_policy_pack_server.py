@@ -1,8 +1,11 @@
 """The pack's entry point as the Pulumi CLI runs it: `python -m pulumi.policy <engine> policy/`
-in a child process (importing it here would block), then real gRPC calls on 127.0.0.1."""
+in a child process (importing it here would block), with the stack's config in PULUMI_CONFIG as
+the CLI passes it, then real gRPC calls on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +21,11 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 
 POLICY_DIR = Path(__file__).resolve().parents[1]
 MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
+PREVIEW_ROLE = "arn:aws:iam::123456789012:role/chat-platform-preview"
+STACK_CONFIG = {
+    "chat-platform:awsPreviewRoleArns": json.dumps([PREVIEW_ROLE]),
+    "chat-platform:awsAllowDataStoreReplacement": "false",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +34,7 @@ def analyzer() -> Iterator[Any]:
         [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(POLICY_DIR)],
         stdout=subprocess.PIPE,
         cwd=POLICY_DIR,
+        env={**os.environ, "PULUMI_CONFIG": json.dumps(STACK_CONFIG)},
     )
     try:
         assert pack.stdout is not None
@@ -38,7 +47,9 @@ def analyzer() -> Iterator[Any]:
         pack.wait(timeout=10)
 
 
-def analyze(stub: Any, resource_type: str, props: dict[str, Any]) -> list[tuple[str, str, int]]:
+def analyze(
+    stub: Any, resource_type: str, props: dict[str, Any], protect: bool = False
+) -> list[tuple[str, str, int]]:
     properties = struct_pb2.Struct()
     properties.update(props)
     request = proto.AnalyzeRequest(
@@ -46,6 +57,7 @@ def analyze(stub: Any, resource_type: str, props: dict[str, Any]) -> list[tuple[
         properties=properties,
         urn=f"urn:pulumi:test::chat-platform::{resource_type}::x",
         name="x",
+        options=proto.AnalyzerResourceOptions(protect=protect),
     )
     response = stub.Analyze(request)
     return [(d.policyName, d.message, d.enforcementLevel) for d in response.diagnostics]
@@ -67,3 +79,25 @@ def test_pack_reports_a_violation(analyzer: Any) -> None:
 def test_pack_passes_a_compliant_resource(analyzer: Any) -> None:
     repository = {"name": "chat", "imageScanningConfiguration": {"scanOnPush": True}}
     assert analyze(analyzer, "aws:ecr/repository:Repository", repository) == []
+
+
+def test_pack_sees_the_protect_option(analyzer: Any) -> None:
+    key = {"description": "secrets", "enableKeyRotation": True}
+    assert analyze(analyzer, "aws:kms/key:Key", key, protect=True) == []
+    diagnostics = analyze(analyzer, "aws:kms/key:Key", key, protect=False)
+    assert [(name, level) for name, _, level in diagnostics] == [("data-stores-protected", MANDATORY)]
+
+
+def test_pack_sees_the_stack_config(analyzer: Any) -> None:
+    """Which roles pull requests assume comes from the stack's config (PULUMI_CONFIG)."""
+    association = {
+        "clusterName": "chat-aws",
+        "principalArn": PREVIEW_ROLE,
+        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        "accessScope": {"type": "cluster"},
+    }
+    resource_type = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+    diagnostics = analyze(analyzer, resource_type, association)
+    assert [(name, level) for name, _, level in diagnostics] == [("pull-request-roles-read-only", MANDATORY)]
+    deploy = {**association, "principalArn": "arn:aws:iam::123456789012:role/chat-platform-deploy"}
+    assert analyze(analyzer, resource_type, deploy) == []

@@ -1,17 +1,19 @@
 """How the delivery pipeline reaches the cluster (docs/aws.md, "How the pipeline reaches the
-cluster"): the CodeBuild-hosted GitHub Actions runner inside the VPC, and the EKS access entries
-of the pipeline's roles — the real __main__.py with Pulumi.aws.yaml (plus overrides) under mocks."""
+cluster"): the CodeBuild-hosted GitHub Actions runner inside the VPC, taking only the listed
+accounts' jobs, and the EKS access entries of the pipeline's roles (administrators; pull requests'
+roles read-only) — the real __main__.py with Pulumi.aws.yaml (plus overrides) under mocks."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pulumi_harness import Registered, StackRun, stack_config
 
-from components.aws.cluster_admins import CLUSTER_ADMIN_POLICY
+from components.aws.cluster_access import CLUSTER_ADMIN_POLICY, VIEW_POLICY
 from components.config_reader import ConfigError
 
 PROJECT = "aws:codebuild/project:Project"
@@ -26,6 +28,8 @@ CONFIG = stack_config("aws")
 CONNECTION = CONFIG["chat-platform:awsCiConnectionArn"]
 REPOSITORY = CONFIG["chat-platform:awsCiRepository"]
 ADMINS = json.loads(CONFIG["chat-platform:awsAdminRoleArns"])
+PREVIEWS = json.loads(CONFIG["chat-platform:awsPreviewRoleArns"])
+ACTORS = json.loads(CONFIG["chat-platform:awsCiActorIds"])
 RUNNER_ONLY_EC2 = {
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
@@ -68,14 +72,24 @@ def _resources(statement: dict[str, Any]) -> list[str]:
     return [resource] if isinstance(resource, str) else list(resource)
 
 
-def test_the_stack_file_sets_the_runner_and_the_admins() -> None:
+def test_the_stack_file_sets_the_runner_and_the_roles() -> None:
     assert CONNECTION.startswith("arn:aws:codeconnections:")
     assert REPOSITORY.count("/") == 1
-    assert len(ADMINS) >= 2  # the deploy and the preview role
+    assert ACTORS
+    assert ADMINS  # the deploy role
+    assert PREVIEWS  # the preview role, which pull requests assume: never an administrator
+    assert not set(ADMINS) & set(PREVIEWS)
 
 
 def test_no_runner_without_a_connection(run_stack: Callable[..., StackRun]) -> None:
-    run = run_stack("aws", {"chat-platform:awsCiConnectionArn": "", "chat-platform:awsAdminRoleArns": "[]"})
+    run = run_stack(
+        "aws",
+        {
+            "chat-platform:awsCiConnectionArn": "",
+            "chat-platform:awsAdminRoleArns": "[]",
+            "chat-platform:awsPreviewRoleArns": "[]",
+        },
+    )
     assert run.of_type(PROJECT) == run.of_type(WEBHOOK) == []
     assert [r for r in run.of_type(INGRESS) if r.inputs["securityGroupId"] == CLUSTER_SG] == []
     assert not [r for r in run.resources if r.type == "chat-platform:aws:CiRunner"]
@@ -102,6 +116,21 @@ def test_webhook_takes_queued_workflow_jobs(aws: StackRun) -> None:
     filters = {f["type"]: f["pattern"] for f in group["filters"]}
     assert filters["EVENT"] == "WORKFLOW_JOB_QUEUED"
     assert filters["WORKFLOW_NAME"] == "^(preview|deploy)$"
+
+
+def test_webhook_takes_only_the_listed_accounts_jobs(run_stack: Callable[..., StackRun]) -> None:
+    """A fork's pull request runs in this repository, with workflow YAML the fork controls: only
+    a filter at the webhook, on who sent the job, keeps it off the runner inside the VPC."""
+    run = run_stack("aws", {"chat-platform:awsCiActorIds": json.dumps(["583231", "9919"])})
+    for group in run.one(WEBHOOK).inputs["filterGroups"]:  # every group: any one can start a build
+        (actor,) = [f for f in group["filters"] if f["type"] == "ACTOR_ACCOUNT_ID"]
+        assert not actor.get("excludeMatchedPattern")
+        pattern = re.compile(actor["pattern"])
+        assert pattern.fullmatch("583231")
+        assert pattern.fullmatch("9919")
+        # Anyone else, including IDs that merely contain a listed one.
+        for outsider in ("1", "58323", "5832310", "99190", "49699333"):
+            assert not pattern.search(outsider), outsider
 
 
 def test_project_is_an_ephemeral_privileged_container_in_the_private_subnets(aws: StackRun) -> None:
@@ -208,14 +237,17 @@ def test_a_codestar_connection_gets_codestar_actions(run_stack: Callable[..., St
     assert run.one(PROJECT).inputs["source"]["auth"]["resource"] == codestar
 
 
-def test_every_admin_role_is_a_cluster_admin(aws: StackRun) -> None:
+def test_admins_administer_and_pull_request_roles_only_read(aws: StackRun) -> None:
     entries = {e.inputs["principalArn"]: e.inputs for e in aws.of_type(ACCESS_ENTRY)}
-    assert set(entries) == set(ADMINS)
+    assert set(entries) == set(ADMINS) | set(PREVIEWS)
     assert all(e["clusterName"] == "chat-aws" and e["type"] == "STANDARD" for e in entries.values())
-    associations = {a.inputs["principalArn"]: a.inputs for a in aws.of_type(ASSOCIATION)}
-    assert set(associations) == set(ADMINS)
-    for association in associations.values():
-        assert association["policyArn"] == CLUSTER_ADMIN_POLICY
+    # No Kubernetes groups: RBAC bound to a group could grant what the access policy does not.
+    assert not [e for e in entries.values() if e.get("kubernetesGroups")]
+    associations = [a.inputs for a in aws.of_type(ASSOCIATION)]
+    assert sorted(a["principalArn"] for a in associations) == sorted(ADMINS + PREVIEWS)
+    for association in associations:
+        expected = CLUSTER_ADMIN_POLICY if association["principalArn"] in ADMINS else VIEW_POLICY
+        assert association["policyArn"] == expected
         assert association["accessScope"] == {"type": "cluster"}
         assert association["clusterName"] == "chat-aws"
     # Each association waits for its entry (it takes the entry's outputs).
@@ -226,11 +258,37 @@ def test_every_admin_role_is_a_cluster_admin(aws: StackRun) -> None:
 
 def test_admins_follow_the_config(run_stack: Callable[..., StackRun]) -> None:
     role = "arn:aws:iam::123456789012:role/ops/break-glass"
-    run = run_stack("aws", {"chat-platform:awsAdminRoleArns": json.dumps([role])})
+    run = run_stack(
+        "aws",
+        {"chat-platform:awsAdminRoleArns": json.dumps([role]), "chat-platform:awsPreviewRoleArns": "[]"},
+    )
     (entry,) = run.of_type(ACCESS_ENTRY)
     assert entry.inputs["principalArn"] == role
     (association,) = run.of_type(ASSOCIATION)
     assert association.inputs["principalArn"] == role
+    assert association.inputs["policyArn"] == CLUSTER_ADMIN_POLICY
+
+
+def test_existing_stacks_keep_their_entries_when_the_preview_role_stops_being_an_admin(aws: StackRun) -> None:
+    """Stacks deployed before registered both roles under ClusterAdmins `chat-aws-admins`. A new
+    entry for a role that still has one is refused by EKS, so every entry keeps its URN (through
+    an alias) and only the preview role's access policy changes."""
+    before = "urn:pulumi:aws::chat-platform::chat-platform:aws:ClusterAdmins"
+    (admins,) = [
+        r
+        for r in aws.resources
+        if r.type == "chat-platform:aws:ClusterAccess" and r.name == "chat-aws-admins"
+    ]
+    assert admins.aliases == [f"{before}::chat-aws-admins"]
+    for preview in PREVIEWS:
+        role = preview.rsplit("/", 1)[1]
+        (entry,) = [e for e in aws.of_type(ACCESS_ENTRY) if e.inputs["principalArn"] == preview]
+        assert f"{before}$aws:eks/accessEntry:AccessEntry::chat-aws-admins-{role}" in entry.aliases
+        (association,) = [a for a in aws.of_type(ASSOCIATION) if a.inputs["principalArn"] == preview]
+        assert (
+            f"{before}$aws:eks/accessPolicyAssociation:AccessPolicyAssociation::chat-aws-admins-{role}"
+            in association.aliases
+        )
 
 
 @pytest.mark.parametrize(
@@ -264,6 +322,15 @@ def test_admins_follow_the_config(run_stack: Callable[..., StackRun]) -> None:
             "awsAdminRoleArns",
             "list of strings",
         ),
+        (
+            {"awsPreviewRoleArns": '["arn:aws:iam::123456789012:role/chat-platform-deploy"]'},
+            "awsAdminRoleArns",
+            "must hold administrators only",
+        ),
+        ({"awsPreviewRoleArns": '["arn:aws:iam::1234:role/preview"]'}, "awsPreviewRoleArns", "IAM role ARNs"),
+        ({"awsCiActorIds": "[]"}, "awsCiActorIds", "numeric GitHub account IDs"),
+        ({"awsCiActorIds": '["octocat"]'}, "awsCiActorIds", "numeric GitHub account IDs"),
+        ({"awsCiActorIds": '["12|.*"]'}, "awsCiActorIds", "numeric GitHub account IDs"),
     ],
 )
 def test_bad_pipeline_value_names_the_key(

@@ -33,8 +33,8 @@ def test_outputs(aws: StackRun) -> None:
     assert aws.outputs["url"] == "https://chat.example.com"
     assert aws.outputs["clusterName"] == "chat-aws"
     assert aws.outputs["ecrRepositories"] == {
-        "backend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-backend",
-        "frontend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-frontend",
+        "backend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-aws-backend",
+        "frontend": "123456789012.dkr.ecr.us-east-1.amazonaws.com/chat-aws-frontend",
     }
     kubeconfig = json.loads(aws.outputs["kubeconfig"])
     assert kubeconfig["users"][0]["user"]["exec"]["args"][:2] == ["eks", "get-token"]
@@ -145,7 +145,7 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     assert group["atRestEncryptionEnabled"] is True
     assert group["automaticFailoverEnabled"] is True
     assert group["multiAzEnabled"] is True
-    assert group["numCacheClusters"] >= 2
+    assert group["numCacheClusters"] == 3  # a primary, the replica acks wait for, one that may be away
     assert group["snapshotRetentionLimit"] == 7
     assert group["authTokenUpdateStrategy"] == "ROTATE"
     token = aws.one("random:index/randomPassword:RandomPassword", "chat-auth-token").inputs
@@ -157,6 +157,32 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     assert "clusterMode" not in group
     assert "numNodeGroups" not in group
     assert "REDIS_CLUSTER" not in _backend_env(aws)
+
+
+@pytest.mark.parametrize(("ack_replicas", "nodes"), [(0, 2), (1, 3), (2, 4), (4, 6)])
+def test_sends_survive_one_replica_away(
+    run_stack: Callable[..., StackRun], ack_replicas: int, nodes: int
+) -> None:
+    """While a replica is away (a failover, its maintenance) the others must still be enough to
+    confirm a send (REDIS_ACK_REPLICAS), or every send fails: the least nodes per shard is the
+    primary, the replicas acks wait for, and one more (tests/drills/test_redis_replica_away.py)."""
+    run = run_stack(
+        "aws",
+        {
+            "chat-platform:awsRedisAckReplicas": str(ack_replicas),
+            "chat-platform:awsRedisReplicas": str(nodes),
+        },
+    )
+    assert run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs["numCacheClusters"] == nodes
+    if ack_replicas:
+        with pytest.raises(ConfigError, match=f"awsRedisReplicas must be at least {nodes} "):
+            run_stack(
+                "aws",
+                {
+                    "chat-platform:awsRedisAckReplicas": str(ack_replicas),
+                    "chat-platform:awsRedisReplicas": str(nodes - 1),
+                },
+            )
 
 
 def test_more_redis_shards_enable_cluster_mode_and_the_cluster_client(
@@ -230,7 +256,9 @@ def test_ecr_repositories_scan_and_are_immutable(aws: StackRun) -> None:
         assert repo.inputs["imageTagMutability"] == "IMMUTABLE"
     assert len(aws.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")) == 2
     for image in aws.of_type("docker:index/image:Image"):
-        assert image.inputs["registry"]["server"].endswith(".amazonaws.com/" + image.name)
+        (repo,) = [r for r in aws.of_type("aws:ecr/repository:Repository") if r.parent == image.parent]
+        assert image.inputs["registry"]["server"] == repo.outputs["repositoryUrl"]
+        assert image.inputs["imageName"].startswith(repo.outputs["repositoryUrl"] + ":")
         assert image.inputs["build"]["platform"] == "linux/amd64"
 
 
@@ -248,7 +276,11 @@ def test_charts_are_pinned_and_custom_resources_follow_them(aws: StackRun) -> No
 
 def test_traefik_routes_api_and_app_over_tls(aws: StackRun) -> None:
     values = aws.one(RELEASE, "traefik").inputs["values"]
-    assert values["ports"]["web"]["redirectTo"] == {"port": "websecure"}
+    assert values["ports"]["web"]["http"]["redirections"]["entryPoint"] == {
+        "to": "websecure",
+        "scheme": "https",
+        "permanent": True,
+    }
     assert values["service"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-type"] == "nlb"
     route = aws.one("kubernetes:traefik.io/v1alpha1:IngressRoute").inputs["spec"]
     assert route["entryPoints"] == ["websecure"]
@@ -314,7 +346,8 @@ def test_dns_points_at_the_load_balancer(aws: StackRun) -> None:
         ("awsZoneIds", '["use1-az1", "use1-az2"]', "must list awsAzCount (3)"),
         ("awsZoneIds", '["use1-az1", "use1-az2", "use1-az3"]', "cannot host EKS"),
         ("awsLogRetentionDays", "10", "must be one of 1, 3, 5"),
-        ("awsRedisAckReplicas", "2", "must be between 0 and 1"),
+        ("awsRedisAckReplicas", "5", "must be between 0 and 4"),
+        ("awsRedisReplicas", "2", "must be at least 3 while awsRedisAckReplicas is 1"),
         ("awsBackendMaxReplicas", "2", "must be at least backendReplicas (3)"),
         ("backendReplicas", "1", "must be at least 2 on aws"),
         ("awsAzCount", "1", "must be between 2 and 6"),

@@ -83,9 +83,8 @@ def test_an_existing_aws_stack_keeps_its_redis_url_secret(aws: StackRun) -> None
 
 def test_what_a_replacement_would_lose_keeps_its_address(any_stack: StackRun) -> None:
     """The Redis volume and the generated passwords and secrets keep the URNs deployed stacks
-    hold, so `pulumi up` updates them in place (as the engine writes them: the mocks also
-    prefix top-level types with the Stack's)."""
-    urns = {r.urn.split("::", 2)[2].removeprefix("pulumi:pulumi:Stack$") for r in any_stack.resources}
+    hold, so `pulumi up` updates them in place."""
+    urns = {r.urn.split("::", 2)[2] for r in any_stack.resources}
     assert KEPT[any_stack.stack] <= urns
 
 
@@ -132,6 +131,8 @@ def test_elasticache_exposes_a_secret_url_and_no_kubernetes_object() -> None:
             shards=1,
             snapshot_days=1,
             auth_update="ROTATE",
+            final_snapshot="cache-final",
+            protect=True,
         )
 
     run = _url_of(elasticache, "rediss://:")

@@ -37,7 +37,7 @@ def test_minikube_builds_only_the_image_not_given(run_stack: Callable[..., Stack
 
 def test_aws_pushes_only_what_it_builds(run_stack: Callable[..., StackRun]) -> None:
     run = run_stack("aws", {"chat-platform:frontendImage": FRONTEND})
-    assert [r.inputs["name"] for r in run.of_type("aws:ecr/repository:Repository")] == ["chat-backend"]
+    assert [r.inputs["name"] for r in run.of_type("aws:ecr/repository:Repository")] == ["chat-aws-backend"]
     assert _images(run)["chat-frontend"] == FRONTEND
     assert "@sha256:" in _images(run)["chat-backend"]
     assert list(run.outputs["ecrRepositories"]) == ["backend"]

@@ -117,8 +117,8 @@ AWS_JOBS = ["preview.yml", "deploy.yml"]
 
 @pytest.fixture(scope="module")
 def runner_project() -> tuple[str, list[str]]:
-    """The runner's CodeBuild project name and webhook filters, as the program registers them
-    for stack aws (under mocks, with a connection set), so the label cannot drift from it."""
+    """The runner's CodeBuild project name and the workflows its webhook takes, as the program
+    registers them for stack aws (under mocks, with a connection set), so the label cannot drift."""
     from pulumi_harness import run_program
 
     run = run_program(
@@ -190,3 +190,27 @@ def test_every_workflow_installs_the_cli_the_tests_run() -> None:
     assert installed, "no workflow installs the Pulumi CLI"
     pinned = tested_cli_version()
     assert installed == dict.fromkeys(installed, pinned), f"scripts/engine/build.sh pins {pinned}"
+
+
+def test_the_runner_takes_only_the_listed_accounts_jobs() -> None:
+    """A fork can rewrite the `if:` above in its own copy of preview.yml; the guard that holds is
+    the webhook's, outside the repository: every filter group names the accounts it takes."""
+    from pulumi_harness import run_program
+
+    run = run_program("aws")
+    (webhook,) = run.of_type("aws:codebuild/webhook:Webhook")
+    for group in webhook.inputs["filterGroups"]:
+        (actor,) = [f for f in group["filters"] if f["type"] == "ACTOR_ACCOUNT_ID"]
+        assert re.fullmatch(r"\^\(\d+(\|\d+)*\)\$", actor["pattern"]), actor
+
+
+@pytest.mark.parametrize(
+    ("name", "role"), [("preview.yml", "AWS_PREVIEW_ROLE_ARN"), ("deploy.yml", "AWS_DEPLOY_ROLE_ARN")]
+)
+def test_only_the_environment_gated_job_assumes_the_deploy_role(name: str, role: str) -> None:
+    """The preview role is read-only (awsPreviewRoleArns); only the job GitHub runs in the
+    `production` environment gets the role that administers the cluster."""
+    (job,) = workflow(name)["jobs"].values()
+    credentials = step_using(job, "aws-actions/configure-aws-credentials")["with"]
+    assert credentials["role-to-assume"] == f"${{{{ vars.{role} }}}}"
+    assert (job.get("environment") == "production") == (role == "AWS_DEPLOY_ROLE_ARN")
