@@ -21,7 +21,9 @@ KWOK_VERSION=v0.8.0
 # ---- pinned versions (the real node; each wrapper module under kube/node and addons/ pins its own) ----
 COREDNS_VERSION=v1.14.7
 KUBE_ROUTER_VERSION=v2.1.0 # the only kube-router the proxy serves; its dependencies are raised in addons/kube-router
-TRAEFIK_VERSION=v3.6.12    # the Traefik the aws stack deploys (tests/lint checks the two agree)
+# The newest Traefik the proxy can build: from v3.7 its go.mod replaces a nested module
+# (traefik/dynamic/ext) by a path the module's zip leaves out, and pins a fork the proxy refuses.
+TRAEFIK_VERSION=v3.6.12
 
 ENGINE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE_ROOT="${CHAT_PLATFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chat-platform}"
@@ -223,15 +225,13 @@ EOF
     "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
     github.com/traefik/traefik/v3/cmd/traefik)
 
-  # The CRDs of that release (for the aws stack's IngressRoutes and Middlewares on the node), and
-  # the ClusterRoles its CRD and NGINX-annotations providers need, as the release publishes them.
+  # The ClusterRoles its CRD and NGINX-annotations providers need, as the release publishes them.
   dir="$(cd "$ENGINE_DIR/addons/traefik" && go list -mod=readonly -m -f '{{.Dir}}' github.com/traefik/traefik/v3)"
   dir+=/docs/content/reference/dynamic-configuration
-  cp "$dir/kubernetes-crd-definition-v1.yml" "$tmp/traefik-crds.yaml"
   awk 'BEGIN{RS="\n---\n"} /(^|\n)kind: ClusterRole\n/ {print; print "---"}' \
     "$dir/kubernetes-crd-rbac.yml" "$dir/kubernetes-ingress-nginx-rbac.yml" >"$tmp/traefik-rbac.yaml"
 
-  for b in "${bins[@]}" traefik-crds.yaml traefik-rbac.yaml; do mv -f "$tmp/$b" "$NODE_BIN/$b"; done
+  for b in "${bins[@]}" traefik-rbac.yaml; do mv -f "$tmp/$b" "$NODE_BIN/$b"; done
   rm -rf "$tmp"
   printf '%s\n' "kubernetes=$KUBERNETES_VERSION" "coredns=$COREDNS_VERSION" \
     "kube-router=$KUBE_ROUTER_VERSION" "traefik=$TRAEFIK_VERSION" >"$NODE_BIN/versions"

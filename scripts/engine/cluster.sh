@@ -162,8 +162,8 @@ EOF
   } | kc apply -f - >&2
 }
 
-# CoreDNS and Traefik: images made from their static binaries, Traefik's CRDs and ClusterRoles,
-# their manifests.
+# CoreDNS and Traefik: images made from their static binaries, the aws stack's Traefik CRDs,
+# Traefik's ClusterRoles, their manifests.
 apply_addons() {
   local name
   for name in coredns traefik; do
@@ -171,7 +171,8 @@ apply_addons() {
       >"$WD/addon-images"
     images_import <"$WD/addon-images"
   done
-  kc apply --server-side -f "$NODE_BIN/traefik-crds.yaml" -f "$NODE_BIN/traefik-rbac.yaml" >&2
+  # The CRDs the aws stack applies with its Traefik release (components/aws/traefik-crds/).
+  kc apply --server-side -f "$ENGINE_DIR/../../components/aws/traefik-crds/" -f "$NODE_BIN/traefik-rbac.yaml" >&2
   local -x COREDNS_IMAGE TRAEFIK_IMAGE
   export CLUSTER_DNS NODE_IP
   COREDNS_IMAGE="chat-platform/coredns:$(addon_version coredns)"

@@ -75,6 +75,8 @@ def dry_run_aws_objects(kubectl: Kubectl) -> int:
             "--server-side",
             "--dry-run=server",
             "--field-manager=pulumi",
+            # The node's Traefik CRDs are already there (applied by another manager).
+            "--force-conflicts",
             "-f",
             "-",
             stdin=yaml.safe_dump_all(rest),
