@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from checkout import ROOT
+
 from components.k8s import backend, frontend, redis
 from components.k8s.workload import labels_for
 from components.redis_port import REDIS_PORT
-
 from tests.cluster import aws_routes, node, traffic
 from tests.cluster.kube import Kubectl, check_ready, dry_run_aws_objects
 from tests.cluster.pulumi_cli import PulumiRun
@@ -63,7 +63,9 @@ def ops(plan: dict[str, Any]) -> Counter[str]:
 
 
 def build(*target: str) -> Path:
-    out = subprocess.run(["bash", str(ENGINE / "build.sh"), *target], stdout=subprocess.PIPE, text=True, check=True)
+    out = subprocess.run(
+        ["bash", str(ENGINE / "build.sh"), *target], stdout=subprocess.PIPE, text=True, check=True
+    )
     return Path(out.stdout.strip().splitlines()[-1])
 
 
@@ -110,7 +112,10 @@ def start_cluster(engine_bin: Path, node_bin: Path, workdir: Path, images: Image
     )
     values = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
     return Cluster(
-        Path(values["KUBECONFIG"]), values["KUBECONTEXT"], values["INGRESS"], workdir / "node" / "containerd" / "runc"
+        Path(values["KUBECONFIG"]),
+        values["KUBECONTEXT"],
+        values["INGRESS"],
+        workdir / "node" / "containerd" / "runc",
     )
 
 
@@ -118,13 +123,17 @@ def lifecycle(steps: Steps, engine_bin: Path, node_bin: Path, images: Images, wo
     try:
         with steps.step("node") as result:
             cluster = start_cluster(engine_bin, node_bin, workdir / "cluster", images)
-            result.append(f"kubelet + containerd + kube-proxy + kube-router, CoreDNS, ingress on {cluster.ingress}")
+            result.append(
+                f"kubelet + containerd + kube-proxy + kube-router, CoreDNS, ingress on {cluster.ingress}"
+            )
         run_program_against(steps, engine_bin, workdir, cluster, images)
     finally:
         subprocess.run(["bash", str(ENGINE / "cluster.sh"), "down", str(workdir / "cluster")], check=False)
 
 
-def run_program_against(steps: Steps, engine_bin: Path, workdir: Path, cluster: Cluster, images: Images) -> None:
+def run_program_against(
+    steps: Steps, engine_bin: Path, workdir: Path, cluster: Cluster, images: Images
+) -> None:
     kubectl = Kubectl(engine_bin, cluster.kubeconfig, cluster.context)
     config = {
         "chat-platform:kubeContext": cluster.context,
@@ -213,7 +222,9 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
 
     with steps.step("redis restart") as result, traffic.resolving(HOST, cluster.ingress):
         figures = asyncio.run(traffic.survives(base_url, delete_pod("app.kubernetes.io/name=redis")))
-        result.append(f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated")
+        result.append(
+            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated"
+        )
         assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
     with steps.step("backend restart") as result, traffic.resolving(HOST, cluster.ingress):

@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import yaml
-
 from pulumi_harness import manifest
 
 from tests.cluster.kube import Kubectl, render_aws
@@ -28,7 +27,9 @@ BURST = 150  # requests at once: past the `/api` route's burst of 100
 def rendered_routes(namespace: str) -> tuple[str, str, list[dict[str, Any]]]:
     """The aws stack's host, TLS Secret name and Traefik objects, moved into `namespace`."""
     run = render_aws()
-    objects = [manifest(r) for r in run.custom_resources() if r.inputs["apiVersion"].startswith("traefik.io/")]
+    objects = [
+        manifest(r) for r in run.custom_resources() if r.inputs["apiVersion"].startswith("traefik.io/")
+    ]
     assert {o["kind"] for o in objects} == {"IngressRoute", "Middleware"}, [o["kind"] for o in objects]
     for o in objects:
         o["metadata"]["namespace"] = namespace
@@ -43,8 +44,24 @@ def rendered_routes(namespace: str) -> tuple[str, str, list[dict[str, Any]]]:
 def self_signed(host: str, directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "tls.crt", directory / "tls.key"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={host}",
-         "-addext", f"subjectAltName=DNS:{host}", "-keyout", str(key), "-out", str(cert)],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={host}",
+            "-addext",
+            f"subjectAltName=DNS:{host}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
     )
@@ -58,7 +75,10 @@ def check_routes(kubectl: Kubectl, namespace: str, ingress: str) -> str:
         kubectl.run("create", "secret", "tls", secret, "-n", namespace, f"--cert={cert}", f"--key={key}")
         kubectl.run("apply", "-f", "-", stdin=yaml.safe_dump_all(objects))
         try:
-            with resolving(host, ingress), httpx.Client(base_url=f"https://{host}", verify=str(cert)) as client:
+            with (
+                resolving(host, ingress),
+                httpx.Client(base_url=f"https://{host}", verify=str(cert)) as client,
+            ):
                 return _serve(client, host)
         finally:
             kubectl.run("delete", "-f", "-", stdin=yaml.safe_dump_all(objects), check=False)
@@ -69,7 +89,8 @@ def _serve(client: httpx.Client, host: str) -> str:
     api = _until_routed(client, "/api/healthz")
     assert api.headers.get("strict-transport-security") == HSTS, api.headers
     page = client.get("/")
-    assert page.status_code == 200 and "<div id=\"root\"" in page.text, (page.status_code, page.text[:200])
+    assert page.status_code == 200, page.status_code
+    assert '<div id="root"' in page.text, page.text[:200]
     assert page.headers.get("strict-transport-security") == HSTS, page.headers
 
     def burst(path: str) -> list[int]:
@@ -78,7 +99,8 @@ def _serve(client: httpx.Client, host: str) -> str:
 
     api_codes, page_codes = burst("/api/healthz"), burst("/")
     limited = api_codes.count(429)
-    assert limited and set(api_codes) <= {200, 429}, sorted(set(api_codes))
+    assert limited, sorted(set(api_codes))
+    assert set(api_codes) <= {200, 429}, sorted(set(api_codes))
     assert set(page_codes) == {200}, sorted(set(page_codes))
     other = client.get("/api/healthz", headers={"Host": f"other.{host}"})
     assert other.status_code == 404, other.status_code

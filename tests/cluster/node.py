@@ -78,7 +78,8 @@ def check_hardened(runc_root: Path, namespace: str, expected_uids: dict[str, int
         prefix = next((p for p in expected_uids if container.pod.startswith(p)), None)
         assert prefix is not None, f"unexpected pod {container.pod}"
         assert container.uid == expected_uids[prefix], f"{container.pod}: uid {container.uid}"
-        assert container.uid != 0 and container.gid != 0, container
+        assert container.uid != 0, container
+        assert container.gid != 0, container
         assert container.cap_eff == 0, f"{container.pod}: capabilities {container.cap_eff:#x}"
         assert container.root_read_only, f"{container.pod}: root filesystem is writable"
     missing = set(expected_uids) - {p for p in expected_uids for c in seen if c.pod.startswith(p)}

@@ -87,7 +87,9 @@ def browser_exchange(base_url: str, host: str, address: str) -> str:
             alice.register()
             bob.register()
             alice.send("hello from a browser on the real node")
-            expect(bob.page.get_by_text("hello from a browser on the real node")).to_be_visible(timeout=20_000)
+            expect(bob.page.get_by_text("hello from a browser on the real node")).to_be_visible(
+                timeout=20_000
+            )
             for user in (alice, bob):
                 # The image's Content-Security-Policy lets the app run (as the e2e suite checks).
                 blocked = [e for e in user.console_errors if "Content Security Policy" in e]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from pulumi_harness import StackRun, stack_config
 
 DATA_STORES = {

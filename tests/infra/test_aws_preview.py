@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pytest
 from pulumi.runtime import rpc
-
 from pulumi_harness import StackRun
 
 SERVICE = "kubernetes:core/v1:Service"

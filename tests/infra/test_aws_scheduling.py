@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from pulumi_harness import StackRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft7Validator, Draft202012Validator
+from pulumi_harness import Registered, StackRun
 
 from components.aws.traefik import CHART, CRDS, TRAEFIK_VERSION, crd_manifests
-from pulumi_harness import Registered, StackRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
