@@ -39,7 +39,7 @@ ON_SPOT = Scheduling(
     tolerations=[{"key": SPOT_TAINT["key"], "operator": "Equal", "value": "true", "effect": "NoSchedule"}],
     preferred_node_labels={CAPACITY_LABEL: "SPOT"},
 )
-# `make bench` (README, "Performance"): the backend (one pod's 2 workers) delivers at least
+# `make bench` (docs/performance.md): the backend (one pod's 2 workers) delivers at least
 # 70,000 messages per server CPU-second (70,175 and 74,074 in two runs at 400 msgs/s).
 DELIVERIES_PER_CPU_SECOND = 70_000
 # What each backend pod is kept near: 40,000 deliveries/s (that step's load, p99 62 ms), the rest

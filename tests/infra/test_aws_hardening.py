@@ -148,10 +148,10 @@ def test_the_autoscaler_keeps_backend_pods_at_their_request(aws: StackRun) -> No
 
 def test_backend_cpu_is_the_benchmark_figure() -> None:
     """The request is what one pod needs for DELIVERIES_PER_POD at the deliveries per CPU-second
-    `make bench` measured; both constants are the README's Performance figures."""
+    `make bench` measured; both constants are the performance page's figures."""
     (row,) = [
         line
-        for line in (ROOT / "README.md").read_text().splitlines()
+        for line in (ROOT / "docs" / "performance.md").read_text().splitlines()
         if line.startswith("| deliveries per server CPU-second at ")
     ]
     label, *runs = [cell.strip() for cell in row.strip("|").split("|")]
