@@ -83,7 +83,10 @@ async def test_sends_with_one_replica_away(
     refused = [answer for answer, _ in during if isinstance(answer, ErrorFrame)]
     slowest = max(seconds for _, seconds in during)
     figures.record(
-        f"redis replica away ({replicas + 1} nodes, REDIS_ACK_REPLICAS=1)",
+        f"Redis replica away ({replicas + 1} nodes per shard, REDIS_ACK_REPLICAS=1): one replica "
+        "SIGKILLed while peers keep sending",
+        "with 3 nodes the replica that stays acks every send at once; with 2 every send is refused "
+        "as `unavailable` (nothing stored unconfirmed) until a replica is back",
         sends=len(during),
         acked=len(acked),
         refused=len(refused),
