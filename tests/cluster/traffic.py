@@ -49,6 +49,11 @@ async def history(client: ChatClient, room: str) -> list[dict[str, Any]]:
     while True:
         params = {"limit": "1000", **({"before": before} if before else {})}
         response = await client.http.get(f"/api/rooms/{room}/messages", params=params)
+        for _ in range(30):  # a worker whose Redis connection is still coming back says 503
+            if response.status_code != 503:
+                break
+            await asyncio.sleep(1)
+            response = await client.http.get(f"/api/rooms/{room}/messages", params=params)
         response.raise_for_status()
         page = response.json()["messages"]
         messages[:0] = page
