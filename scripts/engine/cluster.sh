@@ -43,7 +43,7 @@ set_paths() {
   WD="$1"
   KWOK_DIR="$WD/kwok"            # KWOK_WORKDIR: cluster state, pki, etcd data, logs, pids
   KCFG="$WD/kubeconfig"
-  LOOP_PID="$WD/lb-controller.pid"
+  LOOP_PID="$WD/pv-recycler.pid"
   CONTEXT="kwok-$CLUSTER_NAME"
   node_paths
 }
@@ -188,7 +188,7 @@ addon_version() { sed -n "s/^$1=//p" "$NODE_BIN/versions"; }
 
 # Makes Released PersistentVolumes Available again, as a dynamic provisioner would give a fresh
 # volume. Exits by itself once the workdir's kubeconfig is gone.
-lb_controller() {
+pv_recycler() {
   local name
   local pvtmpl='{{range .items}}{{if eq .status.phase "Released"}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}'
   while [[ -f "$KCFG" ]]; do
@@ -241,8 +241,8 @@ up() {
   log "starting add-ons (CoreDNS, Traefik for the nginx IngressClass)"
   apply_addons
 
-  ENGINE_BIN="$BIN" NODE_BIN="$NODE_BIN" setsid bash "${BASH_SOURCE[0]}" _lb-controller "$WD" \
-    >"$WD/lb-controller.log" 2>&1 </dev/null &
+  ENGINE_BIN="$BIN" NODE_BIN="$NODE_BIN" setsid bash "${BASH_SOURCE[0]}" _pv-recycler "$WD" \
+    >"$WD/pv-recycler.log" 2>&1 </dev/null &
   echo $! >"$LOOP_PID"
 
   log "ready in $((SECONDS - start))s: context $CONTEXT, kubeconfig $KCFG, ingress http://$NODE_IP"
@@ -279,7 +279,7 @@ down() {
   ((${#pids[@]} == 0)) || die "processes still running from $WD: ${pids[*]}"
   netns_down
   rm -rf "$KWOK_DIR" "${WD:?}/home" "$WD/kube-cache" "$WD/pv" "$WD/node" "$KCFG" "$WD/engine-bin" \
-    "$WD/node-bin" "$WD/kwokctl.log" "$WD/lb-controller.log" "$WD/addon-images"
+    "$WD/node-bin" "$WD/kwokctl.log" "$WD/pv-recycler.log" "$WD/addon-images"
   rmdir "$WD" 2>/dev/null || true
   log "stopped; no processes, mounts, namespaces or cgroups left from $WD"
 }
@@ -287,10 +287,10 @@ down() {
 case "${1:-}" in
   up) [[ $# -eq 3 ]] || usage; up "$2" "$3" ;;
   down) [[ $# -eq 2 ]] || usage; down "$2" ;;
-  _lb-controller)
+  _pv-recycler)
     set_paths "$2"
     BIN="$(bin_dir)"
-    lb_controller
+    pv_recycler
     ;;
   *) usage ;;
 esac

@@ -4,6 +4,7 @@ every built-in object the aws stack renders under Pulumi's mocks."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import subprocess
 from pathlib import Path
@@ -53,9 +54,11 @@ def check_ready(kubectl: Kubectl, namespace: str, backend_replicas: int) -> str:
     return f"{ready} pods Ready, PVC Bound"
 
 
+@functools.cache
 def render_aws() -> StackRun:
-    """The aws stack under Pulumi's mocks. The mocks run on the thread's default event loop, which
-    an earlier asyncio.run() (the chat checks) leaves closed: give them a fresh one."""
+    """The aws stack under Pulumi's mocks, rendered once per run (its routes and its dry-run both
+    read it). The mocks run on the thread's default event loop, which an earlier asyncio.run()
+    (the chat checks) leaves closed: give them a fresh one."""
     asyncio.set_event_loop(asyncio.new_event_loop())
     return run_program("aws")
 

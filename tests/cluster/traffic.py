@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from chatkit import ChatClient, Peer, register
-from devstack.browser import CHROMIUM_ARGS
+from devstack.browser import launch_chromium
 from playwright.sync_api import expect, sync_playwright
 
 from tests.drills.conversation import converse
@@ -82,11 +82,7 @@ async def exchange(base_url: str) -> str:
 def browser_exchange(base_url: str, host: str, address: str) -> str:
     """Two people in Debian's chromium: one's message appears on the other's screen."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {host} {address}"],
-            headless=True,
-        )
+        browser = launch_chromium(playwright, f"--host-resolver-rules=MAP {host} {address}")
         try:
             alice, bob = ChatUser(browser, base_url, "alice"), ChatUser(browser, base_url, "bob")
             alice.register()

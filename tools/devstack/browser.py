@@ -26,9 +26,11 @@ def _check() -> str:
     return str(CHROMIUM)
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
-    """A headless chromium for the sync Playwright API."""
-    return playwright.chromium.launch(executable_path=_check(), args=list(CHROMIUM_ARGS), headless=True)
+def launch_chromium(playwright: Playwright, *extra_args: str) -> Browser:
+    """A headless chromium for the sync Playwright API; `extra_args` go after ours."""
+    return playwright.chromium.launch(
+        executable_path=_check(), args=[*CHROMIUM_ARGS, *extra_args], headless=True
+    )
 
 
 async def launch_chromium_async(playwright: AsyncPlaywright) -> AsyncBrowser:
