@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
-from chat_backend.http import errors, routes
+from chat_backend.http import errors, memberships, routes
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
@@ -20,7 +20,9 @@ from chat_backend.realtime.hub import Hub
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings, load_settings
 from chat_backend.store import redis_client
+from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
+from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
@@ -60,12 +62,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with redis_client.open_store(settings) as store:
             redis, keys = store.redis, store.keys
             messages = Messages(redis, settings, keys, store.shards)
-            hub = Hub(redis, messages, settings)
+            access = Access(redis, keys)
+            hub = Hub(redis, messages, settings, access)
             accounts = Accounts(redis, settings, keys)
-            rooms = Rooms(redis, settings, keys, hub.notices)
+            rooms = Rooms(redis, settings, keys, hub.notices, access)
+            await rooms.index_names()
             reads = Reads(redis, keys, hub.notices)
-            sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
-            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets)
+            memberships = Memberships(messages, settings, keys, hub.notices, access)
+            sockets = Sockets(settings, hub, accounts, messages, access, reads)
+            app.state.services = Services(
+                settings, redis, accounts, messages, rooms, reads, sockets, access, memberships
+            )
             hub.start()
             log.info(
                 "worker ready",
@@ -87,5 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(memberships.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

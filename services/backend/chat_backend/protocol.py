@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN
+from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN, Name
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
@@ -201,6 +201,12 @@ class RoomInfo(BaseModel):
     name: str
     kind: Literal["room", "dm"]
     members: list[str] | None = Field(default=None, description="a DM's two members, sorted; rooms have none")
+    private: bool | None = Field(default=None, description="true for an invite-only room; absent otherwise")
+    joined: bool | None = Field(
+        default=None,
+        description="a room's: the user is a member (always true for a private one); DMs: absent",
+    )
+    topic: str | None = Field(default=None, description="the room's topic; absent if never set")
     seq: int = Field(description="messages ever posted in it (the newest one's seq)")
     unread: int = Field(description="seq minus the user's read position, never below 0")
     mentioned: bool = Field(description="an unread message mentions the user")
@@ -255,8 +261,43 @@ class DeleteNotice(_Frame):
     user: str
 
 
+class TopicNotice(_Frame):
+    """The topic of a subscribed room was set: replayed after `since`, or live."""
+
+    type: Literal["topic"] = "topic"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    topic: str = Field(description="the new topic; empty: cleared")
+    ts: int
+    user: str = Field(description="who set it")
+
+
+MemberAction = Literal["join", "leave", "add", "remove"]
+
+
+class MemberNotice(_Frame):
+    """Someone joined or left a subscribed room, or was added or removed by `user`:
+    replayed after `since`, or live."""
+
+    type: Literal["member"] = "member"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    action: MemberAction
+    member: str = Field(description="who joined, left, was added or removed")
+    ts: int
+    user: str = Field(description="who did it (the member themselves for join and leave)")
+
+
+class LeftNotice(_Frame):
+    """This user is no longer in the private room (left, or removed): it is gone for them,
+    and the server ended their sockets' subscriptions to it."""
+
+    type: Literal["left"] = "left"
+    room: str
+
+
 class RoomNotice(_Frame):
-    """A room was created, or a DM with this user."""
+    """A room was created, or a DM with this user, or this user was added to a private room."""
 
     type: Literal["room"] = "room"
     room: RoomInfo
@@ -336,7 +377,10 @@ ServerFrame = Annotated[
     | RoomNotice
     | ActivityNotice
     | MentionNotice
-    | ReadNotice,
+    | ReadNotice
+    | TopicNotice
+    | MemberNotice
+    | LeftNotice,
     Field(discriminator="type"),
 ]
 
@@ -347,6 +391,46 @@ def encode(frame: ServerFrame) -> bytes:
 
 
 PONG = Pong()
+
+
+# -- HTTP bodies of rooms' membership (docs/protocol.md) ---------------------------------------
+class NewRoom(BaseModel):
+    """POST /api/rooms: a public room, or with `private` an invite-only one."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    private: bool = False
+
+
+class MemberRef(BaseModel):
+    """POST /api/rooms/{room}/members: who to add."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+
+
+class TopicChange(BaseModel):
+    """PUT /api/rooms/{room}/topic; empty clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    topic: Annotated[str, Field(description="at most MAX_TOPIC_LENGTH characters (a server setting)")]
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    online: bool = Field(description="subscribed to the room right now")
+
+
+class MemberPage(BaseModel):
+    """GET /api/rooms/{room}/members: online members first, each group by name."""
+
+    members: list[Member]
+    total: int = Field(description="members in all")
+    next_offset: int | None = Field(
+        default=None, description="the `offset` of the next page; absent on the last"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     presence_ttl: float = Field(default=30.0, gt=0)
     presence_heartbeat: float = Field(default=10.0, gt=0)
     max_rooms: int = Field(default=1000, ge=1)
+    max_room_members: int = Field(default=5000, ge=2, description="members of one room (joins and invites)")
+    max_topic_length: int = Field(default=250, ge=1, le=4000)
+    member_page_max: int = Field(default=200, ge=1, description="members listed per page at most")
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")

@@ -72,7 +72,7 @@ async def test_rooms(make_user: MakeUser) -> None:
     name = unique("room")
     created = await client.http.post("/api/rooms", json={"name": name})
     assert created.status_code == 201
-    fresh = {"name": name, "kind": "room", "seq": 0, "unread": 0, "mentioned": False}
+    fresh = {"name": name, "kind": "room", "joined": True, "seq": 0, "unread": 0, "mentioned": False}
     assert created.json() == fresh
     assert fresh in (await client.http.get("/api/rooms")).json()["rooms"]
     again = await client.http.post("/api/rooms", json={"name": name})
@@ -89,6 +89,9 @@ async def test_everything_but_auth_and_health_needs_a_session(backend_url: str) 
             ("GET", "/api/rooms"),
             ("POST", "/api/rooms"),
             ("GET", "/api/rooms/general/messages"),
+            ("GET", "/api/rooms/general/members"),
+            ("POST", "/api/rooms/general/join"),
+            ("PUT", "/api/rooms/general/topic"),
         ):
             response = await anonymous.request(method, path, json={"name": "abc"})
             assert response.status_code == 401, path

@@ -16,7 +16,15 @@ from chat_backend import metrics
 from chat_backend.http.errors import ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
-from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
+from chat_backend.protocol import (
+    MAX_SEQ,
+    MESSAGE_ID_PATTERN,
+    ErrorBody,
+    Message,
+    NewRoom,
+    RoomInfo,
+    json_integer,
+)
 from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
@@ -35,11 +43,6 @@ class Credentials(BaseModel):
 
 class Me(BaseModel):
     username: str
-
-
-class NewRoom(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Name
 
 
 class NewDm(BaseModel):
@@ -134,15 +137,16 @@ RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
 
 
 async def _visible_room(request: Request, user: str, room: str) -> None:
-    """404 for a room that does not exist and for a DM of others alike."""
-    if not await services(request).rooms.can_see(user, room):
+    """404 for a room that does not exist and for a private room or DM of others alike."""
+    if not await services(request).access.can_see(user, room):
         raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
 
 
 @router.get("/rooms", response_model=Rooms, response_model_exclude_none=True, responses=_responses(401))
 async def list_rooms(request: Request, user: User) -> Rooms:
     svc = services(request)
-    return Rooms(rooms=await svc.reads.infos(user, await svc.rooms.visible(user)))
+    visible = await svc.access.visible_detail(user)
+    return Rooms(rooms=await svc.reads.infos(user, visible.rooms, visible.joined, set(visible.private)))
 
 
 @router.post(
@@ -152,13 +156,16 @@ async def list_rooms(request: Request, user: User) -> Rooms:
     response_model_exclude_none=True,
     responses=_responses(401, 409, 422),
 )
-async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
-    outcome = await services(request).rooms.create(body.name)
+async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
+    """A public room, or an invite-only one with `private`; its creator is its first member."""
+    svc = services(request)
+    outcome = await svc.rooms.create(body.name, body.private)
     if outcome == "exists":
-        raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
+        raise ApiError(409, "room_exists", f"room {body.name!r} already exists (names ignore case)")
     if outcome == "full":
         raise ApiError(409, "too_many_rooms", "the room limit is reached")
-    return room_info(body.name)
+    await svc.memberships.join(body.name, user, founding=True)
+    return room_info(body.name, private=body.private, joined=True)
 
 
 @router.post(

@@ -8,7 +8,9 @@ from starlette.requests import HTTPConnection
 
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
+from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
+from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
@@ -26,6 +28,8 @@ class Services:
     rooms: Rooms
     reads: Reads
     sockets: Sockets
+    access: Access
+    memberships: Memberships
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -31,10 +31,10 @@ from chat_backend.realtime.connection import Connection
 from chat_backend.realtime.hub import Hub
 from chat_backend.settings import Settings
 from chat_backend.store import mentions
+from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
 from chat_backend.store.messages import Messages, RateLimited, Refused, Stored
 from chat_backend.store.reads import Reads
-from chat_backend.store.rooms import Rooms
 
 log = logging.getLogger("chat_backend.ws")
 TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection and room
@@ -42,13 +42,19 @@ TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection an
 
 class Sockets:
     def __init__(
-        self, settings: Settings, hub: Hub, accounts: Accounts, messages: Messages, rooms: Rooms, reads: Reads
+        self,
+        settings: Settings,
+        hub: Hub,
+        accounts: Accounts,
+        messages: Messages,
+        access: Access,
+        reads: Reads,
     ):
         self.settings = settings
         self.hub = hub
         self.accounts = accounts
         self.messages = messages
-        self.rooms = rooms
+        self.access = access
         self.reads = reads
 
     async def serve(self, ws: WebSocket, user: str) -> None:
@@ -108,7 +114,9 @@ class Sockets:
         client_id = frame.client_id
         try:
             await self._require_room(conn, frame.room, client_id)
-            mentioned = await mentions.mentioned(self.accounts, frame.text, frame.room, conn.user)
+            mentioned = await mentions.mentioned(
+                self.accounts, self.access, frame.text, frame.room, conn.user
+            )
             result = await self.messages.send(frame.room, conn.user, frame.text, client_id, mentioned)
         except (RedisError, OSError) as exc:
             raise _unavailable(conn, client_id, exc) from exc
@@ -138,7 +146,7 @@ class Sockets:
 
     async def _require_room(self, conn: Connection, room: str, client_id: str | None = None) -> None:
         """The room exists and the user may see it; both refusals read alike."""
-        if not await self.rooms.can_see(conn.user, room):
+        if not await self.access.can_see(conn.user, room):
             raise frames.FrameError(ErrorCode.UNKNOWN_ROOM, f"room {room!r} does not exist", client_id)
 
 

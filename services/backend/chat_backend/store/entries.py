@@ -5,18 +5,34 @@ a `kind` field ("edit" or "delete") names its message in `target`. Messages have
 so entries stored before events existed read as they always did; a message without `seq`
 was stored before seqs were counted (seq 0).
 
+A room's topic changes (kind "topic": `text`) and its membership changes (kind "member":
+`action`, `target` the member, `user` who did it) are entries too, so subscribers get them
+in order and resume past them like messages.
+
 A message's current edit or deletion is also kept per room (keys.changes), written by the
 same script as the event, so history and replay show each message as it is now.
 """
 
 from __future__ import annotations
 
-from chat_backend.protocol import DeleteNotice, EditNotice, Message, MessageFrame
+from typing import cast, get_args
+
+from chat_backend.protocol import (
+    DeleteNotice,
+    EditNotice,
+    MemberAction,
+    MemberNotice,
+    Message,
+    MessageFrame,
+    TopicNotice,
+)
+
+_ACTIONS = get_args(MemberAction)
 
 # A stream entry as redis-py returns it with decode_responses=True.
 Entry = tuple[str, dict[str, str]]
 KIND = "kind"
-EDIT, DELETE = "edit", "delete"
+EDIT, DELETE, TOPIC, MEMBER = "edit", "delete", "topic", "member"
 # How keys.changes records a change: "e <ts> <text>" or "d <ts>".
 EDITED, DELETED = "e", "d"
 
@@ -49,7 +65,7 @@ def message(room: str, entry_id: str, fields: dict[str, str], change: str | None
 
 def frame(
     room: str, entry_id: str, fields: dict[str, str], change: str | None = None
-) -> MessageFrame | EditNotice | DeleteNotice | None:
+) -> MessageFrame | EditNotice | DeleteNotice | TopicNotice | MemberNotice | None:
     """The frame a subscriber gets for the entry; None for a kind this version does not know
     (a newer replica's, during a rolling deploy)."""
     kind = fields.get(KIND)
@@ -62,4 +78,11 @@ def frame(
         )
     if kind == DELETE:
         return DeleteNotice(room=room, id=entry_id, target=target, ts=ts, user=user)
+    if kind == TOPIC:
+        return TopicNotice(room=room, id=entry_id, topic=fields.get("text", ""), ts=ts, user=user)
+    action = fields.get("action")
+    if kind == MEMBER and action in _ACTIONS:
+        return MemberNotice(
+            room=room, id=entry_id, action=cast(MemberAction, action), member=target, ts=ts, user=user
+        )
     return None

@@ -16,7 +16,11 @@ class Keys:
 
     __slots__ = ("hash_tags",)
 
-    ROOMS = "chat:rooms"
+    ROOMS = "chat:rooms"  # the public rooms
+    # Hash-tagged by ROOMS' own name: one slot with it, so one script creates any room.
+    PRIVATE_ROOMS = "{chat:rooms}:private"
+    ROOM_NAMES = "{chat:rooms}:folded"  # casefolded name -> the room's name, public or private
+    REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
@@ -35,6 +39,10 @@ class Keys:
     def user_dms(self, name: str) -> str:
         """The DMs the user is one of the two members of (a set of DM names)."""
         return f"chat:user:{name}:dms"
+
+    def user_rooms(self, name: str) -> str:
+        """The rooms the user joined or was added to, public and private (a set)."""
+        return f"chat:user:{name}:rooms"
 
     def user_channel(self, name: str) -> str:
         """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
@@ -65,6 +73,14 @@ class Keys:
     def dm(self, room: str) -> str:
         """Exists once the DM was opened."""
         return f"chat:room:{self._room(room)}:dm"
+
+    def members(self, room: str) -> str:
+        """Who joined the room or was added to it (a set); a private room's alone may see it."""
+        return f"chat:room:{self._room(room)}:members"
+
+    def room_meta(self, room: str) -> str:
+        """The room's topic (`topic`, `topic_by`, `topic_ts`)."""
+        return f"chat:room:{self._room(room)}:meta"
 
     def dedup(self, room: str, user_name: str, client_id: str) -> str:
         return f"chat:dedup:{self._room(room)}:{user_name}:{client_id}"

@@ -56,14 +56,14 @@ _SEND = (
     _RETRY
     + _RATE
     + """
-local seq = redis.call('INCR', KEYS[4])
-if seq == 1 then
-  -- A room from before seqs were counted: count on from the messages it holds.
-  local held = redis.call('XLEN', KEYS[1])
-  if held > 0 then
-    seq = held + 1
-    redis.call('SET', KEYS[4], seq)
-  end
+local seq
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  seq = redis.call('INCR', KEYS[4])
+else
+  -- A new room, or one from before seqs were counted: count on from the messages it holds
+  -- (other entries start the count first: memberships.py).
+  seq = redis.call('XLEN', KEYS[1]) + 1
+  redis.call('SET', KEYS[4], seq)
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
@@ -183,7 +183,7 @@ class Messages:
             self.keys.send_rate(user, room),
             self.keys.room_seq(room),
             self.keys.mentions(room),
-            *self._bell(room),
+            *self.bell(room),
         ]
         args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
         reply = await self._run(room, self._send, script_keys, args)
@@ -205,7 +205,7 @@ class Messages:
             self.keys.dedup(room, user, client_id),
             self.keys.send_rate(user, room),
             self.keys.changes(room),
-            *self._bell(room),
+            *self.bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
         args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
@@ -216,7 +216,7 @@ class Messages:
             return Refused(reply[0])
         return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
 
-    def _bell(self, room: str) -> list[str]:
+    def bell(self, room: str) -> list[str]:
         """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
         return [self.keys.room_channel(room)] if self.shards else []
 

@@ -1,24 +1,38 @@
-"""Which rooms exist and who may see them: public rooms (everyone) and DMs (their two members).
+"""Creating rooms (public or private) and opening DMs; who may see them: access.py.
 
-A DM is named after its members, `dm:<a>:<b>` sorted (names.py), so who may see it is read off
-its name without a round trip; whether it exists, like a room, is asked of Redis once per
-process (neither is ever deleted). Everything that may not be seen answers like a room that
-does not exist, so nobody learns which DMs others have.
+A DM is named after its members, `dm:<a>:<b>` sorted (names.py). Room names are unique
+regardless of case, across public and private rooms: Keys.ROOM_NAMES maps each casefolded
+name to its room, written by the same script that creates the room.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Literal, cast
 
 from chat_backend.names import DM_PREFIX
 from chat_backend.protocol import RoomInfo, RoomNotice
 from chat_backend.settings import Settings
+from chat_backend.store.access import GENERAL, Access, dm_members
 from chat_backend.store.keys import Keys
 from chat_backend.store.notifier import Notifier
 from chat_backend.store.redis_client import Client
 
-GENERAL = "general"
+log = logging.getLogger("chat_backend.rooms")
+
+# KEYS: the public rooms, the private rooms, the casefolded names (one slot: keys.py);
+# ARGV: the name, its casefold, "1" for private, MAX_ROOMS.
+_CREATE = """
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1
+    or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  return 'exists'
+end
+if redis.call('SCARD', KEYS[1]) + redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
+redis.call('SADD', ARGV[3] == '1' and KEYS[2] or KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+return 'created'
+"""
 
 
 def dm_name(user: str, other: str) -> str:
@@ -26,22 +40,27 @@ def dm_name(user: str, other: str) -> str:
     return f"{DM_PREFIX}{first}:{second}"
 
 
-def dm_members(room: str) -> tuple[str, str] | None:
-    """A DM's two members (the protocol's pattern admitted the name); None for a room."""
-    if not room.startswith(DM_PREFIX):
-        return None
-    first, _, second = room.removeprefix(DM_PREFIX).partition(":")
-    return first, second
-
-
-def room_info(room: str, seq: int = 0, read: int = 0, mentioned_at: int = 0) -> RoomInfo:
+def room_info(
+    room: str,
+    seq: int = 0,
+    read: int = 0,
+    mentioned_at: int = 0,
+    *,
+    private: bool = False,
+    joined: bool | None = None,
+    topic: str | None = None,
+) -> RoomInfo:
     """The room as a user sees it, from its seq, their read position and the seq of the newest
-    message mentioning them (reads.py); with the defaults, as it is when created."""
+    message mentioning them (reads.py); with the defaults, as it is when created. `joined`:
+    None where it is not one user's view (a new public room's frame to everyone)."""
     members = dm_members(room)
     return RoomInfo(
         name=room,
         kind="dm" if members else "room",
         members=list(members) if members else None,
+        private=True if private else None,
+        joined=None if members else joined,
+        topic=topic or None,
         seq=seq,
         unread=max(seq - read, 0),
         mentioned=mentioned_at > read,
@@ -49,43 +68,38 @@ def room_info(room: str, seq: int = 0, read: int = 0, mentioned_at: int = 0) -> 
 
 
 class Rooms:
-    def __init__(self, redis: Client, settings: Settings, keys: Keys, notices: Notifier):
+    def __init__(self, redis: Client, settings: Settings, keys: Keys, notices: Notifier, access: Access):
         self.redis = redis
         self.settings = settings
         self.keys = keys
         self.notices = notices
-        self._known = {GENERAL}  # rooms and DMs are never deleted, so a hit needs no round trip
+        self.access = access
+        self._create = redis.register_script(_CREATE)
 
-    async def visible(self, user: str) -> list[str]:
-        """Every public room, sorted, then the user's DMs, sorted."""
+    async def index_names(self) -> None:
+        """Rooms created before names were unique regardless of case get their casefolded
+        name: the first of case-variants keeps it (the others stay reachable by their exact
+        names, and no new variant can be created)."""
+        rooms = sorted(cast(set[str], await self.redis.smembers(self.keys.ROOMS)) | {GENERAL})
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.smembers(self.keys.ROOMS)
-            pipe.smembers(self.keys.user_dms(user))
-            public, dms = cast(list[set[str]], await pipe.execute())
-        return sorted(public | {GENERAL}) + sorted(dms)
+            for room in rooms:
+                pipe.hsetnx(self.keys.ROOM_NAMES, room.casefold(), room)
+            await pipe.execute()
 
-    async def can_see(self, user: str, room: str) -> bool:
-        members = dm_members(room)
-        if members is not None and user not in members:
-            return False
-        if room in self._known:
-            return True
-        if members is None:
-            exists = bool(await self.redis.sismember(self.keys.ROOMS, room))
-        else:
-            exists = bool(await self.redis.exists(self.keys.dm(room)))
-        if exists:
-            self._known.add(room)
-        return exists
-
-    async def create(self, room: str) -> Literal["created", "exists", "full"]:
-        """A public room (MAX_ROOMS at most); every open socket is told of it."""
-        if await self.redis.scard(self.keys.ROOMS) >= self.settings.max_rooms:
-            return "full"
-        if not await self.redis.sadd(self.keys.ROOMS, room):
-            return "exists"
-        await self.notices.to_everyone(RoomNotice(room=room_info(room)))
-        return "created"
+    async def create(self, room: str, private: bool = False) -> Literal["created", "exists", "full"]:
+        """A room (MAX_ROOMS at most, public and private together), its name unique regardless
+        of case. Every open socket is told of a public one; the creator then joins it
+        (memberships.py)."""
+        registry = [self.keys.ROOMS, self.keys.PRIVATE_ROOMS, self.keys.ROOM_NAMES]
+        args = [room, room.casefold(), "1" if private else "0", self.settings.max_rooms]
+        outcome = cast(Literal["created", "exists", "full"], await self._create(keys=registry, args=args))
+        if outcome == "created":
+            if private:
+                self.access.known_private(room)
+            else:
+                self.access.known_public(room)
+                await self.notices.to_everyone(RoomNotice(room=room_info(room)))
+        return outcome
 
     async def open_dm(self, user: str, other: str) -> tuple[str, bool]:
         """The DM of the two (distinct, registered) users, and whether it was created just
@@ -97,7 +111,7 @@ class Rooms:
             pipe.sadd(self.keys.user_dms(user), room)
             pipe.sadd(self.keys.user_dms(other), room)
             created = bool((await pipe.execute())[0])
-        self._known.add(room)
+        self.access.known_dm(room)
         if created:
             await self.notices.to_users((user, other), RoomNotice(room=room_info(room)))
         return room, created

@@ -152,6 +152,15 @@ export interface ErrorFrame {
 }
 
 /**
+ * This user is no longer in the private room (left, or removed): it is gone for them,
+ * and the server ended their sockets' subscriptions to it.
+ */
+export interface LeftNotice {
+  room: string;
+  type: "left";
+}
+
+/**
  * What the server refuses beyond, for a client to check before a round trip.
  */
 export interface Limits {
@@ -179,6 +188,62 @@ export interface Limits {
    * a password's fewest characters
    */
   password_min_length: 8;
+}
+
+export interface Member {
+  /**
+   * subscribed to the room right now
+   */
+  online: boolean;
+  username: string;
+}
+
+/**
+ * Someone joined or left a subscribed room, or was added or removed by `user`:
+ * replayed after `since`, or live.
+ */
+export interface MemberNotice {
+  action: "join" | "leave" | "add" | "remove";
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  /**
+   * who joined, left, was added or removed
+   */
+  member: string;
+  room: string;
+  ts: number;
+  type: "member";
+  /**
+   * who did it (the member themselves for join and leave)
+   */
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/members: online members first, each group by name.
+ */
+export interface MemberPage {
+  members: Member[];
+  /**
+   * the `offset` of the next page; absent on the last
+   */
+  next_offset?: number;
+  /**
+   * members in all
+   */
+  total: number;
+}
+
+/**
+ * POST /api/rooms/{room}/members: who to add.
+ */
+export interface MemberRef {
+  /**
+   * 3-32 of A-Z a-z 0-9 _ . -
+   */
+  username: string;
 }
 
 /**
@@ -237,6 +302,17 @@ export interface MessageFrame {
 }
 
 /**
+ * POST /api/rooms: a public room, or with `private` an invite-only one.
+ */
+export interface NewRoom {
+  /**
+   * 3-32 of A-Z a-z 0-9 _ . -
+   */
+  name: string;
+  private?: boolean;
+}
+
+/**
  * A liveness check, answered with a pong.
  */
 export interface Ping {
@@ -287,6 +363,10 @@ export interface ReadNotice {
  * A room or DM as one user sees it (the room list, and the `room` frame).
  */
 export interface RoomInfo {
+  /**
+   * a room's: the user is a member (always true for a private one); DMs: absent
+   */
+  joined?: boolean;
   kind: "room" | "dm";
   /**
    * a DM's two members, sorted; rooms have none
@@ -298,9 +378,17 @@ export interface RoomInfo {
   mentioned: boolean;
   name: string;
   /**
+   * true for an invite-only room; absent otherwise
+   */
+  private?: boolean;
+  /**
    * messages ever posted in it (the newest one's seq)
    */
   seq: number;
+  /**
+   * the room's topic; absent if never set
+   */
+  topic?: string;
   /**
    * seq minus the user's read position, never below 0
    */
@@ -308,7 +396,7 @@ export interface RoomInfo {
 }
 
 /**
- * A room was created, or a DM with this user.
+ * A room was created, or a DM with this user, or this user was added to a private room.
  */
 export interface RoomNotice {
   room: RoomInfo;
@@ -354,7 +442,10 @@ export type ServerFrame =
   | RoomNotice
   | ActivityNotice
   | MentionNotice
-  | ReadNotice;
+  | ReadNotice
+  | TopicNotice
+  | MemberNotice
+  | LeftNotice;
 
 /**
  * Live delivery of a room from now on, after a replay of what was stored after `since`.
@@ -369,6 +460,37 @@ export interface Subscribe {
    */
   since?: string | null;
   type: "subscribe";
+}
+
+/**
+ * PUT /api/rooms/{room}/topic; empty clears it.
+ */
+export interface TopicChange {
+  /**
+   * at most MAX_TOPIC_LENGTH characters (a server setting)
+   */
+  topic: string;
+}
+
+/**
+ * The topic of a subscribed room was set: replayed after `since`, or live.
+ */
+export interface TopicNotice {
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the new topic; empty: cleared
+   */
+  topic: string;
+  ts: number;
+  type: "topic";
+  /**
+   * who set it
+   */
+  user: string;
 }
 
 /**
@@ -780,6 +902,27 @@ export const protocolSchema = {
       "title": "ErrorFrame",
       "type": "object"
     },
+    "LeftNotice": {
+      "description": "This user is no longer in the private room (left, or removed): it is gone for them,\nand the server ended their sockets' subscriptions to it.",
+      "properties": {
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "type": {
+          "const": "left",
+          "default": "left",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room"
+      ],
+      "title": "LeftNotice",
+      "type": "object"
+    },
     "Limits": {
       "description": "What the server refuses beyond, for a client to check before a round trip.",
       "properties": {
@@ -817,6 +960,127 @@ export const protocolSchema = {
         "password_max_length"
       ],
       "title": "Limits",
+      "type": "object"
+    },
+    "Member": {
+      "properties": {
+        "online": {
+          "description": "subscribed to the room right now",
+          "title": "Online",
+          "type": "boolean"
+        },
+        "username": {
+          "title": "Username",
+          "type": "string"
+        }
+      },
+      "required": [
+        "username",
+        "online"
+      ],
+      "title": "Member",
+      "type": "object"
+    },
+    "MemberNotice": {
+      "description": "Someone joined or left a subscribed room, or was added or removed by `user`:\nreplayed after `since`, or live.",
+      "properties": {
+        "action": {
+          "enum": [
+            "join",
+            "leave",
+            "add",
+            "remove"
+          ],
+          "title": "Action",
+          "type": "string"
+        },
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "member": {
+          "description": "who joined, left, was added or removed",
+          "title": "Member",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "member",
+          "default": "member",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who did it (the member themselves for join and leave)",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "action",
+        "member",
+        "ts",
+        "user"
+      ],
+      "title": "MemberNotice",
+      "type": "object"
+    },
+    "MemberPage": {
+      "description": "GET /api/rooms/{room}/members: online members first, each group by name.",
+      "properties": {
+        "members": {
+          "items": {
+            "$ref": "#/$defs/Member"
+          },
+          "title": "Members",
+          "type": "array"
+        },
+        "next_offset": {
+          "description": "the `offset` of the next page; absent on the last",
+          "title": "Next Offset",
+          "type": "integer"
+        },
+        "total": {
+          "description": "members in all",
+          "title": "Total",
+          "type": "integer"
+        }
+      },
+      "required": [
+        "members",
+        "total"
+      ],
+      "title": "MemberPage",
+      "type": "object"
+    },
+    "MemberRef": {
+      "additionalProperties": false,
+      "description": "POST /api/rooms/{room}/members: who to add.",
+      "properties": {
+        "username": {
+          "description": "3-32 of A-Z a-z 0-9 _ . -",
+          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "title": "Username",
+          "type": "string"
+        }
+      },
+      "required": [
+        "username"
+      ],
+      "title": "MemberRef",
       "type": "object"
     },
     "MentionNotice": {
@@ -938,6 +1202,28 @@ export const protocolSchema = {
       "title": "MessageFrame",
       "type": "object"
     },
+    "NewRoom": {
+      "additionalProperties": false,
+      "description": "POST /api/rooms: a public room, or with `private` an invite-only one.",
+      "properties": {
+        "name": {
+          "description": "3-32 of A-Z a-z 0-9 _ . -",
+          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
+          "title": "Name",
+          "type": "string"
+        },
+        "private": {
+          "default": false,
+          "title": "Private",
+          "type": "boolean"
+        }
+      },
+      "required": [
+        "name"
+      ],
+      "title": "NewRoom",
+      "type": "object"
+    },
     "Ping": {
       "description": "A liveness check, answered with a pong.",
       "properties": {
@@ -1057,6 +1343,11 @@ export const protocolSchema = {
     "RoomInfo": {
       "description": "A room or DM as one user sees it (the room list, and the `room` frame).",
       "properties": {
+        "joined": {
+          "description": "a room's: the user is a member (always true for a private one); DMs: absent",
+          "title": "Joined",
+          "type": "boolean"
+        },
         "kind": {
           "enum": [
             "room",
@@ -1082,10 +1373,20 @@ export const protocolSchema = {
           "title": "Name",
           "type": "string"
         },
+        "private": {
+          "description": "true for an invite-only room; absent otherwise",
+          "title": "Private",
+          "type": "boolean"
+        },
         "seq": {
           "description": "messages ever posted in it (the newest one's seq)",
           "title": "Seq",
           "type": "integer"
+        },
+        "topic": {
+          "description": "the room's topic; absent if never set",
+          "title": "Topic",
+          "type": "string"
         },
         "unread": {
           "description": "seq minus the user's read position, never below 0",
@@ -1104,7 +1405,7 @@ export const protocolSchema = {
       "type": "object"
     },
     "RoomNotice": {
-      "description": "A room was created, or a DM with this user.",
+      "description": "A room was created, or a DM with this user, or this user was added to a private room.",
       "properties": {
         "room": {
           "$ref": "#/$defs/RoomInfo"
@@ -1187,12 +1488,15 @@ export const protocolSchema = {
           "delete": "#/$defs/DeleteNotice",
           "edit": "#/$defs/EditNotice",
           "error": "#/$defs/ErrorFrame",
+          "left": "#/$defs/LeftNotice",
+          "member": "#/$defs/MemberNotice",
           "mention": "#/$defs/MentionNotice",
           "message": "#/$defs/MessageFrame",
           "pong": "#/$defs/Pong",
           "presence": "#/$defs/Presence",
           "read": "#/$defs/ReadNotice",
           "room": "#/$defs/RoomNotice",
+          "topic": "#/$defs/TopicNotice",
           "typing": "#/$defs/TypingNotice"
         },
         "propertyName": "type"
@@ -1233,6 +1537,15 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/ReadNotice"
+        },
+        {
+          "$ref": "#/$defs/TopicNotice"
+        },
+        {
+          "$ref": "#/$defs/MemberNotice"
+        },
+        {
+          "$ref": "#/$defs/LeftNotice"
         }
       ]
     },
@@ -1273,6 +1586,68 @@ export const protocolSchema = {
         "room"
       ],
       "title": "Subscribe",
+      "type": "object"
+    },
+    "TopicChange": {
+      "additionalProperties": false,
+      "description": "PUT /api/rooms/{room}/topic; empty clears it.",
+      "properties": {
+        "topic": {
+          "description": "at most MAX_TOPIC_LENGTH characters (a server setting)",
+          "title": "Topic",
+          "type": "string"
+        }
+      },
+      "required": [
+        "topic"
+      ],
+      "title": "TopicChange",
+      "type": "object"
+    },
+    "TopicNotice": {
+      "description": "The topic of a subscribed room was set: replayed after `since`, or live.",
+      "properties": {
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "topic": {
+          "description": "the new topic; empty: cleared",
+          "title": "Topic",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "topic",
+          "default": "topic",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who set it",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "topic",
+        "ts",
+        "user"
+      ],
+      "title": "TopicNotice",
       "type": "object"
     },
     "Typing": {
