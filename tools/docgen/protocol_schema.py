@@ -26,9 +26,6 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("ServerFrame", "serialization", protocol.ServerFrame),
     ("Message", "serialization", protocol.Message),
     ("ErrorBody", "serialization", protocol.ErrorBody),
-    ("NewRoom", "validation", protocol.NewRoom),
-    ("MemberRef", "validation", protocol.MemberRef),
-    ("TopicChange", "validation", protocol.TopicChange),
     ("MemberPage", "serialization", protocol.MemberPage),
 ]
 

@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             access = Access(redis, keys)
             hub = Hub(redis, messages, settings, access)
             accounts = Accounts(redis, settings, keys)
+            await accounts.index_usernames()
             rooms = Rooms(redis, settings, keys, hub.notices, access)
             await rooms.index_names()
             reads = Reads(redis, keys, hub.notices)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from chat_backend.http.errors import ApiError
-from chat_backend.http.routes import RoomPath, User, _responses, _visible_room
+from chat_backend.http.routes import RoomPath, User, _registered, _responses, _visible_room
 from chat_backend.http.services import services
 from chat_backend.names import NAME_PATTERN
 from chat_backend.protocol import MemberPage, MemberRef, RoomInfo, TopicChange
@@ -92,9 +92,7 @@ async def add_member(
     """A member adds `username` (201; 200 if they were in it): a private room's invitation."""
     svc = services(request)
     await _a_room(request, user, room)
-    if not (await svc.accounts.registered([body.username]))[0]:
-        raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
-    outcome = await svc.memberships.add(room, user, body.username)
+    outcome = await svc.memberships.add(room, user, await _registered(request, body.username))
     _refused(outcome, room)
     if outcome == "unchanged":
         response.status_code = 200

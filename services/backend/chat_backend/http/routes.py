@@ -136,6 +136,15 @@ User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
 
 
+async def _registered(request: Request, username: str) -> str:
+    """The registered user `username` names, in any case, or 404 unknown_user."""
+    accounts = services(request).accounts
+    (found,) = await accounts.canonical([username])
+    if found is None or not (await accounts.registered([found]))[0]:
+        raise ApiError(404, "unknown_user", f"{username!r} is not registered")
+    return found
+
+
 async def _visible_room(request: Request, user: str, room: str) -> None:
     """404 for a room that does not exist and for a private room or DM of others alike."""
     if not await services(request).access.can_see(user, room):
@@ -178,11 +187,10 @@ async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
 async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
     """The DM with `username`: 201 when created, 200 when it existed."""
     svc = services(request)
-    if body.username == user:
+    other = await _registered(request, body.username)
+    if other == user:
         raise ApiError(422, "invalid_dm", "a DM needs someone else")
-    if not (await svc.accounts.registered([body.username]))[0]:
-        raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
-    room, created = await svc.rooms.open_dm(user, body.username)
+    room, created = await svc.rooms.open_dm(user, other)
     if not created:
         response.status_code = 200
     (info,) = await svc.reads.infos(user, [room])

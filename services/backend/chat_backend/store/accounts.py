@@ -1,9 +1,17 @@
-"""Users (Argon2id hashes), server-side sessions behind a signed cookie, login throttling."""
+"""Users (Argon2id hashes), server-side sessions behind a signed cookie, login throttling.
+
+Usernames are unique regardless of case: Keys.USERNAMES maps each casefolded name to the one
+user who has it, claimed before the user is written (the two keys may live on two shards of
+a cluster). A registration interrupted between the two leaves its exact name claimed, and a
+retry with that exact name completes it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,9 +21,11 @@ from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
 
+log = logging.getLogger("chat_backend.accounts")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps unknown-user logins as slow as wrong-password ones.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_INDEX_BATCH = 1000
 
 
 class Accounts:
@@ -26,9 +36,37 @@ class Accounts:
         self.cookie_signer = URLSafeSerializer(settings.signing_key, salt="chat-session")
 
     async def register(self, username: str, password: str) -> bool:
-        """False when the name is taken."""
+        """False when the name is taken, in any case."""
         hashed = await asyncio.to_thread(_hasher.hash, password)
+        folded = username.casefold()
+        claimed = await self.redis.hsetnx(self.keys.USERNAMES, folded, username)
+        if not claimed and await self.redis.hget(self.keys.USERNAMES, folded) != username:
+            return False
         return bool(await self.redis.set(self.keys.user(username), hashed, nx=True))
+
+    async def canonical(self, names: list[str]) -> list[str | None]:
+        """The user each name stands for, in any case; None for none."""
+        if not names:
+            return []
+        folded = [name.casefold() for name in names]
+        return cast(list[str | None], await self.redis.hmget(self.keys.USERNAMES, folded))
+
+    async def index_usernames(self) -> None:
+        """Users registered before names were unique regardless of case get their casefolded
+        name, once per store: of case-variants the first indexed keeps it (the others still log
+        in by their exact names; nobody new can take any variant)."""
+        if await self.redis.exists(self.keys.USERNAMES_INDEXED):
+            return
+        prefix, batch = self.keys.user(""), []
+        async for key in self.redis.scan_iter(match=f"{prefix}*", count=1000):
+            name = str(key).removeprefix(prefix)
+            if ":" not in name:  # not a user's other keys (their DMs, their rooms)
+                batch.append(name)
+            if len(batch) >= _INDEX_BATCH:
+                await self._index(batch)
+                batch = []
+        await self._index(batch)
+        await self.redis.set(self.keys.USERNAMES_INDEXED, 1)
 
     async def registered(self, usernames: list[str]) -> list[bool]:
         """Whether each name is a registered user's."""
@@ -43,6 +81,17 @@ class Accounts:
             return await asyncio.to_thread(_hasher.verify, stored or _DUMMY_HASH, password) and bool(stored)
         except (VerificationError, InvalidHashError):
             return False
+
+    async def _index(self, names: list[str]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hsetnx(self.keys.USERNAMES, name.casefold(), name)
+            claimed = await pipe.execute()
+        variants = [name for name, done in zip(names, claimed, strict=True) if not done]
+        holders = await self.canonical(variants)
+        for name, holder in zip(variants, holders, strict=True):
+            if holder != name:
+                log.warning("username differs only in case", extra={"user": name, "kept_by": holder})
 
     # Sessions: a random token stored in Redis (so logout really revokes it), signed in the cookie.
     async def new_session(self, username: str) -> str:

@@ -20,6 +20,8 @@ class Keys:
     # Hash-tagged by ROOMS' own name: one slot with it, so one script creates any room.
     PRIVATE_ROOMS = "{chat:rooms}:private"
     ROOM_NAMES = "{chat:rooms}:folded"  # casefolded name -> the room's name, public or private
+    USERNAMES = "chat:usernames"  # casefolded username -> the user's name
+    USERNAMES_INDEXED = "chat:usernames:indexed"  # set once users from before were indexed
     REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket

@@ -2,8 +2,9 @@
 private room's members alone), not its author.
 
 `@` must not follow a name character, and the name is the longest run of name characters
-after it (3-32 of them). A run ending in `.` may end a sentence: `@bob.` mentions `bob.` if
-that is a user, else `bob`. At most MAX_MENTIONS names of a message are looked up.
+after it (3-32 of them), in any case (`@Bob` is bob: names are unique regardless of case). A
+run ending in `.` may end a sentence: `@bob.` mentions `bob.` if that is a user, else `bob`.
+At most MAX_MENTIONS names of a message are looked up.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ async def mentioned(accounts: Accounts, access: Access, text: str, room: str, au
     names = sorted({name for option in options for name in option})
     if not names:
         return []
-    registered = {name for name, known in zip(names, await accounts.registered(names), strict=True) if known}
-    users = {next((name for name in option if name in registered), None) for option in options}
+    users_of = dict(zip(names, await accounts.canonical(names), strict=True))
+    users = {next((users_of[name] for name in option if users_of[name]), None) for option in options}
     users -= {None, author}
     found = sorted(user for user in users if user is not None)
     members = dm_members(room)

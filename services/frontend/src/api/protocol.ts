@@ -237,16 +237,6 @@ export interface MemberPage {
 }
 
 /**
- * POST /api/rooms/{room}/members: who to add.
- */
-export interface MemberRef {
-  /**
-   * 3-32 of A-Z a-z 0-9 _ . -
-   */
-  username: string;
-}
-
-/**
  * A message mentioning this user was posted (to every socket of theirs).
  */
 export interface MentionNotice {
@@ -299,17 +289,6 @@ export interface Message {
 export interface MessageFrame {
   message: Message;
   type: "message";
-}
-
-/**
- * POST /api/rooms: a public room, or with `private` an invite-only one.
- */
-export interface NewRoom {
-  /**
-   * 3-32 of A-Z a-z 0-9 _ . -
-   */
-  name: string;
-  private?: boolean;
 }
 
 /**
@@ -460,16 +439,6 @@ export interface Subscribe {
    */
   since?: string | null;
   type: "subscribe";
-}
-
-/**
- * PUT /api/rooms/{room}/topic; empty clears it.
- */
-export interface TopicChange {
-  /**
-   * at most MAX_TOPIC_LENGTH characters (a server setting)
-   */
-  topic: string;
 }
 
 /**
@@ -1066,23 +1035,6 @@ export const protocolSchema = {
       "title": "MemberPage",
       "type": "object"
     },
-    "MemberRef": {
-      "additionalProperties": false,
-      "description": "POST /api/rooms/{room}/members: who to add.",
-      "properties": {
-        "username": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
-          "title": "Username",
-          "type": "string"
-        }
-      },
-      "required": [
-        "username"
-      ],
-      "title": "MemberRef",
-      "type": "object"
-    },
     "MentionNotice": {
       "description": "A message mentioning this user was posted (to every socket of theirs).",
       "properties": {
@@ -1200,28 +1152,6 @@ export const protocolSchema = {
         "message"
       ],
       "title": "MessageFrame",
-      "type": "object"
-    },
-    "NewRoom": {
-      "additionalProperties": false,
-      "description": "POST /api/rooms: a public room, or with `private` an invite-only one.",
-      "properties": {
-        "name": {
-          "description": "3-32 of A-Z a-z 0-9 _ . -",
-          "pattern": "^[A-Za-z0-9_.-]{3,32}$",
-          "title": "Name",
-          "type": "string"
-        },
-        "private": {
-          "default": false,
-          "title": "Private",
-          "type": "boolean"
-        }
-      },
-      "required": [
-        "name"
-      ],
-      "title": "NewRoom",
       "type": "object"
     },
     "Ping": {
@@ -1586,22 +1516,6 @@ export const protocolSchema = {
         "room"
       ],
       "title": "Subscribe",
-      "type": "object"
-    },
-    "TopicChange": {
-      "additionalProperties": false,
-      "description": "PUT /api/rooms/{room}/topic; empty clears it.",
-      "properties": {
-        "topic": {
-          "description": "at most MAX_TOPIC_LENGTH characters (a server setting)",
-          "title": "Topic",
-          "type": "string"
-        }
-      },
-      "required": [
-        "topic"
-      ],
-      "title": "TopicChange",
       "type": "object"
     },
     "TopicNotice": {

@@ -28,6 +28,9 @@ const FRAMES: ServerFrame[] = [
   { type: "read", room: "dm:ann:bob", seq: 3 },
   { type: "presence", room: "general", users: ["a", "b"] },
   { type: "typing", room: "general", user: "ann" },
+  { type: "topic", room: "general", id: "5-0", topic: "plans", ts: 5, user: "ann" },
+  { type: "member", room: "general", id: "6-0", action: "add", member: "bob", ts: 6, user: "ann" },
+  { type: "left", room: "design" },
   { type: "pong" },
   { type: "error", code: "rate_limited", detail: "d", client_id: "c1", retry_after_ms: 300 },
 ];
