@@ -27,6 +27,7 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("Message", "serialization", protocol.Message),
     ("ErrorBody", "serialization", protocol.ErrorBody),
     ("MemberPage", "serialization", protocol.MemberPage),
+    ("PeoplePage", "serialization", protocol.PeoplePage),
 ]
 
 

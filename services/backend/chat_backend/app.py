@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
-from chat_backend.http import errors, memberships, routes
+from chat_backend.http import errors, memberships, people, routes
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
@@ -24,6 +24,7 @@ from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
 from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
+from chat_backend.store.people import People
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
 
@@ -72,7 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             memberships = Memberships(messages, settings, keys, hub.notices, access)
             sockets = Sockets(settings, hub, accounts, messages, access, reads)
             app.state.services = Services(
-                settings, redis, accounts, messages, rooms, reads, sockets, access, memberships
+                settings,
+                redis,
+                accounts,
+                messages,
+                rooms,
+                reads,
+                sockets,
+                access,
+                memberships,
+                People(redis, keys),
             )
             hub.start()
             log.info(
@@ -96,5 +106,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.include_router(memberships.router)
+    app.include_router(people.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

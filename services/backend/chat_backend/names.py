@@ -1,7 +1,7 @@
 """The name rule shared by users and rooms (3-32 of [A-Za-z0-9_.-]), and a DM's name, built
-from its two members' names: `dm:<a>:<b>`, sorted. `:` is no name character, so a DM's name
-never collides with a room's. The frontend gets these bounds from the protocol schema
-(tools/docgen/protocol_schema.py), not from a copy."""
+from its members' names (two, or a group's up to DM_MAX_MEMBERS): `dm:<a>:<b>[:<c>…]`,
+sorted. `:` is no name character, so a DM's name never collides with a room's. The frontend
+gets these bounds from the protocol schema (tools/docgen/protocol_schema.py), not a copy."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ NAME_RULE = f"{NAME_MIN}-{NAME_MAX} of A-Z a-z 0-9 _ . -"  # NAME_CHARS in words
 NAME_REGEX = f"[{NAME_CHARS}]{{{NAME_MIN},{NAME_MAX}}}"
 NAME_PATTERN = f"^{NAME_REGEX}$"
 DM_PREFIX = "dm:"
-ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}:{NAME_REGEX})$"  # a room's name or a DM's
+DM_MAX_MEMBERS = 9
+# A room's name or a DM's.
+ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}(?::{NAME_REGEX}){{1,{DM_MAX_MEMBERS - 1}}})$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description=NAME_RULE)]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128

@@ -46,7 +46,7 @@ def _a_seq(seq: int) -> int:
 
 # A room's name or a DM's (names.py): every frame that takes a room takes a DM too.
 RoomName = Annotated[
-    str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>")
+    str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>[:<c>…]")
 ]
 MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
 ClientId = Annotated[
@@ -200,7 +200,9 @@ class RoomInfo(BaseModel):
 
     name: str
     kind: Literal["room", "dm"]
-    members: list[str] | None = Field(default=None, description="a DM's two members, sorted; rooms have none")
+    members: list[str] | None = Field(
+        default=None, description="a DM's members (two, or a group's up to 9), sorted; rooms have none"
+    )
     private: bool | None = Field(default=None, description="true for an invite-only room; absent otherwise")
     joined: bool | None = Field(
         default=None,
@@ -431,6 +433,19 @@ class MemberPage(BaseModel):
     next_offset: int | None = Field(
         default=None, description="the `offset` of the next page; absent on the last"
     )
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+
+
+class PeoplePage(BaseModel):
+    """GET /api/people: people whose username starts with the prefix (any case), by name."""
+
+    people: list[Person]
+    after: str | None = Field(default=None, description="the `after` of the next page; absent on the last")
 
 
 class ErrorBody(BaseModel):

@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from chat_backend.names import DM_MAX_MEMBERS
+
 
 class ConfigError(SystemExit):
     """Raised (and printed) when the environment holds a bad configuration."""
@@ -52,9 +54,12 @@ class Settings(BaseSettings):
     presence_ttl: float = Field(default=30.0, gt=0)
     presence_heartbeat: float = Field(default=10.0, gt=0)
     max_rooms: int = Field(default=1000, ge=1)
+    max_dm_members: int = Field(
+        default=DM_MAX_MEMBERS, ge=2, le=DM_MAX_MEMBERS, description="members of a group DM (2: no group DMs)"
+    )
     max_room_members: int = Field(default=5000, ge=2, description="members of one room (joins and invites)")
     max_topic_length: int = Field(default=250, ge=1, le=4000)
-    member_page_max: int = Field(default=200, ge=1, description="members listed per page at most")
+    people_page_max: int = Field(default=200, ge=1, description="members or people listed per page at most")
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")

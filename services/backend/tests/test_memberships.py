@@ -112,7 +112,7 @@ async def test_room_names_are_unique_regardless_of_case(make_user: MakeUser) -> 
 
 @pytest.fixture(scope="module")
 def small_rooms(start_backend: StartBackend) -> BackendServer:
-    return start_backend(MAX_ROOM_MEMBERS="2", MAX_TOPIC_LENGTH="10", MEMBER_PAGE_MAX="1")
+    return start_backend(MAX_ROOM_MEMBERS="2", MAX_TOPIC_LENGTH="10", PEOPLE_PAGE_MAX="1")
 
 
 async def test_members_topics_and_pages_have_ceilings(

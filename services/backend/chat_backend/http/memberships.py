@@ -72,10 +72,10 @@ async def members(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> MemberPage:
-    """The room's members, online first; at most MEMBER_PAGE_MAX a page."""
+    """The room's members, online first; at most PEOPLE_PAGE_MAX a page."""
     svc = services(request)
     await _visible_room(request, user, room)
-    limit = min(limit, svc.settings.member_page_max)
+    limit = min(limit, svc.settings.people_page_max)
     page = await svc.memberships.members(room, offset, limit)
     more = offset + limit < page.total
     return MemberPage(members=page.members, total=page.total, next_offset=offset + limit if more else None)
@@ -92,7 +92,8 @@ async def add_member(
     """A member adds `username` (201; 200 if they were in it): a private room's invitation."""
     svc = services(request)
     await _a_room(request, user, room)
-    outcome = await svc.memberships.add(room, user, await _registered(request, body.username))
+    (member,) = await _registered(request, [body.username])
+    outcome = await svc.memberships.add(room, user, member)
     _refused(outcome, room)
     if outcome == "unchanged":
         response.status_code = 200

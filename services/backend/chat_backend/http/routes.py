@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.http.errors import ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
-from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
+from chat_backend.names import DM_MAX_MEMBERS, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import (
     MAX_SEQ,
     MESSAGE_ID_PATTERN,
@@ -46,8 +46,21 @@ class Me(BaseModel):
 
 
 class NewDm(BaseModel):
+    """The other member (`username`), or the others of a group DM (`usernames`)."""
+
     model_config = ConfigDict(extra="forbid")
-    username: Name
+    username: Name | None = None
+    usernames: Annotated[list[Name], Field(min_length=1, max_length=DM_MAX_MEMBERS - 1)] | None = None
+
+    @model_validator(mode="after")
+    def one_of_the_two(self) -> NewDm:
+        if (self.username is None) == (self.usernames is None):
+            raise ValueError("give `username` or `usernames`")
+        return self
+
+    @property
+    def others(self) -> list[str]:
+        return [self.username] if self.username is not None else list(self.usernames or ())
 
 
 class ReadUpTo(BaseModel):
@@ -136,13 +149,15 @@ User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
 
 
-async def _registered(request: Request, username: str) -> str:
-    """The registered user `username` names, in any case, or 404 unknown_user."""
+async def _registered(request: Request, usernames: list[str]) -> list[str]:
+    """The registered users `usernames` name, in any case, or 404 unknown_user."""
     accounts = services(request).accounts
-    (found,) = await accounts.canonical([username])
-    if found is None or not (await accounts.registered([found]))[0]:
-        raise ApiError(404, "unknown_user", f"{username!r} is not registered")
-    return found
+    found = await accounts.canonical(usernames)
+    known = await accounts.registered([name or "" for name in found])
+    for asked, name, exists in zip(usernames, found, known, strict=True):
+        if name is None or not exists:
+            raise ApiError(404, "unknown_user", f"{asked!r} is not registered")
+    return [name for name in found if name is not None]
 
 
 async def _visible_room(request: Request, user: str, room: str) -> None:
@@ -185,12 +200,15 @@ async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
     responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 422)},
 )
 async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
-    """The DM with `username`: 201 when created, 200 when it existed."""
+    """The DM with `username`, or the group DM with `usernames`: 201 when created, 200 when
+    it existed."""
     svc = services(request)
-    other = await _registered(request, body.username)
-    if other == user:
+    members = {user, *await _registered(request, body.others)}
+    if len(members) < 2:
         raise ApiError(422, "invalid_dm", "a DM needs someone else")
-    room, created = await svc.rooms.open_dm(user, other)
+    if len(members) > svc.settings.max_dm_members:
+        raise ApiError(422, "dm_too_large", f"a group DM has at most {svc.settings.max_dm_members} members")
+    room, created = await svc.rooms.open_dm(members)
     if not created:
         response.status_code = 200
     (info,) = await svc.reads.infos(user, [room])

@@ -12,6 +12,7 @@ from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
 from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
+from chat_backend.store.people import People
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
 from chat_backend.store.rooms import Rooms
@@ -30,6 +31,7 @@ class Services:
     sockets: Sockets
     access: Access
     memberships: Memberships
+    people: People
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -1,5 +1,5 @@
-"""Who may see which room: public rooms (everyone), private rooms (their members) and DMs
-(their members, read off the name: names.py).
+"""Who may see which room: public rooms (everyone), private rooms (their members) and DMs,
+two-person or group (their members, read off the name: names.py).
 
 `visible` is the one answer to "which rooms can this user see" (the room list, and anything
 that lists or searches across rooms); `can_see` answers it for one room. Everything that may
@@ -24,12 +24,11 @@ from chat_backend.store.redis_client import Client
 GENERAL = "general"
 
 
-def dm_members(room: str) -> tuple[str, str] | None:
-    """A DM's two members (the protocol's pattern admitted the name); None for a room."""
+def dm_members(room: str) -> tuple[str, ...] | None:
+    """A DM's members (the protocol's pattern admitted the name); None for a room."""
     if not room.startswith(DM_PREFIX):
         return None
-    first, _, second = room.removeprefix(DM_PREFIX).partition(":")
-    return first, second
+    return tuple(room.removeprefix(DM_PREFIX).split(":"))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from chat_backend.settings import Settings
+from chat_backend.store import people
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
 
@@ -42,7 +43,10 @@ class Accounts:
         claimed = await self.redis.hsetnx(self.keys.USERNAMES, folded, username)
         if not claimed and await self.redis.hget(self.keys.USERNAMES, folded) != username:
             return False
-        return bool(await self.redis.set(self.keys.user(username), hashed, nx=True))
+        if not await self.redis.set(self.keys.user(username), hashed, nx=True):
+            return False
+        await self.redis.zadd(self.keys.PEOPLE, {people.entry(username, username): 0})
+        return True
 
     async def canonical(self, names: list[str]) -> list[str | None]:
         """The user each name stands for, in any case; None for none."""
@@ -53,8 +57,9 @@ class Accounts:
 
     async def index_usernames(self) -> None:
         """Users registered before names were unique regardless of case get their casefolded
-        name, once per store: of case-variants the first indexed keeps it (the others still log
-        in by their exact names; nobody new can take any variant)."""
+        name and their entry in the people directory, once per store: of case-variants the
+        first indexed keeps the name (the others still log in by their exact names; nobody new
+        can take any variant)."""
         if await self.redis.exists(self.keys.USERNAMES_INDEXED):
             return
         prefix, batch = self.keys.user(""), []
@@ -86,7 +91,8 @@ class Accounts:
         async with self.redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hsetnx(self.keys.USERNAMES, name.casefold(), name)
-            claimed = await pipe.execute()
+                pipe.zadd(self.keys.PEOPLE, {people.entry(name, name): 0})
+            claimed = (await pipe.execute())[::2]
         variants = [name for name, done in zip(names, claimed, strict=True) if not done]
         holders = await self.canonical(variants)
         for name, holder in zip(variants, holders, strict=True):

@@ -21,6 +21,7 @@ class Keys:
     PRIVATE_ROOMS = "{chat:rooms}:private"
     ROOM_NAMES = "{chat:rooms}:folded"  # casefolded name -> the room's name, public or private
     USERNAMES = "chat:usernames"  # casefolded username -> the user's name
+    PEOPLE = "chat:people"  # the directory: people.py
     USERNAMES_INDEXED = "chat:usernames:indexed"  # set once users from before were indexed
     REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas

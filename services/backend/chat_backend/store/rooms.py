@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection, Iterable
 from typing import Literal, cast
 
 from chat_backend.names import DM_PREFIX
@@ -35,9 +36,8 @@ return 'created'
 """
 
 
-def dm_name(user: str, other: str) -> str:
-    first, second = sorted((user, other))
-    return f"{DM_PREFIX}{first}:{second}"
+def dm_name(members: Iterable[str]) -> str:
+    return DM_PREFIX + ":".join(sorted(set(members)))
 
 
 def room_info(
@@ -101,17 +101,18 @@ class Rooms:
                 await self.notices.to_everyone(RoomNotice(room=room_info(room)))
         return outcome
 
-    async def open_dm(self, user: str, other: str) -> tuple[str, bool]:
-        """The DM of the two (distinct, registered) users, and whether it was created just
-        now; then both members' sockets are told of it. Re-adding it to both members' lists
-        each time mends a list an interrupted creation missed."""
-        room = dm_name(user, other)
+    async def open_dm(self, members: Collection[str]) -> tuple[str, bool]:
+        """The DM of `members` (2 to DM_MAX_MEMBERS distinct registered users: a group DM
+        from 3), and whether it was created just now; then every member's sockets are told of
+        it. Re-adding it to every member's list each time mends a list an interrupted
+        creation missed."""
+        room = dm_name(members)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
-            pipe.sadd(self.keys.user_dms(user), room)
-            pipe.sadd(self.keys.user_dms(other), room)
+            for member in members:
+                pipe.sadd(self.keys.user_dms(member), room)
             created = bool((await pipe.execute())[0])
         self.access.known_dm(room)
         if created:
-            await self.notices.to_users((user, other), RoomNotice(room=room_info(room)))
+            await self.notices.to_users(members, RoomNotice(room=room_info(room)))
         return room, created

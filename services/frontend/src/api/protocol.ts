@@ -41,7 +41,7 @@ export interface Delete {
    */
   id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "delete";
@@ -79,7 +79,7 @@ export interface Edit {
    */
   id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -292,6 +292,21 @@ export interface MessageFrame {
 }
 
 /**
+ * GET /api/people: people whose username starts with the prefix (any case), by name.
+ */
+export interface PeoplePage {
+  /**
+   * the `after` of the next page; absent on the last
+   */
+  after?: string;
+  people: Person[];
+}
+
+export interface Person {
+  username: string;
+}
+
+/**
  * A liveness check, answered with a pong.
  */
 export interface Ping {
@@ -319,7 +334,7 @@ export interface Presence {
  */
 export interface Read {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -348,7 +363,7 @@ export interface RoomInfo {
   joined?: boolean;
   kind: "room" | "dm";
   /**
-   * a DM's two members, sorted; rooms have none
+   * a DM's members (two, or a group's up to 9), sorted; rooms have none
    */
   members?: string[];
   /**
@@ -399,7 +414,7 @@ export interface Send {
    */
   client_id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -431,7 +446,7 @@ export type ServerFrame =
  */
 export interface Subscribe {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -467,7 +482,7 @@ export interface TopicNotice {
  */
 export interface Typing {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "typing";
@@ -487,7 +502,7 @@ export interface TypingNotice {
  */
 export interface Unsubscribe {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "unsubscribe";
@@ -624,8 +639,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -710,8 +725,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1154,6 +1169,41 @@ export const protocolSchema = {
       "title": "MessageFrame",
       "type": "object"
     },
+    "PeoplePage": {
+      "description": "GET /api/people: people whose username starts with the prefix (any case), by name.",
+      "properties": {
+        "after": {
+          "description": "the `after` of the next page; absent on the last",
+          "title": "After",
+          "type": "string"
+        },
+        "people": {
+          "items": {
+            "$ref": "#/$defs/Person"
+          },
+          "title": "People",
+          "type": "array"
+        }
+      },
+      "required": [
+        "people"
+      ],
+      "title": "PeoplePage",
+      "type": "object"
+    },
+    "Person": {
+      "properties": {
+        "username": {
+          "title": "Username",
+          "type": "string"
+        }
+      },
+      "required": [
+        "username"
+      ],
+      "title": "Person",
+      "type": "object"
+    },
     "Ping": {
       "description": "A liveness check, answered with a pong.",
       "properties": {
@@ -1219,8 +1269,8 @@ export const protocolSchema = {
       "description": "The user has seen the room up to `seq`: their read position becomes at least that.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1287,7 +1337,7 @@ export const protocolSchema = {
           "type": "string"
         },
         "members": {
-          "description": "a DM's two members, sorted; rooms have none",
+          "description": "a DM's members (two, or a group's up to 9), sorted; rooms have none",
           "items": {
             "type": "string"
           },
@@ -1384,8 +1434,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1483,8 +1533,8 @@ export const protocolSchema = {
       "description": "Live delivery of a room from now on, after a replay of what was stored after `since`.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1568,8 +1618,8 @@ export const protocolSchema = {
       "description": "\"I am typing\", relayed to everyone in the room; needs a subscription to it.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1617,8 +1667,8 @@ export const protocolSchema = {
       "description": "Stop delivery of a room to this socket.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
