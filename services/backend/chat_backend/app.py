@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
-from chat_backend.http import errors, memberships, people, routes
+from chat_backend.http import account, errors, memberships, people, routes
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
@@ -107,5 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(memberships.router)
     app.include_router(people.router)
+    app.include_router(account.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN, Name
+from chat_backend.names import NAME_RULE, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
@@ -433,6 +433,17 @@ class MemberPage(BaseModel):
     next_offset: int | None = Field(
         default=None, description="the `offset` of the next page; absent on the last"
     )
+
+
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class PasswordChange(BaseModel):
+    """POST /api/me/password."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: Password
+    new_password: Password
 
 
 class Person(BaseModel):

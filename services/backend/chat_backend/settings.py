@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cookie_secure: bool = False
     session_max_age: int = Field(default=7 * 24 * 3600, gt=0)
+    max_sessions_per_user: int = Field(
+        default=50, ge=1, description="sessions one user holds at once; a new one ends the oldest"
+    )
     # Prometheus scrapes /api/metrics with `Authorization: Bearer <token>`; otherwise a session is needed.
     metrics_token: SecretStr | None = None
     history_limit: int = Field(default=1000, ge=1, le=1_000_000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from typing import cast
 
 from argon2 import PasswordHasher
@@ -99,33 +100,65 @@ class Accounts:
             if holder != name:
                 log.warning("username differs only in case", extra={"user": name, "kept_by": holder})
 
-    # Sessions: a random token stored in Redis (so logout really revokes it), signed in the cookie.
+    async def change_password(self, username: str, password: str) -> None:
+        """The user's new password (the caller checked the current one)."""
+        hashed = await asyncio.to_thread(_hasher.hash, password)
+        await self.redis.set(self.keys.user(username), hashed, xx=True)
+
+    # Sessions: a random token stored in Redis (so logout really revokes it), signed in the
+    # cookie; each user's are listed (Keys.user_sessions), at most MAX_SESSIONS_PER_USER.
     async def new_session(self, username: str) -> str:
         token = secrets.token_urlsafe(32)
-        await self.redis.set(self.keys.session(token), username, ex=self.settings.session_max_age)
+        max_age = self.settings.session_max_age
+        now = time.time()
+        listed = self.keys.user_sessions(username)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self.keys.session(token), username, ex=max_age)
+            pipe.zremrangebyscore(listed, "-inf", now)  # expired by themselves
+            pipe.zadd(listed, {token: now + max_age})
+            pipe.expire(listed, max_age)
+            pipe.zcard(listed)
+            held = int((await pipe.execute())[-1])
+        excess = held - self.settings.max_sessions_per_user
+        if excess > 0:
+            oldest = cast(list[tuple[str, float]], await self.redis.zpopmin(listed, excess))
+            await self.redis.delete(*(self.keys.session(old) for old, _ in oldest))
         return str(self.cookie_signer.dumps(token))
 
-    async def session_user(self, cookie: str | None) -> str | None:
+    def session_token(self, cookie: str | None) -> str | None:
+        """The session token a cookie carries, if it is one this server signed."""
         if not cookie:
             return None
         try:
             token = self.cookie_signer.loads(cookie)
         except BadSignature:
             return None
-        if not isinstance(token, str):
+        return token if isinstance(token, str) else None
+
+    async def session_user(self, cookie: str | None) -> str | None:
+        token = self.session_token(cookie)
+        if token is None:
             return None
         user = await self.redis.get(self.keys.session(token))
         return str(user) if user else None
 
     async def end_session(self, cookie: str | None) -> None:
-        if not cookie:
-            return
-        try:
-            token = self.cookie_signer.loads(cookie)
-        except BadSignature:
-            return
-        if isinstance(token, str):
+        token = self.session_token(cookie)
+        if token is not None:
             await self.redis.delete(self.keys.session(token))
+
+    async def end_sessions(self, user: str, keep: str | None = None) -> list[str]:
+        """Ends every session of the user but `keep` (a session token, or None: all); the
+        tokens ended."""
+        listed = self.keys.user_sessions(user)
+        tokens = [token for token in cast(list[str], await self.redis.zrange(listed, 0, -1)) if token != keep]
+        if tokens:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zrem(listed, *tokens)
+                for token in tokens:
+                    pipe.delete(self.keys.session(token))
+                await pipe.execute()
+        return tokens
 
     # Login throttling: failures counted per username and per client IP, in Redis so
     # every replica sees the same counts.

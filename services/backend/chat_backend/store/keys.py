@@ -51,6 +51,10 @@ class Keys:
         """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
         return self.USER_CHANNEL_PREFIX + name
 
+    def user_sessions(self, name: str) -> str:
+        """The user's sessions: token -> when it expires (a sorted set), so all can be ended."""
+        return f"chat:user:{name}:sessions"
+
     def session(self, token: str) -> str:
         return f"chat:session:{token}"
 

@@ -1,0 +1,40 @@
+"""One's own account over HTTP (docs/protocol.md, "Sessions"): changing the password, which
+ends every other session, and logging out everywhere."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from chat_backend.http.errors import ApiError
+from chat_backend.http.routes import User, _client_ip, _responses
+from chat_backend.http.services import SESSION_COOKIE, services
+from chat_backend.protocol import PasswordChange
+
+router = APIRouter(prefix="/api")
+
+
+@router.post("/me/password", status_code=204, responses=_responses(401, 403, 422, 429))
+async def change_password(body: PasswordChange, request: Request, user: User) -> Response:
+    """With the current password: the new one holds from now on, and every other session of
+    the user ends (this one stays)."""
+    accounts = services(request).accounts
+    ip = _client_ip(request)
+    wait = await accounts.login_throttled(user, ip)
+    if wait:
+        detail = f"too many wrong passwords; retry in {wait} s"
+        raise ApiError(429, "too_many_attempts", detail, {"Retry-After": str(wait)})
+    if not await accounts.check_password(user, body.current_password):
+        await accounts.record_login_failure(user, ip)
+        raise ApiError(403, "wrong_password", "the current password is wrong")
+    await accounts.change_password(user, body.new_password)
+    await accounts.end_sessions(user, keep=accounts.session_token(request.cookies.get(SESSION_COOKIE)))
+    return Response(status_code=204)
+
+
+@router.post("/logout-all", status_code=204, responses=_responses(401))
+async def logout_everywhere(request: Request, user: User) -> Response:
+    """Every session of the user ends, this one too."""
+    await services(request).accounts.end_sessions(user)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
