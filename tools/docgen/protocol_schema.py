@@ -28,6 +28,7 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("ErrorBody", "serialization", protocol.ErrorBody),
     ("MemberPage", "serialization", protocol.MemberPage),
     ("PeoplePage", "serialization", protocol.PeoplePage),
+    ("Users", "serialization", protocol.Users),
 ]
 
 

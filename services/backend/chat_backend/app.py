@@ -25,6 +25,7 @@ from chat_backend.store.accounts import Accounts
 from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.people import People
+from chat_backend.store.profiles import Profiles
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 access,
                 memberships,
                 People(redis, keys),
+                Profiles(redis, keys),
             )
             hub.start()
             log.info(

@@ -5,6 +5,7 @@ gets these bounds from the protocol schema (tools/docgen/protocol_schema.py), no
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import Field
@@ -20,3 +21,18 @@ DM_MAX_MEMBERS = 9
 ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}(?::{NAME_REGEX}){{1,{DM_MAX_MEMBERS - 1}}})$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description=NAME_RULE)]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+# Letters that render as nothing; with the blank categories below, a display name of only
+# these would show as no name at all.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Mc"})
+
+
+def display_name_problem(text: str) -> str | None:
+    """Why `text` cannot be a display name (control characters, or nothing visible); None if
+    it can. Its length is a setting's (MAX_DISPLAY_NAME_LENGTH)."""
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return "must not hold control characters"
+    if all(char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES for char in text):
+        return "must show something"
+    return None

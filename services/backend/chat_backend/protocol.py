@@ -422,6 +422,7 @@ class Member(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     username: str
+    display_name: str | None = None
     online: bool = Field(description="subscribed to the room right now")
 
 
@@ -446,10 +447,30 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
+class DisplayNameChange(BaseModel):
+    """PUT /api/me/display-name; empty clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[
+        str,
+        Field(description="at most MAX_DISPLAY_NAME_LENGTH characters (a server setting), something visible"),
+    ]
+
+
 class Person(BaseModel):
+    """A user as lists and lookups show them: the unchanging username, and the display name
+    they chose (absent if none)."""
+
     model_config = ConfigDict(frozen=True)
 
     username: str
+    display_name: str | None = None
+
+
+class Users(BaseModel):
+    """GET /api/users: those of the users asked for who are registered."""
+
+    users: list[Person]
 
 
 class PeoplePage(BaseModel):

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, Response
 from chat_backend.http.errors import ApiError
 from chat_backend.http.routes import User, _client_ip, _responses
 from chat_backend.http.services import SESSION_COOKIE, services
-from chat_backend.protocol import PasswordChange
+from chat_backend.names import display_name_problem
+from chat_backend.protocol import DisplayNameChange, PasswordChange
 
 router = APIRouter(prefix="/api")
 
@@ -28,6 +29,21 @@ async def change_password(body: PasswordChange, request: Request, user: User) ->
         raise ApiError(403, "wrong_password", "the current password is wrong")
     await accounts.change_password(user, body.new_password)
     await accounts.end_sessions(user, keep=accounts.session_token(request.cookies.get(SESSION_COOKIE)))
+    return Response(status_code=204)
+
+
+@router.put("/me/display-name", status_code=204, responses=_responses(401, 422))
+async def set_display_name(body: DisplayNameChange, request: Request, user: User) -> Response:
+    """Shown beside the username (lists, the directory, GET /api/users); "" clears it."""
+    svc = services(request)
+    name = body.display_name.strip()
+    if len(name) > svc.settings.max_display_name_length:
+        detail = f"a display name has at most {svc.settings.max_display_name_length} characters"
+        raise ApiError(422, "too_long", detail)
+    problem = display_name_problem(body.display_name) if body.display_name else None
+    if problem:
+        raise ApiError(422, "invalid_display_name", f"a display name {problem}")
+    await svc.profiles.set_display_name(user, name)
     return Response(status_code=204)
 
 

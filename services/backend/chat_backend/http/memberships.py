@@ -77,8 +77,12 @@ async def members(
     await _visible_room(request, user, room)
     limit = min(limit, svc.settings.people_page_max)
     page = await svc.memberships.members(room, offset, limit)
+    shown = await svc.profiles.display_names([member.username for member in page.members])
+    listed = [
+        member.model_copy(update={"display_name": shown.get(member.username)}) for member in page.members
+    ]
     more = offset + limit < page.total
-    return MemberPage(members=page.members, total=page.total, next_offset=offset + limit if more else None)
+    return MemberPage(members=listed, total=page.total, next_offset=offset + limit if more else None)
 
 
 @router.post(

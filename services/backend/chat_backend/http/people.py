@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 
 from chat_backend.http.routes import User, _responses
 from chat_backend.http.services import services
-from chat_backend.names import NAME_MAX
-from chat_backend.protocol import PeoplePage, Person
+from chat_backend.protocol import PeoplePage, Person, Users
 
 router = APIRouter(prefix="/api")
+MAX_LOOKUP = 100  # names one user lookup takes
 
 
 @router.get(
@@ -21,12 +21,31 @@ router = APIRouter(prefix="/api")
 async def people(
     request: Request,
     _: User,
-    prefix: Annotated[str, Query(max_length=NAME_MAX)] = "",
-    after: Annotated[str | None, Query(max_length=2 * NAME_MAX + 1)] = None,
+    prefix: Annotated[str, Query(max_length=256)] = "",
+    after: Annotated[str | None, Query(max_length=1024)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> PeoplePage:
     """People whose username starts with `prefix` (any case; empty: everyone), by name, at
     most PEOPLE_PAGE_MAX a page; `after` continues from the previous page."""
     svc = services(request)
     found = await svc.people.search(prefix, after, min(limit, svc.settings.people_page_max))
-    return PeoplePage(people=[Person(username=name) for name in found.usernames], after=found.after)
+    return PeoplePage(people=await _people(request, found.usernames), after=found.after)
+
+
+@router.get("/users", response_model=Users, response_model_exclude_none=True, responses=_responses(401, 422))
+async def users(
+    request: Request, _: User, names: Annotated[list[str], Query(max_length=MAX_LOOKUP)]
+) -> Users:
+    """Those of the `names` (a repeated parameter, at most 100 of them) who are registered,
+    with their display names: what a client shows beside a message's author."""
+    svc = services(request)
+    wanted = list(dict.fromkeys(names))
+    known = [
+        name for name, exists in zip(wanted, await svc.accounts.registered(wanted), strict=True) if exists
+    ]
+    return Users(users=await _people(request, known))
+
+
+async def _people(request: Request, usernames: list[str]) -> list[Person]:
+    shown = await services(request).profiles.display_names(usernames)
+    return [Person(username=name, display_name=shown.get(name)) for name in usernames]

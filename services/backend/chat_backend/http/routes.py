@@ -45,6 +45,10 @@ class Me(BaseModel):
     username: str
 
 
+class Profile(Me):
+    display_name: str | None = None
+
+
 class NewDm(BaseModel):
     """The other member (`username`), or the others of a group DM (`usernames`)."""
 
@@ -139,9 +143,12 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/me", response_model=Me, responses=_responses(401))
-async def me(request: Request) -> Me:
-    return Me(username=await _user(request))
+@router.get("/me", response_model=Profile, response_model_exclude_none=True, responses=_responses(401))
+async def me(request: Request) -> Profile:
+    user = await _user(request)
+    return Profile(
+        username=user, display_name=(await services(request).profiles.display_names([user])).get(user)
+    )
 
 
 # Checked before the body (a dependency): without a session nothing else is looked at.

@@ -13,6 +13,7 @@ from chat_backend.store.accounts import Accounts
 from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.people import People
+from chat_backend.store.profiles import Profiles
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
 from chat_backend.store.rooms import Rooms
@@ -32,6 +33,7 @@ class Services:
     access: Access
     memberships: Memberships
     people: People
+    profiles: Profiles
 
 
 def services(conn: HTTPConnection) -> Services:

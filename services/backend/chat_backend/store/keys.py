@@ -22,6 +22,7 @@ class Keys:
     ROOM_NAMES = "{chat:rooms}:folded"  # casefolded name -> the room's name, public or private
     USERNAMES = "chat:usernames"  # casefolded username -> the user's name
     PEOPLE = "chat:people"  # the directory: people.py
+    DISPLAY_NAMES = "{chat:people}:display-names"  # username -> display name; PEOPLE's slot
     USERNAMES_INDEXED = "chat:usernames:indexed"  # set once users from before were indexed
     REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas

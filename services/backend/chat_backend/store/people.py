@@ -1,4 +1,5 @@
-"""The people directory: everyone registered, found by a prefix of their username in any case.
+"""The people directory: everyone registered, found by a prefix of their username or display
+name (profiles.py), in any case.
 
 One sorted set (Keys.PEOPLE) of "<casefolded name>\\n<username>" entries, all of score 0, read
 by lexicographic range: a prefix search is one ZRANGE BYLEX however many people there are, and
@@ -44,6 +45,6 @@ class People:
             ),
         )
         page = entries[:limit]
-        return Found(
-            [found.partition(_SEPARATOR)[2] for found in page], page[-1] if len(entries) > limit else None
-        )
+        # Found by username and display name alike, one is listed once a page.
+        usernames = list(dict.fromkeys(found.partition(_SEPARATOR)[2] for found in page))
+        return Found(usernames, page[-1] if len(entries) > limit else None)

@@ -191,6 +191,7 @@ export interface Limits {
 }
 
 export interface Member {
+  display_name?: string;
   /**
    * subscribed to the room right now
    */
@@ -302,7 +303,12 @@ export interface PeoplePage {
   people: Person[];
 }
 
+/**
+ * A user as lists and lookups show them: the unchanging username, and the display name
+ * they chose (absent if none).
+ */
 export interface Person {
+  display_name?: string;
   username: string;
 }
 
@@ -506,6 +512,13 @@ export interface Unsubscribe {
    */
   room: string;
   type: "unsubscribe";
+}
+
+/**
+ * GET /api/users: those of the users asked for who are registered.
+ */
+export interface Users {
+  users: Person[];
 }
 
 /** What the server refuses beyond (its Limits), for checking input before a round trip. */
@@ -948,6 +961,10 @@ export const protocolSchema = {
     },
     "Member": {
       "properties": {
+        "display_name": {
+          "title": "Display Name",
+          "type": "string"
+        },
         "online": {
           "description": "subscribed to the room right now",
           "title": "Online",
@@ -1192,7 +1209,12 @@ export const protocolSchema = {
       "type": "object"
     },
     "Person": {
+      "description": "A user as lists and lookups show them: the unchanging username, and the display name\nthey chose (absent if none).",
       "properties": {
+        "display_name": {
+          "title": "Display Name",
+          "type": "string"
+        },
         "username": {
           "title": "Username",
           "type": "string"
@@ -1684,6 +1706,23 @@ export const protocolSchema = {
         "room"
       ],
       "title": "Unsubscribe",
+      "type": "object"
+    },
+    "Users": {
+      "description": "GET /api/users: those of the users asked for who are registered.",
+      "properties": {
+        "users": {
+          "items": {
+            "$ref": "#/$defs/Person"
+          },
+          "title": "Users",
+          "type": "array"
+        }
+      },
+      "required": [
+        "users"
+      ],
+      "title": "Users",
       "type": "object"
     }
   },
