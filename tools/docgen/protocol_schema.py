@@ -29,6 +29,7 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("MemberPage", "serialization", protocol.MemberPage),
     ("PeoplePage", "serialization", protocol.PeoplePage),
     ("Users", "serialization", protocol.Users),
+    ("ReactionsPage", "serialization", protocol.ReactionsPage),
 ]
 
 

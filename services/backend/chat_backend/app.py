@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
-from chat_backend.http import account, errors, memberships, people, routes
+from chat_backend.http import account, errors, memberships, people, reactions, routes
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
@@ -26,6 +26,7 @@ from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.people import People
 from chat_backend.store.profiles import Profiles
+from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 memberships,
                 People(redis, keys),
                 Profiles(redis, keys),
+                Reactions(messages, settings, keys),
             )
             hub.start()
             log.info(
@@ -110,5 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(memberships.router)
     app.include_router(people.router)
     app.include_router(account.router)
+    app.include_router(reactions.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -298,6 +298,20 @@ class LeftNotice(_Frame):
     room: str
 
 
+class ReactionNotice(_Frame):
+    """Someone added or removed an emoji reaction on a message of a subscribed room:
+    replayed after `since`, or live."""
+
+    type: Literal["reaction"] = "reaction"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the message reacted to")
+    emoji: str
+    action: Literal["add", "remove"]
+    ts: int
+    user: str
+
+
 class RoomNotice(_Frame):
     """A room was created, or a DM with this user, or this user was added to a private room."""
 
@@ -382,7 +396,8 @@ ServerFrame = Annotated[
     | ReadNotice
     | TopicNotice
     | MemberNotice
-    | LeftNotice,
+    | LeftNotice
+    | ReactionNotice,
     Field(discriminator="type"),
 ]
 
@@ -455,6 +470,28 @@ class DisplayNameChange(BaseModel):
         str,
         Field(description="at most MAX_DISPLAY_NAME_LENGTH characters (a server setting), something visible"),
     ]
+
+
+class Reaction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    emoji: str
+    count: int
+    users: list[str] = Field(description="who reacted, first first")
+
+
+class MessageReactions(BaseModel):
+    """One message's reactions, in the order each emoji was first used."""
+
+    id: MessageId
+    reactions: list[Reaction]
+
+
+class ReactionsPage(BaseModel):
+    """GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none
+    left out)."""
+
+    messages: list[MessageReactions]
 
 
 class Person(BaseModel):

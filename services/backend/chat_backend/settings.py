@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         default=DM_MAX_MEMBERS, ge=2, le=DM_MAX_MEMBERS, description="members of a group DM (2: no group DMs)"
     )
     max_display_name_length: int = Field(default=64, ge=1, le=256)
+    max_reactions_per_message: int = Field(
+        default=20, ge=1, le=200, description="distinct emoji on one message"
+    )
     max_room_members: int = Field(default=5000, ge=2, description="members of one room (joins and invites)")
     max_topic_length: int = Field(default=250, ge=1, le=4000)
     people_page_max: int = Field(default=200, ge=1, description="members or people listed per page at most")

@@ -14,6 +14,7 @@ from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.people import People
 from chat_backend.store.profiles import Profiles
+from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
 from chat_backend.store.rooms import Rooms
@@ -34,6 +35,7 @@ class Services:
     memberships: Memberships
     people: People
     profiles: Profiles
+    reactions: Reactions
 
 
 def services(conn: HTTPConnection) -> Services:

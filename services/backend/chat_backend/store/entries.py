@@ -5,8 +5,9 @@ a `kind` field ("edit" or "delete") names its message in `target`. Messages have
 so entries stored before events existed read as they always did; a message without `seq`
 was stored before seqs were counted (seq 0).
 
-A room's topic changes (kind "topic": `text`) and its membership changes (kind "member":
-`action`, `target` the member, `user` who did it) are entries too, so subscribers get them
+A room's topic changes (kind "topic": `text`), its membership changes (kind "member":
+`action`, `target` the member, `user` who did it) and reactions (kind "reaction": `action`
+add or remove, `target` the message, `emoji`) are entries too, so subscribers get them
 in order and resume past them like messages.
 
 A message's current edit or deletion is also kept per room (keys.changes), written by the
@@ -24,6 +25,7 @@ from chat_backend.protocol import (
     MemberNotice,
     Message,
     MessageFrame,
+    ReactionNotice,
     TopicNotice,
 )
 
@@ -32,7 +34,7 @@ _ACTIONS = get_args(MemberAction)
 # A stream entry as redis-py returns it with decode_responses=True.
 Entry = tuple[str, dict[str, str]]
 KIND = "kind"
-EDIT, DELETE, TOPIC, MEMBER = "edit", "delete", "topic", "member"
+EDIT, DELETE, TOPIC, MEMBER, REACTION = "edit", "delete", "topic", "member", "reaction"
 # How keys.changes records a change: "e <ts> <text>" or "d <ts>".
 EDITED, DELETED = "e", "d"
 
@@ -65,7 +67,7 @@ def message(room: str, entry_id: str, fields: dict[str, str], change: str | None
 
 def frame(
     room: str, entry_id: str, fields: dict[str, str], change: str | None = None
-) -> MessageFrame | EditNotice | DeleteNotice | TopicNotice | MemberNotice | None:
+) -> MessageFrame | EditNotice | DeleteNotice | TopicNotice | MemberNotice | ReactionNotice | None:
     """The frame a subscriber gets for the entry; None for a kind this version does not know
     (a newer replica's, during a rolling deploy)."""
     kind = fields.get(KIND)
@@ -81,6 +83,16 @@ def frame(
     if kind == TOPIC:
         return TopicNotice(room=room, id=entry_id, topic=fields.get("text", ""), ts=ts, user=user)
     action = fields.get("action")
+    if kind == REACTION and action in ("add", "remove"):
+        return ReactionNotice(
+            room=room,
+            id=entry_id,
+            target=target,
+            emoji=fields.get("emoji", ""),
+            action="add" if action == "add" else "remove",
+            ts=ts,
+            user=user,
+        )
     if kind == MEMBER and action in _ACTIONS:
         return MemberNotice(
             room=room, id=entry_id, action=cast(MemberAction, action), member=target, ts=ts, user=user

@@ -78,6 +78,10 @@ class Keys:
         """message id -> its current edit or deletion, so history and replay fold them in."""
         return f"chat:room:{self._room(room)}:changes"
 
+    def reactions(self, room: str) -> str:
+        """message id -> its reactions, {emoji: [user, …]} as JSON (reactions.py)."""
+        return f"chat:room:{self._room(room)}:reactions"
+
     def dm(self, room: str) -> str:
         """Exists once the DM was opened."""
         return f"chat:room:{self._room(room)}:dm"

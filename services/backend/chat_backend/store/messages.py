@@ -42,7 +42,7 @@ if existing then
   return {'dup', existing, entry and entry[2][6] or string.match(existing, '^%d+')}
 end
 """
-_RATE = """
+RATE = """
 local sent = redis.call('INCR', KEYS[3])
 if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} end
@@ -54,7 +54,7 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 # mentioned users.
 _SEND = (
     _RETRY
-    + _RATE
+    + RATE
     + """
 local seq
 if redis.call('EXISTS', KEYS[4]) == 1 then
@@ -93,7 +93,7 @@ if author ~= ARGV[5] then return {'forbidden'} end
 local current = redis.call('HGET', KEYS[4], ARGV[6])
 if current and string.sub(current, 1, 1) == 'd' then return {'unknown'} end
 """
-    + _RATE
+    + RATE
     + """
 local id
 if ARGV[9] == 'edit' then

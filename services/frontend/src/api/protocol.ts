@@ -293,6 +293,17 @@ export interface MessageFrame {
 }
 
 /**
+ * One message's reactions, in the order each emoji was first used.
+ */
+export interface MessageReactions {
+  /**
+   * a message id like 1700000000000-0
+   */
+  id: string;
+  reactions: Reaction[];
+}
+
+/**
  * GET /api/people: people whose username starts with the prefix (any case), by name.
  */
 export interface PeoplePage {
@@ -333,6 +344,44 @@ export interface Presence {
   room: string;
   type: "presence";
   users: string[];
+}
+
+export interface Reaction {
+  count: number;
+  emoji: string;
+  /**
+   * who reacted, first first
+   */
+  users: string[];
+}
+
+/**
+ * Someone added or removed an emoji reaction on a message of a subscribed room:
+ * replayed after `since`, or live.
+ */
+export interface ReactionNotice {
+  action: "add" | "remove";
+  emoji: string;
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the message reacted to
+   */
+  target: string;
+  ts: number;
+  type: "reaction";
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none
+ * left out).
+ */
+export interface ReactionsPage {
+  messages: MessageReactions[];
 }
 
 /**
@@ -445,7 +494,8 @@ export type ServerFrame =
   | ReadNotice
   | TopicNotice
   | MemberNotice
-  | LeftNotice;
+  | LeftNotice
+  | ReactionNotice;
 
 /**
  * Live delivery of a room from now on, after a replay of what was stored after `since`.
@@ -1186,6 +1236,31 @@ export const protocolSchema = {
       "title": "MessageFrame",
       "type": "object"
     },
+    "MessageReactions": {
+      "description": "One message's reactions, in the order each emoji was first used.",
+      "properties": {
+        "id": {
+          "description": "a message id like 1700000000000-0",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "reactions": {
+          "items": {
+            "$ref": "#/$defs/Reaction"
+          },
+          "title": "Reactions",
+          "type": "array"
+        }
+      },
+      "required": [
+        "id",
+        "reactions"
+      ],
+      "title": "MessageReactions",
+      "type": "object"
+    },
     "PeoplePage": {
       "description": "GET /api/people: people whose username starts with the prefix (any case), by name.",
       "properties": {
@@ -1285,6 +1360,111 @@ export const protocolSchema = {
         "users"
       ],
       "title": "Presence",
+      "type": "object"
+    },
+    "Reaction": {
+      "properties": {
+        "count": {
+          "title": "Count",
+          "type": "integer"
+        },
+        "emoji": {
+          "title": "Emoji",
+          "type": "string"
+        },
+        "users": {
+          "description": "who reacted, first first",
+          "items": {
+            "type": "string"
+          },
+          "title": "Users",
+          "type": "array"
+        }
+      },
+      "required": [
+        "emoji",
+        "count",
+        "users"
+      ],
+      "title": "Reaction",
+      "type": "object"
+    },
+    "ReactionNotice": {
+      "description": "Someone added or removed an emoji reaction on a message of a subscribed room:\nreplayed after `since`, or live.",
+      "properties": {
+        "action": {
+          "enum": [
+            "add",
+            "remove"
+          ],
+          "title": "Action",
+          "type": "string"
+        },
+        "emoji": {
+          "title": "Emoji",
+          "type": "string"
+        },
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the message reacted to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "reaction",
+          "default": "reaction",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "emoji",
+        "action",
+        "ts",
+        "user"
+      ],
+      "title": "ReactionNotice",
+      "type": "object"
+    },
+    "ReactionsPage": {
+      "description": "GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none\nleft out).",
+      "properties": {
+        "messages": {
+          "items": {
+            "$ref": "#/$defs/MessageReactions"
+          },
+          "title": "Messages",
+          "type": "array"
+        }
+      },
+      "required": [
+        "messages"
+      ],
+      "title": "ReactionsPage",
       "type": "object"
     },
     "Read": {
@@ -1496,6 +1676,7 @@ export const protocolSchema = {
           "message": "#/$defs/MessageFrame",
           "pong": "#/$defs/Pong",
           "presence": "#/$defs/Presence",
+          "reaction": "#/$defs/ReactionNotice",
           "read": "#/$defs/ReadNotice",
           "room": "#/$defs/RoomNotice",
           "topic": "#/$defs/TopicNotice",
@@ -1548,6 +1729,9 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/LeftNotice"
+        },
+        {
+          "$ref": "#/$defs/ReactionNotice"
         }
       ]
     },
