@@ -30,6 +30,7 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("PeoplePage", "serialization", protocol.PeoplePage),
     ("Users", "serialization", protocol.Users),
     ("ReactionsPage", "serialization", protocol.ReactionsPage),
+    ("ThreadPage", "serialization", protocol.ThreadPage),
 ]
 
 

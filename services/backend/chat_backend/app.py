@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
-from chat_backend.http import account, errors, memberships, people, reactions, routes
+from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
@@ -29,6 +29,7 @@ from chat_backend.store.profiles import Profiles
 from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.threads import Threads
 
 log = logging.getLogger("chat_backend")
 
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await rooms.index_names()
             reads = Reads(redis, keys, hub.notices)
             memberships = Memberships(messages, settings, keys, hub.notices, access)
-            sockets = Sockets(settings, hub, accounts, messages, access, reads)
+            threads = Threads(messages, keys)
+            sockets = Sockets(settings, hub, accounts, messages, access, reads, threads)
             app.state.services = Services(
                 settings,
                 redis,
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 People(redis, keys),
                 Profiles(redis, keys),
                 Reactions(messages, settings, keys),
+                threads,
             )
             hub.start()
             log.info(
@@ -113,5 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(people.router)
     app.include_router(account.router)
     app.include_router(reactions.router)
+    app.include_router(threads.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

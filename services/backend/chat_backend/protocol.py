@@ -128,6 +128,10 @@ class Send(_Frame):
     client_id: ClientId
     room: RoomName
     text: MessageText
+    thread: MessageId | None = Field(
+        default=None, description="reply to this message of the room (" + _A_MESSAGE_ID + ")"
+    )
+    in_room: bool = Field(default=False, description="a reply shown in the room's timeline too")
 
 
 class Edit(_Frame):
@@ -191,6 +195,15 @@ class Message(BaseModel):
     seq: int = Field(description="its 1-based position in the room (0: stored before positions were counted)")
     edited_ts: int | None = Field(default=None, description="when it was last edited; absent if never")
     deleted: bool | None = Field(default=None, description="true once deleted (text is then empty)")
+    thread: MessageId | None = Field(
+        default=None, description="a reply's: the id of the message it replies to"
+    )
+    in_room: bool | None = Field(default=None, description="a reply also sent to the room's timeline")
+    replies: int | None = Field(default=None, description="a message with replies: how many (history only)")
+    last_repliers: list[str] | None = Field(
+        default=None,
+        description="a message with replies: the last few who replied, the latest last (history only)",
+    )
 
 
 class RoomInfo(BaseModel):
@@ -298,6 +311,27 @@ class LeftNotice(_Frame):
     room: str
 
 
+class ThreadNotice(_Frame):
+    """A reply was posted to a message of a subscribed room: its thread's new reply count and
+    last repliers. Replayed after `since`, or live (after the reply's own message frame)."""
+
+    type: Literal["thread"] = "thread"
+    room: str
+    id: MessageId = Field(description="this update's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the message replied to")
+    replies: int
+    last_repliers: list[str] = Field(description="the last few who replied, the latest last")
+    ts: int
+    user: str = Field(description="who replied")
+
+
+class ThreadPage(BaseModel):
+    """GET /api/rooms/{room}/messages/{id}/thread."""
+
+    parent: Message
+    messages: list[Message] = Field(description="its replies, oldest first")
+
+
 class ReactionNotice(_Frame):
     """Someone added or removed an emoji reaction on a message of a subscribed room:
     replayed after `since`, or live."""
@@ -397,7 +431,8 @@ ServerFrame = Annotated[
     | TopicNotice
     | MemberNotice
     | LeftNotice
-    | ReactionNotice,
+    | ReactionNotice
+    | ThreadNotice,
     Field(discriminator="type"),
 ]
 

@@ -238,7 +238,9 @@ async def history(
     svc = services(request)
     await _visible_room(request, user, room)
     limit = min(limit, svc.settings.history_page_max)
-    return Messages(messages=await svc.messages.history(room, limit, before))
+    return Messages(
+        messages=await svc.threads.with_summaries(room, await svc.messages.history(room, limit, before))
+    )
 
 
 @router.post("/rooms/{room}/read", status_code=204, responses=_responses(401, 404, 422))

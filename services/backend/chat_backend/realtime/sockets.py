@@ -35,6 +35,7 @@ from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
 from chat_backend.store.messages import Messages, RateLimited, Refused, Stored
 from chat_backend.store.reads import Reads
+from chat_backend.store.threads import Replied, Threads
 
 log = logging.getLogger("chat_backend.ws")
 TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection and room
@@ -49,7 +50,9 @@ class Sockets:
         messages: Messages,
         access: Access,
         reads: Reads,
+        threads: Threads,
     ):
+        self.threads = threads
         self.settings = settings
         self.hub = hub
         self.accounts = accounts
@@ -117,9 +120,21 @@ class Sockets:
             mentioned = await mentions.mentioned(
                 self.accounts, self.access, frame.text, frame.room, conn.user
             )
-            result = await self.messages.send(frame.room, conn.user, frame.text, client_id, mentioned)
+            if frame.thread is None:
+                result: Stored | RateLimited | None = await self.messages.send(
+                    frame.room, conn.user, frame.text, client_id, mentioned
+                )
+            else:
+                result = await self.threads.reply(
+                    frame.room, conn.user, frame.text, client_id, frame.thread, frame.in_room, mentioned
+                )
+                if isinstance(result, Replied) and result.notified:
+                    mentioned = [*mentioned, *await self._still_in(frame.room, result.notified, mentioned)]
         except (RedisError, OSError) as exc:
             raise _unavailable(conn, client_id, exc) from exc
+        if result is None:
+            detail = f"no message {frame.thread!r} in {frame.room!r} to reply to"
+            raise frames.FrameError(ErrorCode.UNKNOWN_MESSAGE, detail, client_id)
         stored = _acknowledge(conn, client_id, result)
         metrics.SEND_LATENCY.observe(time.perf_counter() - started)
         if stored.new:
@@ -128,6 +143,15 @@ class Sockets:
             if mentioned:  # after the ack: the sender waits for nothing more
                 notice = MentionNotice(room=frame.room, seq=stored.seq, user=conn.user, id=stored.id)
                 await self.hub.notices.to_users(mentioned, notice)
+
+    async def _still_in(self, room: str, thread_people: tuple[str, ...], mentioned: list[str]) -> list[str]:
+        """Those in a thread to notify of a reply: not mentioned already, and able to see the
+        room still (a private room's members; a DM's are fixed)."""
+        people = [person for person in thread_people if person not in mentioned]
+        if people and await self.access.is_private(room):
+            members = (await self.access.private_members([room])).get(room, set())
+            people = [person for person in people if person in members]
+        return people
 
     async def _change(self, conn: Connection, frame: Edit | Delete) -> None:
         client_id = frame.client_id

@@ -26,6 +26,7 @@ from chat_backend.protocol import (
     Message,
     MessageFrame,
     ReactionNotice,
+    ThreadNotice,
     TopicNotice,
 )
 
@@ -35,12 +36,19 @@ _ACTIONS = get_args(MemberAction)
 Entry = tuple[str, dict[str, str]]
 KIND = "kind"
 EDIT, DELETE, TOPIC, MEMBER, REACTION = "edit", "delete", "topic", "member", "reaction"
+THREAD_KIND = "thread"  # a thread's new reply count, after each reply
+THREAD, IN_ROOM = "thread", "in_room"  # a reply's fields: its parent, and whether also in the room
 # How keys.changes records a change: "e <ts> <text>" or "d <ts>".
 EDITED, DELETED = "e", "d"
 
 
 def is_message(fields: dict[str, str]) -> bool:
     return KIND not in fields
+
+
+def in_timeline(fields: dict[str, str]) -> bool:
+    """A message of the room's own timeline: not a thread reply, unless also sent to the room."""
+    return KIND not in fields and (THREAD not in fields or IN_ROOM in fields)
 
 
 def message(room: str, entry_id: str, fields: dict[str, str], change: str | None = None) -> Message:
@@ -62,12 +70,23 @@ def message(room: str, entry_id: str, fields: dict[str, str], change: str | None
         seq=int(fields.get("seq", "0")),
         edited_ts=edited_ts,
         deleted=deleted,
+        thread=fields.get(THREAD),
+        in_room=True if IN_ROOM in fields else None,
     )
 
 
 def frame(
     room: str, entry_id: str, fields: dict[str, str], change: str | None = None
-) -> MessageFrame | EditNotice | DeleteNotice | TopicNotice | MemberNotice | ReactionNotice | None:
+) -> (
+    MessageFrame
+    | EditNotice
+    | DeleteNotice
+    | TopicNotice
+    | MemberNotice
+    | ReactionNotice
+    | ThreadNotice
+    | None
+):
     """The frame a subscriber gets for the entry; None for a kind this version does not know
     (a newer replica's, during a rolling deploy)."""
     kind = fields.get(KIND)
@@ -82,6 +101,17 @@ def frame(
         return DeleteNotice(room=room, id=entry_id, target=target, ts=ts, user=user)
     if kind == TOPIC:
         return TopicNotice(room=room, id=entry_id, topic=fields.get("text", ""), ts=ts, user=user)
+    if kind == THREAD_KIND:
+        last = fields.get("last", "")
+        return ThreadNotice(
+            room=room,
+            id=entry_id,
+            target=target,
+            replies=int(fields.get("replies", "0")),
+            last_repliers=last.split(" ") if last else [],
+            ts=ts,
+            user=user,
+        )
     action = fields.get("action")
     if kind == REACTION and action in ("add", "remove"):
         return ReactionNotice(

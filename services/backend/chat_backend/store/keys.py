@@ -82,6 +82,10 @@ class Keys:
         """message id -> its reactions, {emoji: [user, …]} as JSON (reactions.py)."""
         return f"chat:room:{self._room(room)}:reactions"
 
+    def threads(self, room: str) -> str:
+        """message id -> its thread: reply count, last repliers, everyone in it (threads.py)."""
+        return f"chat:room:{self._room(room)}:threads"
+
     def dm(self, room: str) -> str:
         """Exists once the DM was opened."""
         return f"chat:room:{self._room(room)}:dm"

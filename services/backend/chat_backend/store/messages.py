@@ -30,7 +30,7 @@ from chat_backend.store.replication import Replication
 # The retry check. A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and
 # this one is replicated after the original append, so the retry is acked only once replicas
 # hold that. The de-dup record is "id ts", so a retry's ack carries the original's id and ts.
-_RETRY = """
+RETRY = """
 local existing = redis.call('GET', KEYS[2])
 if existing then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -40,6 +40,21 @@ if existing then
   -- trimmed, the id's own time is the best left.
   local entry = redis.call('XRANGE', KEYS[1], existing, existing)[1]
   return {'dup', existing, entry and entry[2][6] or string.match(existing, '^%d+')}
+end
+"""
+# A hash of per-message records (by message id) that outnumber twice what the stream keeps
+# (HISTORY_LIMIT) drops those of messages trimmed from it: each script that adds to one calls this.
+PURGE_TRIMMED = """
+local function purge_trimmed(stream, records, limit)
+  if redis.call('HLEN', records) <= 2 * tonumber(limit) then return end
+  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
+  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
+  for _, target in ipairs(redis.call('HKEYS', records)) do
+    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
+    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
+      redis.call('HDEL', records, target)
+    end
+  end
 end
 """
 RATE = """
@@ -53,7 +68,7 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 # cluster the room's channel (the tail's bell: realtime/sharded_tail.py); ARGV[6] the text, ARGV[9...] the
 # mentioned users.
 _SEND = (
-    _RETRY
+    RETRY
     + RATE
     + """
 local seq
@@ -76,10 +91,10 @@ return {'ok', id, ARGV[7], seq}
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
 # room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
-# kind, ARGV[10] an edit's text. Once the changes outnumber twice what the stream keeps, those
-# of trimmed messages are dropped.
+# kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED).
 _CHANGE = (
-    _RETRY
+    PURGE_TRIMMED
+    + RETRY
     + """
 local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
 if not entry then return {'unknown'} end
@@ -105,16 +120,7 @@ else
     'user', ARGV[5], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'd ' .. ARGV[7])
 end
-if redis.call('HLEN', KEYS[4]) > 2 * tonumber(ARGV[1]) then
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
-  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
-  for _, target in ipairs(redis.call('HKEYS', KEYS[4])) do
-    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
-    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
-      redis.call('HDEL', KEYS[4], target)
-    end
-  end
-end
+purge_trimmed(KEYS[1], KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
 if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 return {'ok', id, ARGV[7]}
@@ -186,7 +192,7 @@ class Messages:
             *self.bell(room),
         ]
         args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
-        reply = await self._run(room, self._send, script_keys, args)
+        reply = await self.run(room, self._send, script_keys, args)
         if reply[0] == "rate":
             # PTTL may round a window about to end down to 0; a retry then is just in time.
             return RateLimited(max(int(reply[1]), 1))
@@ -209,7 +215,7 @@ class Messages:
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
         args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
-        reply = await self._run(room, self._change, script_keys, args)
+        reply = await self.run(room, self._change, script_keys, args)
         if reply[0] == "rate":
             return RateLimited(max(int(reply[1]), 1))
         if reply[0] in ("forbidden", "unknown"):
@@ -227,7 +233,7 @@ class Messages:
             return await command(cast(aioredis.Redis, self.redis))
         return await self.shards.on_master(self.keys.stream(room), command)
 
-    async def _run(
+    async def run(
         self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
         return await self.on_room(room, lambda redis: self._run_on(redis, script, script_keys, args))
@@ -268,7 +274,7 @@ class Messages:
             count = max(limit, HISTORY_CHUNK)
             while len(newest_first) < limit:
                 chunk = cast(list[Entry], await redis.xrevrange(key, end, "-", count=count))
-                newest_first += [entry for entry in chunk if entries.is_message(entry[1])]
+                newest_first += [entry for entry in chunk if entries.in_timeline(entry[1])]
                 if len(chunk) < count:
                     break
                 end = f"({chunk[-1][0]}"
@@ -279,7 +285,7 @@ class Messages:
                 head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
                 oldest_kept = parse_id(head[-1][0])
                 newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
-            changes = await self._changes(redis, room, newest_first[::-1])
+            changes = await self.changes_of(redis, room, newest_first[::-1])
             await self.replication.confirm(redis, self.keys.room_probe(room))
             return newest_first[::-1], changes
 
@@ -296,7 +302,7 @@ class Messages:
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
             stored = cast(list[Entry], await redis.xrange(self.keys.stream(room), f"({since}", "+"))
             stored = stored[-self.settings.history_limit :]
-            changes = await self._changes(redis, room, stored)
+            changes = await self.changes_of(redis, room, stored)
             await self.replication.confirm(redis, self.keys.room_probe(room))
             return stored, changes
 
@@ -307,7 +313,7 @@ class Messages:
         ]
         return [(eid, frame) for eid, frame in frames if frame is not None]
 
-    async def _changes(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
+    async def changes_of(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
         """The current change of each message entry (None for events and unchanged messages)."""
         ids = [eid for eid, fields in stored if entries.is_message(fields)]
         found = iter(cast(list[str | None], await redis.hmget(self.keys.changes(room), ids)) if ids else ())

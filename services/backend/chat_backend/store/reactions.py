@@ -22,14 +22,15 @@ import orjson
 from chat_backend.protocol import MessageReactions, Reaction
 from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
-from chat_backend.store.messages import RATE, Messages, RateLimited, canonical_id
+from chat_backend.store.messages import PURGE_TRIMMED, RATE, Messages, RateLimited, canonical_id
 
 # KEYS[1] the stream, KEYS[2] the reactions, KEYS[3] the user's rate window, KEYS[4] the
 # changes, KEYS[5] the room's seq, KEYS[6] on a cluster the room's channel. ARGV[1]
 # HISTORY_LIMIT, ARGV[3..4] the rate limit and window, ARGV[5] the user, ARGV[6] the message,
 # ARGV[7] ts, ARGV[8] the emoji, ARGV[9] add or remove, ARGV[10] the ceiling.
 _REACT = (
-    """
+    PURGE_TRIMMED
+    + """
 local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
 if not entry then return {'unknown'} end
 for i = 1, #entry[2], 2 do if entry[2][i] == 'kind' then return {'unknown'} end end
@@ -76,16 +77,7 @@ else
 end
 redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'reaction', 'action', ARGV[9],
   'target', ARGV[6], 'user', ARGV[5], 'emoji', ARGV[8], 'ts', ARGV[7])
-if redis.call('HLEN', KEYS[2]) > 2 * tonumber(ARGV[1]) then
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
-  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
-  for _, target in ipairs(redis.call('HKEYS', KEYS[2])) do
-    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
-    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
-      redis.call('HDEL', KEYS[2], target)
-    end
-  end
-end
+purge_trimmed(KEYS[1], KEYS[2], ARGV[1])
 if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
 return {'ok', encoded}
 """

@@ -271,12 +271,28 @@ export interface Message {
    * a message id like 1700000000000-0
    */
   id: string;
+  /**
+   * a reply also sent to the room's timeline
+   */
+  in_room?: boolean;
+  /**
+   * a message with replies: the last few who replied, the latest last (history only)
+   */
+  last_repliers?: string[];
+  /**
+   * a message with replies: how many (history only)
+   */
+  replies?: number;
   room: string;
   /**
    * its 1-based position in the room (0: stored before positions were counted)
    */
   seq: number;
   text: string;
+  /**
+   * a reply's: the id of the message it replies to
+   */
+  thread?: string;
   /**
    * when the server stored it, ms since the Unix epoch
    */
@@ -469,6 +485,10 @@ export interface Send {
    */
   client_id: string;
   /**
+   * a reply shown in the room's timeline too
+   */
+  in_room?: boolean;
+  /**
    * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
@@ -476,6 +496,10 @@ export interface Send {
    * not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)
    */
   text: string;
+  /**
+   * reply to this message of the room (a message id like 1700000000000-0)
+   */
+  thread?: string | null;
   type: "message";
 }
 
@@ -495,7 +519,8 @@ export type ServerFrame =
   | TopicNotice
   | MemberNotice
   | LeftNotice
-  | ReactionNotice;
+  | ReactionNotice
+  | ThreadNotice;
 
 /**
  * Live delivery of a room from now on, after a replay of what was stored after `since`.
@@ -510,6 +535,44 @@ export interface Subscribe {
    */
   since?: string | null;
   type: "subscribe";
+}
+
+/**
+ * A reply was posted to a message of a subscribed room: its thread's new reply count and
+ * last repliers. Replayed after `since`, or live (after the reply's own message frame).
+ */
+export interface ThreadNotice {
+  /**
+   * this update's own id in the room's stream (a `since`)
+   */
+  id: string;
+  /**
+   * the last few who replied, the latest last
+   */
+  last_repliers: string[];
+  replies: number;
+  room: string;
+  /**
+   * the message replied to
+   */
+  target: string;
+  ts: number;
+  type: "thread";
+  /**
+   * who replied
+   */
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/messages/{id}/thread.
+ */
+export interface ThreadPage {
+  /**
+   * its replies, oldest first
+   */
+  messages: Message[];
+  parent: Message;
 }
 
 /**
@@ -1181,6 +1244,24 @@ export const protocolSchema = {
           "title": "Id",
           "type": "string"
         },
+        "in_room": {
+          "description": "a reply also sent to the room's timeline",
+          "title": "In Room",
+          "type": "boolean"
+        },
+        "last_repliers": {
+          "description": "a message with replies: the last few who replied, the latest last (history only)",
+          "items": {
+            "type": "string"
+          },
+          "title": "Last Repliers",
+          "type": "array"
+        },
+        "replies": {
+          "description": "a message with replies: how many (history only)",
+          "title": "Replies",
+          "type": "integer"
+        },
         "room": {
           "title": "Room",
           "type": "string"
@@ -1192,6 +1273,13 @@ export const protocolSchema = {
         },
         "text": {
           "title": "Text",
+          "type": "string"
+        },
+        "thread": {
+          "description": "a reply's: the id of the message it replies to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Thread",
           "type": "string"
         },
         "ts": {
@@ -1635,6 +1723,12 @@ export const protocolSchema = {
           "title": "Client Id",
           "type": "string"
         },
+        "in_room": {
+          "default": false,
+          "description": "a reply shown in the room's timeline too",
+          "title": "In Room",
+          "type": "boolean"
+        },
         "room": {
           "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
           "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
@@ -1645,6 +1739,22 @@ export const protocolSchema = {
           "description": "not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)",
           "title": "Text",
           "type": "string"
+        },
+        "thread": {
+          "anyOf": [
+            {
+              "description": "a message id like 1700000000000-0",
+              "maxLength": 41,
+              "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+              "type": "string"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "default": null,
+          "description": "reply to this message of the room (a message id like 1700000000000-0)",
+          "title": "Thread"
         },
         "type": {
           "const": "message",
@@ -1679,6 +1789,7 @@ export const protocolSchema = {
           "reaction": "#/$defs/ReactionNotice",
           "read": "#/$defs/ReadNotice",
           "room": "#/$defs/RoomNotice",
+          "thread": "#/$defs/ThreadNotice",
           "topic": "#/$defs/TopicNotice",
           "typing": "#/$defs/TypingNotice"
         },
@@ -1732,6 +1843,9 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/ReactionNotice"
+        },
+        {
+          "$ref": "#/$defs/ThreadNotice"
         }
       ]
     },
@@ -1772,6 +1886,90 @@ export const protocolSchema = {
         "room"
       ],
       "title": "Subscribe",
+      "type": "object"
+    },
+    "ThreadNotice": {
+      "description": "A reply was posted to a message of a subscribed room: its thread's new reply count and\nlast repliers. Replayed after `since`, or live (after the reply's own message frame).",
+      "properties": {
+        "id": {
+          "description": "this update's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "last_repliers": {
+          "description": "the last few who replied, the latest last",
+          "items": {
+            "type": "string"
+          },
+          "title": "Last Repliers",
+          "type": "array"
+        },
+        "replies": {
+          "title": "Replies",
+          "type": "integer"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the message replied to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "thread",
+          "default": "thread",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who replied",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "replies",
+        "last_repliers",
+        "ts",
+        "user"
+      ],
+      "title": "ThreadNotice",
+      "type": "object"
+    },
+    "ThreadPage": {
+      "description": "GET /api/rooms/{room}/messages/{id}/thread.",
+      "properties": {
+        "messages": {
+          "description": "its replies, oldest first",
+          "items": {
+            "$ref": "#/$defs/Message"
+          },
+          "title": "Messages",
+          "type": "array"
+        },
+        "parent": {
+          "$ref": "#/$defs/Message"
+        }
+      },
+      "required": [
+        "parent",
+        "messages"
+      ],
+      "title": "ThreadPage",
       "type": "object"
     },
     "TopicNotice": {

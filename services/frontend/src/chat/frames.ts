@@ -33,7 +33,8 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
       return frame.client_id === undefined
         ? { notice: frame.detail }
         : { action: { type: "failed", clientId: frame.client_id, error: frame.detail } };
-    // Rooms' topics, members, lost private rooms and reactions are not shown yet.
+    // Rooms' topics, members, lost private rooms, reactions and threads are not shown yet.
+    case "thread":
     case "reaction":
     case "topic":
     case "member":
