@@ -141,6 +141,8 @@ async def test_a_member_adds_someone_who_then_sees_and_chats_in_it(
 
     listed = (await bob.rooms())[room]
     assert (listed["private"], listed["joined"], listed["seq"], listed["unread"]) == (True, True, 1, 1)
+    joined = await bob.http.post(f"/api/rooms/{room}/join")  # in it already: no change
+    assert (joined.status_code, joined.json()) == (200, listed)
     await b.subscribe(room)
     await b.say(room, "hi")
     assert [msg.text for msg in await a.messages(2)] == ["before bob", "hi"]

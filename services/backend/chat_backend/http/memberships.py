@@ -45,7 +45,8 @@ async def join(request: Request, user: User, room: RoomPath) -> RoomInfo:
     svc = services(request)
     await _a_room(request, user, room)
     _refused(await svc.memberships.join(room, user), room)
-    (info,) = await svc.reads.infos(user, [room], joined={room}, private=set())
+    private = {room} if await svc.access.is_private(room) else set()
+    (info,) = await svc.reads.infos(user, [room], joined={room}, private=private)
     return info
 
 
