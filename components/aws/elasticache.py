@@ -14,12 +14,14 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
+from components.k8s.workload import Egress
 from components.redis_port import REDIS_PORT
 
 
 class ElastiCache(pulumi.ComponentResource):
     url: pulumi.Output[str]  # rediss://:token@endpoint:REDIS_PORT/0, a secret Output
     cluster: bool  # cluster mode enabled: more than one shard
+    reach: Egress  # its nodes' subnets: outside the cluster, so only addresses select them
 
     def __init__(
         self,
@@ -28,6 +30,7 @@ class ElastiCache(pulumi.ComponentResource):
         cluster: ClusterRef,  # the only clients: its security group is admitted on REDIS_PORT
         vpc_id: pulumi.Input[str],  # the cluster's VPC
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone the nodes spread over
+        subnet_cidrs: list[str],  # those subnets' ranges, where its nodes take their addresses
         node_type: str,  # e.g. cache.t4g.medium
         engine_version: str,  # Redis OSS version, e.g. 7.1
         replicas: int,  # nodes per shard (primary + replicas), at least 2 for failover
@@ -40,6 +43,7 @@ class ElastiCache(pulumi.ComponentResource):
     ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.reach = Egress(tuple({"ip_block": {"cidr": cidr}} for cidr in subnet_cidrs), (REDIS_PORT,))
         group = aws.ec2.SecurityGroup(
             name,
             vpc_id=vpc_id,

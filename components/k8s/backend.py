@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.k8s.hygiene import Resources
-from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, Egress, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 UID = 10001
@@ -35,6 +35,7 @@ class BackendArgs(AppArgs):
     # Acks (and what clients are shown) wait until this many replicas hold the message.
     ack_replicas: int = 0
     resources: Resources = DEFAULT_RESOURCES
+    egress: tuple[Egress, ...] = ()  # the data stores and DNS: the only peers its pods reach
 
 
 class Backend(pulumi.ComponentResource):
@@ -84,6 +85,7 @@ class Backend(pulumi.ComponentResource):
                 env=env,
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
+                egress=args.egress,
             ),
             parent=self,
         )
