@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from chat_backend import logs
 from chat_backend.http import errors, routes
 from chat_backend.http.body_limit import BodyLimit
+from chat_backend.http.origin_check import OriginCheck
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
 from chat_backend.realtime.hub import Hub
@@ -88,4 +89,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, allowed_origins=settings.allowed_origins)  # outermost: before the body
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
+import regex
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 from starlette import status
@@ -16,16 +17,29 @@ from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
+MAX_ID_PART = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit integer
 _A_MESSAGE_ID = "a message id like 1700000000000-0"
 MAX_SEQ = 2**53 - 1  # the largest integer every JSON reader keeps exact
 ACTIVITY_INTERVAL_SECONDS = 1.0  # at most one activity frame per socket this often
 MAX_MENTIONS = 20  # distinct @names of one message looked up; any further are not notified
 
 
+# Text that shows nothing: spaces, controls, format characters (zero-width space, word joiner,
+# BOM) and the default-ignorable ones (variation selectors, Hangul fillers, tag characters).
+_INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]*+")
+
+
 def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise PydanticCustomError("invalid", "must not be blank")
+    if _INVISIBLE.fullmatch(text):
+        raise PydanticCustomError("invalid", "must not be blank (nothing visible)")
     return text
+
+
+def within_stream_ids(message_id: str) -> str:
+    """An id the pattern admitted, refused when a half is beyond what a stream id can hold."""
+    if any(int(part) > MAX_ID_PART for part in message_id.split("-")):
+        raise PydanticCustomError("invalid", f"must not exceed {MAX_ID_PART} in either part")
+    return message_id
 
 
 def json_integer(value: object) -> object:
@@ -48,7 +62,11 @@ def _a_seq(seq: int) -> int:
 RoomName = Annotated[
     str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>")
 ]
-MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
+MessageId = Annotated[
+    str,
+    Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID),
+    AfterValidator(within_stream_ids),
+]
 ClientId = Annotated[
     str, Field(min_length=1, max_length=MAX_CLIENT_ID, description=f"1-{MAX_CLIENT_ID} characters")
 ]

@@ -31,8 +31,10 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cookie_secure: bool = False
     session_max_age: int = Field(default=7 * 24 * 3600, gt=0)
-    # Prometheus scrapes /api/metrics with `Authorization: Bearer <token>`; otherwise a session is needed.
-    metrics_token: SecretStr | None = None
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="the bearer token that reads /api/metrics (`Authorization: Bearer ...`); unset: nobody",
+    )
     history_limit: int = Field(default=1000, ge=1, le=1_000_000)
     history_page_max: int = Field(default=200, ge=1)
     max_message_length: int = Field(default=4000, ge=1, le=60_000)

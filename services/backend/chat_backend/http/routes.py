@@ -9,14 +9,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.http.errors import ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
-from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
+from chat_backend.protocol import (
+    MAX_SEQ,
+    MESSAGE_ID_PATTERN,
+    ErrorBody,
+    Message,
+    RoomInfo,
+    json_integer,
+    within_stream_ids,
+)
 from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
@@ -133,6 +141,10 @@ User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
 
 
+def _within_stream_ids(before: str | None) -> str | None:
+    return None if before is None else within_stream_ids(before)
+
+
 async def _visible_room(request: Request, user: str, room: str) -> None:
     """404 for a room that does not exist and for a DM of others alike."""
     if not await services(request).rooms.can_see(user, room):
@@ -193,7 +205,9 @@ async def history(
     user: User,
     room: RoomPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
+    before: Annotated[
+        str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(_within_stream_ids)
+    ] = None,
 ) -> Messages:
     svc = services(request)
     await _visible_room(request, user, room)
@@ -223,19 +237,19 @@ async def readyz(request: Request) -> Status:
     return Status(status="ready")
 
 
-async def _scraper_or_user(request: Request) -> None:
+def _scraper(request: Request) -> None:
+    """Only the METRICS_TOKEN bearer (Prometheus) reads the metrics; without one set, nobody."""
     token = services(request).settings.metrics_token
     offered = request.headers.get("authorization", "")
-    if token is not None and hmac.compare_digest(
+    if token is None or not hmac.compare_digest(
         offered.encode(), f"Bearer {token.get_secret_value()}".encode()
     ):
-        return
-    await _user(request)
+        raise ApiError(401, "metrics_token_required", "send Authorization: Bearer <METRICS_TOKEN>")
 
 
 @router.get("/metrics", response_class=Response, responses=_responses(401))
 async def prometheus_metrics(request: Request) -> Response:
-    await _scraper_or_user(request)
+    _scraper(request)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
 

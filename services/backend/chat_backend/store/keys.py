@@ -84,11 +84,10 @@ class Keys:
         """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
         return f"chat:room:{self._room(room)}:events"
 
-    def login_failures_user(self, name: str) -> str:
-        return f"chat:throttle:login:user:{name}"
-
-    def login_failures_ip(self, ip: str) -> str:
-        return f"chat:throttle:login:ip:{ip}"
+    def throttle(self, what: str, *who: str) -> str:
+        """A counter of quotas.py, e.g. ("login:user", name). On a cluster every counter shares
+        one shard, so one script counts several of them at once."""
+        return f"chat:throttle:{'{throttle}:' if self.hash_tags else ''}{what}:{':'.join(who)}"
 
     def presence(self, room: str) -> str:
         return f"chat:presence:{self._room(room)}"
