@@ -65,9 +65,6 @@ class Backend(pulumi.ComponentResource):
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
             {"name": "COOKIE_SECURE", "value": "true" if args.cookie_secure else "false"},
-            # The NetworkPolicy admits only the ingress controller's pods (IPs that change with
-            # every pod), so any peer that gets a connection through is one of them.
-            {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
         ]
         if args.redis_cluster:
             env.append({"name": "REDIS_CLUSTER", "value": "true"})

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis, keys = store.redis, store.keys
             messages = Messages(redis, settings, keys, store.shards)
             hub = Hub(redis, messages, settings)
-            accounts = Accounts(redis, settings, keys)
+            accounts = Accounts(redis, settings, keys, hub.notices)
             rooms = Rooms(redis, settings, keys, hub.notices)
             reads = Reads(redis, keys, hub.notices)
             sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await hub.stop()
+                accounts.passwords.close()
 
     app = FastAPI(
         title="chat-platform API",

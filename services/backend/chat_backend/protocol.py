@@ -84,13 +84,16 @@ Seq = Annotated[
 
 
 class CloseCode(IntEnum):
-    """Why the server closes a socket; every one but POLICY_VIOLATION means: reconnect and
-    resume with `since`."""
+    """Why the server closes a socket; every one but POLICY_VIOLATION and SESSION_ENDED means:
+    reconnect and resume with `since`."""
 
     POLICY_VIOLATION = status.WS_1008_POLICY_VIOLATION  # Origin not allowed, or not logged in
     MESSAGE_TOO_BIG = status.WS_1009_MESSAGE_TOO_BIG  # a frame over MAX_FRAME_BYTES
     SERVICE_RESTART = status.WS_1012_SERVICE_RESTART  # graceful shutdown of this replica
     TRY_AGAIN_LATER = status.WS_1013_TRY_AGAIN_LATER  # slow consumer, or storage unavailable
+    # The socket's session ended (logout, expiry, or ended from elsewhere): log in again; a
+    # reconnect with the same cookie is refused.
+    SESSION_ENDED = 4401
 
 
 class ErrorCode(StrEnum):

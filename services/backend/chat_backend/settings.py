@@ -42,9 +42,32 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
     send_rate_limit: int = Field(default=30, ge=1, description="messages per user per window")
     send_rate_window: float = Field(default=10.0, gt=0)
-    login_max_failures_per_user: int = Field(default=5, ge=1)
-    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_max_failures_per_user_ip: int = Field(
+        default=5, ge=1, description="login attempts per username from one address per window"
+    )
+    login_max_failures_per_ip: int = Field(default=20, ge=1, description="login attempts per address per window")
+    login_max_failures_per_user: int = Field(
+        default=100,
+        ge=1,
+        description="login attempts per username from all addresses per window: high, so strangers cannot lock anyone out",
+    )
     login_throttle_window: int = Field(default=300, ge=1, description="seconds")
+    registrations_per_ip: int = Field(default=20, ge=1, description="accounts registered per address per hour")
+    trusted_proxy_hops: int = Field(
+        default=1,
+        ge=0,
+        le=8,
+        description="proxies in front that append to X-Forwarded-For; the client's address is the entry "
+        "this far from the right (0: the peer's address, the header ignored)",
+    )
+    password_hash_memory_mib: int = Field(
+        default=64,
+        ge=19,
+        description="memory password hashes may hold at once per worker (19 MiB each); the rest wait",
+    )
+    password_hash_queue: int = Field(
+        default=32, ge=1, description="logins and registrations waiting for a hash per worker; more: 503 server_busy"
+    )
     fanout_coalesce_ms: int = Field(
         default=40, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
     )

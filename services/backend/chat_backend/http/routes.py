@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
+from chat_backend.http.client_ip import client_ip
 from chat_backend.http.errors import ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
@@ -31,8 +32,9 @@ router = APIRouter(prefix="/api")
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The error answers a route documents; any route may say 413 (body) or 503 (Redis down)."""
-    return {code: {"model": ErrorBody} for code in (*codes, 413, 503)}
+    """The error answers a route documents; any route may say 403 (a foreign Origin), 413
+    (body) or 503 (Redis down, or too busy)."""
+    return {code: {"model": ErrorBody} for code in (*codes, 403, 413, 503)}
 
 
 class Credentials(BaseModel):
@@ -74,10 +76,6 @@ class Status(BaseModel):
     status: str
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _set_session(svc: Services, response: Response, cookie: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -97,11 +95,19 @@ async def _user(request: Request) -> str:
     return user
 
 
-@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422))
+@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422, 429))
 async def register(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    if not await svc.accounts.register(body.username, body.password):
+    outcome = await svc.accounts.register(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(409, "username_taken", f"{body.username!r} is already registered")
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_registrations",
+            f"too many accounts registered from this address; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
@@ -109,23 +115,23 @@ async def register(body: Credentials, request: Request, response: Response) -> M
 @router.post("/login", response_model=Me, responses=_responses(401, 422, 429))
 async def login(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    ip = _client_ip(request)
-    wait = await svc.accounts.login_throttled(body.username, ip)
-    if wait:
-        raise ApiError(
-            429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)}
-        )
-    if not await svc.accounts.check_password(body.username, body.password):
-        await svc.accounts.record_login_failure(body.username, ip)
+    outcome = await svc.accounts.log_in(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    await svc.accounts.clear_login_failures(body.username)
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many login attempts; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
 
 @router.post("/logout", status_code=204, responses=_responses())
 async def logout(request: Request) -> Response:
-    await services(request).accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    await services(request).accounts.log_out(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -12,19 +12,20 @@ from chat_backend import metrics
 from chat_backend.http.errors import error_response
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.protocol import CloseCode
+from chat_backend.store.accounts import Session
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
     svc = services(ws)
-    user = await _handshake_user(svc, ws)
-    if user is None:
+    session = await _handshake_session(svc, ws)
+    if session is None:
         return
     await ws.accept()
-    await svc.sockets.serve(ws, user)
+    await svc.sockets.serve(ws, session)
 
 
-async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
-    """The logged-in user behind an allowed Origin; else the upgrade is refused and None.
+async def _handshake_session(svc: Services, ws: WebSocket) -> Session | None:
+    """The live session behind an allowed Origin; else the upgrade is refused and None.
     The headers are read without caching them on `ws`: an open socket keeps nothing of them."""
     headers = Headers(scope=ws.scope)
     origin = (headers.get("origin") or "").rstrip("/")
@@ -33,14 +34,14 @@ async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
         await ws.close(CloseCode.POLICY_VIOLATION)  # before accept: the upgrade is answered with 403
         return None
     try:
-        user = await svc.accounts.session_user(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
+        session = await svc.accounts.session(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
     except (RedisError, OSError):
         await _refuse_unavailable(ws)
         return None
-    if user is None:
+    if session is None:
         metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
         await ws.close(CloseCode.POLICY_VIOLATION)
-    return user
+    return session
 
 
 async def _refuse_unavailable(ws: WebSocket) -> None:

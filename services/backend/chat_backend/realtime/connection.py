@@ -17,6 +17,7 @@ from chat_backend.protocol import CloseCode, ServerFrame
 from chat_backend.realtime import wire
 from chat_backend.realtime.tail import RoomSubscription
 from chat_backend.realtime.uvicorn_adapter import outbox_for
+from chat_backend.store.accounts import Session
 
 log = logging.getLogger("chat_backend.connection")
 _ids = itertools.count(1)
@@ -42,15 +43,19 @@ class Connection:
         "last_typing",
         "replay_allowance",
         "rooms",
+        "session_expires",
+        "session_id",
         "state",
         "user",
         "ws",
     )
 
-    def __init__(self, ws: WebSocket, user: str, buffer_bytes: int):
+    def __init__(self, ws: WebSocket, session: Session, buffer_bytes: int):
         self.id = f"{next(_ids)}"
         self.ws = ws
-        self.user = user
+        self.user = session.user
+        self.session_id = session.id
+        self.session_expires = session.expires_at
         self.buffer_bytes = buffer_bytes
         # A replay may be longer than the live bound; it gets this much extra room, until
         # the outbox has drained below the bound again.

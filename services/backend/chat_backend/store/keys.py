@@ -19,6 +19,7 @@ class Keys:
     ROOMS = "chat:rooms"
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
+    SESSIONS_CHANNEL = "chat:events:sessions"  # ended sessions, whose sockets every worker closes
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
@@ -42,6 +43,10 @@ class Keys:
 
     def session(self, token: str) -> str:
         return f"chat:session:{token}"
+
+    def user_sessions(self, name: str) -> str:
+        """The user's session tokens, scored by when each expires."""
+        return f"chat:user:{name}:sessions"
 
     def stream(self, room: str) -> str:
         return f"chat:room:{self._room(room)}:messages"
