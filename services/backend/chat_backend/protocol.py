@@ -31,7 +31,7 @@ _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Co
 
 def _not_blank(text: str) -> str:
     if _INVISIBLE.fullmatch(text):
-        raise PydanticCustomError("invalid", "must not be blank (nothing visible)")
+        raise PydanticCustomError("invalid", "must not be blank")
     return text
 
 
