@@ -3,6 +3,7 @@ upgrade.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Annotated, Any
 
@@ -256,6 +257,8 @@ def _scraper(request: Request) -> None:
 @router.get("/metrics", response_class=Response, responses=_responses(401))
 async def prometheus_metrics(request: Request) -> Response:
     _scraper(request)
+    with contextlib.suppress(RedisError, OSError):  # Redis away: the rest is still worth scraping
+        metrics.record_redis_memory(await services(request).redis.info("memory"))
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
 
