@@ -25,6 +25,7 @@ from chat_backend.store.accounts import Accounts
 from chat_backend.store.messages import Messages
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
 
 log = logging.getLogger("chat_backend")
 
@@ -66,8 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rooms = Rooms(redis, settings, keys, hub.notices)
             reads = Reads(redis, keys, hub.notices)
             sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
-            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets)
+            leases = SocketLeases(redis, settings, keys)
+            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets, leases)
             hub.start()
+            leases.start()
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await leases.stop()
                 await hub.stop()
                 accounts.passwords.close()
 

@@ -110,6 +110,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message"  # no such message in the room, or it was deleted
     FORBIDDEN = "forbidden"  # editing or deleting someone else's message
     NOT_SUBSCRIBED = "not_subscribed"
+    TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"  # MAX_SUBSCRIPTIONS_PER_SOCKET reached
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
 

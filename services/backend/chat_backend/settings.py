@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     )
     presence_ttl: float = Field(default=30.0, gt=0)
     presence_heartbeat: float = Field(default=10.0, gt=0)
-    max_rooms: int = Field(default=1000, ge=1)
+    max_rooms: int = Field(default=1000, ge=1, description="public rooms in all")
+    max_rooms_per_user: int = Field(default=20, ge=1, description="public rooms one user may create")
+    max_dms_per_user: int = Field(default=200, ge=1, description="DMs one user may open")
+    max_sockets_per_user: int = Field(default=20, ge=1, description="open WebSockets of one user, on every worker")
+    max_subscriptions_per_socket: int = Field(default=100, ge=1, description="rooms one WebSocket is subscribed to")
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")

@@ -184,7 +184,7 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
 
 async def test_a_reconnect_storm_is_accepted(start_backend: StartBackend, make_user: MakeUser) -> None:
     # More concurrent handshakes than the worker has Redis connections: they wait, none fail.
-    server = start_backend()
+    server = start_backend(MAX_SOCKETS_PER_USER="1000")
     client = await make_user(server)
     sockets = await asyncio.gather(*(client.ws() for _ in range(200)))
     await sockets[-1].send(Ping())

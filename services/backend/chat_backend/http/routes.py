@@ -171,12 +171,16 @@ async def list_rooms(request: Request, user: User) -> Rooms:
     response_model_exclude_none=True,
     responses=_responses(401, 409, 422),
 )
-async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
-    outcome = await services(request).rooms.create(body.name)
+async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
+    svc = services(request)
+    outcome = await svc.rooms.create(body.name, user)
     if outcome == "exists":
         raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
     if outcome == "full":
         raise ApiError(409, "too_many_rooms", "the room limit is reached")
+    if outcome == "user_full":
+        limit = svc.settings.max_rooms_per_user
+        raise ApiError(409, "too_many_rooms_of_user", f"you created {limit} rooms, the most one user may")
     return room_info(body.name)
 
 
@@ -185,7 +189,7 @@ async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
     status_code=201,
     response_model=RoomInfo,
     response_model_exclude_none=True,
-    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 422)},
+    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 409, 422)},
 )
 async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
     """The DM with `username`: 201 when created, 200 when it existed."""
@@ -194,7 +198,11 @@ async def open_dm(body: NewDm, request: Request, response: Response, user: User)
         raise ApiError(422, "invalid_dm", "a DM needs someone else")
     if not (await svc.accounts.registered([body.username]))[0]:
         raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
-    room, created = await svc.rooms.open_dm(user, body.username)
+    opened = await svc.rooms.open_dm(user, body.username)
+    if opened is None:
+        limit = svc.settings.max_dms_per_user
+        raise ApiError(409, "too_many_dms", f"you opened {limit} DMs, the most one user may")
+    room, created = opened
     if not created:
         response.status_code = 200
     (info,) = await svc.reads.infos(user, [room])

@@ -20,8 +20,20 @@ async def websocket_endpoint(ws: WebSocket) -> None:
     session = await _handshake_session(svc, ws)
     if session is None:
         return
-    await ws.accept()
-    await svc.sockets.serve(ws, session)
+    try:
+        lease = await svc.leases.take(session.user)
+    except (RedisError, OSError):
+        await _refuse(ws, 503, "redis_unavailable", "storage is unavailable; retry")
+        return
+    if lease is None:
+        limit = svc.settings.max_sockets_per_user
+        await _refuse(ws, 429, "too_many_sockets", f"{limit} sockets open already, the most one user may")
+        return
+    try:
+        await ws.accept()
+        await svc.sockets.serve(ws, session)
+    finally:
+        await svc.leases.drop(lease)
 
 
 async def _handshake_session(svc: Services, ws: WebSocket) -> Session | None:
@@ -36,7 +48,7 @@ async def _handshake_session(svc: Services, ws: WebSocket) -> Session | None:
     try:
         session = await svc.accounts.session(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
     except (RedisError, OSError):
-        await _refuse_unavailable(ws)
+        await _refuse(ws, 503, "redis_unavailable", "storage is unavailable; retry")
         return None
     if session is None:
         metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
@@ -44,13 +56,12 @@ async def _handshake_session(svc: Services, ws: WebSocket) -> Session | None:
     return session
 
 
-async def _refuse_unavailable(ws: WebSocket) -> None:
-    """Redis is down, so the session cannot be checked: 503 like the HTTP API, where the
-    server can answer an upgrade with a response; otherwise close with "try again later"."""
+async def _refuse(ws: WebSocket, status: int, code: str, detail: str) -> None:
+    """The upgrade refused for now (Redis down, too many sockets): answered like the HTTP API
+    where the server can answer an upgrade with a response; otherwise closed with "try again
+    later"."""
     if "websocket.http.response" in ws.scope.get("extensions", {}):
-        await ws.send_denial_response(
-            error_response(503, "redis_unavailable", "storage is unavailable; retry")
-        )
+        await ws.send_denial_response(error_response(status, code, detail))
     else:
-        metrics.REJECTED.labels(kind="ws", code="redis_unavailable").inc()
+        metrics.REJECTED.labels(kind="ws", code=code).inc()
         await ws.close(CloseCode.TRY_AGAIN_LATER)

@@ -96,6 +96,10 @@ class Sockets:
                 await self._change(conn, frame)
             case Subscribe():
                 await self._require_room(conn, frame.room)
+                ceiling = self.settings.max_subscriptions_per_socket
+                if frame.room not in conn.rooms and len(conn.rooms) >= ceiling:
+                    detail = f"subscribed to {ceiling} rooms, the most one socket may: unsubscribe one first"
+                    raise frames.FrameError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, detail)
                 await self.hub.subscribe(conn, frame.room, frame.since)
             case Unsubscribe():
                 await self.hub.unsubscribe(conn, frame.room)

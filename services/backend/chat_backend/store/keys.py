@@ -37,6 +37,19 @@ class Keys:
         """The DMs the user is one of the two members of (a set of DM names)."""
         return f"chat:user:{name}:dms"
 
+    def user_rooms(self, name: str) -> str:
+        """The public rooms the user created. Hash-tagged as ROOMS is named, so on a cluster
+        one script checks both."""
+        return f"chat:rooms:{{{self.ROOMS}}}:created-by:{name}"
+
+    def user_sockets(self, name: str) -> str:
+        """Leases of the user's open WebSockets, scored by when each lapses (socket_leases.py)."""
+        return f"chat:user:{name}:sockets"
+
+    def user_opened_dms(self, name: str) -> str:
+        """The DMs the user opened (MAX_DMS_PER_USER counts them)."""
+        return f"chat:user:{name}:opened-dms"
+
     def user_channel(self, name: str) -> str:
         """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
         return self.USER_CHANNEL_PREFIX + name
