@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import json
 import urllib.error
 import urllib.request
 from email.message import Message
 
 import pytest
+from devstack.nginx_server import MAX_BODY_BYTES
 from devstack.stack import DevStack
 
 
@@ -69,3 +71,22 @@ def test_health_endpoints(stack: DevStack, path: str, expected: bytes) -> None:
     status, _, body = fetch(stack.url + path)
     assert status == 200
     assert body == expected
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})  # noqa: S310 (our own http URL)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own http URL)
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+@pytest.mark.parametrize("size", [MAX_BODY_BYTES + 1, 100 * 1024, 2 * 1024 * 1024])
+def test_an_oversize_body_is_answered_413_never_502(stack: DevStack, size: int) -> None:
+    body = b'{"username": "' + b"x" * size + b'", "password": "correct-horse-1"}'
+    for _ in range(10):  # the 502 came from a race: try it more than once
+        status, headers, answer = post(stack.url + "/api/register", body)
+        assert status == 413, answer[:200]
+        assert json.loads(answer)["error"] == "body_too_large"
+        assert headers["Content-Type"].startswith("application/json")
