@@ -9,11 +9,15 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+from chat_backend.settings import Settings
 
 from components.k8s.hygiene import Resources
 from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
+# The backend's request body limit (MAX_BODY_BYTES), which the ingress enforces too: an oversize
+# body is refused there, never half-sent to a pod that already answered 413.
+MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
 UID = 10001
 DEFAULT_RESOURCES = Resources("250m", "256Mi", "1", "512Mi")
 # Password hashes (Argon2id, 19 MiB each) may hold this share of the pod's memory limit, split
