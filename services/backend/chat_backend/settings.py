@@ -30,16 +30,22 @@ class Settings(BaseSettings):
     dev_mode: bool = False
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cookie_secure: bool = False
-    session_max_age: int = Field(default=7 * 24 * 3600, gt=0)
+    session_max_age: int = Field(
+        default=7 * 24 * 3600, gt=0, description="seconds a session lives; its sockets close when it ends"
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="the bearer token that reads /api/metrics (`Authorization: Bearer ...`); unset: nobody",
     )
     history_limit: int = Field(default=1000, ge=1, le=1_000_000)
-    history_page_max: int = Field(default=200, ge=1)
-    max_message_length: int = Field(default=4000, ge=1, le=60_000)
-    max_frame_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    history_page_max: int = Field(default=200, ge=1, description="largest `limit` one history request gets")
+    max_message_length: int = Field(default=4000, ge=1, le=60_000, description="characters per message")
+    max_frame_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="largest WebSocket frame; bigger closes the socket with 1009"
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="largest HTTP body (nginx and the ingress refuse bigger too): 413"
+    )
     send_rate_limit: int = Field(default=30, ge=1, description="messages per user per window")
     send_rate_window: float = Field(default=10.0, gt=0)
     login_max_failures_per_user_ip: int = Field(
