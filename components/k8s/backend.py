@@ -84,7 +84,10 @@ class Backend(pulumi.ComponentResource):
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
             {"name": "COOKIE_SECURE", "value": "true" if args.cookie_secure else "false"},
-            {"name": "PASSWORD_HASH_MEMORY_MIB", "value": str(password_hash_memory_mib(args.resources, args.workers))},
+            {
+                "name": "PASSWORD_HASH_MEMORY_MIB",
+                "value": str(password_hash_memory_mib(args.resources, args.workers)),
+            },
         ]
         if args.redis_cluster:
             env.append({"name": "REDIS_CLUSTER", "value": "true"})

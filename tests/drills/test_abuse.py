@@ -128,7 +128,8 @@ async def test_concurrent_logins_for_unknown_names(stack: DevStack) -> None:
     print(f"logins: +{total:.1f} MiB in all ({', '.join(f'+{mib:.1f}' for mib in peak.values())} MiB)")
     figures.record(
         "24 concurrent logins for unknown names",
-        f"24 logins at once, each an Argon2id hash: both workers together grow by at most {LOGIN_CEILING_MIB} MiB",
+        "24 logins at once, each an Argon2id hash: both workers together grow by at most "
+        f"{LOGIN_CEILING_MIB} MiB",
         peak_growth_mib=[round(mib, 1) for mib in peak.values()],
         total_mib=round(total, 1),
         seconds=round(seconds, 2),

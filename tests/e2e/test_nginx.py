@@ -74,7 +74,9 @@ def test_health_endpoints(stack: DevStack, path: str, expected: bytes) -> None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})  # noqa: S310 (our own http URL)
+    request = urllib.request.Request(  # noqa: S310 (our own http URL)
+        url, data=body, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own http URL)
             return response.status, response.headers, response.read()

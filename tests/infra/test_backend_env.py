@@ -11,7 +11,12 @@ from chat_backend.store.passwords import HASH_MEMORY_KIB
 from pulumi_harness import StackRun
 from pydantic_settings import BaseSettings
 
-from components.k8s.backend import DEFAULT_RESOURCES, ONE_HASH_MIB, PASSWORD_HASH_SHARE, password_hash_memory_mib
+from components.k8s.backend import (
+    DEFAULT_RESOURCES,
+    ONE_HASH_MIB,
+    PASSWORD_HASH_SHARE,
+    password_hash_memory_mib,
+)
 from components.k8s.hygiene import Resources
 
 # `python -m chat_backend`: its own ServerSettings and the app's Settings it loads.
@@ -51,7 +56,7 @@ def test_password_hashes_fit_in_the_pods_memory_limit(any_stack: StackRun) -> No
     env = {e["name"]: e.get("value") for e in container["env"]}
     limit = Resources("0", "0", "0", container["resources"]["limits"]["memory"]).memory_limit_mib
     budget, workers = int(env["PASSWORD_HASH_MEMORY_MIB"]), int(env["WEB_CONCURRENCY"])
-    assert ONE_HASH_MIB <= budget
+    assert budget >= ONE_HASH_MIB
     assert budget * workers <= limit * PASSWORD_HASH_SHARE
     assert Settings.model_fields["password_hash_memory_mib"].default == password_hash_memory_mib(
         DEFAULT_RESOURCES, 2

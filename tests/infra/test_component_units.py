@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from chat_backend.settings import Settings
 import pytest
+from chat_backend.settings import Settings
 from devstack.process import ManagedProcess, free_port
 from pulumi_harness import StackRun, build
 

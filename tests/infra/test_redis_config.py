@@ -38,7 +38,14 @@ def test_the_pod_config_is_the_shared_file_plus_its_own_address_data_fsync_and_a
     assert SHARED_CONF.read_text() in conf
     names = [name for name, _ in directives(conf)]
     assert len(names) == len(set(names)), "the pod's own lines must not override the shared ones"
-    assert set(names) - set(shared_settings()) == {"bind", "port", "dir", "appendfsync", "maxmemory", "include"}
+    assert set(names) - set(shared_settings()) == {
+        "bind",
+        "port",
+        "dir",
+        "appendfsync",
+        "maxmemory",
+        "include",
+    }
 
 
 @pytest.mark.parametrize("limit", ["512Mi", "2Gi"])

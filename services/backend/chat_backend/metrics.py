@@ -32,7 +32,9 @@ SLOW_CONSUMERS = Counter(
 # Read from Redis (INFO memory) at each scrape: alert well before used reaches max, where
 # Redis refuses every write (docs/security.md).
 REDIS_MEMORY_USED = Gauge(
-    "chat_redis_memory_used_bytes", "Memory Redis uses (summed over a cluster's nodes)", multiprocess_mode="mostrecent"
+    "chat_redis_memory_used_bytes",
+    "Memory Redis uses (summed over a cluster's nodes)",
+    multiprocess_mode="mostrecent",
 )
 REDIS_MEMORY_MAX = Gauge(
     "chat_redis_memory_max_bytes",

@@ -67,5 +67,8 @@ def test_on_a_cluster_what_the_send_script_touches_shares_the_rooms_slot() -> No
 
 def test_on_a_cluster_what_one_script_counts_shares_a_slot() -> None:
     assert key_slot(CLUSTER.user_rooms("ann").encode()) == key_slot(CLUSTER.ROOMS.encode())
-    throttles = [CLUSTER.throttle("login:user-ip", "ann", "10.0.0.1"), CLUSTER.throttle("login:ip", "10.0.0.1")]
+    throttles = [
+        CLUSTER.throttle("login:user-ip", "ann", "10.0.0.1"),
+        CLUSTER.throttle("login:ip", "10.0.0.1"),
+    ]
     assert len({key_slot(name.encode()) for name in throttles}) == 1

@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from redis.exceptions import OutOfMemoryError
 from chat_backend.protocol import ErrorFrame, Send
 from chatkit import ChatClient, unique
 from conftest import ORIGIN
 from devstack.backend_server import BackendServer
 from devstack.redis_server import RedisServer
+from redis.exceptions import OutOfMemoryError
 
 pytestmark = pytest.mark.single_node
 TOKEN = "scrape-" + "m" * 32
@@ -43,7 +43,9 @@ def tiny(tmp_path: Path) -> Iterator[tuple[RedisServer, BackendServer]]:
         redis_server.stop()
 
 
-async def test_writes_past_maxmemory_are_refused_as_unavailable(tiny: tuple[RedisServer, BackendServer]) -> None:
+async def test_writes_past_maxmemory_are_refused_as_unavailable(
+    tiny: tuple[RedisServer, BackendServer],
+) -> None:
     redis_server, backend = tiny
     client = ChatClient(backend.url, ORIGIN)
     store = aioredis.Redis.from_url(redis_server.url)

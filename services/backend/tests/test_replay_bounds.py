@@ -42,7 +42,8 @@ async def test_replays_to_a_socket_that_does_not_read_end_in_1013(
 
     with pytest.raises(ConnectionClosed) as closed:
         await read_until_closed()
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1013
 
     # One that reads gets the whole replay, in order, in pages.
     fast = await reader.ws()

@@ -24,7 +24,11 @@ class OriginCheck:
         self.allowed = frozenset(allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and self._foreign(Headers(scope=scope)):
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in SAFE_METHODS
+            and self._foreign(Headers(scope=scope))
+        ):
             detail = "requests that change something are accepted only from the chat's own origin"
             await error_response(403, "origin_refused", detail)(scope, receive, send)
             return

@@ -106,7 +106,9 @@ class Tail:
         self._task: asyncio.Task[None] | None = None
         self._coalesce = settings.fanout_coalesce_ms / 1000
         # Entries per page of a replay: as many of the longest messages as half the send buffer holds.
-        self.replay_page = max(settings.send_buffer_bytes // 2 // wire.max_frame_bytes(settings.max_message_length), 1)
+        self.replay_page = max(
+            settings.send_buffer_bytes // 2 // wire.max_frame_bytes(settings.max_message_length), 1
+        )
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._tail(), name="tail")

@@ -73,7 +73,7 @@ class Accounts:
         wait = await self.quotas.take(counters, settings.login_throttle_window)
         if wait:
             return wait
-        stored = await self.redis.get(self.keys.user(username))
+        stored = cast(str | None, await self.redis.get(self.keys.user(username)))
         right, rehashed = await self.passwords.verify(stored, password)
         if not right:
             return False

@@ -1,7 +1,7 @@
 """Password hashes (Argon2id at OWASP's floor: 19 MiB, 2 passes, 1 lane), at most
 PASSWORD_HASH_MEMORY_MIB of them at once per worker: every hash holds its memory while it runs,
 so unbounded concurrent logins could drive a pod past its memory limit. Up to PASSWORD_HASH_QUEUE
-more wait their turn; beyond that, `Busy` (the caller answers 503, retry)."""
+more wait their turn; beyond that, `ServerBusyError` (the caller answers 503, retry)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ HASH_TIME_COST = 2
 T = TypeVar("T")
 
 
-class Busy(Exception):
+class ServerBusyError(Exception):
     """More hashes are running and waiting than this worker takes on."""
 
 
@@ -56,7 +56,7 @@ class Passwords:
 
     async def _run(self, work: Callable[..., T], *args: object) -> T:
         if self._admitted >= self._max_admitted:
-            raise Busy
+            raise ServerBusyError
         self._admitted += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)

@@ -104,8 +104,10 @@ class Rooms:
         """A public room created by `user` (MAX_ROOMS in all, MAX_ROOMS_PER_USER each); every
         open socket is told of it."""
         keys = [self.keys.ROOMS, self.keys.user_rooms(user)]
-        args = [room, self.settings.max_rooms, self.settings.max_rooms_per_user]
-        outcome = cast(Literal["created", "exists", "full", "user_full"], await self._create(keys=keys, args=args))
+        args: list[str | int] = [room, self.settings.max_rooms, self.settings.max_rooms_per_user]
+        outcome = cast(
+            Literal["created", "exists", "full", "user_full"], await self._create(keys=keys, args=args)
+        )
         if outcome == "created":
             await self.notices.to_everyone(RoomNotice(room=room_info(room)))
         return outcome
@@ -116,7 +118,9 @@ class Rooms:
         others already. Re-adding it to both members' lists each time mends a list an
         interrupted creation missed."""
         room = dm_name(user, other)
-        if not await self._open_dm(keys=[self.keys.user_opened_dms(user)], args=[room, self.settings.max_dms_per_user]):
+        if not await self._open_dm(
+            keys=[self.keys.user_opened_dms(user)], args=[room, self.settings.max_dms_per_user]
+        ):
             return None
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)

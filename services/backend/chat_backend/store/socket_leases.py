@@ -56,7 +56,7 @@ class SocketLeases:
         """A lease for a new socket of `user`, or None when they have MAX_SOCKETS_PER_USER."""
         lease = Lease(user, f"{self._prefix}:{next(self._ids)}")
         now = time.time()
-        args = [now, now + LEASE_SECONDS, self.limit, lease.id]
+        args: list[str | float] = [now, now + LEASE_SECONDS, self.limit, lease.id]
         if not await self._take(keys=[self.keys.user_sockets(user)], args=args):
             return None
         self.held.add(lease)
