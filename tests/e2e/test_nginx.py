@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from devstack.nginx_server import MAX_BODY_BYTES
@@ -92,3 +93,14 @@ def test_an_oversize_body_is_answered_413_never_502(stack: DevStack, size: int) 
         assert status == 413, answer[:200]
         assert json.loads(answer)["error"] == "body_too_large"
         assert headers["Content-Type"].startswith("application/json")
+
+
+def test_a_client_written_forwarded_for_does_not_dodge_the_address_ceiling(tmp_path: Path) -> None:
+    # A stack of its own: the attempts use up 127.0.0.1's login budget for minutes.
+    with DevStack(tmp_path / "stack", backend_env={"LOGIN_MAX_FAILURES_PER_IP": "4"}) as stack:
+        statuses = []
+        for n in range(6):
+            body = json.dumps({"username": f"nobody{n}", "password": "not-the-password"}).encode()
+            forged = {"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"203.0.113.{n}"}
+            statuses.append(post(stack.url + "/api/login", body, forged)[0])
+        assert statuses == [401] * 4 + [429] * 2
