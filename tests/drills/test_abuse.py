@@ -9,7 +9,6 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,7 +40,7 @@ def stack(tmp_path: Path) -> Iterator[DevStack]:
 
 class Growth:
     """Each worker's peak resident memory over its resident memory at the start, sampled
-    every 50 ms in a thread (the event loop under test is not the sampler's)."""
+    every 50 ms in a thread (the event loop under test is not the sampler's) while in `with`."""
 
     def __init__(self, stack: DevStack):
         self.workers = worker_processes(stack.backend)
@@ -49,6 +48,14 @@ class Growth:
         self.peak = dict(self.start)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Growth:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
@@ -60,21 +67,11 @@ class Growth:
                 self.peak[worker.pid] = max(self.peak[worker.pid], rss)
 
     def mib(self) -> dict[int, float]:
+        """Peak growth per worker."""
         return {pid: (self.peak[pid] - self.start[pid]) / MIB for pid in self.start}
 
     def now_mib(self) -> dict[int, float]:
         return {w.pid: (w.memory_info().rss - self.start[w.pid]) / MIB for w in self.workers}
-
-
-@contextmanager
-def measured(stack: DevStack) -> Iterator[Growth]:
-    growth = Growth(stack)
-    growth._thread.start()
-    try:
-        yield growth
-    finally:
-        growth._stop.set()
-        growth._thread.join()
 
 
 async def test_replays_to_a_socket_that_never_reads(stack: DevStack) -> None:
@@ -88,7 +85,7 @@ async def test_replays_to_a_socket_that_never_reads(stack: DevStack) -> None:
         for n in range(HISTORY):
             await sock.say(room, f"{n:04} {TEXT}")
         await sock.close()
-        with measured(stack) as growth:
+        with Growth(stack) as growth:
             stalled = await asyncio.to_thread(StalledClient, stack.port, stack.url, attacker.cookie_header)
             for _ in range(40):
                 await asyncio.to_thread(stalled.send, Subscribe(room=room, since="0-0"))
@@ -118,7 +115,7 @@ async def test_concurrent_logins_for_unknown_names(stack: DevStack) -> None:
         body = {"username": unique("nobody"), "password": "not-the-password"}
         return (await http.post("/api/login", json=body)).status_code
 
-    with measured(stack) as growth:
+    with Growth(stack) as growth:
         started = time.monotonic()
         async with httpx.AsyncClient(base_url=stack.url, timeout=60, trust_env=False) as http:
             statuses = await asyncio.gather(*(login(http) for _ in range(24)))
