@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+import redis.asyncio as aioredis
 from chat_backend.protocol import CloseCode, Ping, Pong
 from chat_backend.realtime.notices import Notices
 from chat_backend.settings import Settings
 from chat_backend.store.accounts import Accounts
+from chat_backend.store.redis_client import Shards
 from chatkit import PASSWORD, ChatClient
 from conftest import KEYS, ORIGIN, MakeUser, StartBackend, Store, store_client
 from websockets.exceptions import InvalidStatus
@@ -75,7 +77,8 @@ async def test_end_sessions_ends_all_but_the_kept_one_and_closes_their_sockets(
         kept = await first.ws()
         ended = [await other.ws() for other in others for _ in range(2)]
         # What "log out everywhere else" does: the store's function, from another process here.
-        notices = Notices(store, settings, KEYS, [], {}, lambda _: None)
+        shards = Shards(store, redis_server.url) if isinstance(store, aioredis.RedisCluster) else None
+        notices = Notices(store, settings, KEYS, [], {}, lambda _: None, shards)
         accounts = Accounts(store, settings, KEYS, notices)
         session = await accounts.session(first.http.cookies["chat_session"])
         assert session is not None
