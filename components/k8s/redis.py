@@ -18,6 +18,10 @@ from components.redis_port import REDIS_PORT
 REDIS_IMAGE = "redis:7.4.2-alpine"
 REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
 DEFAULT_RESOURCES = Resources("100m", "128Mi", "500m", "512Mi")
+# Redis refuses writes (noeviction, services/redis/redis.conf) past this share of the container's
+# memory limit, instead of being OOM-killed: the rest is for the AOF rewrite's fork, buffers
+# and fragmentation.
+MAXMEMORY_SHARE = 0.7
 # The settings the local redis-server runs with too (tools/devstack/redis_server.py).
 SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
 
@@ -31,9 +35,20 @@ class RedisArgs:
     resources: Resources = DEFAULT_RESOURCES
 
 
-def redis_conf(appendfsync: str) -> str:
-    """The shared settings, plus where the pod listens, keeps its data and reads its AUTH."""
-    own = ["bind 0.0.0.0", f"port {REDIS_PORT}", "dir /data", f"appendfsync {appendfsync}"]
+def maxmemory_mib(resources: Resources) -> int:
+    return int(resources.memory_limit_mib * MAXMEMORY_SHARE)
+
+
+def redis_conf(appendfsync: str, resources: Resources = DEFAULT_RESOURCES) -> str:
+    """The shared settings, plus where the pod listens, keeps its data and reads its AUTH, and
+    its memory ceiling, from the container's limit."""
+    own = [
+        "bind 0.0.0.0",
+        f"port {REDIS_PORT}",
+        "dir /data",
+        f"appendfsync {appendfsync}",
+        f"maxmemory {maxmemory_mib(resources)}mb",
+    ]
     return "\n".join([*own, SHARED_CONF.read_text(), "include /etc/redis/auth/auth.conf", ""])
 
 
@@ -61,7 +76,7 @@ class Redis(pulumi.ComponentResource):
         config = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata={"name": f"{name}-config", "namespace": args.namespace, "labels": labels},
-            data={"redis.conf": redis_conf(args.appendfsync)},
+            data={"redis.conf": redis_conf(args.appendfsync, args.resources)},
             opts=child,
         )
         self.service = k8s.core.v1.Service(

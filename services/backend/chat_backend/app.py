@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from chat_backend import logs
 from chat_backend.http import errors, routes
 from chat_backend.http.body_limit import BodyLimit
+from chat_backend.http.origin_check import OriginCheck
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
 from chat_backend.realtime.hub import Hub
@@ -24,6 +25,7 @@ from chat_backend.store.accounts import Accounts
 from chat_backend.store.messages import Messages
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
 
 log = logging.getLogger("chat_backend")
 
@@ -61,12 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             redis, keys = store.redis, store.keys
             messages = Messages(redis, settings, keys, store.shards)
             hub = Hub(redis, messages, settings)
-            accounts = Accounts(redis, settings, keys)
+            accounts = Accounts(redis, settings, keys, hub.notices)
             rooms = Rooms(redis, settings, keys, hub.notices)
             reads = Reads(redis, keys, hub.notices)
             sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
-            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets)
+            leases = SocketLeases(redis, settings, keys)
+            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets, leases)
             hub.start()
+            leases.start()
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -74,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await leases.stop()
                 await hub.stop()
+                accounts.passwords.close()
 
     app = FastAPI(
         title="chat-platform API",
@@ -88,4 +94,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, allowed_origins=settings.allowed_origins)  # outermost: before the body
     return app

@@ -3,28 +3,39 @@ upgrade.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
+from chat_backend.http.client_ip import client_ip
 from chat_backend.http.errors import ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
-from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
+from chat_backend.protocol import (
+    MAX_SEQ,
+    MESSAGE_ID_PATTERN,
+    ErrorBody,
+    Message,
+    RoomInfo,
+    json_integer,
+    within_stream_ids,
+)
 from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
 
 
 def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The error answers a route documents; any route may say 413 (body) or 503 (Redis down)."""
-    return {code: {"model": ErrorBody} for code in (*codes, 413, 503)}
+    """The error answers a route documents; any route may say 403 (a foreign Origin), 413
+    (body) or 503 (Redis down, or too busy)."""
+    return {code: {"model": ErrorBody} for code in (*codes, 403, 413, 503)}
 
 
 class Credentials(BaseModel):
@@ -66,10 +77,6 @@ class Status(BaseModel):
     status: str
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _set_session(svc: Services, response: Response, cookie: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -89,11 +96,19 @@ async def _user(request: Request) -> str:
     return user
 
 
-@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422))
+@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422, 429))
 async def register(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    if not await svc.accounts.register(body.username, body.password):
+    outcome = await svc.accounts.register(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(409, "username_taken", f"{body.username!r} is already registered")
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_registrations",
+            f"too many accounts registered from this address; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
@@ -101,23 +116,23 @@ async def register(body: Credentials, request: Request, response: Response) -> M
 @router.post("/login", response_model=Me, responses=_responses(401, 422, 429))
 async def login(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    ip = _client_ip(request)
-    wait = await svc.accounts.login_throttled(body.username, ip)
-    if wait:
-        raise ApiError(
-            429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)}
-        )
-    if not await svc.accounts.check_password(body.username, body.password):
-        await svc.accounts.record_login_failure(body.username, ip)
+    outcome = await svc.accounts.log_in(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    await svc.accounts.clear_login_failures(body.username)
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many login attempts; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
 
 @router.post("/logout", status_code=204, responses=_responses())
 async def logout(request: Request) -> Response:
-    await services(request).accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    await services(request).accounts.log_out(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -131,6 +146,10 @@ async def me(request: Request) -> Me:
 # Checked before the body (a dependency): without a session nothing else is looked at.
 User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
+
+
+def _within_stream_ids(before: str | None) -> str | None:
+    return None if before is None else within_stream_ids(before)
 
 
 async def _visible_room(request: Request, user: str, room: str) -> None:
@@ -152,12 +171,16 @@ async def list_rooms(request: Request, user: User) -> Rooms:
     response_model_exclude_none=True,
     responses=_responses(401, 409, 422),
 )
-async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
-    outcome = await services(request).rooms.create(body.name)
+async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
+    svc = services(request)
+    outcome = await svc.rooms.create(body.name, user)
     if outcome == "exists":
         raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
     if outcome == "full":
         raise ApiError(409, "too_many_rooms", "the room limit is reached")
+    if outcome == "user_full":
+        limit = svc.settings.max_rooms_per_user
+        raise ApiError(409, "too_many_rooms_of_user", f"you created {limit} rooms, the most one user may")
     return room_info(body.name)
 
 
@@ -166,7 +189,7 @@ async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
     status_code=201,
     response_model=RoomInfo,
     response_model_exclude_none=True,
-    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 422)},
+    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 409, 422)},
 )
 async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
     """The DM with `username`: 201 when created, 200 when it existed."""
@@ -175,7 +198,11 @@ async def open_dm(body: NewDm, request: Request, response: Response, user: User)
         raise ApiError(422, "invalid_dm", "a DM needs someone else")
     if not (await svc.accounts.registered([body.username]))[0]:
         raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
-    room, created = await svc.rooms.open_dm(user, body.username)
+    opened = await svc.rooms.open_dm(user, body.username)
+    if opened is None:
+        limit = svc.settings.max_dms_per_user
+        raise ApiError(409, "too_many_dms", f"you opened {limit} DMs, the most one user may")
+    room, created = opened
     if not created:
         response.status_code = 200
     (info,) = await svc.reads.infos(user, [room])
@@ -193,7 +220,9 @@ async def history(
     user: User,
     room: RoomPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
+    before: Annotated[
+        str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(_within_stream_ids)
+    ] = None,
 ) -> Messages:
     svc = services(request)
     await _visible_room(request, user, room)
@@ -223,19 +252,21 @@ async def readyz(request: Request) -> Status:
     return Status(status="ready")
 
 
-async def _scraper_or_user(request: Request) -> None:
+def _scraper(request: Request) -> None:
+    """Only the METRICS_TOKEN bearer (Prometheus) reads the metrics; without one set, nobody."""
     token = services(request).settings.metrics_token
     offered = request.headers.get("authorization", "")
-    if token is not None and hmac.compare_digest(
+    if token is None or not hmac.compare_digest(
         offered.encode(), f"Bearer {token.get_secret_value()}".encode()
     ):
-        return
-    await _user(request)
+        raise ApiError(401, "metrics_token_required", "send Authorization: Bearer <METRICS_TOKEN>")
 
 
 @router.get("/metrics", response_class=Response, responses=_responses(401))
 async def prometheus_metrics(request: Request) -> Response:
-    await _scraper_or_user(request)
+    _scraper(request)
+    with contextlib.suppress(RedisError, OSError):  # Redis away: the rest is still worth scraping
+        metrics.record_redis_memory(await services(request).redis.info("memory"))
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
 

@@ -13,6 +13,7 @@ from chat_backend.store.messages import Messages
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
 
 SESSION_COOKIE = "chat_session"
 
@@ -26,6 +27,7 @@ class Services:
     rooms: Rooms
     reads: Reads
     sockets: Sockets
+    leases: SocketLeases
 
 
 def services(conn: HTTPConnection) -> Services:

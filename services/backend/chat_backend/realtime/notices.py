@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 
+import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
@@ -55,6 +56,7 @@ class Notices:
         self._handlers: dict[str, Callable[[str], None]] = {
             self.keys.ROOMS_CHANNEL: self._to_every_socket,
             self.keys.ACTIVITY_CHANNEL: on_activity,
+            self.keys.SESSIONS_CHANNEL: self._close_ended_sessions,
         }
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
@@ -77,6 +79,19 @@ class Notices:
 
     async def to_everyone(self, frame: protocol.ServerFrame) -> None:
         await self._publish([self.keys.ROOMS_CHANNEL], protocol.encode(frame))
+
+    async def end_sessions(self, user: str, session_ids: list[str]) -> None:
+        """The user's sockets of these sessions close, here and on every other replica."""
+        payload = orjson.dumps({"user": user, "sessions": session_ids})
+        self._close_ended_sessions(payload)  # at once here, whatever happens to the publish
+        await self._publish([self.keys.SESSIONS_CHANNEL], payload)
+
+    def _close_ended_sessions(self, payload: str | bytes) -> None:
+        ended = orjson.loads(payload)
+        sessions = set(ended["sessions"])
+        for conn in list(self.users.get(ended["user"], ())):
+            if conn.session_id in sessions:
+                conn.close(protocol.CloseCode.SESSION_ENDED, "the session ended: log in again")
 
     async def _publish(self, channels: list[str], payload: bytes) -> None:
         """Best effort, like everything published: a lost notice costs a refresh, not data."""

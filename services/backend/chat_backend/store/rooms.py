@@ -48,6 +48,26 @@ def room_info(room: str, seq: int = 0, read: int = 0, mentioned_at: int = 0) -> 
     )
 
 
+# KEYS[1] every public room, KEYS[2] those the user created; ARGV[1] the room, ARGV[2] MAX_ROOMS,
+# ARGV[3] MAX_ROOMS_PER_USER. Checked and added in one step: concurrent creations cannot pass
+# either limit.
+_CREATE = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'exists' end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 'full' end
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 'user_full' end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 'created'
+"""
+# KEYS[1] the DMs the user opened; ARGV[1] the DM, ARGV[2] MAX_DMS_PER_USER. 1: it may be opened.
+_OPEN_DM = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
+"""
+
+
 class Rooms:
     def __init__(self, redis: Client, settings: Settings, keys: Keys, notices: Notifier):
         self.redis = redis
@@ -55,6 +75,8 @@ class Rooms:
         self.keys = keys
         self.notices = notices
         self._known = {GENERAL}  # rooms and DMs are never deleted, so a hit needs no round trip
+        self._create = redis.register_script(_CREATE)
+        self._open_dm = redis.register_script(_OPEN_DM)
 
     async def visible(self, user: str) -> list[str]:
         """Every public room, sorted, then the user's DMs, sorted."""
@@ -78,20 +100,28 @@ class Rooms:
             self._known.add(room)
         return exists
 
-    async def create(self, room: str) -> Literal["created", "exists", "full"]:
-        """A public room (MAX_ROOMS at most); every open socket is told of it."""
-        if await self.redis.scard(self.keys.ROOMS) >= self.settings.max_rooms:
-            return "full"
-        if not await self.redis.sadd(self.keys.ROOMS, room):
-            return "exists"
-        await self.notices.to_everyone(RoomNotice(room=room_info(room)))
-        return "created"
+    async def create(self, room: str, user: str) -> Literal["created", "exists", "full", "user_full"]:
+        """A public room created by `user` (MAX_ROOMS in all, MAX_ROOMS_PER_USER each); every
+        open socket is told of it."""
+        keys = [self.keys.ROOMS, self.keys.user_rooms(user)]
+        args: list[str | int] = [room, self.settings.max_rooms, self.settings.max_rooms_per_user]
+        outcome = cast(
+            Literal["created", "exists", "full", "user_full"], await self._create(keys=keys, args=args)
+        )
+        if outcome == "created":
+            await self.notices.to_everyone(RoomNotice(room=room_info(room)))
+        return outcome
 
-    async def open_dm(self, user: str, other: str) -> tuple[str, bool]:
+    async def open_dm(self, user: str, other: str) -> tuple[str, bool] | None:
         """The DM of the two (distinct, registered) users, and whether it was created just
-        now; then both members' sockets are told of it. Re-adding it to both members' lists
-        each time mends a list an interrupted creation missed."""
+        now; then both members' sockets are told of it. None: `user` opened MAX_DMS_PER_USER
+        others already. Re-adding it to both members' lists each time mends a list an
+        interrupted creation missed."""
         room = dm_name(user, other)
+        if not await self._open_dm(
+            keys=[self.keys.user_opened_dms(user)], args=[room, self.settings.max_dms_per_user]
+        ):
+            return None
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
             pipe.sadd(self.keys.user_dms(user), room)
