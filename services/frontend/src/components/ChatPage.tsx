@@ -1,3 +1,4 @@
+import { draftKey } from "../chat/drafts";
 import { roomEntries, roomLabel } from "../chat/rooms";
 import { typingUsers } from "../chat/state";
 import { useChat } from "../chat/useChat";
@@ -61,7 +62,13 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
           onReadUpTo={chat.readUpTo}
         />
         <TypingIndicator users={typingUsers(current)} />
-        <Composer to={dm ? title : `#${chat.room}`} onSend={chat.send} onTyping={chat.typing} />
+        <Composer
+          key={chat.room}
+          to={dm ? title : `#${chat.room}`}
+          draftKey={draftKey(me, chat.room)}
+          onSend={chat.send}
+          onTyping={chat.typing}
+        />
       </main>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
 import { limits } from "../api/protocol";
+import { loadDraft, saveDraft } from "../chat/drafts";
 
 /** The server's default MAX_MESSAGE_LENGTH; a lower server limit is reported per message. */
 export const MAX_MESSAGE_LENGTH = limits.max_message_length;
@@ -9,12 +10,18 @@ const COUNTER_FROM = 400;
 interface Props {
   /** Whom the message goes to: "#general", or a DM's other member. */
   to: string;
+  /** Where this conversation's unsent text is kept (mount one Composer per conversation). */
+  draftKey: string;
   onSend(text: string): void;
   onTyping(): void;
 }
 
-export function Composer({ to, onSend, onTyping }: Props) {
-  const [text, setText] = useState("");
+export function Composer({ to, draftKey, onSend, onTyping }: Props) {
+  const [text, setDraft] = useState(() => loadDraft(draftKey));
+  const setText = (next: string) => {
+    setDraft(next);
+    saveDraft(draftKey, next);
+  };
   const inputId = useId();
   const counterId = useId();
   const left = MAX_MESSAGE_LENGTH - text.length;

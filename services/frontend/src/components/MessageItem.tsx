@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { ChatMessage } from "../api/types";
-import type { PendingChange, PendingMessage } from "../chat/state";
+import type { Delay, PendingChange, PendingMessage } from "../chat/state";
 import { MessageEditor } from "./MessageEditor";
 import { MessageText } from "./MessageText";
 
@@ -106,6 +106,9 @@ export function PendingItem({ pending, me, onDiscard }: { pending: PendingMessag
         <span className="delivery">{pending.state === "sending" ? "sending…" : "not sent"}</span>
       </div>
       <MessageText text={pending.text} me={me} />
+      {pending.state === "sending" && pending.delayed && (
+        <Delayed delay={pending.delayed} onDiscard={() => onDiscard(pending.clientId)} />
+      )}
       {pending.state === "failed" && (
         <Failure error={pending.error} label="Discard" onDismiss={() => onDiscard(pending.clientId)} />
       )}
@@ -119,6 +122,31 @@ function Failure({ error, label, onDismiss }: { error: string | undefined; label
       {error}{" "}
       <button type="button" onClick={onDismiss}>
         {label}
+      </button>
+    </div>
+  );
+}
+
+const REASONS: Partial<Record<string, string>> = {
+  rate_limited: "Too many messages at once.",
+  unavailable: "The server could not store it.",
+};
+
+/** Why a send waits and when it goes out again by itself (counting down each second). */
+function Delayed({ delay, onDiscard }: { delay: Delay; onDiscard(): void }) {
+  const [now, setNow] = useState(Date.now);
+  const left = Math.ceil((delay.retryAt - now) / 1000);
+  useEffect(() => {
+    if (left <= 0) return;
+    // Wake when the whole seconds left drop by one.
+    const timer = setTimeout(() => setNow(Date.now()), (delay.retryAt - Date.now()) % 1000 || 1000);
+    return () => clearTimeout(timer);
+  }, [left, delay.retryAt]);
+  return (
+    <div className="delayed" role="status">
+      {REASONS[delay.reason] ?? "Not stored yet."} {left > 0 ? `Sending again in ${left} s.` : "Sending again…"}{" "}
+      <button type="button" onClick={onDiscard}>
+        Discard
       </button>
     </div>
   );
