@@ -7,15 +7,18 @@ import { frameOutcome, newClientId } from "./frames";
 import { askNotificationPermission, notifyMention } from "./notify";
 import { ReadThrottle } from "./reads";
 import { roomLabel } from "./rooms";
+import { parseRoute, pathOf, routeRoom } from "./routes";
 import { chatReducer, initialState, type ChatState } from "./state";
-
-export const DEFAULT_ROOM = "general";
+import { usePath } from "../router";
 /** Typing events are sent at most this often per room (the server relays ~1/s). */
 const TYPING_EVERY_MS = 2000;
 
 export interface Chat {
   state: ChatState;
-  room: string;
+  /** The open room or DM, named by the page's address; null until it is known. */
+  room: string | null;
+  /** Whether the address names a conversation: "finding" until the room list says. */
+  found: "finding" | "yes" | "no";
   notice: string | null;
   loadingOlder: boolean;
   selectRoom(room: string): void;
@@ -36,7 +39,16 @@ const visible = () => document.visibilityState === "visible";
 
 export function useChat(me: string, onSessionExpired: () => void): Chat {
   const [state, dispatch] = useReducer(chatReducer, me, initialState);
-  const [room, setRoom] = useState(DEFAULT_ROOM);
+  const [path, navigate] = usePath();
+  const route = parseRoute(path);
+  const room = routeRoom(route, state.rooms, me);
+  const known = room !== null && state.rooms[room]?.kind !== undefined;
+  /** The room list arrived (rooms not in it do not exist, or are not mine). */
+  const [listed, setListed] = useState(false);
+  /** The DM address whose user could not be found. */
+  const [noDmWith, setNoDmWith] = useState<string | null>(null);
+  const dmWith = route.kind === "dm" ? route.user : null;
+  const found = known ? "yes" : !listed || (dmWith !== null && dmWith !== noDmWith) ? "finding" : "no";
   const [notice, setNotice] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const stateRef = useRef(state);
@@ -67,11 +79,15 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     readsRef.current?.report(name, seq);
   }, []);
 
-  const selectRoom = useCallback((name: string) => {
-    setRoom(name);
+  const selectRoom = useCallback(
+    (name: string) => navigate(pathOf(name, stateRef.current.rooms[name], me)),
+    [navigate, me],
+  );
+
+  useEffect(() => {
     bottomSeqRef.current = null;
     lastTypingRef.current = 0;
-  }, []);
+  }, [room]);
 
   useEffect(() => {
     const connection = new ChatConnection({
@@ -106,7 +122,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     const offline = () => connection.markOffline();
     const shown = () => {
       const seq = bottomSeqRef.current;
-      if (visible() && seq !== null) markRead(roomRef.current, seq);
+      if (visible() && seq !== null && roomRef.current !== null) markRead(roomRef.current, seq);
     };
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
@@ -124,17 +140,40 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     };
   }, [me, markRead, selectRoom]);
 
-  const historyLoaded = state.rooms[room]?.historyLoaded ?? false;
+  const historyLoaded = room !== null && (state.rooms[room]?.historyLoaded ?? false);
   const connected = state.status === "connected";
 
   // The room list, with unread counts, on every (re)connect; the socket keeps it current.
   useEffect(() => {
-    if (connected) api.rooms().then((rooms) => dispatch({ type: "listed", rooms }), failed);
+    if (!connected) return;
+    api.rooms().then((rooms) => {
+      dispatch({ type: "listed", rooms });
+      setListed(true);
+    }, failed);
   }, [connected, failed]);
+
+  // A DM's address names the other member: a DM not listed yet is opened (found or created).
+  useEffect(() => {
+    if (!listed || room !== null || dmWith === null || dmWith === noDmWith) return;
+    let cancelled = false;
+    api.openDm(dmWith).then(
+      (info) => {
+        if (!cancelled) dispatch({ type: "listed", rooms: [info] });
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        if (err instanceof ApiError && err.status !== 401) setNoDmWith(dmWith);
+        else failed(err);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [listed, room, dmWith, noDmWith, failed]);
 
   // History first (its last id is where the subscription resumes); retried on reconnect.
   useEffect(() => {
-    if (historyLoaded) return;
+    if (room === null || !known || historyLoaded) return;
     let cancelled = false;
     api.history(room).then((messages) => {
       if (!cancelled) {
@@ -144,11 +183,11 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     return () => {
       cancelled = true;
     };
-  }, [room, historyLoaded, connected, failed]);
+  }, [room, known, historyLoaded, connected, failed]);
 
   useEffect(() => {
     const connection = connectionRef.current;
-    if (!historyLoaded || !connection) return;
+    if (room === null || !historyLoaded || !connection) return;
     connection.subscribe(room);
     return () => connection.unsubscribe(room);
   }, [room, historyLoaded]);
@@ -163,6 +202,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const send = useCallback(
     (text: string) => {
+      if (room === null) return;
       const clientId = newClientId();
       dispatch({ type: "queued", clientId, room, text });
       connectionRef.current?.send(room, text, clientId);
@@ -190,12 +230,13 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const typing = useCallback(() => {
     const now = Date.now();
-    if (now - lastTypingRef.current < TYPING_EVERY_MS) return;
+    if (room === null || now - lastTypingRef.current < TYPING_EVERY_MS) return;
     lastTypingRef.current = now;
     connectionRef.current?.typing(room);
   }, [room]);
 
   const loadOlder = useCallback(async () => {
+    if (room === null) return;
     const current = stateRef.current.rooms[room];
     const oldest = current?.messages[0]?.id;
     if (!current?.hasOlder || !oldest || loadingOlder) return;
@@ -213,7 +254,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   const readUpTo = useCallback(
     (seq: number | null) => {
       bottomSeqRef.current = seq;
-      if (seq !== null && visible()) markRead(room, seq);
+      if (seq !== null && room !== null && visible()) markRead(room, seq);
     },
     [room, markRead],
   );
@@ -221,9 +262,9 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   const listAndOpen = useCallback(
     (info: RoomInfo) => {
       dispatch({ type: "listed", rooms: [info] });
-      selectRoom(info.name);
+      navigate(pathOf(info.name, { kind: info.kind, members: info.members ?? [] }, me));
     },
-    [selectRoom],
+    [navigate, me],
   );
 
   const createRoom = useCallback(async (name: string) => listAndOpen(await api.createRoom(name)), [listAndOpen]);
@@ -235,6 +276,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   return {
     state,
     room,
+    found,
     notice,
     loadingOlder,
     selectRoom,

@@ -32,6 +32,8 @@ function json(body: unknown, status = 200): Response {
 }
 
 beforeEach(() => {
+  window.history.replaceState(null, "", "/");
+  document.title = "Chat";
   sockets = new SocketFactory();
   requests = [];
   bodies = [];
@@ -60,10 +62,15 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-async function connected() {
+async function opened() {
   render(<ChatPage me="ann" onLogout={() => {}} onSessionExpired={() => {}} />);
   await waitFor(() => expect(sockets.sockets).toHaveLength(1));
   await act(async () => sockets.last.open());
+  return sockets.last;
+}
+
+async function connected() {
+  await opened();
   await screen.findByText("message 149");
   expect(screen.getByRole("status")).toHaveTextContent("Connected");
   await screen.findByRole("button", { name: "# random, 2 unread" });
@@ -131,6 +138,30 @@ describe("ChatPage", () => {
     await waitFor(() => expect(socket.sent).toContainEqual({ type: "subscribe", room: "random", since: "0-0" }));
     expect(socket.sent).toContainEqual({ type: "unsubscribe", room: "general" });
     expect(screen.getByRole("button", { name: /^# random/ })).toHaveAttribute("aria-current", "page");
+    expect(window.location.pathname).toBe("/r/random");
+    act(() => window.history.back());
+    expect(await screen.findByRole("heading", { name: "# general" })).toBeInTheDocument();
+  });
+
+  it("opens the room or DM its address names, and says so when there is none", async () => {
+    window.history.replaceState(null, "", "/dm/bob");
+    await opened();
+    expect(await screen.findByRole("heading", { name: "bob" })).toBeInTheDocument();
+    expect(bodies).toContainEqual({ username: "bob" });
+    act(() => window.history.pushState(null, "", "/r/nowhere"));
+    act(() => window.dispatchEvent(new PopStateEvent("popstate")));
+    expect(await screen.findByRole("heading", { name: "Conversation not found" })).toBeInTheDocument();
+    expect(screen.queryByRole("textbox", { name: /^Message/ })).toBeNull();
+    expect(requests.filter((r) => r.includes("nowhere"))).toEqual([]);
+  });
+
+  it("shows the unread count in the tab's title", async () => {
+    const socket = await connected();
+    await waitFor(() => expect(document.title).toBe("(6) Chat"));
+    act(() => socket.receive({ type: "read", room: "general", seq: 149 }));
+    expect(document.title).toBe("(2) Chat");
+    act(() => socket.receive({ type: "read", room: "random", seq: 5 }));
+    expect(document.title).toBe("Chat");
   });
 
   it("lists rooms with unread counts, kept current by room, activity, mention and read frames", async () => {

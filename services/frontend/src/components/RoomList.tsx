@@ -4,7 +4,7 @@ import { CreateRoom } from "./CreateRoom";
 
 interface Props {
   rooms: RoomEntry[];
-  current: string;
+  current: string | null;
   onSelect(room: string): void;
   onCreate(name: string): Promise<void>;
 }
@@ -26,7 +26,7 @@ export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
 interface SectionProps {
   title: string;
   entries: RoomEntry[];
-  current: string;
+  current: string | null;
   onSelect(room: string): void;
   children?: ReactNode;
 }
