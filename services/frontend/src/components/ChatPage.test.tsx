@@ -1,6 +1,6 @@
 /** The chat screen wired to its hook, with the network replaced: HTTP answered by a
  * stubbed fetch, the WebSocket by a scripted fake. */
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage, RoomInfo } from "../api/types";
@@ -212,7 +212,8 @@ describe("ChatPage", () => {
     expect(screen.getByText("typo")).toBeInTheDocument();
     expect(screen.getByText("(edited)")).toBeInTheDocument();
 
-    await userEvent.click(screen.getByRole("button", { name: "Delete message" }));
+    // Shift+click skips the confirmation (the dialog itself is tested in the browser: jsdom has no showModal).
+    fireEvent.click(screen.getByRole("button", { name: "Delete message" }), { shiftKey: true });
     expect(socket.sent.find((f) => f.type === "delete")).toMatchObject({ room: "general", id: "150-0" });
     act(() => socket.receive({ type: "delete", room: "general", id: "152-0", target: "150-0", ts: 3, user: "ann" }));
     expect(screen.getByText("This message was deleted")).toBeInTheDocument();

@@ -26,7 +26,8 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
         <h1>Chat</h1>
         <ConnectionStatus status={chat.state.status} />
         <span className="me">
-          Signed in as <strong>{me}</strong>
+          <span className="me-prefix">Signed in as </span>
+          <strong>{me}</strong>
         </span>
         <button type="button" onClick={onLogout}>
           Log out
