@@ -71,7 +71,7 @@ describe("MessageList", () => {
     renderList([message("1-0", "docs: https://example.com/guide and javascript:alert(1)")]);
     const link = screen.getByRole("link", { name: "https://example.com/guide" });
     expect(link).toHaveAttribute("href", "https://example.com/guide");
-    expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
     expect(link).toHaveAttribute("target", "_blank");
     expect(screen.getAllByRole("link")).toHaveLength(1);
   });
