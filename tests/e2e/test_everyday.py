@@ -215,3 +215,68 @@ def test_a_mention_of_me_is_readable_and_the_tab_counts_unread(
     contrast = mark.evaluate(CONTRAST)
     assert contrast >= 4.5, contrast
     expect(ann.page).to_have_title("Chat")
+
+
+def test_emoji_from_the_picker_from_shortcodes_and_by_completion(ann: ChatUser) -> None:
+    ann.register()
+    page = ann.page
+    page.get_by_role("button", name="Add emoji").click()
+    picker = page.get_by_role("dialog", name="Emoji picker")
+    search = picker.get_by_role("searchbox", name="Search emoji")
+    expect(search).to_be_focused()
+    search.fill("party popper")
+    picker.get_by_role("button", name=re.compile(r"^party popper :tada:")).click()
+    expect(picker).to_be_hidden()
+    expect(ann.composer).to_have_value("🎉")
+    expect(ann.composer).to_be_focused()
+    # Completion from ":" and 2 letters; Enter takes the highlighted one.
+    ann.composer.press_sequentially(" :thumbsu")
+    options = page.get_by_role("listbox", name="Emoji").get_by_role("option")
+    expect(options.first).to_have_text(re.compile(r":thumbsup:"))
+    ann.composer.press("Enter")
+    expect(ann.composer).to_have_value(re.compile("^🎉 👍\ufe0f? $"))
+    # A whole :shortcode: typed goes out as the emoji; an unknown one stays as typed.
+    typed = ann.composer.input_value()
+    ann.composer.press_sequentially("ship it :rocket: :no_such_emoji:")
+    page.keyboard.press("Escape")  # in case a list is open
+    ann.composer.press("Enter")
+    ann.expect_each_once([f"{typed}ship it 🚀 :no_such_emoji:"])
+    # The picker and the data load later, from the app's own origin, within its strict policy.
+    assert not [e for e in ann.console_errors if "Content Security Policy" in e], ann.console_errors
+
+
+def test_at_completes_the_names_of_people_around(ann: ChatUser, bob: ChatUser) -> None:
+    ann.register()
+    bob.register()
+    expect(ann.online).to_contain_text(bob.name)
+    ann.composer.press_sequentially(f"thanks @{bob.name[:4]}")
+    people = ann.page.get_by_role("listbox", name="People")
+    expect(people.get_by_role("option", name=bob.name)).to_be_visible()
+    ann.composer.press("Tab")
+    expect(ann.composer).to_have_value(f"thanks @{bob.name} ")
+    ann.composer.press("Enter")
+    expect(bob.message(f"thanks @{bob.name}").locator("mark.mention-me")).to_have_text(f"@{bob.name}")
+
+
+def test_markdown_renders_and_markup_stays_inert(ann: ChatUser) -> None:
+    ann.register()
+    ann.send("**bold** and `code` see https://en.wikipedia.org/wiki/Foo_(bar) or www.example.com")
+    message = ann.message("bold")
+    expect(message.locator("strong")).to_have_text("bold")
+    code = message.locator("code")
+    expect(code).to_have_text("code")
+    assert "mono" in code.evaluate("el => getComputedStyle(el).fontFamily").lower()
+    links = message.get_by_role("link")
+    expect(links).to_have_count(2)
+    assert links.nth(0).get_attribute("href") == "https://en.wikipedia.org/wiki/Foo_(bar)"
+    assert links.nth(1).get_attribute("href") == "http://www.example.com"
+    assert links.nth(0).get_attribute("rel") == "noopener noreferrer nofollow"
+    ann.send(
+        '<img src=x onerror="window.pwned=1"> [x](javascript:window.pwned=2) ![p](https://t.invalid/p.gif)'
+    )
+    hostile = ann.message("onerror")
+    expect(hostile).to_contain_text('<img src=x onerror="window.pwned=1">')
+    expect(hostile.locator("img")).to_have_count(0)
+    for href in hostile.get_by_role("link").evaluate_all("els => els.map((a) => a.getAttribute('href'))"):
+        assert not (href or "").lower().startswith("javascript:"), href
+    assert ann.page.evaluate("window.pwned") is None

@@ -1,4 +1,5 @@
 import { draftKey } from "../chat/drafts";
+import { knownMembers } from "../chat/members";
 import { roomEntries, roomLabel } from "../chat/rooms";
 import { typingUsers } from "../chat/state";
 import { useChat, type Chat } from "../chat/useChat";
@@ -92,6 +93,7 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         draftKey={draftKey(me, room)}
         onSend={chat.send}
         onTyping={chat.typing}
+        members={knownMembers(chat.state, room)}
       />
     </main>
   );

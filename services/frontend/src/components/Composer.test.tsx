@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { draftKey } from "../chat/drafts";
@@ -72,9 +72,32 @@ describe("Composer", () => {
     expect(onSend).not.toHaveBeenCalled();
   });
 
+  it("completes @names from the members it is given: arrows choose, Enter or Tab takes, Escape closes", async () => {
+    const onSend = vi.fn();
+    render(
+      <Composer to="#general" draftKey={draftKey("ann", "general")} onSend={onSend} onTyping={() => {}} members={["bob", "bobby", "cat"]} />,
+    );
+    const box = screen.getByLabelText("Message #general");
+    await userEvent.type(box, "hi @bo");
+    const list = screen.getByRole("listbox", { name: "People" });
+    expect(within(list).getAllByRole("option").map((o) => o.textContent)).toEqual(["bob", "bobby"]);
+    expect(box).toHaveAttribute("aria-activedescendant", within(list).getByRole("option", { name: "bob" }).id);
+    await userEvent.keyboard("{ArrowDown}{Enter}");
+    expect(box).toHaveValue("hi @bobby ");
+    expect(screen.queryByRole("listbox")).toBeNull();
+    expect(onSend).not.toHaveBeenCalled();
+    await userEvent.type(box, "and @c");
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("listbox")).toBeNull();
+    await userEvent.keyboard("{Enter}");
+    expect(onSend).toHaveBeenCalledWith("hi @bobby and @c");
+  });
+
   it("the Send button works for pointer and keyboard users", async () => {
     const { onSend, box } = setup();
     await userEvent.type(box, "hello");
+    await userEvent.tab();
+    expect(screen.getByRole("button", { name: "Add emoji" })).toHaveFocus();
     await userEvent.tab();
     expect(screen.getByRole("button", { name: "Send" })).toHaveFocus();
     await userEvent.keyboard("{Enter}");
