@@ -37,5 +37,6 @@ export function useCompletions(text: string, caret: number, members: string[]) {
   } else if (token?.kind === "emoji" && emoji.query === token.query) {
     options = emoji.options;
   }
-  return { token: options.length > 0 ? token : null, options } as { token: Token | null; options: Option[] };
+  const shown: Token | null = options.length > 0 ? token : null;
+  return { token: shown, options };
 }
