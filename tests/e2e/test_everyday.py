@@ -82,10 +82,13 @@ def test_a_draft_stays_with_its_conversation_and_survives_a_reload(ann: ChatUser
 
 def test_the_connection_light_comes_back_with_the_network(ann: ChatUser) -> None:
     ann.register()
+    sockets: list[str] = []
+    ann.page.on("websocket", lambda ws: sockets.append(ws.url))
     ann.context.set_offline(True)
     expect(ann.page.get_by_role("status")).to_have_text("Offline")
     ann.context.set_offline(False)
     ann.expect_connected()
+    assert sockets == [], sockets  # the socket lived through it: the light follows the socket
     ann.send("still here")
     ann.expect_each_once(["still here"])
 
