@@ -11,7 +11,7 @@ import pytest
 from devstack.stack import DevStack
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.chat_user import PHONE, ChatUser
+from tests.e2e.chat_user import PASSWORD, PHONE, ChatUser
 
 # WCAG 2 contrast of an element's computed text colour on its computed background.
 CONTRAST = """(el) => {
@@ -171,6 +171,21 @@ def test_every_room_and_dm_has_an_address_kept_by_reload_back_and_forward(
     ann.expect_each_once(["found you by address"])
     bob.page.goto(f"{bob.base_url}/dm/{ann.name}")
     bob.expect_each_once(["found you by address"])
+
+    # A shared address opened logged out leads there once logged in.
+    guest = ann.context.browser.new_context() if ann.context.browser else None
+    assert guest is not None
+    try:
+        page = guest.new_page()
+        page.goto(f"{ann.base_url}/r/{room}")
+        expect(page).to_have_url(f"{ann.base_url}/login")
+        page.get_by_label("Username").fill(ann.name)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name=f"# {room}", exact=True)).to_be_visible()
+        assert path(page) == f"/r/{room}"
+    finally:
+        guest.close()
 
     for missing in ("/r/no-such-room", "/dm/no_such_user", "/nowhere/at/all"):
         ann.page.goto(ann.base_url + missing)
