@@ -55,9 +55,10 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   const roomRef = useRef(room);
   const connectionRef = useRef<ChatConnection | null>(null);
   const readsRef = useRef<ReadThrottle | null>(null);
-  /** What readUpTo last said for the open room: read it once the tab is visible again. */
-  const bottomSeqRef = useRef<number | null>(null);
-  const lastTypingRef = useRef(0);
+  /** What readUpTo last said, and for which room: read it once the tab is visible again. */
+  const bottomSeqRef = useRef<{ room: string; seq: number | null }>({ room: "", seq: null });
+  /** When I last said I am typing, and where (another room starts afresh). */
+  const lastTypingRef = useRef({ room: "", at: 0 });
   const expiredRef = useRef(onSessionExpired);
 
   // Callbacks of the long-lived connection read the latest values through refs.
@@ -83,11 +84,6 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     (name: string) => navigate(pathOf(name, stateRef.current.rooms[name], me)),
     [navigate, me],
   );
-
-  useEffect(() => {
-    bottomSeqRef.current = null;
-    lastTypingRef.current = 0;
-  }, [room]);
 
   useEffect(() => {
     const connection = new ChatConnection({
@@ -121,8 +117,8 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     const online = () => connection.reconnectNow();
     const offline = () => connection.markOffline();
     const shown = () => {
-      const seq = bottomSeqRef.current;
-      if (visible() && seq !== null && roomRef.current !== null) markRead(roomRef.current, seq);
+      const { room: at, seq } = bottomSeqRef.current;
+      if (visible() && seq !== null && at === roomRef.current) markRead(at, seq);
     };
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
@@ -206,7 +202,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
       const clientId = newClientId();
       dispatch({ type: "queued", clientId, room, text });
       connectionRef.current?.send(room, text, clientId);
-      lastTypingRef.current = 0;
+      lastTypingRef.current = { room, at: 0 };
     },
     [room],
   );
@@ -230,8 +226,9 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const typing = useCallback(() => {
     const now = Date.now();
-    if (room === null || now - lastTypingRef.current < TYPING_EVERY_MS) return;
-    lastTypingRef.current = now;
+    const last = lastTypingRef.current;
+    if (room === null || (last.room === room && now - last.at < TYPING_EVERY_MS)) return;
+    lastTypingRef.current = { room, at: now };
     connectionRef.current?.typing(room);
   }, [room]);
 
@@ -253,7 +250,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const readUpTo = useCallback(
     (seq: number | null) => {
-      bottomSeqRef.current = seq;
+      if (room !== null) bottomSeqRef.current = { room, seq };
       if (seq !== null && room !== null && visible()) markRead(room, seq);
     },
     [room, markRead],

@@ -186,6 +186,22 @@ describe("ChatPage", () => {
     expect(general()).toHaveAttribute("aria-current", "page");
   });
 
+  it("a room reopened while the tab is hidden is read once the tab is shown", async () => {
+    const hidden = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    try {
+      const socket = await connected();
+      await userEvent.click(screen.getByRole("button", { name: /^# random/ }));
+      await userEvent.click(screen.getByRole("button", { name: /^# general/ }));
+      await screen.findByText("message 149");
+      expect(socket.sent.filter((f) => f.type === "read")).toEqual([]);
+      hidden.mockReturnValue("visible");
+      act(() => document.dispatchEvent(new Event("visibilitychange")));
+      await waitFor(() => expect(socket.sent).toContainEqual({ type: "read", room: "general", seq: 149 }));
+    } finally {
+      hidden.mockRestore();
+    }
+  });
+
   it("opens a DM from the list of who is online, named by the other member", async () => {
     const socket = await connected();
     act(() => socket.receive({ type: "presence", room: "general", users: ["ann", "bob"] }));
