@@ -45,10 +45,12 @@ def test_spa_fallback_and_caching(stack: DevStack) -> None:
     status, headers, index = fetch(stack.url + "/")
     assert status == 200
     assert headers["Cache-Control"] == "no-cache"
-    status, headers, body = fetch(stack.url + "/login")
-    assert status == 200
-    assert body == index
-    assert headers["Cache-Control"] == "no-cache"
+    # Client-side routes: the login page and every room's and DM's address.
+    for route in ["/login", "/r/general", "/r/release.v2", "/dm/ann_1", "/r/no-such-room"]:
+        status, headers, body = fetch(stack.url + route)
+        assert status == 200, route
+        assert body == index, route
+        assert headers["Cache-Control"] == "no-cache", route
     asset = index.decode().split('src="', 1)[1].split('"', 1)[0]
     assert asset.startswith("/assets/index-")
     status, headers, _ = fetch(stack.url + asset)
