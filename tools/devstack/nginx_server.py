@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from chat_backend.settings import Settings
 from checkout import ROOT
 
 from devstack.process import HOST, ManagedProcess, free_port
@@ -19,6 +20,10 @@ FRONTEND = ROOT / "services" / "frontend"
 SERVER_RULES = FRONTEND / "nginx" / "chat-server.conf"
 DIST = FRONTEND / "dist"
 MIME_TYPES = Path("/etc/nginx/mime.types")
+# nginx refuses what the backend would (MAX_BODY_BYTES): an oversize body never reaches the
+# backend, which would answer before reading it and leave nginx a closed connection (502).
+MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
+BODY_TOO_LARGE = f'{{"error":"body_too_large","detail":"request body is larger than {MAX_BODY_BYTES} bytes"}}'
 
 
 def nginx_binary() -> str:
@@ -60,6 +65,8 @@ http {{
 
         # The ingress's routing: /api (the WebSocket at /api/ws included) to the backend.
         location /api/ {{
+            client_max_body_size {MAX_BODY_BYTES};
+            error_page 413 = @body_too_large;
             proxy_pass {backend_url};
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
@@ -71,6 +78,12 @@ http {{
             proxy_read_timeout 1h;
             proxy_send_timeout 1h;
             proxy_buffering off;
+        }}
+
+        # The backend's own answer to an oversize body (docs/protocol.md's error shape).
+        location @body_too_large {{
+            default_type application/json;
+            return 413 '{BODY_TOO_LARGE}';
         }}
 
         include {SERVER_RULES};

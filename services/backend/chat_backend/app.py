@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket
 from chat_backend import logs
 from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
+from chat_backend.http.origin_check import OriginCheck
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
 from chat_backend.realtime.hub import Hub
@@ -29,6 +30,7 @@ from chat_backend.store.profiles import Profiles
 from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
 from chat_backend.store.threads import Threads
 
 log = logging.getLogger("chat_backend")
@@ -68,13 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             messages = Messages(redis, settings, keys, store.shards)
             access = Access(redis, keys)
             hub = Hub(redis, messages, settings, access)
-            accounts = Accounts(redis, settings, keys)
+            accounts = Accounts(redis, settings, keys, hub.notices)
             await accounts.index_usernames()
             rooms = Rooms(redis, settings, keys, hub.notices, access)
             await rooms.index_names()
             reads = Reads(redis, keys, hub.notices)
             memberships = Memberships(messages, settings, keys, hub.notices, access)
             threads = Threads(messages, keys)
+            leases = SocketLeases(redis, settings, keys)
             sockets = Sockets(settings, hub, accounts, messages, access, reads, threads)
             app.state.services = Services(
                 settings,
@@ -90,8 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Profiles(redis, keys),
                 Reactions(messages, settings, keys),
                 threads,
+                leases,
             )
             hub.start()
+            leases.start()
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -99,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await leases.stop()
                 await hub.stop()
+                accounts.passwords.close()
 
     app = FastAPI(
         title="chat-platform API",
@@ -118,4 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reactions.router)
     app.include_router(threads.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, allowed_origins=settings.allowed_origins)  # outermost: before the body
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
+import regex
 from pydantic import Field
 
 NAME_CHARS = "A-Za-z0-9_.-"
@@ -22,10 +23,14 @@ ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}(?::{NAME_REGEX}){
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description=NAME_RULE)]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
-# Letters that render as nothing; with the blank categories below, a display name of only
-# these would show as no name at all.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
-_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Mc"})
+# Text that shows nothing: spaces, controls, format characters (zero-width space, word joiner,
+# BOM) and the default-ignorable ones (variation selectors, Hangul fillers, tag characters).
+_INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]*+")
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether `text` is empty or only invisible characters (messages, topics, display names)."""
+    return _INVISIBLE.fullmatch(text) is not None
 
 
 def display_name_problem(text: str) -> str | None:
@@ -33,6 +38,6 @@ def display_name_problem(text: str) -> str | None:
     it can. Its length is a setting's (MAX_DISPLAY_NAME_LENGTH)."""
     if any(unicodedata.category(char) == "Cc" for char in text):
         return "must not hold control characters"
-    if all(char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES for char in text):
+    if shows_nothing(text):
         return "must show something"
     return None

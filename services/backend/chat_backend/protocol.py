@@ -12,10 +12,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_RULE, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
+from chat_backend.names import NAME_RULE, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name, shows_nothing
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
+MAX_ID_PART = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit integer
 _A_MESSAGE_ID = "a message id like 1700000000000-0"
 MAX_SEQ = 2**53 - 1  # the largest integer every JSON reader keeps exact
 ACTIVITY_INTERVAL_SECONDS = 1.0  # at most one activity frame per socket this often
@@ -23,9 +24,20 @@ MAX_MENTIONS = 20  # distinct @names of one message looked up; any further are n
 
 
 def _not_blank(text: str) -> str:
-    if not text.strip():
+    if shows_nothing(text):
         raise PydanticCustomError("invalid", "must not be blank")
     return text
+
+
+def _empty_or_not_blank(text: str) -> str:
+    return text if text == "" else _not_blank(text)
+
+
+def within_stream_ids(message_id: str) -> str:
+    """An id the pattern admitted, refused when a half is beyond what a stream id can hold."""
+    if any(int(part) > MAX_ID_PART for part in message_id.split("-")):
+        raise PydanticCustomError("invalid", f"must not exceed {MAX_ID_PART} in either part")
+    return message_id
 
 
 def json_integer(value: object) -> object:
@@ -48,7 +60,11 @@ def _a_seq(seq: int) -> int:
 RoomName = Annotated[
     str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>[:<c>…]")
 ]
-MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
+MessageId = Annotated[
+    str,
+    Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID),
+    AfterValidator(within_stream_ids),
+]
 ClientId = Annotated[
     str, Field(min_length=1, max_length=MAX_CLIENT_ID, description=f"1-{MAX_CLIENT_ID} characters")
 ]
@@ -66,13 +82,16 @@ Seq = Annotated[
 
 
 class CloseCode(IntEnum):
-    """Why the server closes a socket; every one but POLICY_VIOLATION means: reconnect and
-    resume with `since`."""
+    """Why the server closes a socket; every one but POLICY_VIOLATION and SESSION_ENDED means:
+    reconnect and resume with `since`."""
 
     POLICY_VIOLATION = status.WS_1008_POLICY_VIOLATION  # Origin not allowed, or not logged in
     MESSAGE_TOO_BIG = status.WS_1009_MESSAGE_TOO_BIG  # a frame over MAX_FRAME_BYTES
     SERVICE_RESTART = status.WS_1012_SERVICE_RESTART  # graceful shutdown of this replica
     TRY_AGAIN_LATER = status.WS_1013_TRY_AGAIN_LATER  # slow consumer, or storage unavailable
+    # The socket's session ended (logout, expiry, or ended from elsewhere): log in again; a
+    # reconnect with the same cookie is refused.
+    SESSION_ENDED = 4401
 
 
 class ErrorCode(StrEnum):
@@ -89,6 +108,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message"  # no such message in the room, or it was deleted
     FORBIDDEN = "forbidden"  # editing or deleting someone else's message
     NOT_SUBSCRIBED = "not_subscribed"
+    TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"  # MAX_SUBSCRIPTIONS_PER_SOCKET reached
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
 
@@ -465,7 +485,11 @@ class TopicChange(BaseModel):
     """PUT /api/rooms/{room}/topic; empty clears it."""
 
     model_config = ConfigDict(extra="forbid")
-    topic: Annotated[str, Field(description="at most MAX_TOPIC_LENGTH characters (a server setting)")]
+    topic: Annotated[
+        str,
+        Field(description="at most MAX_TOPIC_LENGTH characters (a server setting), something visible"),
+        AfterValidator(_empty_or_not_blank),
+    ]
 
 
 class Member(BaseModel):

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chat_backend import metrics
 from chat_backend.protocol import ErrorBody
+from chat_backend.store.passwords import ServerBusyError
 
 
 class ApiError(Exception):
@@ -53,6 +54,12 @@ def install(app: FastAPI) -> None:
             return error_response(422, "invalid_request", "body is not valid JSON")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(ServerBusyError)
+    async def busy(_: Request, exc: ServerBusyError) -> JSONResponse:
+        return error_response(
+            503, "server_busy", "too many logins at once; retry in a moment", {"Retry-After": "1"}
+        )
 
     @app.exception_handler(RedisError)
     @app.exception_handler(OSError)

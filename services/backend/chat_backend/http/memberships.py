@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from chat_backend.http.errors import ApiError
-from chat_backend.http.routes import RoomPath, User, _registered, _responses, _visible_room
+from chat_backend.http.routes import RoomPath, User, error_responses, registered_users, visible_room
 from chat_backend.http.services import services
 from chat_backend.names import NAME_PATTERN
 from chat_backend.protocol import MemberPage, MemberRef, RoomInfo, TopicChange
@@ -21,7 +21,7 @@ UserPath = Annotated[str, Path(pattern=NAME_PATTERN)]
 
 async def _a_room(request: Request, user: str, room: str) -> None:
     """The caller may see `room`, and it is a room, not a DM."""
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     if dm_members(room) is not None:
         raise ApiError(422, "not_a_room", "a DM's members and topic are fixed")
 
@@ -37,7 +37,7 @@ def _refused(outcome: Outcome, room: str) -> None:
     "/join",
     response_model=RoomInfo,
     response_model_exclude_none=True,
-    responses=_responses(401, 404, 409, 422),
+    responses=error_responses(401, 404, 409, 422),
 )
 async def join(request: Request, user: User, room: RoomPath) -> RoomInfo:
     """The caller joins the public room (a private room's members are added); joining again
@@ -50,7 +50,7 @@ async def join(request: Request, user: User, room: RoomPath) -> RoomInfo:
     return info
 
 
-@router.post("/leave", status_code=204, responses=_responses(401, 404, 422))
+@router.post("/leave", status_code=204, responses=error_responses(401, 404, 422))
 async def leave(request: Request, user: User, room: RoomPath) -> Response:
     """The caller leaves the room (a private one is then gone for them); leaving a room one
     is not in changes nothing."""
@@ -64,7 +64,7 @@ async def leave(request: Request, user: User, room: RoomPath) -> Response:
     "/members",
     response_model=MemberPage,
     response_model_exclude_none=True,
-    responses=_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422),
 )
 async def members(
     request: Request,
@@ -75,7 +75,7 @@ async def members(
 ) -> MemberPage:
     """The room's members, online first; at most PEOPLE_PAGE_MAX a page."""
     svc = services(request)
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     limit = min(limit, svc.settings.people_page_max)
     page = await svc.memberships.members(room, offset, limit)
     shown = await svc.profiles.display_names([member.username for member in page.members])
@@ -89,7 +89,7 @@ async def members(
 @router.post(
     "/members",
     status_code=201,
-    responses={200: {"description": "already a member"}, **_responses(401, 403, 404, 409, 422)},
+    responses={200: {"description": "already a member"}, **error_responses(401, 403, 404, 409, 422)},
 )
 async def add_member(
     body: MemberRef, request: Request, response: Response, user: User, room: RoomPath
@@ -97,14 +97,14 @@ async def add_member(
     """A member adds `username` (201; 200 if they were in it): a private room's invitation."""
     svc = services(request)
     await _a_room(request, user, room)
-    (member,) = await _registered(request, [body.username])
+    (member,) = await registered_users(request, [body.username])
     outcome = await svc.memberships.add(room, user, member)
     _refused(outcome, room)
     if outcome == "unchanged":
         response.status_code = 200
 
 
-@router.delete("/members/{username}", status_code=204, responses=_responses(401, 403, 404, 422))
+@router.delete("/members/{username}", status_code=204, responses=error_responses(401, 403, 404, 422))
 async def remove_member(request: Request, user: User, room: RoomPath, username: UserPath) -> Response:
     """A member of the private room removes `username` (themselves: leaving); removing one
     who is not in it changes nothing. Anyone may join a public room: nobody is removed from it."""
@@ -116,7 +116,7 @@ async def remove_member(request: Request, user: User, room: RoomPath, username: 
     return Response(status_code=204)
 
 
-@router.put("/topic", status_code=204, responses=_responses(401, 403, 404, 422))
+@router.put("/topic", status_code=204, responses=error_responses(401, 403, 404, 422))
 async def set_topic(body: TopicChange, request: Request, user: User, room: RoomPath) -> Response:
     """A member sets the topic (empty: clears it); subscribers get a `topic` frame."""
     svc = services(request)

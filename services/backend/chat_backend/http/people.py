@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from chat_backend.http.routes import User, _responses
+from chat_backend.http.routes import User, error_responses
 from chat_backend.http.services import services
 from chat_backend.protocol import PeoplePage, Person, Users
 
@@ -16,7 +16,10 @@ MAX_LOOKUP = 100  # names one user lookup takes
 
 
 @router.get(
-    "/people", response_model=PeoplePage, response_model_exclude_none=True, responses=_responses(401, 422)
+    "/people",
+    response_model=PeoplePage,
+    response_model_exclude_none=True,
+    responses=error_responses(401, 422),
 )
 async def people(
     request: Request,
@@ -32,7 +35,9 @@ async def people(
     return PeoplePage(people=await _people(request, found.usernames), after=found.after)
 
 
-@router.get("/users", response_model=Users, response_model_exclude_none=True, responses=_responses(401, 422))
+@router.get(
+    "/users", response_model=Users, response_model_exclude_none=True, responses=error_responses(401, 422)
+)
 async def users(
     request: Request, _: User, names: Annotated[list[str], Query(max_length=MAX_LOOKUP)]
 ) -> Users:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import AfterValidator
 
 from chat_backend.http.errors import ApiError
-from chat_backend.http.routes import RoomPath, User, _responses, _visible_room
+from chat_backend.http.routes import MessagePath, RoomPath, User, error_responses, visible_room
 from chat_backend.http.services import services
-from chat_backend.protocol import MESSAGE_ID_PATTERN, MessageReactions, ReactionsPage
+from chat_backend.protocol import MESSAGE_ID_PATTERN, MessageReactions, ReactionsPage, within_stream_ids
 from chat_backend.store.messages import RateLimited
 from chat_backend.store.reactions import Refused, is_emoji
 
 router = APIRouter(prefix="/api/rooms/{room}")
-MessagePath = Annotated[str, Path(max_length=41, pattern=MESSAGE_ID_PATTERN)]
 EmojiPath = Annotated[str, Path(max_length=64)]
 MAX_IDS = 200  # messages one reactions request asks about
 
@@ -24,7 +24,7 @@ async def _react(
     request: Request, user: str, room: str, message: str, emoji: str, add: bool
 ) -> MessageReactions:
     svc = services(request)
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     if not is_emoji(emoji):
         raise ApiError(422, "invalid_emoji", f"{emoji[:16]!r} is not one emoji")
     outcome = await svc.reactions.react(room, user, message, emoji, add)
@@ -44,7 +44,7 @@ async def _react(
 @router.put(
     "/messages/{message}/reactions/{emoji}",
     response_model=MessageReactions,
-    responses=_responses(401, 404, 409, 422, 429),
+    responses=error_responses(401, 404, 409, 422, 429),
 )
 async def add_reaction(
     request: Request, user: User, room: RoomPath, message: MessagePath, emoji: EmojiPath
@@ -56,7 +56,7 @@ async def add_reaction(
 @router.delete(
     "/messages/{message}/reactions/{emoji}",
     response_model=MessageReactions,
-    responses=_responses(401, 404, 409, 422, 429),
+    responses=error_responses(401, 404, 409, 422, 429),
 )
 async def remove_reaction(
     request: Request, user: User, room: RoomPath, message: MessagePath, emoji: EmojiPath
@@ -65,15 +65,20 @@ async def remove_reaction(
     return await _react(request, user, room, message, emoji, add=False)
 
 
-@router.get("/reactions", response_model=ReactionsPage, responses=_responses(401, 404, 422))
+@router.get("/reactions", response_model=ReactionsPage, responses=error_responses(401, 404, 422))
 async def reactions(
     request: Request,
     user: User,
     room: RoomPath,
     ids: Annotated[
-        list[Annotated[str, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)]], Query(max_length=MAX_IDS)
+        list[
+            Annotated[
+                str, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(within_stream_ids)
+            ]
+        ],
+        Query(max_length=MAX_IDS),
     ],
 ) -> ReactionsPage:
     """The reactions of the messages `ids` (a repeated parameter, at most 200)."""
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     return ReactionsPage(messages=await services(request).reactions.of(room, ids))

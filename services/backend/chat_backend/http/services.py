@@ -18,6 +18,7 @@ from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.redis_client import Client
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
 from chat_backend.store.threads import Threads
 
 SESSION_COOKIE = "chat_session"
@@ -38,6 +39,7 @@ class Services:
     profiles: Profiles
     reactions: Reactions
     threads: Threads
+    leases: SocketLeases
 
 
 def services(conn: HTTPConnection) -> Services:

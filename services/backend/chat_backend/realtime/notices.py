@@ -59,6 +59,7 @@ class Notices:
             self.keys.ROOMS_CHANNEL: self._to_every_socket,
             self.keys.ACTIVITY_CHANNEL: on_activity,
             self.keys.REMOVALS_CHANNEL: on_removal,
+            self.keys.SESSIONS_CHANNEL: self._close_ended_sessions,
         }
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
@@ -85,6 +86,19 @@ class Notices:
     async def removed(self, user: str, room: str) -> None:
         """The user lost the private room: every replica's hub ends their sockets' delivery."""
         await self._publish([self.keys.REMOVALS_CHANNEL], orjson.dumps({"user": user, "room": room}))
+
+    async def end_sessions(self, user: str, session_ids: list[str]) -> None:
+        """The user's sockets of these sessions close, here and on every other replica."""
+        payload = orjson.dumps({"user": user, "sessions": session_ids})
+        self._close_ended_sessions(payload)  # at once here, whatever happens to the publish
+        await self._publish([self.keys.SESSIONS_CHANNEL], payload)
+
+    def _close_ended_sessions(self, payload: str | bytes) -> None:
+        ended = orjson.loads(payload)
+        sessions = set(ended["sessions"])
+        for conn in list(self.users.get(ended["user"], ())):
+            if conn.session_id in sessions:
+                conn.close(protocol.CloseCode.SESSION_ENDED, "the session ended: log in again")
 
     async def _publish(self, channels: list[str], payload: bytes) -> None:
         """Best effort, like everything published: a lost notice costs a refresh, not data."""

@@ -3,6 +3,7 @@ reads is handled and answered."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -15,6 +16,7 @@ from chat_backend.protocol import (
     PONG,
     Ack,
     ClientFrame,
+    CloseCode,
     Delete,
     Edit,
     ErrorCode,
@@ -32,7 +34,7 @@ from chat_backend.realtime.hub import Hub
 from chat_backend.settings import Settings
 from chat_backend.store import mentions
 from chat_backend.store.access import Access
-from chat_backend.store.accounts import Accounts
+from chat_backend.store.accounts import Accounts, Session
 from chat_backend.store.messages import Messages, RateLimited, Refused, Stored
 from chat_backend.store.reads import Reads
 from chat_backend.store.threads import Replied, Threads
@@ -60,19 +62,28 @@ class Sockets:
         self.access = access
         self.reads = reads
 
-    async def serve(self, ws: WebSocket, user: str) -> None:
-        """Until the socket closes: `user`'s frames, one at a time."""
-        conn = Connection(ws, user, self.settings.send_buffer_bytes)
+    async def serve(self, ws: WebSocket, session: Session) -> None:
+        """Until the socket closes, or its session ends: the frames of the session's user,
+        one at a time."""
+        conn = Connection(ws, session, self.settings.send_buffer_bytes)
         await self.hub.connect(conn)
         metrics.CONNECTIONS.inc()
+        # Expiry closes the socket when it comes, without a Redis round trip (logout and
+        # ended sessions: notices.py).
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_at(loop.time() + session.expires_at - time.time(), _session_ended, conn)
         try:
             await conn.run(functools.partial(self._on_frame, conn))
         finally:
+            expiry.cancel()
             metrics.CONNECTIONS.dec()
             await self.hub.disconnect(conn)
 
     async def _on_frame(self, conn: Connection, payload: str | bytes) -> None:
         """Answer one frame; whatever is wrong with it is answered with an error frame."""
+        if time.time() >= conn.session_expires:  # a frame that came in as the session expired
+            _session_ended(conn)
+            return
         try:
             if isinstance(payload, bytes):
                 raise frames.FrameError(ErrorCode.BINARY_UNSUPPORTED, "frames must be JSON text, not binary")
@@ -94,6 +105,10 @@ class Sockets:
                 await self._change(conn, frame)
             case Subscribe():
                 await self._require_room(conn, frame.room)
+                ceiling = self.settings.max_subscriptions_per_socket
+                if frame.room not in conn.rooms and len(conn.rooms) >= ceiling:
+                    detail = f"subscribed to {ceiling} rooms, the most one socket may: unsubscribe one first"
+                    raise frames.FrameError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, detail)
                 await self.hub.subscribe(conn, frame.room, frame.since)
             case Unsubscribe():
                 await self.hub.unsubscribe(conn, frame.room)
@@ -172,6 +187,10 @@ class Sockets:
         """The room exists and the user may see it; both refusals read alike."""
         if not await self.access.can_see(conn.user, room):
             raise frames.FrameError(ErrorCode.UNKNOWN_ROOM, f"room {room!r} does not exist", client_id)
+
+
+def _session_ended(conn: Connection) -> None:
+    conn.close(CloseCode.SESSION_ENDED, "the session ended: log in again")
 
 
 def _unavailable(conn: Connection, client_id: str, exc: Exception) -> frames.FrameError:

@@ -27,6 +27,7 @@ class Keys:
     REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
+    SESSIONS_CHANNEL = "chat:events:sessions"  # ended sessions, whose sockets every worker closes
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
@@ -48,16 +49,29 @@ class Keys:
         """The rooms the user joined or was added to, public and private (a set)."""
         return f"chat:user:{name}:rooms"
 
+    def user_created_rooms(self, name: str) -> str:
+        """The rooms, public or private, the user created. Hash-tagged as ROOMS is named, so
+        on a cluster one script checks them all."""
+        return f"chat:rooms:{{{self.ROOMS}}}:created-by:{name}"
+
+    def user_sockets(self, name: str) -> str:
+        """Leases of the user's open WebSockets, scored by when each lapses (socket_leases.py)."""
+        return f"chat:user:{name}:sockets"
+
+    def user_opened_dms(self, name: str) -> str:
+        """The DMs the user opened (MAX_DMS_PER_USER counts them)."""
+        return f"chat:user:{name}:opened-dms"
+
     def user_channel(self, name: str) -> str:
         """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
         return self.USER_CHANNEL_PREFIX + name
 
-    def user_sessions(self, name: str) -> str:
-        """The user's sessions: token -> when it expires (a sorted set), so all can be ended."""
-        return f"chat:user:{name}:sessions"
-
     def session(self, token: str) -> str:
         return f"chat:session:{token}"
+
+    def user_sessions(self, name: str) -> str:
+        """The user's session tokens, scored by when each expires."""
+        return f"chat:user:{name}:sessions"
 
     def stream(self, room: str) -> str:
         return f"chat:room:{self._room(room)}:messages"
@@ -116,11 +130,10 @@ class Keys:
         """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
         return f"chat:room:{self._room(room)}:events"
 
-    def login_failures_user(self, name: str) -> str:
-        return f"chat:throttle:login:user:{name}"
-
-    def login_failures_ip(self, ip: str) -> str:
-        return f"chat:throttle:login:ip:{ip}"
+    def throttle(self, what: str, *who: str) -> str:
+        """A counter of quotas.py, e.g. ("login:user", name). On a cluster every counter shares
+        one shard, so one script counts several of them at once."""
+        return f"chat:throttle:{'{throttle}:' if self.hash_tags else ''}{what}:{':'.join(who)}"
 
     def presence(self, room: str) -> str:
         return f"chat:presence:{self._room(room)}"

@@ -128,7 +128,6 @@ return {'ok', id, ARGV[7]}
 )
 T = TypeVar("T")
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
-_MAX_STREAM_ID_PART = 2**64 - 1
 HISTORY_CHUNK = 100  # entries read at a time while history looks past edit and delete events
 
 
@@ -141,6 +140,16 @@ class Stored:
     ts: int
     new: bool
     seq: int = 0
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    """Entries of a replay and their frames; `last_id`: the newest entry read (None: none
+    was), where the next page starts; `complete`: no more were stored yet."""
+
+    frames: list[tuple[str, ServerFrame]]
+    last_id: str | None
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -204,8 +213,6 @@ class Messages:
     ) -> Stored | RateLimited | Refused:
         """Edit (with `text`) or delete the user's message `target` of the room."""
         canonical = canonical_id(target)
-        if canonical is None:  # beyond any stream id: no message has it
-            return Refused("unknown")
         script_keys = [
             self.keys.stream(room),
             self.keys.dedup(room, user, client_id),
@@ -278,13 +285,7 @@ class Messages:
                 if len(chunk) < count:
                     break
                 end = f"({chunk[-1][0]}"
-            newest_first = newest_first[:limit]
-            excess = await redis.xlen(key) - self.settings.history_limit if newest_first else 0
-            if excess > 0:
-                # Only the few entries `~` trimming left over need looking at.
-                head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
-                oldest_kept = parse_id(head[-1][0])
-                newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
+            newest_first = await self._kept(redis, key, newest_first[:limit])
             changes = await self.changes_of(redis, room, newest_first[::-1])
             await self.replication.confirm(redis, self.keys.room_probe(room))
             return newest_first[::-1], changes
@@ -295,23 +296,35 @@ class Messages:
             for (eid, fields), change in zip(oldest_first, changes, strict=True)
         ]
 
-    async def after(self, room: str, since: str) -> list[tuple[str, ServerFrame]]:
-        """Each entry stored after `since` (exclusive) and its frame, oldest first, at most
-        HISTORY_LIMIT entries: messages as they are now, and the events as they happened."""
+    async def after(self, room: str, since: str, count: int) -> ReplayPage:
+        """Up to `count` entries stored after `since` (exclusive), oldest first, each with its
+        frame (messages as they are now, the events as they happened), never reaching past the
+        newest HISTORY_LIMIT entries: one page of a replay, read on from `page.last_id`."""
+        key = self.keys.stream(room)
 
-        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
-            stored = cast(list[Entry], await redis.xrange(self.keys.stream(room), f"({since}", "+"))
-            stored = stored[-self.settings.history_limit :]
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None], str | None, bool]:
+            read = cast(list[Entry], await redis.xrange(key, f"({since}", "+", count=count))
+            stored = await self._kept(redis, key, read)
             changes = await self.changes_of(redis, room, stored)
             await self.replication.confirm(redis, self.keys.room_probe(room))
-            return stored, changes
+            return stored, changes, read[-1][0] if read else None, len(read) < count
 
-        stored, changes = await self.on_room(room, read)
+        stored, changes, last_id, complete = await self.on_room(room, read)
         frames = [
             (eid, entries.frame(room, eid, fields, change))
             for (eid, fields), change in zip(stored, changes, strict=True)
         ]
-        return [(eid, frame) for eid, frame in frames if frame is not None]
+        return ReplayPage([(eid, frame) for eid, frame in frames if frame is not None], last_id, complete)
+
+    async def _kept(self, redis: aioredis.Redis, key: str, stored: list[Entry]) -> list[Entry]:
+        """`stored` without the entries older than the newest HISTORY_LIMIT (MAXLEN ~ trims
+        late); only the few it left over are looked at."""
+        excess = await redis.xlen(key) - self.settings.history_limit if stored else 0
+        if excess <= 0:
+            return stored
+        head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
+        oldest_kept = parse_id(head[-1][0])
+        return [entry for entry in stored if parse_id(entry[0]) >= oldest_kept]
 
     async def changes_of(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
         """The current change of each message entry (None for events and unchanged messages)."""
@@ -337,8 +350,7 @@ def parse_id(value: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def canonical_id(value: str) -> str | None:
-    """The id as Redis writes it ("<ms>-<seq>"; XRANGE reads a bare "<ms>" as a range), or
-    None when it is beyond every stream id."""
+def canonical_id(value: str) -> str:
+    """The id as Redis writes it ("<ms>-<seq>"; XRANGE reads a bare "<ms>" as a range)."""
     ms, seq = parse_id(value)
-    return f"{ms}-{seq}" if max(ms, seq) <= _MAX_STREAM_ID_PART else None
+    return f"{ms}-{seq}"

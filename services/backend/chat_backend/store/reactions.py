@@ -110,8 +110,6 @@ class Reactions:
         """Adds (or removes) the user's `emoji` on message `target`; doing it again changes
         nothing. The message's reactions after."""
         canonical = canonical_id(target)
-        if canonical is None:
-            return Refused("unknown")
         script_keys = [
             self.keys.stream(room),
             self.keys.reactions(room),
@@ -146,7 +144,7 @@ class Reactions:
 
     async def of(self, room: str, ids: list[str]) -> list[MessageReactions]:
         """The reactions of those of the messages `ids` that have any."""
-        wanted = [canonical for given in ids if (canonical := canonical_id(given)) is not None]
+        wanted = [canonical_id(given) for given in ids]
         if not wanted:
             return []
         found = cast(

@@ -22,17 +22,27 @@ from chat_backend.store.redis_client import Client
 
 log = logging.getLogger("chat_backend.rooms")
 
-# KEYS: the public rooms, the private rooms, the casefolded names (one slot: keys.py);
-# ARGV: the name, its casefold, "1" for private, MAX_ROOMS.
+# KEYS: the public rooms, the private rooms, the casefolded names, the rooms the creator created
+# (one slot: keys.py); ARGV: the name, its casefold, "1" for private, MAX_ROOMS,
+# MAX_ROOMS_PER_USER. Checked and added in one step: concurrent creations cannot pass either limit.
 _CREATE = """
 if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1
     or redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   return 'exists'
 end
 if redis.call('SCARD', KEYS[1]) + redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
+if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[5]) then return 'user_full' end
 redis.call('SADD', ARGV[3] == '1' and KEYS[2] or KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
 return 'created'
+"""
+# KEYS[1] the DMs the user opened; ARGV[1] the DM, ARGV[2] MAX_DMS_PER_USER. 1: it may be opened.
+_OPEN_DM = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+return 1
 """
 
 
@@ -75,6 +85,7 @@ class Rooms:
         self.notices = notices
         self.access = access
         self._create = redis.register_script(_CREATE)
+        self._open_dm = redis.register_script(_OPEN_DM)
 
     async def index_names(self) -> None:
         """Rooms created before names were unique regardless of case get their casefolded
@@ -86,13 +97,28 @@ class Rooms:
                 pipe.hsetnx(self.keys.ROOM_NAMES, room.casefold(), room)
             await pipe.execute()
 
-    async def create(self, room: str, private: bool = False) -> Literal["created", "exists", "full"]:
-        """A room (MAX_ROOMS at most, public and private together), its name unique regardless
-        of case. Every open socket is told of a public one; the creator then joins it
-        (memberships.py)."""
-        registry = [self.keys.ROOMS, self.keys.PRIVATE_ROOMS, self.keys.ROOM_NAMES]
-        args = [room, room.casefold(), "1" if private else "0", self.settings.max_rooms]
-        outcome = cast(Literal["created", "exists", "full"], await self._create(keys=registry, args=args))
+    async def create(
+        self, room: str, user: str, private: bool = False
+    ) -> Literal["created", "exists", "full", "user_full"]:
+        """A room created by `user` (MAX_ROOMS in all, public and private together;
+        MAX_ROOMS_PER_USER each), its name unique regardless of case. Every open socket is told
+        of a public one; the creator then joins it (memberships.py)."""
+        registry = [
+            self.keys.ROOMS,
+            self.keys.PRIVATE_ROOMS,
+            self.keys.ROOM_NAMES,
+            self.keys.user_created_rooms(user),
+        ]
+        args: list[str | int] = [
+            room,
+            room.casefold(),
+            "1" if private else "0",
+            self.settings.max_rooms,
+            self.settings.max_rooms_per_user,
+        ]
+        outcome = cast(
+            Literal["created", "exists", "full", "user_full"], await self._create(keys=registry, args=args)
+        )
         if outcome == "created":
             if private:
                 self.access.known_private(room)
@@ -101,12 +127,17 @@ class Rooms:
                 await self.notices.to_everyone(RoomNotice(room=room_info(room)))
         return outcome
 
-    async def open_dm(self, members: Collection[str]) -> tuple[str, bool]:
-        """The DM of `members` (2 to DM_MAX_MEMBERS distinct registered users: a group DM
-        from 3), and whether it was created just now; then every member's sockets are told of
-        it. Re-adding it to every member's list each time mends a list an interrupted
-        creation missed."""
+    async def open_dm(self, user: str, members: Collection[str]) -> tuple[str, bool] | None:
+        """The DM of `members` (2 to DM_MAX_MEMBERS distinct registered users, `user` one of
+        them: a group DM from 3), and whether it was created just now; then every member's
+        sockets are told of it. None: `user` opened MAX_DMS_PER_USER others already (a group DM
+        counts as one). Re-adding it to every member's list each time mends a list an
+        interrupted creation missed."""
         room = dm_name(members)
+        if not await self._open_dm(
+            keys=[self.keys.user_opened_dms(user)], args=[room, self.settings.max_dms_per_user]
+        ):
+            return None
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
             for member in members:

@@ -129,8 +129,6 @@ class Threads:
     ) -> Replied | RateLimited | None:
         """Store a reply to `parent`; None when the room has no such message to reply to."""
         canonical = canonical_id(parent)
-        if canonical is None:
-            return None
         script_keys = [
             self.keys.stream(room),
             self.keys.dedup(room, user, client_id),
@@ -191,8 +189,6 @@ class Threads:
         """The parent message and its replies still in the room's history, oldest first;
         None when the room has no such message (or it is itself a reply)."""
         canonical = canonical_id(parent)
-        if canonical is None:
-            return None
         key = self.keys.stream(room)
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:

@@ -131,6 +131,7 @@ export type ErrorCode =
   | "unknown_message"
   | "forbidden"
   | "not_subscribed"
+  | "too_many_subscriptions"
   | "rate_limited"
   | "unavailable";
 
@@ -963,6 +964,7 @@ export const protocolSchema = {
         "unknown_message",
         "forbidden",
         "not_subscribed",
+        "too_many_subscriptions",
         "rate_limited",
         "unavailable"
       ],
