@@ -4,14 +4,17 @@ sessions. Real backend processes, real Redis."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from chat_backend.protocol import CloseCode, Ping, Pong
 from chatkit import ChatClient
 from chatkit.accounts import PASSWORD
 from conftest import MakeUser, StartBackend
 from devstack.backend_server import BackendServer
 
 NEW_PASSWORD = "battery-staple-2"  # a test user's
+SESSION_ENDED = CloseCode.SESSION_ENDED
 
 
 async def _login(
@@ -78,3 +81,26 @@ async def test_a_new_session_past_the_ceiling_ends_the_oldest(
     second = await _login(make_client, first.username, server=server)
     third = await _login(make_client, first.username, server=server)
     assert [await _logged_in(client) for client in (first, second, third)] == [False, True, True]
+
+
+async def test_a_password_change_closes_the_other_sessions_sockets_and_keeps_its_own(
+    make_user: MakeUser, make_client: Callable[..., ChatClient]
+) -> None:
+    here = await make_user()
+    there = await _login(make_client, here.username)
+    own_tab, other_tabs = await here.ws(), [await there.ws() for _ in range(2)]
+    changed = await here.http.post(
+        "/api/me/password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 204
+    assert await asyncio.gather(*(tab.close_code(timeout=10) for tab in other_tabs)) == [SESSION_ENDED] * 2
+    await own_tab.send(Ping())
+    await own_tab.expect(Pong)
+    await own_tab.close()
+
+
+async def test_logging_out_everywhere_closes_every_socket(make_user: MakeUser) -> None:
+    here = await make_user()
+    tabs = [await here.ws() for _ in range(2)]
+    assert (await here.http.post("/api/logout-all")).status_code == 204
+    assert await asyncio.gather(*(tab.close_code(timeout=10) for tab in tabs)) == [SESSION_ENDED] * 2

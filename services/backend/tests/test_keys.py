@@ -27,6 +27,7 @@ def _names(keys: Keys) -> dict[str, str]:
         "user_sockets": keys.user_sockets("ann"),
         "user_opened_dms": keys.user_opened_dms("ann"),
         "user_rooms": keys.user_rooms("ann"),
+        "user_created_rooms": keys.user_created_rooms("ann"),
     }
 
 
@@ -55,7 +56,8 @@ def test_every_key_keeps_its_name(keys: Keys, room: str) -> None:
         "user_sessions": "chat:user:ann:sessions",
         "user_sockets": "chat:user:ann:sockets",
         "user_opened_dms": "chat:user:ann:opened-dms",
-        "user_rooms": "chat:rooms:{chat:rooms}:created-by:ann",
+        "user_rooms": "chat:user:ann:rooms",
+        "user_created_rooms": "chat:rooms:{chat:rooms}:created-by:ann",
     }
 
 
@@ -66,7 +68,8 @@ def test_on_a_cluster_what_the_send_script_touches_shares_the_rooms_slot() -> No
 
 
 def test_on_a_cluster_what_one_script_counts_shares_a_slot() -> None:
-    assert key_slot(CLUSTER.user_rooms("ann").encode()) == key_slot(CLUSTER.ROOMS.encode())
+    room_registry = (CLUSTER.user_created_rooms("ann"), CLUSTER.PRIVATE_ROOMS, CLUSTER.ROOM_NAMES)
+    assert {key_slot(name.encode()) for name in room_registry} == {key_slot(CLUSTER.ROOMS.encode())}
     throttles = [
         CLUSTER.throttle("login:user-ip", "ann", "10.0.0.1"),
         CLUSTER.throttle("login:ip", "10.0.0.1"),

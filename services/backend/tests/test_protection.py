@@ -214,3 +214,26 @@ async def test_a_cross_site_post_is_refused_and_the_session_lives_on(make_user: 
     assert (await client.http.get("/api/me")).status_code == 401
     await client.register()  # no Origin at all
     assert (await client.http.post("/api/logout")).status_code == 204
+
+
+async def test_the_team_endpoints_refuse_a_foreign_origin_too(make_user: MakeUser) -> None:
+    client = await make_user()
+    room = unique("r")
+    await client.create_room(room)
+    foreign = {"Origin": "http://evil.test"}
+    forged = [
+        await client.http.post("/api/logout-all", headers=foreign),
+        await client.http.post(
+            "/api/me/password",
+            json={"current_password": PASSWORD, "new_password": "battery-staple-9"},
+            headers=foreign,
+        ),
+        await client.http.put("/api/me/display-name", json={"display_name": "Mallory"}, headers=foreign),
+        await client.http.put(f"/api/rooms/{room}/topic", json={"topic": "pwned"}, headers=foreign),
+        await client.http.post(f"/api/rooms/{room}/leave", headers=foreign),
+        await client.http.delete(f"/api/rooms/{room}/members/{client.username}", headers=foreign),
+    ]
+    assert [(r.status_code, r.json()["error"]) for r in forged] == [(403, "origin_refused")] * len(forged)
+    assert (await client.http.get("/api/me")).json() == {"username": client.username}
+    listed = (await client.rooms())[room]
+    assert (listed["joined"], listed.get("topic")) == (True, None)

@@ -111,3 +111,32 @@ async def test_subscriptions_per_socket(start_backend: StartBackend, make_user: 
     await sock.send(Unsubscribe(room=rooms[0]))
     await sock.subscribe(rooms[2])
     await sock.close()
+
+
+async def test_private_rooms_count_against_the_rooms_per_user(
+    start_backend: StartBackend, make_user: MakeUser
+) -> None:
+    server = start_backend(MAX_ROOMS_PER_USER="2")
+    hoarder = await make_user(server)
+    private = await hoarder.http.post("/api/rooms", json={"name": unique("p"), "private": True})
+    assert private.status_code == 201
+    assert (await _create(hoarder, unique("r")))[0] == 201
+    refused = await hoarder.http.post("/api/rooms", json={"name": unique("p"), "private": True})
+    assert (refused.status_code, refused.json()["error"]) == (409, "too_many_rooms_of_user")
+    assert await _create(hoarder, unique("r")) == (409, "too_many_rooms_of_user")
+
+
+async def test_a_group_dm_counts_once_against_its_openers_dms(
+    start_backend: StartBackend, make_user: MakeUser
+) -> None:
+    server = start_backend(MAX_DMS_PER_USER="1")
+    opener = await make_user(server)
+    others = [await make_user(server) for _ in range(3)]
+    group = {"usernames": [others[0].username, others[1].username]}
+    assert (await opener.http.post("/api/dms", json=group)).status_code == 201
+    refused = await opener.http.post("/api/dms", json={"username": others[2].username})
+    assert (refused.status_code, refused.json()["error"]) == (409, "too_many_dms")
+    assert (await opener.http.post("/api/dms", json=group)).status_code == 200  # it reopens
+    # A member who did not open it still has their own quota.
+    group_of_member = {"usernames": [opener.username, others[2].username]}
+    assert (await others[0].http.post("/api/dms", json=group_of_member)).status_code == 201
