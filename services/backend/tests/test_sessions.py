@@ -78,7 +78,16 @@ async def test_end_sessions_ends_all_but_the_kept_one_and_closes_their_sockets(
         ended = [await other.ws() for other in others for _ in range(2)]
         # What "log out everywhere else" does: the store's function, from another process here.
         shards = Shards(store, redis_server.url) if isinstance(store, aioredis.RedisCluster) else None
-        notices = Notices(store, settings, KEYS, [], {}, lambda _: None, shards)
+        notices = Notices(
+            store,
+            settings,
+            KEYS,
+            [],
+            {},
+            on_activity=lambda _: None,
+            on_removal=lambda _: None,
+            shards=shards,
+        )
         accounts = Accounts(store, settings, KEYS, notices)
         session = await accounts.session(first.http.cookies["chat_session"])
         assert session is not None
