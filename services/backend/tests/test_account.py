@@ -79,8 +79,10 @@ async def test_a_new_session_past_the_ceiling_ends_the_oldest(
     first = make_client(server)
     await first.register()
     second = await _login(make_client, first.username, server=server)
+    oldest_tab = await first.ws()
     third = await _login(make_client, first.username, server=server)
     assert [await _logged_in(client) for client in (first, second, third)] == [False, True, True]
+    assert await oldest_tab.close_code(timeout=10) == SESSION_ENDED
 
 
 async def test_a_password_change_closes_the_other_sessions_sockets_and_keeps_its_own(
