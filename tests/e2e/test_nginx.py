@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gzip
 import json
 import urllib.error
@@ -9,7 +11,10 @@ import urllib.request
 from email.message import Message
 from pathlib import Path
 
+import psutil
 import pytest
+from chat_backend.protocol import Ping, Pong
+from chatkit import ChatClient
 from devstack.nginx_server import MAX_BODY_BYTES
 from devstack.stack import DevStack
 
@@ -106,3 +111,33 @@ def test_a_client_written_forwarded_for_does_not_dodge_the_address_ceiling(tmp_p
             forged = {"X-Forwarded-For": f"203.0.113.{n}", "X-Real-IP": f"203.0.113.{n}"}
             statuses.append(post(stack.url + "/api/login", body, forged)[0])
         assert statuses == [401] * 4 + [429] * 2
+
+
+# worker_connections 1024 let about 500 proxied WebSockets through (each holds two connections).
+SOCKETS_PAST_THE_OLD_LIMIT = 1500
+
+
+def test_thousands_of_websockets_pass_through(tmp_path: Path) -> None:
+    """The shared limits (chat-limits.conf) hold: every socket opens and stays usable, and the
+    worker may hold the descriptors 10,000 sockets need. (A stack of its own: one user opens
+    them all, past the backend's per-user socket ceiling, which is not what is tried here.)"""
+    env = {"MAX_SOCKETS_PER_USER": str(SOCKETS_PAST_THE_OLD_LIMIT)}
+    with DevStack(tmp_path / "stack", backend_env=env) as stack:
+        asyncio.run(_open_many(stack))
+        assert stack.nginx.proc is not None
+        for worker in psutil.Process(stack.nginx.proc.pid).children():
+            limits = Path(f"/proc/{worker.pid}/limits").read_text()
+            (line,) = [line for line in limits.splitlines() if line.startswith("Max open files")]
+            assert int(line.split()[3]) >= 2 * 10_000, line
+
+
+async def _open_many(stack: DevStack) -> None:
+    async with contextlib.aclosing(ChatClient(stack.url, stack.url)) as client:
+        await client.register()
+        sockets = [await client.ws() for _ in range(SOCKETS_PAST_THE_OLD_LIMIT)]
+        try:
+            for sock in (sockets[0], sockets[-1]):
+                await sock.send(Ping())
+                await sock.expect(Pong)
+        finally:
+            await asyncio.gather(*(sock.close() for sock in sockets))

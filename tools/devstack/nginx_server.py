@@ -1,8 +1,8 @@
 """nginx from the Debian package serving the built frontend and proxying /api, like the ingress.
 
-The server rules (headers, caching, SPA fallback, /healthz) come from the same file the
-frontend container uses, services/frontend/nginx/chat-server.conf; only what differs
-locally (listen address, root, the /api proxy, writable paths) is generated here.
+The server rules (headers, caching, SPA fallback, /healthz) and the connection limits come
+from the same files the frontend container uses, services/frontend/nginx/chat-server.conf and
+chat-limits.conf; only what differs locally (listen address, root, the /api proxy, writable paths) is generated here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from devstack.process import HOST, ManagedProcess, free_port
 
 FRONTEND = ROOT / "services" / "frontend"
 SERVER_RULES = FRONTEND / "nginx" / "chat-server.conf"
+LIMITS = FRONTEND / "nginx" / "chat-limits.conf"
 DIST = FRONTEND / "dist"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 # nginx refuses what the backend would (MAX_BODY_BYTES): an oversize body never reaches the
@@ -43,10 +44,7 @@ def render_config(port: int, dist: Path, backend_url: str, runtime: Path, logs: 
 worker_processes 1;
 pid {runtime / "nginx.pid"};
 error_log {logs / "nginx-error.log"} warn;
-
-events {{
-    worker_connections 1024;
-}}
+include {LIMITS};
 
 http {{
     include {MIME_TYPES};
