@@ -2,7 +2,8 @@
 
 The server rules (headers, caching, SPA fallback, /healthz) and the connection limits come
 from the same files the frontend container uses, services/frontend/nginx/chat-server.conf and
-chat-limits.conf; only what differs locally (listen address, root, the /api proxy, writable paths) is generated here.
+chat-limits.conf; only what differs locally (listen address, root, the /api proxy, writable
+paths) is generated here.
 """
 
 from __future__ import annotations
