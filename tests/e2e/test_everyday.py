@@ -306,7 +306,7 @@ def test_markdown_renders_and_markup_stays_inert(ann: ChatUser) -> None:
     ann.send(
         '<img src=x onerror="window.pwned=1"> [x](javascript:window.pwned=2) ![p](https://t.invalid/p.gif)'
     )
-    hostile = ann.message("onerror")
+    hostile = ann.message("window.pwned=1")  # test_chat.py's hostile message shares the room
     expect(hostile).to_contain_text('<img src=x onerror="window.pwned=1">')
     expect(hostile.locator("img")).to_have_count(0)
     for href in hostile.get_by_role("link").evaluate_all("els => els.map((a) => a.getAttribute('href'))"):
