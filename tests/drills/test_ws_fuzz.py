@@ -95,6 +95,8 @@ def field_values(name: str, schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.just(schema["const"])
     if schema.get("type") == "null":
         return st.none()
+    if schema.get("type") == "boolean":
+        return st.booleans()
     if name == "seq" and schema.get("type") == "integer" and set(schema) <= INTEGER_KEYWORDS:
         # Its bounds are the model's (the schema has no numeric keywords).
         return st.integers(min_value=0, max_value=MAX_SEQ)
