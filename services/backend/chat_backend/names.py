@@ -5,7 +5,6 @@ gets these bounds from the protocol schema (tools/docgen/protocol_schema.py), no
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Annotated
 
 import regex
@@ -28,16 +27,10 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]*+")
 
 
+DISPLAY_NAME_MAX = 64  # characters
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"  # Unicode's Cc: C0, DEL and C1
+
+
 def shows_nothing(text: str) -> bool:
     """Whether `text` is empty or only invisible characters (messages, topics, display names)."""
     return _INVISIBLE.fullmatch(text) is not None
-
-
-def display_name_problem(text: str) -> str | None:
-    """Why `text` cannot be a display name (control characters, or nothing visible); None if
-    it can. Its length is a setting's (MAX_DISPLAY_NAME_LENGTH)."""
-    if any(unicodedata.category(char) == "Cc" for char in text):
-        return "must not hold control characters"
-    if shows_nothing(text):
-        return "must show something"
-    return None

@@ -12,7 +12,16 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_RULE, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name, shows_nothing
+from chat_backend.names import (
+    DISPLAY_NAME_MAX,
+    NAME_RULE,
+    NO_CONTROL_CHARACTERS,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    ROOM_NAME_PATTERN,
+    Name,
+    shows_nothing,
+)
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
@@ -522,12 +531,16 @@ class PasswordChange(BaseModel):
 
 
 class DisplayNameChange(BaseModel):
-    """PUT /api/me/display-name; empty clears it."""
+    """PUT /api/me/display-name; empty, or nothing visible, clears it."""
 
     model_config = ConfigDict(extra="forbid")
     display_name: Annotated[
         str,
-        Field(description="at most MAX_DISPLAY_NAME_LENGTH characters (a server setting), something visible"),
+        Field(
+            max_length=DISPLAY_NAME_MAX,
+            pattern=NO_CONTROL_CHARACTERS,
+            description="shown beside the username; only spaces or other invisible characters clear it",
+        ),
     ]
 
 

@@ -110,7 +110,6 @@ class Settings(BaseSettings):
     max_dm_members: int = Field(
         default=DM_MAX_MEMBERS, ge=2, le=DM_MAX_MEMBERS, description="members of a group DM (2: no group DMs)"
     )
-    max_display_name_length: int = Field(default=64, ge=1, le=256)
     max_reactions_per_message: int = Field(
         default=20, ge=1, le=200, description="distinct emoji on one message"
     )

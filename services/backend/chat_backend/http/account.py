@@ -9,7 +9,7 @@ from chat_backend.http.client_ip import client_ip
 from chat_backend.http.errors import ApiError
 from chat_backend.http.routes import User, error_responses
 from chat_backend.http.services import SESSION_COOKIE, services
-from chat_backend.names import display_name_problem
+from chat_backend.names import shows_nothing
 from chat_backend.protocol import DisplayNameChange, PasswordChange
 
 router = APIRouter(prefix="/api")
@@ -35,16 +35,10 @@ async def change_password(body: PasswordChange, request: Request, user: User) ->
 
 @router.put("/me/display-name", status_code=204, responses=error_responses(401, 422))
 async def set_display_name(body: DisplayNameChange, request: Request, user: User) -> Response:
-    """Shown beside the username (lists, the directory, GET /api/users); "" clears it."""
-    svc = services(request)
-    name = body.display_name.strip()
-    if len(name) > svc.settings.max_display_name_length:
-        detail = f"a display name has at most {svc.settings.max_display_name_length} characters"
-        raise ApiError(422, "too_long", detail)
-    problem = display_name_problem(body.display_name) if body.display_name else None
-    if problem:
-        raise ApiError(422, "invalid_display_name", f"a display name {problem}")
-    await svc.profiles.set_display_name(user, name)
+    """Shown beside the username (lists, the directory, GET /api/users); one that shows
+    nothing ("" or only spaces and other invisible characters) clears it."""
+    name = "" if shows_nothing(body.display_name) else body.display_name.strip()
+    await services(request).profiles.set_display_name(user, name)
     return Response(status_code=204)
 
 

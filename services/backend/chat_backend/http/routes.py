@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
@@ -53,12 +54,21 @@ class Profile(Me):
     display_name: str | None = None
 
 
+Others = Annotated[list[Name], Field(min_length=1, max_length=DM_MAX_MEMBERS - 1)]
+
+
 class NewDm(BaseModel):
     """The other member (`username`), or the others of a group DM (`usernames`)."""
 
-    model_config = ConfigDict(extra="forbid")
-    username: Name | None = None
-    usernames: Annotated[list[Name], Field(min_length=1, max_length=DM_MAX_MEMBERS - 1)] | None = None
+    # Exactly one of the two, as the schema says too (a validator alone is invisible to clients).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["username"]}, {"required": ["usernames"]}]},
+    )
+    username: Name | SkipJsonSchema[None] = None
+    usernames: (
+        Annotated[list[Name], Field(min_length=1, max_length=DM_MAX_MEMBERS - 1)] | SkipJsonSchema[None]
+    ) = None
 
     @model_validator(mode="after")
     def one_of_the_two(self) -> NewDm:
