@@ -12,6 +12,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
+from chat_backend.archive.archiver import Archiver
+from chat_backend.archive.database import Database
+from chat_backend.archive.history import History
 from chat_backend.http import errors, routes
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.services import Services
@@ -60,13 +63,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with redis_client.open_store(settings) as store:
             redis, keys = store.redis, store.keys
             messages = Messages(redis, settings, keys, store.shards)
+            database = Database(settings) if settings.database_url else None
+            archiver = Archiver(redis, keys, messages, database, settings) if database else None
             hub = Hub(redis, messages, settings)
             accounts = Accounts(redis, settings, keys)
             rooms = Rooms(redis, settings, keys, hub.notices)
             reads = Reads(redis, keys, hub.notices)
             sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
-            app.state.services = Services(settings, redis, accounts, messages, rooms, reads, sockets)
+            app.state.services = Services(
+                settings,
+                redis,
+                accounts,
+                messages,
+                rooms,
+                reads,
+                sockets,
+                History(messages, database),
+                database,
+            )
             hub.start()
+            if database and archiver:
+                await database.open()
+                archiver.start()
+            else:
+                log.warning(
+                    "no DATABASE_URL: each room keeps only its newest HISTORY_LIMIT entries, no search"
+                )
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -75,6 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
             finally:
                 await hub.stop()
+                if database and archiver:
+                    await archiver.stop()
+                    await database.close()
 
     app = FastAPI(
         title="chat-platform API",

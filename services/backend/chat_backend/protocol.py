@@ -349,6 +349,20 @@ def encode(frame: ServerFrame) -> bytes:
 PONG = Pong()
 
 
+class SnippetPart(BaseModel):
+    """A piece of a search hit's snippet: plain text, matched (to highlight) or not."""
+
+    text: str
+    match: bool
+
+
+class SearchHit(BaseModel):
+    """A message found by GET /api/search, as it is now, with a snippet around what matched."""
+
+    message: Message
+    snippet: list[SnippetPart]
+
+
 class ErrorBody(BaseModel):
     """Every HTTP error: a fitting 4xx (or 503) status and this body."""
 

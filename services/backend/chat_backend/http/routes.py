@@ -13,10 +13,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
-from chat_backend.http.errors import ApiError
+from chat_backend.archive.search import search as search_messages
+from chat_backend.http.errors import HISTORY_UNAVAILABLE, ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
-from chat_backend.protocol import MAX_SEQ, MESSAGE_ID_PATTERN, ErrorBody, Message, RoomInfo, json_integer
+from chat_backend.protocol import (
+    MAX_SEQ,
+    MESSAGE_ID_PATTERN,
+    ErrorBody,
+    Message,
+    RoomInfo,
+    SearchHit,
+    json_integer,
+)
 from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
@@ -60,6 +69,10 @@ class Rooms(BaseModel):
 
 class Messages(BaseModel):
     messages: list[Message]
+
+
+class SearchHits(BaseModel):
+    results: list[SearchHit]
 
 
 class Status(BaseModel):
@@ -194,11 +207,48 @@ async def history(
     room: RoomPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
+    around: Annotated[
+        str | None,
+        Query(max_length=41, pattern=MESSAGE_ID_PATTERN, description="a message id to load around"),
+    ] = None,
 ) -> Messages:
+    """Messages older than `before` (or the newest), or with `around` about `limit` around that
+    message (half before it, then it and those after); oldest first."""
     svc = services(request)
+    if before is not None and around is not None:
+        raise ApiError(422, "invalid_request", "give either before or around")
     await _visible_room(request, user, room)
     limit = min(limit, svc.settings.history_page_max)
-    return Messages(messages=await svc.messages.history(room, limit, before))
+    if around is not None:
+        return Messages(messages=await svc.history.around(room, around, limit))
+    return Messages(messages=await svc.history.page(room, limit, before))
+
+
+SEARCH_LIMIT = 50
+
+
+@router.get(
+    "/search",
+    response_model=SearchHits,
+    response_model_exclude_none=True,
+    responses=_responses(401, 404, 422),
+)
+async def search(
+    request: Request,
+    user: User,
+    q: Annotated[str, Query(min_length=1, max_length=200, description='words, "a phrase", -excluded, or')],
+    room: Annotated[str | None, Query(pattern=ROOM_NAME_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 20,
+) -> SearchHits:
+    """Messages matching `q`, newest first, in every room and DM the caller can see (or in
+    `room`), each with a snippet in parts (matched or not; never markup)."""
+    svc = services(request)
+    if svc.database is None:
+        raise ApiError(503, HISTORY_UNAVAILABLE, "search needs PostgreSQL (DATABASE_URL)")
+    if room is not None:
+        await _visible_room(request, user, room)
+    rooms = [room] if room is not None else await svc.rooms.visible(user)
+    return SearchHits(results=await search_messages(svc.database, rooms, q, limit))
 
 
 @router.post("/rooms/{room}/read", status_code=204, responses=_responses(401, 404, 422))

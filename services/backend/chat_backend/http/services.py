@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from chat_backend.archive.database import Database
+from chat_backend.archive.history import History
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
 from chat_backend.store.accounts import Accounts
@@ -26,6 +28,8 @@ class Services:
     rooms: Rooms
     reads: Reads
     sockets: Sockets
+    history: History
+    database: Database | None  # None without DATABASE_URL: no search
 
 
 def services(conn: HTTPConnection) -> Services:

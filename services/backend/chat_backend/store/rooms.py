@@ -90,12 +90,13 @@ class Rooms:
     async def open_dm(self, user: str, other: str) -> tuple[str, bool]:
         """The DM of the two (distinct, registered) users, and whether it was created just
         now; then both members' sockets are told of it. Re-adding it to both members' lists
-        each time mends a list an interrupted creation missed."""
+        each time mends a list an interrupted creation missed (and the list of every DM)."""
         room = dm_name(user, other)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
             pipe.sadd(self.keys.user_dms(user), room)
             pipe.sadd(self.keys.user_dms(other), room)
+            pipe.sadd(self.keys.DMS, room)
             created = bool((await pipe.execute())[0])
         self._known.add(room)
         if created:
