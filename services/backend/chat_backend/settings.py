@@ -92,6 +92,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: object) -> object:
+        return value or None
+
     @field_validator("database_url")
     @classmethod
     def postgres_scheme(cls, value: str | None) -> str | None:

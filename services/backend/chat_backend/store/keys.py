@@ -69,8 +69,8 @@ class Keys:
         return f"chat:room:{self._room(room)}:archived"
 
     def trimmed(self, room: str) -> str:
-        """Set once the archiver trimmed the stream: the id of its first entry then; older
-        history is PostgreSQL's."""
+        """Set once the archiver trimmed the stream: the least id its first entry then may
+        have; older history is PostgreSQL's."""
         return f"chat:room:{self._room(room)}:trimmed"
 
     def dm(self, room: str) -> str:

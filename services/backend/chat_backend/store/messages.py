@@ -133,11 +133,12 @@ return {'ok', id, ARGV[7]}
 # The archiver's trim: KEYS[1] the stream, KEYS[2] its changes, KEYS[3] the trim mark; ARGV[1]
 # and ARGV[2] the newest id PostgreSQL holds (ms, seq), ARGV[3] the entries to keep, ARGV[4] the
 # most to trim at once. Trims only entries both beyond the newest ARGV[3] and at or before that
-# id, by the id of the first entry to stay (XTRIM MINID): nothing PostgreSQL lacks is trimmed.
+# id, by the id the first entry to stay may have at the least (XTRIM MINID): nothing PostgreSQL
+# lacks is trimmed.
 _TRIM = """
 local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
 if excess <= 0 then return 0 end
-local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, tonumber(ARGV[4])) + 1)
+local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, tonumber(ARGV[4])))
 local function upto(id, ms, seq)
   local a, b = string.match(id, '^(%d+)-(%d+)$')
   a, b = tonumber(a), tonumber(b)
@@ -145,9 +146,15 @@ local function upto(id, ms, seq)
 end
 local archived_ms, archived_seq = tonumber(ARGV[1]), tonumber(ARGV[2])
 local n = 0
-while n < #head - 1 and upto(head[n + 1][1], archived_ms, archived_seq) do n = n + 1 end
+while n < #head and upto(head[n + 1][1], archived_ms, archived_seq) do n = n + 1 end
 if n == 0 then return 0 end
-local first = head[n + 1][1]
+local first
+if n < #head then
+  first = head[n + 1][1]
+else
+  local ms, seq = string.match(head[n][1], '^(%d+)-(%d+)$')
+  first = ms .. '-' .. (tonumber(seq) + 1)
+end
 redis.call('XTRIM', KEYS[1], 'MINID', first)
 local first_ms, first_seq = string.match(first, '^(%d+)-(%d+)$')
 first_ms, first_seq = tonumber(first_ms), tonumber(first_seq)
