@@ -27,6 +27,8 @@ from devstack.process import HOST, ManagedProcess, free_port
 BINDIR = Path("/usr/lib/postgresql/15/bin")
 DATABASE = "chat"
 SUPERUSER = "chat"  # the one role; the backend connects as it
+_HOME_PREFIX = "chat-postgres-"
+_FOR = "scratch"  # in a root-run server's home: the scratch directory it belongs to
 
 
 def _binary(name: str) -> str:
@@ -41,11 +43,21 @@ def _home(datadir: Path) -> tuple[Path, list[str]]:
     if os.geteuid() != 0:
         return datadir, []
     owner = pwd.getpwnam("postgres")
+    _remove_orphans()
     digest = hashlib.sha256(str(datadir.resolve()).encode()).hexdigest()[:16]
-    home = Path(tempfile.gettempdir()) / f"chat-postgres-{digest}"
+    home = Path(tempfile.gettempdir()) / f"{_HOME_PREFIX}{digest}"
     home.mkdir(mode=0o700, exist_ok=True)
+    (home / _FOR).write_text(str(datadir.resolve()))
     os.chown(home, owner.pw_uid, owner.pw_gid)
     return home, ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--init-groups"]
+
+
+def _remove_orphans() -> None:
+    """The data of servers whose scratch space is gone (a finished test run's, say)."""
+    for home in Path(tempfile.gettempdir()).glob(f"{_HOME_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if not Path((home / _FOR).read_text()).exists():
+                shutil.rmtree(home)
 
 
 class PostgresServer(ManagedProcess):

@@ -118,7 +118,7 @@ class ArchiveStack:
 
     def sql(self, query: str, *params: object) -> list[tuple[object, ...]]:
         with self.postgres.connect(self.database) as conn:
-            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(query, params).fetchall()
 
     def stop(self) -> None:
         for server in self.backends:

@@ -58,7 +58,8 @@ async def _whole_history(client: ChatClient, room: str, limit: int = 7) -> Page:
 
 def _archived(stack: ArchiveStack, room: str) -> list[tuple[object, ...]]:
     return stack.sql(
-        "SELECT id_ms || '-' || id_seq, body, deleted FROM messages WHERE room = %s ORDER BY id_ms, id_seq", room
+        "SELECT id_ms || '-' || id_seq, body, deleted FROM messages WHERE room = %s ORDER BY id_ms, id_seq",
+        room,
     )
 
 
@@ -67,7 +68,9 @@ async def _stream_ids(stack: ArchiveStack, room: str) -> list[str]:
         return [eid for eid, _ in await redis.xrange(KEYS.stream(room))]
 
 
-async def test_history_goes_past_the_redis_window_without_a_seam(make_archive_stack: MakeArchiveStack) -> None:
+async def test_history_goes_past_the_redis_window_without_a_seam(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
     stack = make_archive_stack()
     server = stack.start()
     alice = await _user(server)
@@ -81,18 +84,22 @@ async def test_history_goes_past_the_redis_window_without_a_seam(make_archive_st
     # Archived, then trimmed back to the window: PostgreSQL alone holds the oldest.
     await _until(lambda: len(_archived(stack, room)) == 60)
     stream = await _until(lambda: _short(stack, room))
-    assert ids[0] not in stream and ids[-1] in stream
+    assert ids[0] not in stream
+    assert ids[-1] in stream
 
     history = await _whole_history(alice, room)
     assert [m["id"] for m in history] == ids
     assert [m["seq"] for m in history] == list(range(1, 61))
     assert {m["user"] for m in history} == {alice.username}
-    assert history[3]["text"] == "message 3, edited" and history[3]["edited_ts"] >= history[3]["ts"]
-    assert history[5]["deleted"] is True and history[5]["text"] == ""
+    assert history[3]["text"] == "message 3, edited"
+    assert history[3]["edited_ts"] >= history[3]["ts"]
+    assert history[5]["deleted"] is True
+    assert history[5]["text"] == ""
     plain = [m for n, m in enumerate(history) if n not in (3, 5)]
     assert [m["text"] for m in plain] == [f"message {n}" for n in range(60) if n not in (3, 5)]
     # One shape on both sides of the seam.
-    assert {frozenset(m) for m in plain} == {frozenset({"id", "room", "user", "text", "ts", "client_id", "seq"})}
+    shape = frozenset({"id", "room", "user", "text", "ts", "client_id", "seq"})
+    assert {frozenset(m) for m in plain} == {shape}
     # `before` any id ever stored, and `around` one PostgreSQL alone holds.
     assert [m["id"] for m in await _page(alice, room, limit=5, before=ids[30])] == ids[25:30]
     assert [m["id"] for m in await _page(alice, room, limit=10, around=ids[2])] == ids[:10]
@@ -150,9 +157,8 @@ async def test_each_entry_reaches_postgres_once_and_redis_trims_only_what_it_hol
     done.set()
     await watcher
     assert violations == []
-    assert stack.sql("SELECT count(*), count(DISTINCT (id_ms, id_seq)) FROM messages WHERE room = %s", room) == [
-        (160, 160)
-    ]
+    counted = "SELECT count(*), count(DISTINCT (id_ms, id_seq)) FROM messages WHERE room = %s"
+    assert stack.sql(counted, room) == [(160, 160)]
     await _until(lambda: stack.sql("SELECT count(*) FROM changes WHERE room = %s", room) == [(len(edits),)])
     assert [row[0] for row in _archived(stack, room)] == sorted(acked, key=_key)
     texts = {row[1] for row in _archived(stack, room)}

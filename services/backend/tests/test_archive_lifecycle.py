@@ -94,14 +94,17 @@ async def test_redis_history_from_before_postgres_is_archived_on_first_start(
         await client.aclose()
 
 
-async def test_retention_deletes_older_messages_from_both_stores(make_archive_stack: MakeArchiveStack) -> None:
+async def test_retention_deletes_older_messages_from_both_stores(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
     stack = make_archive_stack()
     room = unique("room")
     old_ms = int(time.time() * 1000) - 3 * 86_400_000
     async with store_client(stack.store) as redis:
         await redis.sadd(KEYS.ROOMS, room)
         for n in range(5):
-            fields = {"user": "someone", "text": f"ancient {n}", "ts": old_ms + n, "client_id": f"c{n}", "seq": n + 1}
+            fields = {"user": "x", "text": f"ancient {n}", "ts": old_ms + n, "client_id": f"c{n}"}
+            fields["seq"] = n + 1
             await redis.xadd(KEYS.stream(room), fields, id=f"{old_ms + n}-0")
         await redis.set(KEYS.room_seq(room), 5)
     server = stack.start(RETENTION_DAYS="1")
