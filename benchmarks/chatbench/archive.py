@@ -24,6 +24,8 @@ from typing import Any
 
 import httpx
 import redis
+from chat_backend.archive.history import OLDER
+from chat_backend.archive.search import SEARCH
 from chat_backend.protocol import Ack, Send
 from chat_backend.store.keys import ONE_NODE
 from chatkit import ChatClient, Socket, unique
@@ -171,6 +173,30 @@ async def measure_reads(backend: BackendServer, room: str, first_ms: int) -> dic
     }
 
 
+def measure_sql(postgres: PostgresServer, room: str, first_ms: int) -> dict[str, Any]:
+    """The same two statements the backend runs, straight on PostgreSQL: its share of the time."""
+    rng = random.Random(13)
+    pages: list[int] = []
+    searches: list[int] = []
+    with postgres.connect() as conn:
+        for n in range(WARM_UP + READS):
+            started = time.perf_counter_ns()
+            conn.execute(OLDER, (room, first_ms + rng.randrange(PAGE, ARCHIVED) * 150, 0, PAGE)).fetchall()
+            if n >= WARM_UP:
+                pages.append((time.perf_counter_ns() - started) // 1000)
+            params = {
+                "q": rng.choice(WORDS),
+                "rooms": [room],
+                "limit": 20,
+                "options": "StartSel=S, StopSel=E",
+            }
+            started = time.perf_counter_ns()
+            conn.execute(SEARCH, params).fetchall()
+            if n >= WARM_UP:
+                searches.append((time.perf_counter_ns() - started) // 1000)
+    return {"history_page_of_50": summary(pages), "search_20_newest": summary(searches)}
+
+
 async def run(workdir: Path) -> dict[str, Any]:
     store = RedisServer(workdir / "redis")
     postgres = PostgresServer(workdir / "postgres")
@@ -196,6 +222,7 @@ async def run(workdir: Path) -> dict[str, Any]:
             client.set(ONE_NODE.archived(room), last)
             client.set(ONE_NODE.trimmed(room), last)
         result["reads"] = await measure_reads(backend, room, result["data"]["first_ms"])
+        result["sql_alone"] = measure_sql(postgres, room, result["data"]["first_ms"])
         return result
     finally:
         backend.stop()

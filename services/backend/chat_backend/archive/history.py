@@ -16,7 +16,7 @@ from chat_backend.store.messages import Messages, parse_id
 
 _MAX_ID = (2**63 - 1, 2**63 - 1)  # beyond any id PostgreSQL holds (bigint)
 # Both select a message's columns as `message` reads them.
-_OLDER = """
+OLDER = """
 SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted FROM messages
 WHERE room = %s AND (id_ms, id_seq) < (%s, %s)
 ORDER BY id_ms DESC, id_seq DESC LIMIT %s
@@ -30,7 +30,7 @@ _RETRIES = 3  # a trim between the reads of `around` makes it read again; twice 
 
 
 def message(room: str, row: Sequence[Any]) -> Message:
-    """The protocol's Message from a row of the columns _OLDER selects."""
+    """The protocol's Message from a row of the columns OLDER selects."""
     ms, seq_part, user, text, ts, client_id, seq, edited_ts, deleted = row
     return Message(
         id=f"{ms}-{seq_part}",
@@ -75,7 +75,7 @@ class History:
     async def _older(self, room: str, limit: int, end: tuple[int, int]) -> list[Message]:
         assert self.database is not None
         async with self.database.connection() as conn:
-            rows = await (await conn.execute(_OLDER, (room, *_clamped(end), limit))).fetchall()
+            rows = await (await conn.execute(OLDER, (room, *_clamped(end), limit))).fetchall()
         return [message(room, row) for row in reversed(rows)]
 
     async def _from(self, room: str, start: str, limit: int) -> list[Message]:

@@ -14,7 +14,7 @@ from chat_backend.archive.history import message
 from chat_backend.protocol import SearchHit, SnippetPart
 
 # 'english': the text search configuration of the messages.search column (migration 0001).
-_SEARCH = """
+SEARCH = """
 SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted, room,
     ts_headline('english', body, query, %(options)s)
 FROM (
@@ -49,7 +49,7 @@ async def search(database: Database, rooms: list[str], q: str, limit: int) -> li
     )
     async with database.connection() as conn:
         rows = await (
-            await conn.execute(_SEARCH, {"q": q, "rooms": rooms, "limit": limit, "options": options})
+            await conn.execute(SEARCH, {"q": q, "rooms": rooms, "limit": limit, "options": options})
         ).fetchall()
     return [
         SearchHit(message=message(str(room), row), snippet=snippet(str(marked), start, stop))
