@@ -16,7 +16,7 @@ from components.k8s.backend import DEFAULT_RESOURCES, Backend, BackendArgs, Secr
 from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.hygiene import Resources
 from components.k8s.scheduling import Scheduling
-from components.k8s.workload import Autoscaling, IngressController
+from components.k8s.workload import CLUSTER_DNS, Autoscaling, Egress, IngressController
 
 REDIS_URL_SECRET = "redis-url"  # noqa: S105 (the Secret's name)
 
@@ -26,6 +26,7 @@ class RedisStore(Protocol):
 
     url: pulumi.Output[str]  # redis:// or rediss://, with the password: a secret Output
     cluster: bool  # a Redis Cluster (rooms sharded over its masters): the backend needs its client
+    reach: Egress  # where its nodes are, as the backend's egress NetworkPolicy allows them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +81,7 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             cookie_secure=args.tls,
             scheduling=args.scheduling,
             ingress_controller=args.ingress_controller,
+            egress=(CLUSTER_DNS, args.redis.reach),
         ),
         opts=opts,
     )

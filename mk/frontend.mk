@@ -17,11 +17,12 @@ frontend-build: $(FRONTEND)/dist/index.html
 $(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.package-lock.json $(FRONTEND_SOURCES)
 	$(FRONTEND_NPM) run build
 
-# The container config as the image lays it out (nginx.conf next to chat-server.conf and
-# mime.types), in a scratch prefix so the relative includes resolve.
+# The container config as the image lays it out (nginx.conf next to chat-server.conf,
+# chat-limits.conf and mime.types), in a scratch prefix so the relative includes resolve.
 nginx-test: | system-deps
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	cp $(FRONTEND)/nginx/nginx.conf $(FRONTEND)/nginx/chat-server.conf /etc/nginx/mime.types "$$tmp"/ && \
+	cp $(FRONTEND)/nginx/nginx.conf $(FRONTEND)/nginx/chat-server.conf $(FRONTEND)/nginx/chat-limits.conf \
+	  /etc/nginx/mime.types "$$tmp"/ && \
 	$(NGINX) -t -p "$$tmp" -c "$$tmp/nginx.conf" -e "$$tmp/error.log"
 
 test-frontend: venv frontend-deps

@@ -9,13 +9,32 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
+from chat_backend.settings import Settings
 
 from components.k8s.hygiene import Resources
-from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, Egress, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
+# The backend's request body limit (MAX_BODY_BYTES), which the ingress enforces too: an oversize
+# body is refused there, never half-sent to a pod that already answered 413.
+MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
 UID = 10001
 DEFAULT_RESOURCES = Resources("250m", "256Mi", "1", "512Mi")
+# Password hashes (Argon2id, 19 MiB each) may hold this share of the pod's memory limit, split
+# among its workers; each worker runs no more at once (PASSWORD_HASH_MEMORY_MIB).
+PASSWORD_HASH_SHARE = 0.25
+ONE_HASH_MIB = 19
+
+
+def password_hash_memory_mib(resources: Resources, workers: int) -> int:
+    """Each worker's PASSWORD_HASH_MEMORY_MIB: its share of the limit; at least one hash."""
+    share = int(resources.memory_limit_mib * PASSWORD_HASH_SHARE) // workers
+    if share < ONE_HASH_MIB:
+        raise ValueError(
+            f"a {resources.memory_limit} memory limit leaves {workers} workers {share} MiB each for a "
+            f"{ONE_HASH_MIB} MiB password hash: raise the limit or run fewer workers"
+        )
+    return share
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ class BackendArgs(AppArgs):
     # Acks (and what clients are shown) wait until this many replicas hold the message.
     ack_replicas: int = 0
     resources: Resources = DEFAULT_RESOURCES
+    egress: tuple[Egress, ...] = ()  # the data stores and DNS: the only peers its pods reach
 
 
 class Backend(pulumi.ComponentResource):
@@ -65,9 +85,10 @@ class Backend(pulumi.ComponentResource):
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
             {"name": "COOKIE_SECURE", "value": "true" if args.cookie_secure else "false"},
-            # The NetworkPolicy admits only the ingress controller's pods (IPs that change with
-            # every pod), so any peer that gets a connection through is one of them.
-            {"name": "FORWARDED_ALLOW_IPS", "value": "*"},
+            {
+                "name": "PASSWORD_HASH_MEMORY_MIB",
+                "value": str(password_hash_memory_mib(args.resources, args.workers)),
+            },
         ]
         if args.redis_cluster:
             env.append({"name": "REDIS_CLUSTER", "value": "true"})
@@ -84,6 +105,7 @@ class Backend(pulumi.ComponentResource):
                 env=env,
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
+                egress=args.egress,
             ),
             parent=self,
         )

@@ -14,6 +14,14 @@ class Resources:
     cpu_limit: str
     memory_limit: str
 
+    @property
+    def memory_limit_mib(self) -> int:
+        """The memory limit in MiB (written as <n>Mi or <n>Gi)."""
+        for suffix, mib in (("Mi", 1), ("Gi", 1024)):
+            if self.memory_limit.endswith(suffix):
+                return int(self.memory_limit.removesuffix(suffix)) * mib
+        raise ValueError(f"memory limit {self.memory_limit!r}: write it in Mi or Gi")
+
     def spec(self) -> dict[str, Any]:
         return {
             "requests": {"cpu": self.cpu_request, "memory": self.memory_request},

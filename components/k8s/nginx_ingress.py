@@ -45,7 +45,7 @@ class NginxIngress(pulumi.ComponentResource):
                     # A WebSocket lives for hours; NGINX's 60 s default would cut it.
                     "nginx.ingress.kubernetes.io/proxy-read-timeout": str(WEBSOCKET_IDLE_SECONDS),
                     "nginx.ingress.kubernetes.io/proxy-send-timeout": str(WEBSOCKET_IDLE_SECONDS),
-                    "nginx.ingress.kubernetes.io/proxy-body-size": "64k",
+                    "nginx.ingress.kubernetes.io/proxy-body-size": str(backend.MAX_BODY_BYTES),
                 },
             },
             spec={

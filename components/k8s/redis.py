@@ -12,12 +12,16 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.k8s.hygiene import Resources, container_security, pod_security
-from components.k8s.workload import labels_for
+from components.k8s.workload import Egress, labels_for
 from components.redis_port import REDIS_PORT
 
 REDIS_IMAGE = "redis:7.4.2-alpine"
 REDIS_UID = 10999  # a high UID of our own; the image runs as any user given /data via fsGroup
 DEFAULT_RESOURCES = Resources("100m", "128Mi", "500m", "512Mi")
+# Redis refuses writes (noeviction, services/redis/redis.conf) past this share of the container's
+# memory limit, instead of being OOM-killed: the rest is for the AOF rewrite's fork, buffers
+# and fragmentation.
+MAXMEMORY_SHARE = 0.7
 # The settings the local redis-server runs with too (tools/devstack/redis_server.py).
 SHARED_CONF = Path(__file__).resolve().parents[2] / "services" / "redis" / "redis.conf"
 
@@ -31,9 +35,20 @@ class RedisArgs:
     resources: Resources = DEFAULT_RESOURCES
 
 
-def redis_conf(appendfsync: str) -> str:
-    """The shared settings, plus where the pod listens, keeps its data and reads its AUTH."""
-    own = ["bind 0.0.0.0", f"port {REDIS_PORT}", "dir /data", f"appendfsync {appendfsync}"]
+def maxmemory_mib(resources: Resources) -> int:
+    return int(resources.memory_limit_mib * MAXMEMORY_SHARE)
+
+
+def redis_conf(appendfsync: str, resources: Resources = DEFAULT_RESOURCES) -> str:
+    """The shared settings, plus where the pod listens, keeps its data and reads its AUTH, and
+    its memory ceiling, from the container's limit."""
+    own = [
+        "bind 0.0.0.0",
+        f"port {REDIS_PORT}",
+        "dir /data",
+        f"appendfsync {appendfsync}",
+        f"maxmemory {maxmemory_mib(resources)}mb",
+    ]
     return "\n".join([*own, SHARED_CONF.read_text(), "include /etc/redis/auth/auth.conf", ""])
 
 
@@ -41,11 +56,13 @@ class Redis(pulumi.ComponentResource):
     url: pulumi.Output[str]
     host: pulumi.Output[str]
     cluster = False  # one StatefulSet pod: a single node
+    reach: Egress  # its pod, in the namespace of the pods it admits
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Redis", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = labels_for(name)
+        self.reach = Egress(to=({"pod_selector": {"match_labels": labels}},), ports=(REDIS_PORT,))
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-auth",
@@ -59,7 +76,7 @@ class Redis(pulumi.ComponentResource):
         config = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata={"name": f"{name}-config", "namespace": args.namespace, "labels": labels},
-            data={"redis.conf": redis_conf(args.appendfsync)},
+            data={"redis.conf": redis_conf(args.appendfsync, args.resources)},
             opts=child,
         )
         self.service = k8s.core.v1.Service(

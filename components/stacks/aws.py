@@ -137,6 +137,7 @@ def build(config: StackConfig) -> None:
         cluster=cluster,
         vpc_id=vpc.vpc_id,
         subnet_ids=vpc.private_subnet_ids,
+        subnet_cidrs=vpc.private_cidrs,
         node_type=cfg.redis_node_type,
         engine_version=cfg.redis_engine_version,
         replicas=cfg.redis_replicas,

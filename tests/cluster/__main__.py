@@ -205,10 +205,19 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
         assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
             "a pod without the backend's labels reached Redis"
         )
-        assert node.probe_connects(kubectl, NAMESPACE, image, labels_for("chat-backend"), target), (
+        backend_labels = labels_for("chat-backend")
+        assert node.probe_connects(kubectl, NAMESPACE, image, backend_labels, target), (
             "a pod with the backend's labels could not reach Redis"
         )
-        result.append("Redis refused a pod without the backend's labels, admitted one with them")
+        # The name resolves (DNS is allowed), the connection does not go through (egress).
+        elsewhere = f"chat-frontend.{NAMESPACE}.svc.cluster.local:{frontend.PORT}"
+        assert not node.probe_connects(kubectl, NAMESPACE, image, backend_labels, elsewhere), (
+            "a pod with the backend's labels reached the frontend: its egress is not fenced"
+        )
+        result.append(
+            "Redis refused a pod without the backend's labels, admitted one with them; "
+            "the backend's egress reached DNS and Redis, not the frontend"
+        )
 
     def delete_pod(selector: str) -> Any:
         async def fault() -> None:

@@ -21,7 +21,7 @@ from tests.drills.conversation import converse
 from tests.drills.failover_verdict import Verdict, settle
 from tests.e2e.chat_user import ChatUser
 
-PEERS = 3
+PEERS = 6
 PER_PEER = 20  # messages each peer sends in a restart drill
 
 

@@ -15,7 +15,12 @@ ORIGIN = "http://chat.drill"
 ROOM = "general"
 OUTAGE_SECONDS = 10  # how long the Redis-outage drills keep Redis away (the 10 s)
 # Generous limits so load drills measure faults, not the rate limiter (its own test sets them low).
-LOAD_ENV = {"SEND_RATE_LIMIT": "1000000", "LOGIN_MAX_FAILURES_PER_IP": "1000000"}
+LOAD_ENV = {
+    "SEND_RATE_LIMIT": "1000000",
+    "LOGIN_MAX_FAILURES_PER_IP": "1000000",
+    "REGISTRATIONS_PER_IP": "1000000",
+    "MAX_SOCKETS_PER_USER": "1000000",
+}
 
 
 def redis_at(datadir: Path, appendfsync: str = "always") -> RedisServer:

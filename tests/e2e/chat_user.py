@@ -147,6 +147,13 @@ class ChatUser:
         self.page.get_by_role("button", name="Create").click()
         expect(self.page.get_by_role("heading", name=f"# {room}", exact=True)).to_be_visible()
 
+    def delete_message(self, text: str) -> None:
+        """Deletes one of my messages, answering the confirmation."""
+        self.message(text).get_by_role("button", name="Delete message").click()
+        dialog = self.page.get_by_role("dialog", name="Delete message")
+        dialog.get_by_role("button", name="Delete").click()
+        expect(dialog).to_be_hidden()
+
     def send_many(self, room: str, prefix: str, count: int) -> None:
         self.page.evaluate(SEND_MANY, [room, prefix, count])
 

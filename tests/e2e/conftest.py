@@ -18,7 +18,10 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    with DevStack(tmp_path_factory.mktemp("stack")) as running:
+    # Every test's users register from 127.0.0.1.
+    with DevStack(
+        tmp_path_factory.mktemp("stack"), backend_env={"REGISTRATIONS_PER_IP": "100000"}
+    ) as running:
         yield running
 
 

@@ -148,7 +148,7 @@ def test_edits_and_deletions_show_live_and_after_a_reload(pair: list[ChatUser]) 
     box.fill("See you at 11")
     box.press("Enter")  # saves
     expect(message.locator(".message-text")).to_have_text("See you at 11")
-    ann.message("Wrong room").get_by_role("button", name="Delete message").click()
+    ann.delete_message("Wrong room")
 
     for user in (bob, ann):
         shows_the_changes(user)  # live

@@ -10,6 +10,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from chat_backend.settings import Settings
 from devstack.process import ManagedProcess, free_port
 from pulumi_harness import StackRun, build
 
@@ -309,6 +310,9 @@ def test_nginx_ingress_routes_api_first_with_websocket_timeouts() -> None:
     annotations = ingress.inputs["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"
     assert annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"] == "3600"
+    # The backend's own body limit: an oversize body is refused at the ingress with 413.
+    max_body: int = Settings.model_fields["max_body_bytes"].default
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == str(max_body)
 
 
 def test_local_image_is_tagged_by_its_context_and_never_pushed(tmp_path: Path) -> None:

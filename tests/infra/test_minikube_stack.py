@@ -150,6 +150,27 @@ def test_app_pods_admit_only_the_ingress_controller(minikube: StackRun) -> None:
         assert rule["ports"] == [{"protocol": "TCP", "port": port}]
 
 
+DNS_PEER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
+DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+
+
+def test_app_pods_reach_only_dns_and_their_store(minikube: StackRun) -> None:
+    """The backend reaches the cluster DNS and Redis's pod, nothing else; the frontend nothing."""
+    backend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-backend").inputs["spec"]
+    assert backend["policyTypes"] == ["Ingress", "Egress"]
+    redis_labels = minikube.one("kubernetes:apps/v1:StatefulSet", "redis").inputs["spec"]["selector"]
+    assert backend["egress"] == [
+        {"to": [DNS_PEER], "ports": DNS_PORTS},
+        {"to": [{"podSelector": redis_labels}], "ports": [{"protocol": "TCP", "port": REDIS_PORT}]},
+    ]
+    frontend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-frontend").inputs["spec"]
+    assert frontend["policyTypes"] == ["Ingress", "Egress"]
+    assert frontend["egress"] == []
+
+
 def test_namespace_enforces_restricted_pod_security(minikube: StackRun) -> None:
     namespace = minikube.one("kubernetes:core/v1:Namespace")
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"

@@ -1,19 +1,21 @@
 """One source of Redis settings: services/redis/redis.conf, which the in-cluster Redis's
 ConfigMap (components/k8s/redis.py) and the local launcher (tools/devstack/redis_server.py,
 for `make dev`, the tests, the drills and the benchmark) both consume; each adds only its own
-address, data directory, fsync policy and AUTH."""
+address, data directory, fsync policy, memory ceiling and AUTH."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from devstack.redis_server import SHARED_CONF, RedisServer
+import pytest
+from devstack.redis_server import DEV_MAXMEMORY, SHARED_CONF, RedisServer
 
 from components.k8s import redis as k8s_redis
 from components.k8s.redis import redis_conf
 from tests.infra.redis_settings import directives, reported, shared_settings
 
-OWN = {"bind", "port", "dir", "appendfsync", "requirepass", "replicaof", "include"}
+OWN = {"bind", "port", "dir", "appendfsync", "maxmemory", "requirepass", "replicaof", "include"}
 
 
 def test_both_read_the_same_file() -> None:
@@ -36,7 +38,23 @@ def test_the_pod_config_is_the_shared_file_plus_its_own_address_data_fsync_and_a
     assert SHARED_CONF.read_text() in conf
     names = [name for name, _ in directives(conf)]
     assert len(names) == len(set(names)), "the pod's own lines must not override the shared ones"
-    assert set(names) - set(shared_settings()) == {"bind", "port", "dir", "appendfsync", "include"}
+    assert set(names) - set(shared_settings()) == {
+        "bind",
+        "port",
+        "dir",
+        "appendfsync",
+        "maxmemory",
+        "include",
+    }
+
+
+@pytest.mark.parametrize("limit", ["512Mi", "2Gi"])
+def test_maxmemory_is_a_share_of_the_containers_limit(limit: str) -> None:
+    resources = replace(k8s_redis.DEFAULT_RESOURCES, memory_limit=limit)
+    settings = dict(directives(redis_conf("always", resources)))
+    ceiling_mib = int(settings["maxmemory"].removesuffix("mb"))
+    assert ceiling_mib == int(resources.memory_limit_mib * k8s_redis.MAXMEMORY_SHARE)
+    assert 0.6 * resources.memory_limit_mib <= ceiling_mib <= 0.75 * resources.memory_limit_mib
 
 
 def _options(argv: list[str]) -> dict[str, list[str]]:
@@ -58,6 +76,7 @@ def test_the_launcher_passes_the_shared_file_and_only_its_own_options(tmp_path: 
         "port": ["7001"],
         "dir": [str(tmp_path)],
         "appendfsync": ["everysec"],
+        "maxmemory": [DEV_MAXMEMORY],
         "requirepass": ["pw"],
         "masterauth": ["pw"],
         "replicaof": ["127.0.0.1", "7000"],

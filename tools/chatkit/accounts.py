@@ -43,10 +43,10 @@ class ChatClient:
         body = {"username": self.username, "password": PASSWORD}
         return _expect(await self.http.post("/api/register", json=body), 201)
 
-    async def create_room(self, name: str) -> None:
+    async def create_room(self, name: str, private: bool = False) -> None:
         """The room exists afterwards (it may have before); any other answer raises, the
         other 409 (too_many_rooms) too."""
-        response = await self.http.post("/api/rooms", json={"name": name})
+        response = await self.http.post("/api/rooms", json={"name": name, "private": private})
         if response.status_code != 409 or response.json()["error"] != "room_exists":
             _expect(response, 201)
 

@@ -139,7 +139,11 @@ class Peer:
         while not ids <= set(self.received):
             if time.monotonic() > deadline:
                 missing = sorted(ids - set(self.received))
-                raise TimeoutError(f"{self.account.username} misses {len(missing)}: {missing[:5]}")
+                raise TimeoutError(
+                    f"{self.account.username} misses {len(missing)}: {missing[:5]} "
+                    f"(errors {[e.code for e in self.errors[-3:]]}, closes {self.close_codes[-3:]}, "
+                    f"reconnects {self.reconnects})"
+                )
             if not self.connected:
                 await self.resume()
             await self._wait_change(0.5)

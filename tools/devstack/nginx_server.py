@@ -1,8 +1,9 @@
 """nginx from the Debian package serving the built frontend and proxying /api, like the ingress.
 
-The server rules (headers, caching, SPA fallback, /healthz) come from the same file the
-frontend container uses, services/frontend/nginx/chat-server.conf; only what differs
-locally (listen address, root, the /api proxy, writable paths) is generated here.
+The server rules (headers, caching, SPA fallback, /healthz) and the connection limits come
+from the same files the frontend container uses, services/frontend/nginx/chat-server.conf and
+chat-limits.conf; only what differs locally (listen address, root, the /api proxy, writable
+paths) is generated here.
 """
 
 from __future__ import annotations
@@ -11,14 +12,20 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from chat_backend.settings import Settings
 from checkout import ROOT
 
 from devstack.process import HOST, ManagedProcess, free_port
 
 FRONTEND = ROOT / "services" / "frontend"
 SERVER_RULES = FRONTEND / "nginx" / "chat-server.conf"
+LIMITS = FRONTEND / "nginx" / "chat-limits.conf"
 DIST = FRONTEND / "dist"
 MIME_TYPES = Path("/etc/nginx/mime.types")
+# nginx refuses what the backend would (MAX_BODY_BYTES): an oversize body never reaches the
+# backend, which would answer before reading it and leave nginx a closed connection (502).
+MAX_BODY_BYTES: int = Settings.model_fields["max_body_bytes"].default
+BODY_TOO_LARGE = f'{{"error":"body_too_large","detail":"request body is larger than {MAX_BODY_BYTES} bytes"}}'
 
 
 def nginx_binary() -> str:
@@ -38,10 +45,7 @@ def render_config(port: int, dist: Path, backend_url: str, runtime: Path, logs: 
 worker_processes 1;
 pid {runtime / "nginx.pid"};
 error_log {logs / "nginx-error.log"} warn;
-
-events {{
-    worker_connections 1024;
-}}
+include {LIMITS};
 
 http {{
     include {MIME_TYPES};
@@ -60,6 +64,8 @@ http {{
 
         # The ingress's routing: /api (the WebSocket at /api/ws included) to the backend.
         location /api/ {{
+            client_max_body_size {MAX_BODY_BYTES};
+            error_page 413 = @body_too_large;
             proxy_pass {backend_url};
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
@@ -71,6 +77,12 @@ http {{
             proxy_read_timeout 1h;
             proxy_send_timeout 1h;
             proxy_buffering off;
+        }}
+
+        # The backend's own answer to an oversize body (docs/protocol.md's error shape).
+        location @body_too_large {{
+            default_type application/json;
+            return 413 '{BODY_TOO_LARGE}';
         }}
 
         include {SERVER_RULES};

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -13,6 +14,14 @@ from pathlib import Path
 HOST = "127.0.0.1"  # every process the launcher starts listens here, and only here
 MAX_PORT = 65535
 LOG_TAIL = 4000  # characters of a child's log an error quotes
+
+
+def open_files_up_to_hard_limit() -> None:
+    """Children inherit the launcher's open-file limit: the soft one (often 1024) would hold a
+    backend worker well below 10,000 WebSockets; the hard one is what the machine grants."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def free_port() -> int:
@@ -68,6 +77,7 @@ class ManagedProcess:
 
     def start(self, timeout: float = 30.0) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
+        open_files_up_to_hard_limit()
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 self.argv,

@@ -15,6 +15,9 @@ from devstack.process import HOST, ManagedProcess, free_port
 
 # The settings the in-cluster Redis runs with too (components/k8s/redis.py renders the same file).
 SHARED_CONF = ROOT / "services" / "redis" / "redis.conf"
+# A memory ceiling for the local server too: past it writes are refused (noeviction), and the
+# backend answers 503 / `unavailable`, as in the cluster (components/k8s/redis.py).
+DEV_MAXMEMORY = "256mb"
 
 
 def redis_binary() -> str:
@@ -36,9 +39,11 @@ class RedisServer(ManagedProcess):
         password: str | None = None,
         replica_of: int | None = None,
         cluster_node_timeout_ms: int | None = None,
+        maxmemory: str = DEV_MAXMEMORY,
     ):
         port = port or free_port()
-        # After the shared file, only what is this server's own: address, data, fsync, AUTH, primary.
+        # After the shared file, only what is this server's own: address, data, fsync, memory
+        # ceiling, AUTH, primary.
         argv = [
             redis_binary(),
             str(SHARED_CONF),
@@ -50,6 +55,8 @@ class RedisServer(ManagedProcess):
             str(datadir),
             "--appendfsync",
             appendfsync,
+            "--maxmemory",
+            maxmemory,
         ]
         if password:
             argv += ["--requirepass", password]

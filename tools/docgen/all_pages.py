@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from docgen import aws_pins, config_reference, performance, reliability
+from docgen import aws_pins, backend_settings, config_reference, performance, reliability
 from docgen.page import Generated
 
 PAGES: tuple[Generated, ...] = (
     config_reference.GENERATED,
+    backend_settings.GENERATED,
     aws_pins.GENERATED,
     *performance.GENERATED,
     reliability.GENERATED,

@@ -27,6 +27,11 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("Message", "serialization", protocol.Message),
     ("ErrorBody", "serialization", protocol.ErrorBody),
     ("SearchHit", "serialization", protocol.SearchHit),
+    ("MemberPage", "serialization", protocol.MemberPage),
+    ("PeoplePage", "serialization", protocol.PeoplePage),
+    ("Users", "serialization", protocol.Users),
+    ("ReactionsPage", "serialization", protocol.ReactionsPage),
+    ("ThreadPage", "serialization", protocol.ThreadPage),
 ]
 
 

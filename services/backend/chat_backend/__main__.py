@@ -25,7 +25,6 @@ class ServerSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     web_concurrency: int = Field(default=2, ge=1, le=64)
     graceful_shutdown_seconds: int = Field(default=10, ge=0)
-    forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
 
 
 def run(server: ServerSettings, settings: Settings) -> None:
@@ -37,8 +36,8 @@ def run(server: ServerSettings, settings: Settings) -> None:
         workers=server.web_concurrency,
         **UVICORN_PROTOCOLS,
         ws_max_size=settings.max_frame_bytes,
-        proxy_headers=True,
-        forwarded_allow_ips=server.forwarded_allow_ips,
+        # X-Forwarded-For is read by the app, for the proxies' own entries only (http/client_ip.py).
+        proxy_headers=False,
         timeout_graceful_shutdown=server.graceful_shutdown_seconds,
         log_config=None,
         access_log=False,

@@ -15,18 +15,26 @@ from chat_backend import logs
 from chat_backend.archive.archiver import Archiver
 from chat_backend.archive.database import Database
 from chat_backend.archive.history import History
-from chat_backend.http import errors, routes
+from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
+from chat_backend.http.origin_check import OriginCheck
 from chat_backend.http.services import Services
 from chat_backend.http.upgrade import websocket_endpoint
 from chat_backend.realtime.hub import Hub
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings, load_settings
 from chat_backend.store import redis_client
+from chat_backend.store.access import Access
 from chat_backend.store.accounts import Accounts
+from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
+from chat_backend.store.people import People
+from chat_backend.store.profiles import Profiles
+from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
 from chat_backend.store.rooms import Rooms
+from chat_backend.store.socket_leases import SocketLeases
+from chat_backend.store.threads import Threads
 
 log = logging.getLogger("chat_backend")
 
@@ -65,11 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             messages = Messages(redis, settings, keys, store.shards)
             database = Database(settings) if settings.database_url else None
             archiver = Archiver(redis, keys, messages, database, settings) if database else None
-            hub = Hub(redis, messages, settings)
-            accounts = Accounts(redis, settings, keys)
-            rooms = Rooms(redis, settings, keys, hub.notices)
+            access = Access(redis, keys)
+            hub = Hub(redis, messages, settings, access)
+            accounts = Accounts(redis, settings, keys, hub.notices)
+            await accounts.index_usernames()
+            rooms = Rooms(redis, settings, keys, hub.notices, access)
+            await rooms.index_names()
             reads = Reads(redis, keys, hub.notices)
-            sockets = Sockets(settings, hub, accounts, messages, rooms, reads)
+            memberships = Memberships(messages, settings, keys, hub.notices, access)
+            threads = Threads(messages, keys)
+            leases = SocketLeases(redis, settings, keys)
+            sockets = Sockets(settings, hub, accounts, messages, access, reads, threads)
             app.state.services = Services(
                 settings,
                 redis,
@@ -78,10 +92,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rooms,
                 reads,
                 sockets,
+                access,
+                memberships,
+                People(redis, keys),
+                Profiles(redis, keys),
+                Reactions(messages, settings, keys),
+                threads,
+                leases,
                 History(messages, database),
                 database,
             )
             hub.start()
+            leases.start()
             if database and archiver:
                 await database.open()
                 archiver.start()
@@ -96,10 +118,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                await leases.stop()
                 await hub.stop()
                 if database and archiver:
                     await archiver.stop()
                     await database.close()
+                accounts.passwords.close()
 
     app = FastAPI(
         title="chat-platform API",
@@ -112,5 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(routes.router)
+    app.include_router(memberships.router)
+    app.include_router(people.router)
+    app.include_router(account.router)
+    app.include_router(reactions.router)
+    app.include_router(threads.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, allowed_origins=settings.allowed_origins)  # outermost: before the body
     return app

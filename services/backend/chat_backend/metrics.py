@@ -4,6 +4,7 @@ PROMETHEUS_MULTIPROC_DIR so /api/metrics sums every worker, not just the one tha
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -37,6 +38,26 @@ ARCHIVED = Counter("chat_archived_entries", "Stream entries written to PostgreSQ
 ARCHIVE_FAILURES = Counter(
     "chat_archive_failures", "Archive passes that failed (PostgreSQL away, most often)"
 )
+
+# Read from Redis (INFO memory) at each scrape: alert well before used reaches max, where
+# Redis refuses every write (docs/security.md).
+REDIS_MEMORY_USED = Gauge(
+    "chat_redis_memory_used_bytes",
+    "Memory Redis uses (summed over a cluster's nodes)",
+    multiprocess_mode="mostrecent",
+)
+REDIS_MEMORY_MAX = Gauge(
+    "chat_redis_memory_max_bytes",
+    "Redis's maxmemory, past which it refuses writes (summed over a cluster's nodes)",
+    multiprocess_mode="mostrecent",
+)
+
+
+def record_redis_memory(info: dict[str, Any]) -> None:
+    """From INFO memory: one node's, or a cluster's as {node: its INFO}."""
+    nodes = [value for value in info.values() if isinstance(value, dict)] or [info]
+    REDIS_MEMORY_USED.set(sum(int(node.get("used_memory", 0)) for node in nodes))
+    REDIS_MEMORY_MAX.set(sum(int(node.get("maxmemory", 0)) for node in nodes))
 
 
 def render() -> tuple[bytes, str]:

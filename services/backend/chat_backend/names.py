@@ -1,12 +1,14 @@
 """The name rule shared by users and rooms (3-32 of [A-Za-z0-9_.-]), and a DM's name, built
-from its two members' names: `dm:<a>:<b>`, sorted. `:` is no name character, so a DM's name
-never collides with a room's. The frontend gets these bounds from the protocol schema
-(tools/docgen/protocol_schema.py), not from a copy."""
+from its members' names (two, or a group's up to DM_MAX_MEMBERS): `dm:<a>:<b>[:<c>…]`,
+sorted. `:` is no name character, so a DM's name never collides with a room's. The frontend
+gets these bounds from the protocol schema (tools/docgen/protocol_schema.py), not a copy."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
+import regex
 from pydantic import Field
 
 NAME_CHARS = "A-Za-z0-9_.-"
@@ -15,6 +17,27 @@ NAME_RULE = f"{NAME_MIN}-{NAME_MAX} of A-Z a-z 0-9 _ . -"  # NAME_CHARS in words
 NAME_REGEX = f"[{NAME_CHARS}]{{{NAME_MIN},{NAME_MAX}}}"
 NAME_PATTERN = f"^{NAME_REGEX}$"
 DM_PREFIX = "dm:"
-ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}:{NAME_REGEX})$"  # a room's name or a DM's
+DM_MAX_MEMBERS = 9
+# A room's name or a DM's.
+ROOM_NAME_PATTERN = f"^(?:{NAME_REGEX}|{DM_PREFIX}{NAME_REGEX}(?::{NAME_REGEX}){{1,{DM_MAX_MEMBERS - 1}}})$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description=NAME_RULE)]
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+# Text that shows nothing: spaces, controls, format characters (zero-width space, word joiner,
+# BOM) and the default-ignorable ones (variation selectors, Hangul fillers, tag characters).
+_INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]*+")
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether `text` is empty or only invisible characters (messages, topics, display names)."""
+    return _INVISIBLE.fullmatch(text) is not None
+
+
+def display_name_problem(text: str) -> str | None:
+    """Why `text` cannot be a display name (control characters, or nothing visible); None if
+    it can. Its length is a setting's (MAX_DISPLAY_NAME_LENGTH)."""
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return "must not hold control characters"
+    if shows_nothing(text):
+        return "must show something"
+    return None

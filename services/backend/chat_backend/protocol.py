@@ -12,10 +12,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 from starlette import status
 
-from chat_backend.names import NAME_RULE, ROOM_NAME_PATTERN
+from chat_backend.names import NAME_RULE, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name, shows_nothing
 
 MAX_CLIENT_ID = 64
 MESSAGE_ID_PATTERN = r"^[0-9]{1,20}(-[0-9]{1,20})?$"
+MAX_ID_PART = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit integer
 _A_MESSAGE_ID = "a message id like 1700000000000-0"
 MAX_SEQ = 2**53 - 1  # the largest integer every JSON reader keeps exact
 ACTIVITY_INTERVAL_SECONDS = 1.0  # at most one activity frame per socket this often
@@ -23,9 +24,20 @@ MAX_MENTIONS = 20  # distinct @names of one message looked up; any further are n
 
 
 def _not_blank(text: str) -> str:
-    if not text.strip():
+    if shows_nothing(text):
         raise PydanticCustomError("invalid", "must not be blank")
     return text
+
+
+def _empty_or_not_blank(text: str) -> str:
+    return text if text == "" else _not_blank(text)
+
+
+def within_stream_ids(message_id: str) -> str:
+    """An id the pattern admitted, refused when a half is beyond what a stream id can hold."""
+    if any(int(part) > MAX_ID_PART for part in message_id.split("-")):
+        raise PydanticCustomError("invalid", f"must not exceed {MAX_ID_PART} in either part")
+    return message_id
 
 
 def json_integer(value: object) -> object:
@@ -46,9 +58,13 @@ def _a_seq(seq: int) -> int:
 
 # A room's name or a DM's (names.py): every frame that takes a room takes a DM too.
 RoomName = Annotated[
-    str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>")
+    str, Field(pattern=ROOM_NAME_PATTERN, description=f"a room name ({NAME_RULE}) or dm:<a>:<b>[:<c>…]")
 ]
-MessageId = Annotated[str, Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID)]
+MessageId = Annotated[
+    str,
+    Field(pattern=MESSAGE_ID_PATTERN, max_length=41, description=_A_MESSAGE_ID),
+    AfterValidator(within_stream_ids),
+]
 ClientId = Annotated[
     str, Field(min_length=1, max_length=MAX_CLIENT_ID, description=f"1-{MAX_CLIENT_ID} characters")
 ]
@@ -66,13 +82,16 @@ Seq = Annotated[
 
 
 class CloseCode(IntEnum):
-    """Why the server closes a socket; every one but POLICY_VIOLATION means: reconnect and
-    resume with `since`."""
+    """Why the server closes a socket; every one but POLICY_VIOLATION and SESSION_ENDED means:
+    reconnect and resume with `since`."""
 
     POLICY_VIOLATION = status.WS_1008_POLICY_VIOLATION  # Origin not allowed, or not logged in
     MESSAGE_TOO_BIG = status.WS_1009_MESSAGE_TOO_BIG  # a frame over MAX_FRAME_BYTES
     SERVICE_RESTART = status.WS_1012_SERVICE_RESTART  # graceful shutdown of this replica
     TRY_AGAIN_LATER = status.WS_1013_TRY_AGAIN_LATER  # slow consumer, or storage unavailable
+    # The socket's session ended (logout, expiry, or ended from elsewhere): log in again; a
+    # reconnect with the same cookie is refused.
+    SESSION_ENDED = 4401
 
 
 class ErrorCode(StrEnum):
@@ -89,6 +108,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_MESSAGE = "unknown_message"  # no such message in the room, or it was deleted
     FORBIDDEN = "forbidden"  # editing or deleting someone else's message
     NOT_SUBSCRIBED = "not_subscribed"
+    TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"  # MAX_SUBSCRIPTIONS_PER_SOCKET reached
     RATE_LIMITED = "rate_limited"
     UNAVAILABLE = "unavailable"
 
@@ -128,6 +148,10 @@ class Send(_Frame):
     client_id: ClientId
     room: RoomName
     text: MessageText
+    thread: MessageId | None = Field(
+        default=None, description="reply to this message of the room (" + _A_MESSAGE_ID + ")"
+    )
+    in_room: bool = Field(default=False, description="a reply shown in the room's timeline too")
 
 
 class Edit(_Frame):
@@ -191,6 +215,15 @@ class Message(BaseModel):
     seq: int = Field(description="its 1-based position in the room (0: stored before positions were counted)")
     edited_ts: int | None = Field(default=None, description="when it was last edited; absent if never")
     deleted: bool | None = Field(default=None, description="true once deleted (text is then empty)")
+    thread: MessageId | None = Field(
+        default=None, description="a reply's: the id of the message it replies to"
+    )
+    in_room: bool | None = Field(default=None, description="a reply also sent to the room's timeline")
+    replies: int | None = Field(default=None, description="a message with replies: how many (history only)")
+    last_repliers: list[str] | None = Field(
+        default=None,
+        description="a message with replies: the last few who replied, the latest last (history only)",
+    )
 
 
 class RoomInfo(BaseModel):
@@ -200,7 +233,15 @@ class RoomInfo(BaseModel):
 
     name: str
     kind: Literal["room", "dm"]
-    members: list[str] | None = Field(default=None, description="a DM's two members, sorted; rooms have none")
+    members: list[str] | None = Field(
+        default=None, description="a DM's members (two, or a group's up to 9), sorted; rooms have none"
+    )
+    private: bool | None = Field(default=None, description="true for an invite-only room; absent otherwise")
+    joined: bool | None = Field(
+        default=None,
+        description="a room's: the user is a member (always true for a private one); DMs: absent",
+    )
+    topic: str | None = Field(default=None, description="the room's topic; absent if never set")
     seq: int = Field(description="messages ever posted in it (the newest one's seq)")
     unread: int = Field(description="seq minus the user's read position, never below 0")
     mentioned: bool = Field(description="an unread message mentions the user")
@@ -255,8 +296,78 @@ class DeleteNotice(_Frame):
     user: str
 
 
+class TopicNotice(_Frame):
+    """The topic of a subscribed room was set: replayed after `since`, or live."""
+
+    type: Literal["topic"] = "topic"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    topic: str = Field(description="the new topic; empty: cleared")
+    ts: int
+    user: str = Field(description="who set it")
+
+
+MemberAction = Literal["join", "leave", "add", "remove"]
+
+
+class MemberNotice(_Frame):
+    """Someone joined or left a subscribed room, or was added or removed by `user`:
+    replayed after `since`, or live."""
+
+    type: Literal["member"] = "member"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    action: MemberAction
+    member: str = Field(description="who joined, left, was added or removed")
+    ts: int
+    user: str = Field(description="who did it (the member themselves for join and leave)")
+
+
+class LeftNotice(_Frame):
+    """This user is no longer in the private room (left, or removed): it is gone for them,
+    and the server ended their sockets' subscriptions to it."""
+
+    type: Literal["left"] = "left"
+    room: str
+
+
+class ThreadNotice(_Frame):
+    """A reply was posted to a message of a subscribed room: its thread's new reply count and
+    last repliers. Replayed after `since`, or live (after the reply's own message frame)."""
+
+    type: Literal["thread"] = "thread"
+    room: str
+    id: MessageId = Field(description="this update's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the message replied to")
+    replies: int
+    last_repliers: list[str] = Field(description="the last few who replied, the latest last")
+    ts: int
+    user: str = Field(description="who replied")
+
+
+class ThreadPage(BaseModel):
+    """GET /api/rooms/{room}/messages/{id}/thread."""
+
+    parent: Message
+    messages: list[Message] = Field(description="its replies, oldest first")
+
+
+class ReactionNotice(_Frame):
+    """Someone added or removed an emoji reaction on a message of a subscribed room:
+    replayed after `since`, or live."""
+
+    type: Literal["reaction"] = "reaction"
+    room: str
+    id: MessageId = Field(description="the change's own id in the room's stream (a `since`)")
+    target: MessageId = Field(description="the message reacted to")
+    emoji: str
+    action: Literal["add", "remove"]
+    ts: int
+    user: str
+
+
 class RoomNotice(_Frame):
-    """A room was created, or a DM with this user."""
+    """A room was created, or a DM with this user, or this user was added to a private room."""
 
     type: Literal["room"] = "room"
     room: RoomInfo
@@ -336,7 +447,12 @@ ServerFrame = Annotated[
     | RoomNotice
     | ActivityNotice
     | MentionNotice
-    | ReadNotice,
+    | ReadNotice
+    | TopicNotice
+    | MemberNotice
+    | LeftNotice
+    | ReactionNotice
+    | ThreadNotice,
     Field(discriminator="type"),
 ]
 
@@ -361,6 +477,117 @@ class SearchHit(BaseModel):
 
     message: Message
     snippet: list[SnippetPart]
+
+
+# -- HTTP bodies of rooms' membership (docs/protocol.md) ---------------------------------------
+class NewRoom(BaseModel):
+    """POST /api/rooms: a public room, or with `private` an invite-only one."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    private: bool = False
+
+
+class MemberRef(BaseModel):
+    """POST /api/rooms/{room}/members: who to add."""
+
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+
+
+class TopicChange(BaseModel):
+    """PUT /api/rooms/{room}/topic; empty clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    topic: Annotated[
+        str,
+        Field(description="at most MAX_TOPIC_LENGTH characters (a server setting), something visible"),
+        AfterValidator(_empty_or_not_blank),
+    ]
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    display_name: str | None = None
+    online: bool = Field(description="subscribed to the room right now")
+
+
+class MemberPage(BaseModel):
+    """GET /api/rooms/{room}/members: online members first, each group by name."""
+
+    members: list[Member]
+    total: int = Field(description="members in all")
+    next_offset: int | None = Field(
+        default=None, description="the `offset` of the next page; absent on the last"
+    )
+
+
+Password = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class PasswordChange(BaseModel):
+    """POST /api/me/password."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: Password
+    new_password: Password
+
+
+class DisplayNameChange(BaseModel):
+    """PUT /api/me/display-name; empty clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: Annotated[
+        str,
+        Field(description="at most MAX_DISPLAY_NAME_LENGTH characters (a server setting), something visible"),
+    ]
+
+
+class Reaction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    emoji: str
+    count: int
+    users: list[str] = Field(description="who reacted, first first")
+
+
+class MessageReactions(BaseModel):
+    """One message's reactions, in the order each emoji was first used."""
+
+    id: MessageId
+    reactions: list[Reaction]
+
+
+class ReactionsPage(BaseModel):
+    """GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none
+    left out)."""
+
+    messages: list[MessageReactions]
+
+
+class Person(BaseModel):
+    """A user as lists and lookups show them: the unchanging username, and the display name
+    they chose (absent if none)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    display_name: str | None = None
+
+
+class Users(BaseModel):
+    """GET /api/users: those of the users asked for who are registered."""
+
+    users: list[Person]
+
+
+class PeoplePage(BaseModel):
+    """GET /api/people: people whose username starts with the prefix (any case), by name."""
+
+    people: list[Person]
+    after: str | None = Field(default=None, description="the `after` of the next page; absent on the last")
 
 
 class ErrorBody(BaseModel):

@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from chat_backend.names import DM_MAX_MEMBERS
+
 
 class ConfigError(SystemExit):
     """Raised (and printed) when the environment holds a bad configuration."""
@@ -30,19 +32,62 @@ class Settings(BaseSettings):
     dev_mode: bool = False
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     cookie_secure: bool = False
-    session_max_age: int = Field(default=7 * 24 * 3600, gt=0)
-    # Prometheus scrapes /api/metrics with `Authorization: Bearer <token>`; otherwise a session is needed.
-    metrics_token: SecretStr | None = None
+    session_max_age: int = Field(
+        default=7 * 24 * 3600, gt=0, description="seconds a session lives; its sockets close when it ends"
+    )
+    max_sessions_per_user: int = Field(
+        default=50, ge=1, description="sessions one user holds at once; a new one ends the oldest"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="the bearer token that reads /api/metrics (`Authorization: Bearer ...`); unset: nobody",
+    )
     history_limit: int = Field(default=1000, ge=1, le=1_000_000)
-    history_page_max: int = Field(default=200, ge=1)
-    max_message_length: int = Field(default=4000, ge=1, le=60_000)
-    max_frame_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    history_page_max: int = Field(default=200, ge=1, description="largest `limit` one history request gets")
+    max_message_length: int = Field(default=4000, ge=1, le=60_000, description="characters per message")
+    max_frame_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="largest WebSocket frame; bigger closes the socket with 1009"
+    )
+    max_body_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="largest HTTP body (nginx and the ingress refuse bigger too): 413",
+    )
     send_rate_limit: int = Field(default=30, ge=1, description="messages per user per window")
     send_rate_window: float = Field(default=10.0, gt=0)
-    login_max_failures_per_user: int = Field(default=5, ge=1)
-    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_max_failures_per_user_ip: int = Field(
+        default=5, ge=1, description="login attempts per username from one address per window"
+    )
+    login_max_failures_per_ip: int = Field(
+        default=20, ge=1, description="login attempts per address per window"
+    )
+    login_max_failures_per_user: int = Field(
+        default=100,
+        ge=1,
+        description="login attempts per username from all addresses per window "
+        "(high, so strangers cannot lock anyone out)",
+    )
     login_throttle_window: int = Field(default=300, ge=1, description="seconds")
+    registrations_per_ip: int = Field(
+        default=20, ge=1, description="accounts registered per address per hour"
+    )
+    trusted_proxy_hops: int = Field(
+        default=1,
+        ge=0,
+        le=8,
+        description="proxies in front that append to X-Forwarded-For; the client's address is the entry "
+        "this far from the right (0: the peer's address, the header ignored)",
+    )
+    password_hash_memory_mib: int = Field(
+        default=64,
+        ge=19,
+        description="memory password hashes may hold at once per worker (19 MiB each); the rest wait",
+    )
+    password_hash_queue: int = Field(
+        default=32,
+        ge=1,
+        description="logins and registrations waiting for a hash per worker; more: 503 server_busy",
+    )
     fanout_coalesce_ms: int = Field(
         default=40, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
     )
@@ -51,7 +96,27 @@ class Settings(BaseSettings):
     )
     presence_ttl: float = Field(default=30.0, gt=0)
     presence_heartbeat: float = Field(default=10.0, gt=0)
-    max_rooms: int = Field(default=1000, ge=1)
+    max_rooms: int = Field(default=1000, ge=1, description="public and private rooms in all")
+    max_rooms_per_user: int = Field(
+        default=20, ge=1, description="rooms, public or private, one user may create"
+    )
+    max_dms_per_user: int = Field(default=200, ge=1, description="DMs one user may open")
+    max_sockets_per_user: int = Field(
+        default=20, ge=1, description="open WebSockets of one user, on every worker"
+    )
+    max_subscriptions_per_socket: int = Field(
+        default=100, ge=1, description="rooms one WebSocket is subscribed to"
+    )
+    max_dm_members: int = Field(
+        default=DM_MAX_MEMBERS, ge=2, le=DM_MAX_MEMBERS, description="members of a group DM (2: no group DMs)"
+    )
+    max_display_name_length: int = Field(default=64, ge=1, le=256)
+    max_reactions_per_message: int = Field(
+        default=20, ge=1, le=200, description="distinct emoji on one message"
+    )
+    max_room_members: int = Field(default=5000, ge=2, description="members of one room (joins and invites)")
+    max_topic_length: int = Field(default=250, ge=1, le=4000)
+    people_page_max: int = Field(default=200, ge=1, description="members or people listed per page at most")
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL, the store that keeps every message, e.g. "

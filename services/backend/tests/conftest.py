@@ -164,7 +164,9 @@ def start_backend(redis_server: Store, tmp_path_factory: pytest.TempPathFactory)
             session_secret=secret,
             workers=workers,
             extra_env={
+                # Every test client is on 127.0.0.1: the per-address ceilings are each a test's own.
                 "LOGIN_MAX_FAILURES_PER_IP": "100000",
+                "REGISTRATIONS_PER_IP": "100000",
                 "SEND_RATE_LIMIT": "100000",
                 **({"REDIS_CLUSTER": "true"} if CLUSTER else {}),
                 **env,

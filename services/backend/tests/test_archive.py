@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chat_backend.protocol import Ack, Send
 from chatkit import ChatClient, unique
 from conftest import KEYS, ORIGIN, ArchiveStack, MakeArchiveStack, store_client
 from devstack.backend_server import BackendServer
@@ -108,6 +109,41 @@ async def test_history_goes_past_the_redis_window_without_a_seam(
     # The deleted message's text is gone from PostgreSQL too.
     assert ("", True) in [(body, deleted) for _, body, deleted in _archived(stack, room)]
     assert stack.sql("SELECT count(*) FROM messages WHERE body LIKE 'message 5'") == [(0,)]
+    await ws.close()
+    await alice.aclose()
+
+
+async def _reply(ws: Any, room: str, parent: str, text: str, in_room: bool) -> str:
+    frame = Send(room=room, text=text, client_id=unique("c"), thread=parent, in_room=in_room)
+    await ws.send(frame)
+    return str((await ws.expect(Ack, client_id=frame.client_id)).id)
+
+
+async def test_thread_replies_stay_out_of_room_history_past_the_redis_window(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
+    stack = make_archive_stack()
+    server = stack.start()
+    alice = await _user(server)
+    room = unique("room")
+    await alice.create_room(room)
+    ws = await alice.ws()
+    parent = await ws.say(room, "the parent")
+    await _reply(ws, room, parent, "a reply in the thread alone", in_room=False)
+    shown = await _reply(ws, room, parent, "a reply sent to the room too", in_room=True)
+    ids = [parent, shown] + [await ws.say(room, f"message {n}") for n in range(60)]
+    # Every message is archived, the hidden reply too; thread and member entries are not.
+    await _until(lambda: len(_archived(stack, room)) == 63)
+    stream = await _until(lambda: _short(stack, room))
+    assert parent not in stream
+    assert shown not in stream
+
+    history = await _whole_history(alice, room)
+    assert [m["id"] for m in history] == ids
+    assert (history[1]["thread"], history[1]["in_room"]) == (parent, True)
+    assert "thread" not in history[0]
+    assert "in_room" not in history[0]
+    assert [m["id"] for m in await _page(alice, room, limit=4, around=parent)] == ids[:4]
     await ws.close()
     await alice.aclose()
 

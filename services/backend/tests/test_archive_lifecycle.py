@@ -4,15 +4,20 @@ and retention. Real redis-server (or Redis Cluster), real PostgreSQL, real backe
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from chatkit import ChatClient, unique
 from conftest import KEYS, ArchiveStack, MakeArchiveStack, store_client
 from test_archive import _archived, _page, _stream_ids, _until, _user, _whole_history
 
+METRICS_TOKEN = secrets.token_urlsafe(32)  # only its bearer reads /api/metrics
+
 
 async def _lag(client: ChatClient) -> float:
-    text = (await client.http.get("/api/metrics")).text
+    answer = await client.http.get("/api/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    text = answer.text
     found = re.search(r"^chat_archive_lag_seconds(?:\{[^}]*\})? (\S+)$", text, re.MULTILINE)
     assert found, "no chat_archive_lag_seconds in /api/metrics"
     return float(found.group(1))
@@ -22,7 +27,7 @@ async def test_postgres_away_chat_goes_on_older_history_waits_and_the_archive_ca
     make_archive_stack: MakeArchiveStack,
 ) -> None:
     stack = make_archive_stack()
-    server = stack.start()
+    server = stack.start(METRICS_TOKEN=METRICS_TOKEN)
     alice = await _user(server)
     room = unique("room")
     await alice.create_room(room)

@@ -45,6 +45,9 @@ class RecordingConnection:
         if frames:
             self.push(frames)
 
+    async def ready_for_replay(self) -> bool:
+        return True
+
     def frames(self) -> int:
         return sum(len(write) for write in self.writes)
 

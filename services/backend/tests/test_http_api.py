@@ -72,7 +72,7 @@ async def test_rooms(make_user: MakeUser) -> None:
     name = unique("room")
     created = await client.http.post("/api/rooms", json={"name": name})
     assert created.status_code == 201
-    fresh = {"name": name, "kind": "room", "seq": 0, "unread": 0, "mentioned": False}
+    fresh = {"name": name, "kind": "room", "joined": True, "seq": 0, "unread": 0, "mentioned": False}
     assert created.json() == fresh
     assert fresh in (await client.http.get("/api/rooms")).json()["rooms"]
     again = await client.http.post("/api/rooms", json={"name": name})
@@ -89,6 +89,9 @@ async def test_everything_but_auth_and_health_needs_a_session(backend_url: str) 
             ("GET", "/api/rooms"),
             ("POST", "/api/rooms"),
             ("GET", "/api/rooms/general/messages"),
+            ("GET", "/api/rooms/general/members"),
+            ("POST", "/api/rooms/general/join"),
+            ("PUT", "/api/rooms/general/topic"),
         ):
             response = await anonymous.request(method, path, json={"name": "abc"})
             assert response.status_code == 401, path
@@ -108,6 +111,9 @@ async def test_history_errors(make_user: MakeUser) -> None:
     bad_before = await client.http.get("/api/rooms/general/messages", params={"before": "yesterday"})
     assert bad_before.status_code == 422
     assert "before" in bad_before.json()["detail"]
+    for beyond in ("99999999999999999999", "1-18446744073709551616"):  # beyond any stream id
+        too_big = await client.http.get("/api/rooms/general/messages", params={"before": beyond})
+        assert (too_big.status_code, too_big.json()["error"]) == (422, "invalid_request")
     bad_limit = await client.http.get("/api/rooms/general/messages", params={"limit": "0"})
     assert bad_limit.status_code == 422
     bad_room = await client.http.get("/api/rooms/x/messages")
@@ -133,37 +139,41 @@ async def test_bad_bodies_get_a_reason(backend_url: str) -> None:
         assert wrong_method.status_code == 405
 
 
-async def test_metrics_and_openapi_need_a_session_or_the_scrape_token(
-    backend_url: str, make_user: MakeUser
-) -> None:
+async def test_openapi_needs_a_session(backend_url: str, make_user: MakeUser) -> None:
     client = await make_user()
-    sock = await client.ws()
-    await sock.subscribe("general")
-    await sock.say("general", "counted")
-    text = (await client.http.get("/api/metrics")).text
-    for name in (
-        "chat_websocket_connections",
-        "chat_messages_received_total",
-        "chat_messages_delivered_total",
-        "chat_send_latency_seconds_bucket",
-    ):
-        assert name in text
     schema = (await client.http.get("/api/openapi.json")).json()
     assert "/api/register" in schema["paths"]
     assert "/api/rooms/{room}/messages" in schema["paths"]
     assert (await client.http.get("/api/docs")).status_code == 200
     async with httpx.AsyncClient(base_url=backend_url) as anonymous:
-        for path in ("/api/metrics", "/api/openapi.json", "/api/docs"):
+        for path in ("/api/openapi.json", "/api/docs"):
             assert (await anonymous.get(path)).status_code == 401, path
-        wrong = await anonymous.get("/api/metrics", headers={"Authorization": "Bearer guess"})
-        assert wrong.status_code == 401
-    await sock.close()
 
 
-async def test_prometheus_scrapes_with_the_bearer_token(start_backend: StartBackend) -> None:
-    server = start_backend(METRICS_TOKEN="scrape-" + "t" * 32)
+async def test_metrics_only_with_the_scrape_token(start_backend: StartBackend, make_user: MakeUser) -> None:
+    token = "scrape-" + "t" * 32
+    server = start_backend(METRICS_TOKEN=token)
+    client = await make_user(server)
+    sock = await client.ws()
+    await sock.subscribe("general")
+    await sock.say("general", "counted")
     async with httpx.AsyncClient(base_url=server.url) as prometheus:
-        scraped = await prometheus.get("/api/metrics", headers={"Authorization": "Bearer scrape-" + "t" * 32})
+        scraped = await prometheus.get("/api/metrics", headers={"Authorization": f"Bearer {token}"})
         assert scraped.status_code == 200
-        assert "chat_websocket_connections" in scraped.text
-        assert (await prometheus.get("/api/metrics")).status_code == 401
+        for name in (
+            "chat_websocket_connections",
+            "chat_messages_received_total",
+            "chat_messages_delivered_total",
+            "chat_send_latency_seconds_bucket",
+        ):
+            assert name in scraped.text
+        for headers in ({}, {"Authorization": "Bearer guess"}):
+            refused = await prometheus.get("/api/metrics", headers=headers)
+            assert (refused.status_code, refused.json()["error"]) == (401, "metrics_token_required")
+    # A session is not enough: the counters of failed logins are no user's business.
+    as_user = await client.http.get("/api/metrics")
+    assert (as_user.status_code, as_user.json()["error"]) == (401, "metrics_token_required")
+    # Without a token configured nobody reads them.
+    other = await make_user()
+    assert (await other.http.get("/api/metrics")).status_code == 401
+    await sock.close()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from chat_backend.protocol import ErrorFrame, Ping, Pong, Send
 from chatkit import PASSWORD, ChatClient, unique
-from conftest import MakeUser, StartBackend
+from conftest import ORIGIN, MakeUser, StartBackend
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -59,6 +59,14 @@ BAD_FRAMES: list[tuple[str | bytes, str]] = [
     ('{"type": "message", "room": "general", "text": 5, "client_id": "c"}', "invalid_field"),
     ('{"type": "message", "room": "general", "text": "hi", "client_id": ""}', "invalid_field"),
     ('{"type": "message", "room": "general", "text": "   ", "client_id": "c"}', "invalid_field"),
+    # Only invisible characters: zero-width space, word joiner, BOM, variation selectors, a
+    # Hangul filler, a tag character, a soft hyphen.
+    *(
+        ('{"type": "message", "room": "general", "text": "' + text + '", "client_id": "c"}', "invalid_field")
+        for text in ("\u200b", "\u2060 \ufeff", "\ufe0f\ufe0e", "\u3164", "\U000e0041", "\u00ad\u200d")
+    ),
+    ('{"type": "subscribe", "room": "general", "since": "99999999999999999999"}', "invalid_field"),
+    ('{"type": "subscribe", "room": "general", "since": "1-99999999999999999999"}', "invalid_field"),
     ('{"type": "message", "room": "nosuchroom", "text": "hi", "client_id": "c"}', "unknown_room"),
     ('{"type": "message", "room": "general", "text": "' + "x" * 4001 + '", "client_id": "c"}', "too_long"),
     ('{"type": "unsubscribe"}', "missing_field"),
@@ -176,9 +184,56 @@ async def test_slow_consumer_is_dropped_without_stalling_others(
 
 async def test_a_reconnect_storm_is_accepted(start_backend: StartBackend, make_user: MakeUser) -> None:
     # More concurrent handshakes than the worker has Redis connections: they wait, none fail.
-    server = start_backend()
+    server = start_backend(MAX_SOCKETS_PER_USER="1000")
     client = await make_user(server)
     sockets = await asyncio.gather(*(client.ws() for _ in range(200)))
     await sockets[-1].send(Ping())
     await sockets[-1].expect(Pong)
     await asyncio.gather(*(s.close() for s in sockets))
+
+
+async def test_a_cross_site_post_is_refused_and_the_session_lives_on(make_user: MakeUser) -> None:
+    client = await make_user()
+    for headers in (
+        {"Origin": "http://evil.test"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},  # a browser that left Origin out
+    ):
+        forged = await client.http.post("/api/logout", headers=headers)
+        assert (forged.status_code, forged.json()["error"]) == (403, "origin_refused"), headers
+        assert "set-cookie" not in forged.headers
+        room = await client.http.post("/api/rooms", json={"name": unique("r")}, headers=headers)
+        assert room.status_code == 403
+    assert (await client.http.get("/api/me")).status_code == 200
+    await (await client.ws()).close()  # the session still opens sockets
+    # The chat's own pages, and clients that are not browsers (no Origin), keep working.
+    same_origin = {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"}
+    created = await client.http.post("/api/rooms", json={"name": unique("r")}, headers=same_origin)
+    assert created.status_code == 201
+    assert (await client.http.post("/api/logout", headers=same_origin)).status_code == 204
+    assert (await client.http.get("/api/me")).status_code == 401
+    await client.register()  # no Origin at all
+    assert (await client.http.post("/api/logout")).status_code == 204
+
+
+async def test_the_team_endpoints_refuse_a_foreign_origin_too(make_user: MakeUser) -> None:
+    client = await make_user()
+    room = unique("r")
+    await client.create_room(room)
+    foreign = {"Origin": "http://evil.test"}
+    forged = [
+        await client.http.post("/api/logout-all", headers=foreign),
+        await client.http.post(
+            "/api/me/password",
+            json={"current_password": PASSWORD, "new_password": "battery-staple-9"},
+            headers=foreign,
+        ),
+        await client.http.put("/api/me/display-name", json={"display_name": "Mallory"}, headers=foreign),
+        await client.http.put(f"/api/rooms/{room}/topic", json={"topic": "pwned"}, headers=foreign),
+        await client.http.post(f"/api/rooms/{room}/leave", headers=foreign),
+        await client.http.delete(f"/api/rooms/{room}/members/{client.username}", headers=foreign),
+    ]
+    assert [(r.status_code, r.json()["error"]) for r in forged] == [(403, "origin_refused")] * len(forged)
+    assert (await client.http.get("/api/me")).json() == {"username": client.username}
+    listed = (await client.rooms())[room]
+    assert (listed["joined"], listed.get("topic")) == (True, None)

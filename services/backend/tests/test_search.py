@@ -81,3 +81,34 @@ async def test_a_snippet_is_text_in_parts_whatever_the_message_holds(
     assert all(set(part) == {"text", "match"} for part in hit["snippet"])
     await ws.close()
     await alice.aclose()
+
+
+async def test_private_rooms_and_group_dms_are_searched_for_their_members_only(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
+    stack = make_archive_stack()
+    server = stack.start()
+    alice, bob, carol, dave = [await _user(server) for _ in range(4)]
+    private = unique("room")
+    await alice.create_room(private, private=True)
+    added = await alice.http.post(f"/api/rooms/{private}/members", json={"username": bob.username})
+    assert added.status_code == 201, added.text
+    opened = await alice.http.post("/api/dms", json={"usernames": [bob.username, dave.username]})
+    assert opened.status_code == 201, opened.text
+    group = opened.json()["name"]
+    ws = await alice.ws()
+    await ws.say(private, "a walrus behind closed doors")
+    await ws.say(group, "a walrus among the three of us")
+    await _until(lambda: stack.sql("SELECT count(*) FROM messages WHERE body LIKE %s", "%walrus%") == [(2,)])
+
+    both = ["a walrus among the three of us", "a walrus behind closed doors"]  # newest first
+    assert _texts(await _search(alice, "walrus")) == both
+    assert _texts(await _search(bob, "walrus")) == both
+    assert _texts(await _search(dave, "walrus")) == ["a walrus among the three of us"]
+    assert _texts(await _search(carol, "walrus")) == []
+    for room in (private, group):
+        refused = await carol.http.get("/api/search", params={"q": "walrus", "room": room})
+        assert (refused.status_code, refused.json()["error"]) == (404, "unknown_room")
+    await ws.close()
+    for client in (alice, bob, carol, dave):
+        await client.aclose()

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api, ApiError } from "./api/http";
 import { ChatPage } from "./components/ChatPage";
 import { LoginPage } from "./components/LoginPage";
@@ -9,6 +9,8 @@ type Session = { state: "checking" } | { state: "in"; me: string } | { state: "o
 export function App() {
   const [path, navigate] = usePath();
   const [session, setSession] = useState<Session>({ state: "checking" });
+  /** The conversation asked for before logging in: where logging in leads. */
+  const wanted = useRef("/");
 
   useEffect(() => {
     api.me().then(
@@ -22,10 +24,14 @@ export function App() {
     );
   }, []);
 
-  // Unauthenticated visits to the chat go to /login; a logged-in visit to /login goes to the chat.
+  // Unauthenticated visits to the chat go to /login; logging in leads back to the address
+  // asked for (a shared /r/<room> link), a logged-in visit to /login to the chat.
   useEffect(() => {
-    if (session.state === "out" && path !== "/login") navigate("/login", true);
-    if (session.state === "in" && path === "/login") navigate("/", true);
+    if (session.state === "out" && path !== "/login") {
+      wanted.current = path;
+      navigate("/login", true);
+    }
+    if (session.state === "in" && path === "/login") navigate(wanted.current, true);
   }, [session, path, navigate]);
 
   if (session.state === "checking") return <p className="loading">Loading…</p>;

@@ -22,11 +22,11 @@ from chat_backend import metrics
 from chat_backend.archive import migrate, records
 from chat_backend.archive.database import Database
 from chat_backend.settings import Settings
+from chat_backend.store.access import GENERAL
 from chat_backend.store.entries import Entry
 from chat_backend.store.keys import Keys
 from chat_backend.store.messages import Messages, parse_id
 from chat_backend.store.redis_client import Client
-from chat_backend.store.rooms import GENERAL
 
 log = logging.getLogger("chat_backend.archive")
 
@@ -113,9 +113,10 @@ class Archiver:
     async def rooms(self) -> list[str]:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.smembers(self.keys.ROOMS)
+            pipe.smembers(self.keys.PRIVATE_ROOMS)
             pipe.smembers(self.keys.DMS)
-            public, dms = cast(list[set[str]], await pipe.execute())
-        return sorted(public | dms | {GENERAL})
+            public, private, dms = cast(list[set[str]], await pipe.execute())
+        return sorted(public | private | dms | {GENERAL})
 
     async def _positions(self, rooms: list[str]) -> list[str]:
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -15,15 +15,17 @@ from chat_backend.protocol import Message
 from chat_backend.store.messages import Messages, parse_id
 
 _MAX_ID = (2**63 - 1, 2**63 - 1)  # beyond any id PostgreSQL holds (bigint)
-# Both select a message's columns as `message` reads them.
+# Both select a message's columns as `message` reads them, and the room's timeline only: thread
+# replies not also sent to the room are left out, as entries.in_timeline leaves them.
 OLDER = """
-SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted FROM messages
-WHERE room = %s AND (id_ms, id_seq) < (%s, %s)
+SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted, thread, in_room FROM messages
+WHERE room = %s AND (id_ms, id_seq) < (%s, %s) AND (thread IS NULL OR in_room)
 ORDER BY id_ms DESC, id_seq DESC LIMIT %s
 """
 _FROM = """
-SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted FROM messages
+SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted, thread, in_room FROM messages
 WHERE room = %s AND (id_ms, id_seq) >= (%s, %s) AND (id_ms, id_seq) < (%s, %s)
+    AND (thread IS NULL OR in_room)
 ORDER BY id_ms, id_seq LIMIT %s
 """
 _RETRIES = 3  # a trim between the reads of `around` makes it read again; twice in a row is rare
@@ -31,7 +33,7 @@ _RETRIES = 3  # a trim between the reads of `around` makes it read again; twice 
 
 def message(room: str, row: Sequence[Any]) -> Message:
     """The protocol's Message from a row of the columns OLDER selects."""
-    ms, seq_part, user, text, ts, client_id, seq, edited_ts, deleted = row
+    ms, seq_part, user, text, ts, client_id, seq, edited_ts, deleted, thread, in_room = row
     return Message(
         id=f"{ms}-{seq_part}",
         room=room,
@@ -42,6 +44,8 @@ def message(room: str, row: Sequence[Any]) -> Message:
         seq=seq,
         edited_ts=edited_ts,
         deleted=True if deleted else None,
+        thread=thread,
+        in_room=True if in_room else None,
     )
 
 

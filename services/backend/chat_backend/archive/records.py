@@ -1,5 +1,8 @@
-"""Stream entries written into PostgreSQL: each message inserted once, each edit and delete
-event recorded once and, only then, applied to its message. Archiving an entry again (a
+"""Stream entries written into PostgreSQL: each message (thread replies too) inserted once,
+each edit and delete event recorded once and, only then, applied to its message. The other
+kinds (member, topic, reaction, thread counts) are not archived: they live in the stream and
+their own Redis records, so reactions and reply counts of messages trimmed from the stream
+are not shown (docs/storage.md). Archiving an entry again (a
 retry, a second archiver after a lease change) changes nothing."""
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from chat_backend.store.entries import Entry
 from chat_backend.store.messages import parse_id
 
 _MESSAGE = """
-INSERT INTO messages (room, id_ms, id_seq, author, body, ts, client_id, seq)
-VALUES (%(room)s, %(ms)s, %(seq_part)s, %(user)s, %(text)s, %(ts)s, %(client_id)s, %(seq)s)
+INSERT INTO messages (room, id_ms, id_seq, author, body, ts, client_id, seq, thread, in_room)
+VALUES (%(room)s, %(ms)s, %(seq_part)s, %(user)s, %(text)s, %(ts)s, %(client_id)s, %(seq)s,
+    %(thread)s, %(in_room)s)
 ON CONFLICT DO NOTHING
 """
 # One statement per event: recorded (if new), then applied to its message (if recorded now).
@@ -47,6 +51,8 @@ def _row(room: str, entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
         "ts": int(fields.get("ts", "0")),
         "client_id": fields.get("client_id", ""),
         "seq": int(fields.get("seq", "0")),
+        "thread": fields.get(entries.THREAD),
+        "in_room": entries.IN_ROOM in fields,
     }
 
 

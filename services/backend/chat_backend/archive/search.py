@@ -15,7 +15,7 @@ from chat_backend.protocol import SearchHit, SnippetPart
 
 # 'english': the text search configuration of the messages.search column (migration 0001).
 SEARCH = """
-SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted, room,
+SELECT id_ms, id_seq, author, body, ts, client_id, seq, edited_ts, deleted, thread, in_room, room,
     ts_headline('english', body, query, %(options)s)
 FROM (
     SELECT messages.*, query

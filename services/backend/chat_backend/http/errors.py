@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from chat_backend import metrics
 from chat_backend.archive.database import ArchiveUnavailableError
 from chat_backend.protocol import ErrorBody
+from chat_backend.store.passwords import ServerBusyError
 
 HISTORY_UNAVAILABLE = "history_unavailable"
 
@@ -61,6 +62,12 @@ def install(app: FastAPI) -> None:
     async def archive_unavailable(_: Request, exc: ArchiveUnavailableError) -> JSONResponse:
         # Older history and search need PostgreSQL; live chat and recent history do not.
         return error_response(503, HISTORY_UNAVAILABLE, f"{exc}; older history and search: retry later")
+
+    @app.exception_handler(ServerBusyError)
+    async def busy(_: Request, exc: ServerBusyError) -> JSONResponse:
+        return error_response(
+            503, "server_busy", "too many logins at once; retry in a moment", {"Retry-After": "1"}
+        )
 
     @app.exception_handler(RedisError)
     @app.exception_handler(OSError)

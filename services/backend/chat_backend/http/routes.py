@@ -3,37 +3,42 @@ upgrade.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
 from chat_backend.archive.search import search as search_messages
+from chat_backend.http.client_ip import client_ip
 from chat_backend.http.errors import HISTORY_UNAVAILABLE, ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
-from chat_backend.names import PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
+from chat_backend.names import DM_MAX_MEMBERS, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import (
     MAX_SEQ,
     MESSAGE_ID_PATTERN,
     ErrorBody,
     Message,
+    NewRoom,
     RoomInfo,
     SearchHit,
     json_integer,
+    within_stream_ids,
 )
 from chat_backend.store.rooms import room_info
 
 router = APIRouter(prefix="/api")
 
 
-def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The error answers a route documents; any route may say 413 (body) or 503 (Redis down)."""
-    return {code: {"model": ErrorBody} for code in (*codes, 413, 503)}
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents; any route may say 403 (a foreign Origin), 413
+    (body) or 503 (Redis down, or too busy)."""
+    return {code: {"model": ErrorBody} for code in (*codes, 403, 413, 503)}
 
 
 class Credentials(BaseModel):
@@ -46,14 +51,26 @@ class Me(BaseModel):
     username: str
 
 
-class NewRoom(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Name
+class Profile(Me):
+    display_name: str | None = None
 
 
 class NewDm(BaseModel):
+    """The other member (`username`), or the others of a group DM (`usernames`)."""
+
     model_config = ConfigDict(extra="forbid")
-    username: Name
+    username: Name | None = None
+    usernames: Annotated[list[Name], Field(min_length=1, max_length=DM_MAX_MEMBERS - 1)] | None = None
+
+    @model_validator(mode="after")
+    def one_of_the_two(self) -> NewDm:
+        if (self.username is None) == (self.usernames is None):
+            raise ValueError("give `username` or `usernames`")
+        return self
+
+    @property
+    def others(self) -> list[str]:
+        return [self.username] if self.username is not None else list(self.usernames or ())
 
 
 class ReadUpTo(BaseModel):
@@ -79,10 +96,6 @@ class Status(BaseModel):
     status: str
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _set_session(svc: Services, response: Response, cookie: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
@@ -102,60 +115,90 @@ async def _user(request: Request) -> str:
     return user
 
 
-@router.post("/register", status_code=201, response_model=Me, responses=_responses(409, 422))
+@router.post("/register", status_code=201, response_model=Me, responses=error_responses(409, 422, 429))
 async def register(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    if not await svc.accounts.register(body.username, body.password):
+    outcome = await svc.accounts.register(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(409, "username_taken", f"{body.username!r} is already registered")
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_registrations",
+            f"too many accounts registered from this address; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
 
-@router.post("/login", response_model=Me, responses=_responses(401, 422, 429))
+@router.post("/login", response_model=Me, responses=error_responses(401, 422, 429))
 async def login(body: Credentials, request: Request, response: Response) -> Me:
     svc = services(request)
-    ip = _client_ip(request)
-    wait = await svc.accounts.login_throttled(body.username, ip)
-    if wait:
-        raise ApiError(
-            429, "too_many_attempts", f"too many failed logins; retry in {wait} s", {"Retry-After": str(wait)}
-        )
-    if not await svc.accounts.check_password(body.username, body.password):
-        await svc.accounts.record_login_failure(body.username, ip)
+    outcome = await svc.accounts.log_in(body.username, body.password, client_ip(request, svc.settings))
+    if outcome is False:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
-    await svc.accounts.clear_login_failures(body.username)
+    if outcome is not True:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many login attempts; retry in {outcome} s",
+            {"Retry-After": str(outcome)},
+        )
     _set_session(svc, response, await svc.accounts.new_session(body.username))
     return Me(username=body.username)
 
 
-@router.post("/logout", status_code=204, responses=_responses())
+@router.post("/logout", status_code=204, responses=error_responses())
 async def logout(request: Request) -> Response:
-    await services(request).accounts.end_session(request.cookies.get(SESSION_COOKIE))
+    await services(request).accounts.log_out(request.cookies.get(SESSION_COOKIE))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
-@router.get("/me", response_model=Me, responses=_responses(401))
-async def me(request: Request) -> Me:
-    return Me(username=await _user(request))
+@router.get("/me", response_model=Profile, response_model_exclude_none=True, responses=error_responses(401))
+async def me(request: Request) -> Profile:
+    user = await _user(request)
+    return Profile(
+        username=user, display_name=(await services(request).profiles.display_names([user])).get(user)
+    )
 
 
 # Checked before the body (a dependency): without a session nothing else is looked at.
 User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
+MessagePath = Annotated[
+    str, Path(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(within_stream_ids)
+]
 
 
-async def _visible_room(request: Request, user: str, room: str) -> None:
-    """404 for a room that does not exist and for a DM of others alike."""
-    if not await services(request).rooms.can_see(user, room):
+async def registered_users(request: Request, usernames: list[str]) -> list[str]:
+    """The registered users `usernames` name, in any case, or 404 unknown_user."""
+    accounts = services(request).accounts
+    found = await accounts.canonical(usernames)
+    known = await accounts.registered([name or "" for name in found])
+    for asked, name, exists in zip(usernames, found, known, strict=True):
+        if name is None or not exists:
+            raise ApiError(404, "unknown_user", f"{asked!r} is not registered")
+    return [name for name in found if name is not None]
+
+
+def _within_stream_ids(before: str | None) -> str | None:
+    return None if before is None else within_stream_ids(before)
+
+
+async def visible_room(request: Request, user: str, room: str) -> None:
+    """404 for a room that does not exist and for a private room or DM of others alike."""
+    if not await services(request).access.can_see(user, room):
         raise ApiError(404, "unknown_room", f"room {room!r} does not exist")
 
 
-@router.get("/rooms", response_model=Rooms, response_model_exclude_none=True, responses=_responses(401))
+@router.get("/rooms", response_model=Rooms, response_model_exclude_none=True, responses=error_responses(401))
 async def list_rooms(request: Request, user: User) -> Rooms:
     svc = services(request)
-    return Rooms(rooms=await svc.reads.infos(user, await svc.rooms.visible(user)))
+    visible = await svc.access.visible_detail(user)
+    return Rooms(rooms=await svc.reads.infos(user, visible.rooms, visible.joined, set(visible.private)))
 
 
 @router.post(
@@ -163,15 +206,21 @@ async def list_rooms(request: Request, user: User) -> Rooms:
     status_code=201,
     response_model=RoomInfo,
     response_model_exclude_none=True,
-    responses=_responses(401, 409, 422),
+    responses=error_responses(401, 409, 422),
 )
-async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
-    outcome = await services(request).rooms.create(body.name)
+async def create_room(body: NewRoom, request: Request, user: User) -> RoomInfo:
+    """A public room, or an invite-only one with `private`; its creator is its first member."""
+    svc = services(request)
+    outcome = await svc.rooms.create(body.name, user, body.private)
     if outcome == "exists":
-        raise ApiError(409, "room_exists", f"room {body.name!r} already exists")
+        raise ApiError(409, "room_exists", f"room {body.name!r} already exists (names ignore case)")
     if outcome == "full":
         raise ApiError(409, "too_many_rooms", "the room limit is reached")
-    return room_info(body.name)
+    if outcome == "user_full":
+        limit = svc.settings.max_rooms_per_user
+        raise ApiError(409, "too_many_rooms_of_user", f"you created {limit} rooms, the most one user may")
+    await svc.memberships.join(body.name, user, founding=True)
+    return room_info(body.name, private=body.private, joined=True)
 
 
 @router.post(
@@ -179,16 +228,25 @@ async def create_room(body: NewRoom, request: Request, _: User) -> RoomInfo:
     status_code=201,
     response_model=RoomInfo,
     response_model_exclude_none=True,
-    responses={200: {"model": RoomInfo, "description": "the DM existed"}, **_responses(401, 404, 422)},
+    responses={
+        200: {"model": RoomInfo, "description": "the DM existed"},
+        **error_responses(401, 404, 409, 422),
+    },
 )
 async def open_dm(body: NewDm, request: Request, response: Response, user: User) -> RoomInfo:
-    """The DM with `username`: 201 when created, 200 when it existed."""
+    """The DM with `username`, or the group DM with `usernames`: 201 when created, 200 when
+    it existed."""
     svc = services(request)
-    if body.username == user:
+    members = {user, *await registered_users(request, body.others)}
+    if len(members) < 2:
         raise ApiError(422, "invalid_dm", "a DM needs someone else")
-    if not (await svc.accounts.registered([body.username]))[0]:
-        raise ApiError(404, "unknown_user", f"{body.username!r} is not registered")
-    room, created = await svc.rooms.open_dm(user, body.username)
+    if len(members) > svc.settings.max_dm_members:
+        raise ApiError(422, "dm_too_large", f"a group DM has at most {svc.settings.max_dm_members} members")
+    opened = await svc.rooms.open_dm(user, members)
+    if opened is None:
+        limit = svc.settings.max_dms_per_user
+        raise ApiError(409, "too_many_dms", f"you opened {limit} DMs, the most one user may")
+    room, created = opened
     if not created:
         response.status_code = 200
     (info,) = await svc.reads.infos(user, [room])
@@ -199,17 +257,20 @@ async def open_dm(body: NewDm, request: Request, response: Response, user: User)
     "/rooms/{room}/messages",
     response_model=Messages,
     response_model_exclude_none=True,
-    responses=_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422),
 )
 async def history(
     request: Request,
     user: User,
     room: RoomPath,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN)] = None,
+    before: Annotated[
+        str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(_within_stream_ids)
+    ] = None,
     around: Annotated[
         str | None,
         Query(max_length=41, pattern=MESSAGE_ID_PATTERN, description="a message id to load around"),
+        AfterValidator(_within_stream_ids),
     ] = None,
 ) -> Messages:
     """Messages older than `before` (or the newest), or with `around` about `limit` around that
@@ -217,11 +278,13 @@ async def history(
     svc = services(request)
     if before is not None and around is not None:
         raise ApiError(422, "invalid_request", "give either before or around")
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     limit = min(limit, svc.settings.history_page_max)
     if around is not None:
-        return Messages(messages=await svc.history.around(room, around, limit))
-    return Messages(messages=await svc.history.page(room, limit, before))
+        found = await svc.history.around(room, around, limit)
+    else:
+        found = await svc.history.page(room, limit, before)
+    return Messages(messages=await svc.threads.with_summaries(room, found))
 
 
 SEARCH_LIMIT = 50
@@ -231,7 +294,7 @@ SEARCH_LIMIT = 50
     "/search",
     response_model=SearchHits,
     response_model_exclude_none=True,
-    responses=_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422),
 )
 async def search(
     request: Request,
@@ -246,15 +309,15 @@ async def search(
     if svc.database is None:
         raise ApiError(503, HISTORY_UNAVAILABLE, "search needs PostgreSQL (DATABASE_URL)")
     if room is not None:
-        await _visible_room(request, user, room)
-    rooms = [room] if room is not None else await svc.rooms.visible(user)
+        await visible_room(request, user, room)
+    rooms = [room] if room is not None else await svc.access.visible(user)
     return SearchHits(results=await search_messages(svc.database, rooms, q, limit))
 
 
-@router.post("/rooms/{room}/read", status_code=204, responses=_responses(401, 404, 422))
+@router.post("/rooms/{room}/read", status_code=204, responses=error_responses(401, 404, 422))
 async def read(body: ReadUpTo, request: Request, user: User, room: RoomPath) -> Response:
     """The caller's read position in the room becomes at least `seq` (never past the room's)."""
-    await _visible_room(request, user, room)
+    await visible_room(request, user, room)
     await services(request).reads.mark(room, user, body.seq)
     return Response(status_code=204)
 
@@ -264,7 +327,7 @@ async def healthz() -> Status:
     return Status(status="ok")
 
 
-@router.get("/readyz", response_model=Status, responses=_responses(503))
+@router.get("/readyz", response_model=Status, responses=error_responses(503))
 async def readyz(request: Request) -> Status:
     try:
         await services(request).redis.ping()
@@ -273,19 +336,21 @@ async def readyz(request: Request) -> Status:
     return Status(status="ready")
 
 
-async def _scraper_or_user(request: Request) -> None:
+def _scraper(request: Request) -> None:
+    """Only the METRICS_TOKEN bearer (Prometheus) reads the metrics; without one set, nobody."""
     token = services(request).settings.metrics_token
     offered = request.headers.get("authorization", "")
-    if token is not None and hmac.compare_digest(
+    if token is None or not hmac.compare_digest(
         offered.encode(), f"Bearer {token.get_secret_value()}".encode()
     ):
-        return
-    await _user(request)
+        raise ApiError(401, "metrics_token_required", "send Authorization: Bearer <METRICS_TOKEN>")
 
 
-@router.get("/metrics", response_class=Response, responses=_responses(401))
+@router.get("/metrics", response_class=Response, responses=error_responses(401))
 async def prometheus_metrics(request: Request) -> Response:
-    await _scraper_or_user(request)
+    _scraper(request)
+    with contextlib.suppress(RedisError, OSError):  # Redis away: the rest is still worth scraping
+        metrics.record_redis_memory(await services(request).redis.info("memory"))
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)
 

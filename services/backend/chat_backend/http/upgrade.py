@@ -12,19 +12,32 @@ from chat_backend import metrics
 from chat_backend.http.errors import error_response
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.protocol import CloseCode
+from chat_backend.store.accounts import Session
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
     svc = services(ws)
-    user = await _handshake_user(svc, ws)
-    if user is None:
+    session = await _handshake_session(svc, ws)
+    if session is None:
         return
-    await ws.accept()
-    await svc.sockets.serve(ws, user)
+    try:
+        lease = await svc.leases.take(session.user)
+    except (RedisError, OSError):
+        await _refuse(ws, 503, "redis_unavailable", "storage is unavailable; retry")
+        return
+    if lease is None:
+        limit = svc.settings.max_sockets_per_user
+        await _refuse(ws, 429, "too_many_sockets", f"{limit} sockets open already, the most one user may")
+        return
+    try:
+        await ws.accept()
+        await svc.sockets.serve(ws, session)
+    finally:
+        await svc.leases.drop(lease)
 
 
-async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
-    """The logged-in user behind an allowed Origin; else the upgrade is refused and None.
+async def _handshake_session(svc: Services, ws: WebSocket) -> Session | None:
+    """The live session behind an allowed Origin; else the upgrade is refused and None.
     The headers are read without caching them on `ws`: an open socket keeps nothing of them."""
     headers = Headers(scope=ws.scope)
     origin = (headers.get("origin") or "").rstrip("/")
@@ -33,23 +46,22 @@ async def _handshake_user(svc: Services, ws: WebSocket) -> str | None:
         await ws.close(CloseCode.POLICY_VIOLATION)  # before accept: the upgrade is answered with 403
         return None
     try:
-        user = await svc.accounts.session_user(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
+        session = await svc.accounts.session(cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE))
     except (RedisError, OSError):
-        await _refuse_unavailable(ws)
+        await _refuse(ws, 503, "redis_unavailable", "storage is unavailable; retry")
         return None
-    if user is None:
+    if session is None:
         metrics.REJECTED.labels(kind="ws", code="unauthenticated").inc()
         await ws.close(CloseCode.POLICY_VIOLATION)
-    return user
+    return session
 
 
-async def _refuse_unavailable(ws: WebSocket) -> None:
-    """Redis is down, so the session cannot be checked: 503 like the HTTP API, where the
-    server can answer an upgrade with a response; otherwise close with "try again later"."""
+async def _refuse(ws: WebSocket, status: int, code: str, detail: str) -> None:
+    """The upgrade refused for now (Redis down, too many sockets): answered like the HTTP API
+    where the server can answer an upgrade with a response; otherwise closed with "try again
+    later"."""
     if "websocket.http.response" in ws.scope.get("extensions", {}):
-        await ws.send_denial_response(
-            error_response(503, "redis_unavailable", "storage is unavailable; retry")
-        )
+        await ws.send_denial_response(error_response(status, code, detail))
     else:
-        metrics.REJECTED.labels(kind="ws", code="redis_unavailable").inc()
+        metrics.REJECTED.labels(kind="ws", code=code).inc()
         await ws.close(CloseCode.TRY_AGAIN_LATER)

@@ -20,17 +20,18 @@ from redis.exceptions import RedisError
 from chat_backend.protocol import ACTIVITY_INTERVAL_SECONDS, ActivityNotice, RoomSeq, encode
 from chat_backend.realtime import wire
 from chat_backend.realtime.connection import Connection
+from chat_backend.store.access import Access, dm_members
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
-from chat_backend.store.rooms import dm_members
 
 log = logging.getLogger("chat_backend.activity")
 
 
 class Activity:
-    def __init__(self, redis: Client, connections: Collection[Connection]):
+    def __init__(self, redis: Client, connections: Collection[Connection], access: Access):
         """`connections`: this process's sockets (the hub's)."""
         self.redis = redis
+        self.access = access
         self.connections = connections
         self._stored: dict[str, int] = {}  # this worker's new messages since it last published
         self._heard: dict[str, int] = {}  # every worker's, since the sockets were last told
@@ -59,7 +60,7 @@ class Activity:
     async def _every_interval(self) -> None:
         while True:
             await asyncio.sleep(ACTIVITY_INTERVAL_SECONDS)
-            self._tell_sockets()
+            await self._tell_sockets()
             if self._stored:
                 stored, self._stored = self._stored, {}
                 try:
@@ -67,17 +68,22 @@ class Activity:
                 except (RedisError, OSError) as exc:  # best effort: unread counts are in Redis
                     log.warning("activity not published", extra={"error": str(exc)})
 
-    def _tell_sockets(self) -> None:
+    async def _tell_sockets(self) -> None:
         """One frame per socket at most: the rooms it can see that have new messages, but
         those it is subscribed to (it has their messages). Sockets that see the same rooms
         share the frame."""
         if not self._heard:
             return
         heard, self._heard = self._heard, {}
+        try:
+            private = await self.access.private_members(heard)
+        except (RedisError, OSError) as exc:  # who may see them is unknown: no one is told
+            log.warning("activity of private rooms not told", extra={"error": str(exc)})
+            private = {room: set() for room in heard if dm_members(room) is None}
         public: list[tuple[str, int]] = []
-        dms: dict[str, list[tuple[str, int]]] = {}
+        dms: dict[str, list[tuple[str, int]]] = {}  # the private rooms and DMs, by member
         for room, seq in sorted(heard.items()):
-            members = dm_members(room)
+            members = dm_members(room) or private.get(room)
             if members is None:
                 public.append((room, seq))
             else:

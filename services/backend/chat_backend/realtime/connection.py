@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum, auto
 
@@ -17,6 +18,7 @@ from chat_backend.protocol import CloseCode, ServerFrame
 from chat_backend.realtime import wire
 from chat_backend.realtime.tail import RoomSubscription
 from chat_backend.realtime.uvicorn_adapter import outbox_for
+from chat_backend.store.accounts import Session
 
 log = logging.getLogger("chat_backend.connection")
 _ids = itertools.count(1)
@@ -29,6 +31,8 @@ class State(Enum):
 
 
 _CLOSED = State.CLOSED  # compared on every push
+REPLAY_DRAIN_SECONDS = 10.0
+DRAIN_POLL_SECONDS = 0.02
 
 
 class Connection:
@@ -40,21 +44,21 @@ class Connection:
         "buffer_bytes",
         "id",
         "last_typing",
-        "replay_allowance",
         "rooms",
+        "session_expires",
+        "session_id",
         "state",
         "user",
         "ws",
     )
 
-    def __init__(self, ws: WebSocket, user: str, buffer_bytes: int):
+    def __init__(self, ws: WebSocket, session: Session, buffer_bytes: int):
         self.id = f"{next(_ids)}"
         self.ws = ws
-        self.user = user
+        self.user = session.user
+        self.session_id = session.id
+        self.session_expires = session.expires_at
         self.buffer_bytes = buffer_bytes
-        # A replay may be longer than the live bound; it gets this much extra room, until
-        # the outbox has drained below the bound again.
-        self.replay_allowance = 0
         self.rooms: dict[str, RoomSubscription] = {}
         self.last_typing: dict[str, float] = {}
         self.state = State.RECEIVING
@@ -108,20 +112,28 @@ class Connection:
         """Frames from wire.py, shared with other sockets: the live path."""
         if self.state is _CLOSED:
             return
-        buffered = self._outbox.buffered()
-        if buffered <= self.buffer_bytes:
-            self.replay_allowance = 0  # any replay has drained
-        elif buffered > self.buffer_bytes + self.replay_allowance:
+        if self._outbox.buffered() > self.buffer_bytes:
             self._drop_slow_consumer()
             return
         self._outbox.write(frames)
 
     def push_replay(self, frames: Sequence[bytes]) -> None:
+        """A page of a replay (tail.py), sent once ready_for_replay() said so."""
         if self.state is _CLOSED or not frames:
             return
-        self.replay_allowance += sum(map(len, frames))
         self._outbox.write(frames)
         metrics.MESSAGES_OUT.inc(len(frames))
+
+    async def ready_for_replay(self) -> bool:
+        """Waits until at most half the send buffer is taken, so a page of a replay fits; a
+        socket that does not drain that far within REPLAY_DRAIN_SECONDS is dropped as slow."""
+        deadline = time.monotonic() + REPLAY_DRAIN_SECONDS
+        while self.state is not _CLOSED and self._outbox.buffered() > self.buffer_bytes // 2:
+            if time.monotonic() > deadline:
+                self._drop_slow_consumer()
+                break
+            await asyncio.sleep(DRAIN_POLL_SECONDS)
+        return self.state is not _CLOSED
 
     def _drop_slow_consumer(self) -> None:
         metrics.SLOW_CONSUMERS.inc()

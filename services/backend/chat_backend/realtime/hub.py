@@ -4,10 +4,14 @@ and for everyone (notices.py) and activity (activity.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 
+import orjson
 from redis.exceptions import RedisError
 
+from chat_backend.protocol import LeftNotice
 from chat_backend.realtime.activity import Activity
 from chat_backend.realtime.connection import Connection
 from chat_backend.realtime.notices import Notices
@@ -15,12 +19,15 @@ from chat_backend.realtime.presence import Presence
 from chat_backend.realtime.sharded_tail import ShardedTail
 from chat_backend.realtime.tail import LocalRooms, StreamTail, Tail
 from chat_backend.settings import Settings
+from chat_backend.store.access import Access
 from chat_backend.store.messages import Messages
 from chat_backend.store.redis_client import Client
 
+log = logging.getLogger("chat_backend.hub")
+
 
 class Hub:
-    def __init__(self, redis: Client, messages: Messages, settings: Settings):
+    def __init__(self, redis: Client, messages: Messages, settings: Settings, access: Access):
         keys, shards = messages.keys, messages.shards
         rooms: LocalRooms = {}  # filled by the tail, read by presence
         self.presence = Presence(redis, settings, keys, rooms)
@@ -32,10 +39,11 @@ class Hub:
         )
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
-        self.activity = Activity(redis, self.connections)
+        self.activity = Activity(redis, self.connections, access)
         self.notices = Notices(
-            redis, settings, keys, self.connections, self.users, self.activity.heard, shards
+            redis, settings, keys, self.connections, self.users, self.activity.heard, self.removed, shards
         )
+        self._leaving: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self.tail.start()
@@ -67,6 +75,24 @@ class Hub:
     async def unsubscribe(self, conn: Connection, room: str) -> None:
         if self.tail.remove(conn, room):
             await self.presence.leave(conn, room)
+
+    def removed(self, payload: str) -> None:
+        """A user lost a private room (Keys.REMOVALS_CHANNEL): their sockets here stop its
+        delivery at once and are told; their presence there goes next."""
+        removal = orjson.loads(payload)
+        room, frame = removal["room"], LeftNotice(room=removal["room"])
+        for conn in list(self.users.get(removal["user"], ())):
+            if self.tail.remove(conn, room):
+                task = asyncio.get_running_loop().create_task(self._leave_presence(conn, room))
+                self._leaving.add(task)
+                task.add_done_callback(self._leaving.discard)
+            conn.send(frame)
+
+    async def _leave_presence(self, conn: Connection, room: str) -> None:
+        try:
+            await self.presence.leave(conn, room)
+        except (RedisError, OSError) as exc:  # the entry expires by itself
+            log.warning("presence leave failed", extra={"error": str(exc), "room": room})
 
     async def disconnect(self, conn: Connection) -> None:
         self.connections.discard(conn)

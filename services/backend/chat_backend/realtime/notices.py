@@ -3,7 +3,8 @@
 Each user has a channel (Keys.user_channel) that a process listens to while it holds one of
 their sockets: read positions, mentions and new DMs go only to the processes that have their
 sockets. New rooms go to every socket (Keys.ROOMS_CHANNEL); activity (activity.py) has its own
-channel. Nothing here is stored: after losing its pub/sub connection a process listens again,
+channel, and so has the end of a user's membership of a private room (Keys.REMOVALS_CHANNEL,
+which the hub acts on). Nothing here is stored: after losing its pub/sub connection a process listens again,
 and what was published meanwhile is gone (clients read GET /api/rooms again on reconnect).
 
 On a Redis Cluster these few frames stay on classic pub/sub, which the cluster relays to every
@@ -18,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 
+import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
@@ -45,6 +47,7 @@ class Notices:
         connections: Collection[Connection],
         users: Mapping[str, Collection[Connection]],
         on_activity: Callable[[str], None],
+        on_removal: Callable[[str], None],
         shards: Shards | None = None,
     ):
         """`connections`, `users`: this process's sockets, all and by user (the hub's)."""
@@ -55,6 +58,8 @@ class Notices:
         self._handlers: dict[str, Callable[[str], None]] = {
             self.keys.ROOMS_CHANNEL: self._to_every_socket,
             self.keys.ACTIVITY_CHANNEL: on_activity,
+            self.keys.REMOVALS_CHANNEL: on_removal,
+            self.keys.SESSIONS_CHANNEL: self._close_ended_sessions,
         }
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
@@ -77,6 +82,23 @@ class Notices:
 
     async def to_everyone(self, frame: protocol.ServerFrame) -> None:
         await self._publish([self.keys.ROOMS_CHANNEL], protocol.encode(frame))
+
+    async def removed(self, user: str, room: str) -> None:
+        """The user lost the private room: every replica's hub ends their sockets' delivery."""
+        await self._publish([self.keys.REMOVALS_CHANNEL], orjson.dumps({"user": user, "room": room}))
+
+    async def end_sessions(self, user: str, session_ids: list[str]) -> None:
+        """The user's sockets of these sessions close, here and on every other replica."""
+        payload = orjson.dumps({"user": user, "sessions": session_ids})
+        self._close_ended_sessions(payload)  # at once here, whatever happens to the publish
+        await self._publish([self.keys.SESSIONS_CHANNEL], payload)
+
+    def _close_ended_sessions(self, payload: str | bytes) -> None:
+        ended = orjson.loads(payload)
+        sessions = set(ended["sessions"])
+        for conn in list(self.users.get(ended["user"], ())):
+            if conn.session_id in sessions:
+                conn.close(protocol.CloseCode.SESSION_ENDED, "the session ended: log in again")
 
     async def _publish(self, channels: list[str], payload: bytes) -> None:
         """Best effort, like everything published: a lost notice costs a refresh, not data."""

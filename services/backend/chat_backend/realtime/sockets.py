@@ -3,6 +3,7 @@ reads is handled and answered."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -15,6 +16,7 @@ from chat_backend.protocol import (
     PONG,
     Ack,
     ClientFrame,
+    CloseCode,
     Delete,
     Edit,
     ErrorCode,
@@ -31,10 +33,11 @@ from chat_backend.realtime.connection import Connection
 from chat_backend.realtime.hub import Hub
 from chat_backend.settings import Settings
 from chat_backend.store import mentions
-from chat_backend.store.accounts import Accounts
+from chat_backend.store.access import Access
+from chat_backend.store.accounts import Accounts, Session
 from chat_backend.store.messages import Messages, RateLimited, Refused, Stored
 from chat_backend.store.reads import Reads
-from chat_backend.store.rooms import Rooms
+from chat_backend.store.threads import Replied, Threads
 
 log = logging.getLogger("chat_backend.ws")
 TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection and room
@@ -42,28 +45,45 @@ TYPING_INTERVAL = 1.0  # seconds between typing events relayed per connection an
 
 class Sockets:
     def __init__(
-        self, settings: Settings, hub: Hub, accounts: Accounts, messages: Messages, rooms: Rooms, reads: Reads
+        self,
+        settings: Settings,
+        hub: Hub,
+        accounts: Accounts,
+        messages: Messages,
+        access: Access,
+        reads: Reads,
+        threads: Threads,
     ):
+        self.threads = threads
         self.settings = settings
         self.hub = hub
         self.accounts = accounts
         self.messages = messages
-        self.rooms = rooms
+        self.access = access
         self.reads = reads
 
-    async def serve(self, ws: WebSocket, user: str) -> None:
-        """Until the socket closes: `user`'s frames, one at a time."""
-        conn = Connection(ws, user, self.settings.send_buffer_bytes)
+    async def serve(self, ws: WebSocket, session: Session) -> None:
+        """Until the socket closes, or its session ends: the frames of the session's user,
+        one at a time."""
+        conn = Connection(ws, session, self.settings.send_buffer_bytes)
         await self.hub.connect(conn)
         metrics.CONNECTIONS.inc()
+        # Expiry closes the socket when it comes, without a Redis round trip (logout and
+        # ended sessions: notices.py).
+        loop = asyncio.get_running_loop()
+        expiry = loop.call_at(loop.time() + session.expires_at - time.time(), _session_ended, conn)
         try:
             await conn.run(functools.partial(self._on_frame, conn))
         finally:
+            expiry.cancel()
             metrics.CONNECTIONS.dec()
             await self.hub.disconnect(conn)
 
     async def _on_frame(self, conn: Connection, payload: str | bytes) -> None:
         """Answer one frame; whatever is wrong with it is answered with an error frame."""
+        if time.time() >= conn.session_expires:  # a frame that came in as the session expired
+            _session_ended(conn)
+            return
         try:
             if isinstance(payload, bytes):
                 raise frames.FrameError(ErrorCode.BINARY_UNSUPPORTED, "frames must be JSON text, not binary")
@@ -85,6 +105,10 @@ class Sockets:
                 await self._change(conn, frame)
             case Subscribe():
                 await self._require_room(conn, frame.room)
+                ceiling = self.settings.max_subscriptions_per_socket
+                if frame.room not in conn.rooms and len(conn.rooms) >= ceiling:
+                    detail = f"subscribed to {ceiling} rooms, the most one socket may: unsubscribe one first"
+                    raise frames.FrameError(ErrorCode.TOO_MANY_SUBSCRIPTIONS, detail)
                 await self.hub.subscribe(conn, frame.room, frame.since)
             case Unsubscribe():
                 await self.hub.unsubscribe(conn, frame.room)
@@ -108,10 +132,24 @@ class Sockets:
         client_id = frame.client_id
         try:
             await self._require_room(conn, frame.room, client_id)
-            mentioned = await mentions.mentioned(self.accounts, frame.text, frame.room, conn.user)
-            result = await self.messages.send(frame.room, conn.user, frame.text, client_id, mentioned)
+            mentioned = await mentions.mentioned(
+                self.accounts, self.access, frame.text, frame.room, conn.user
+            )
+            if frame.thread is None:
+                result: Stored | RateLimited | None = await self.messages.send(
+                    frame.room, conn.user, frame.text, client_id, mentioned
+                )
+            else:
+                result = await self.threads.reply(
+                    frame.room, conn.user, frame.text, client_id, frame.thread, frame.in_room, mentioned
+                )
+                if isinstance(result, Replied) and result.notified:
+                    mentioned = [*mentioned, *await self._still_in(frame.room, result.notified, mentioned)]
         except (RedisError, OSError) as exc:
             raise _unavailable(conn, client_id, exc) from exc
+        if result is None:
+            detail = f"no message {frame.thread!r} in {frame.room!r} to reply to"
+            raise frames.FrameError(ErrorCode.UNKNOWN_MESSAGE, detail, client_id)
         stored = _acknowledge(conn, client_id, result)
         metrics.SEND_LATENCY.observe(time.perf_counter() - started)
         if stored.new:
@@ -120,6 +158,15 @@ class Sockets:
             if mentioned:  # after the ack: the sender waits for nothing more
                 notice = MentionNotice(room=frame.room, seq=stored.seq, user=conn.user, id=stored.id)
                 await self.hub.notices.to_users(mentioned, notice)
+
+    async def _still_in(self, room: str, thread_people: tuple[str, ...], mentioned: list[str]) -> list[str]:
+        """Those in a thread to notify of a reply: not mentioned already, and able to see the
+        room still (a private room's members; a DM's are fixed)."""
+        people = [person for person in thread_people if person not in mentioned]
+        if people and await self.access.is_private(room):
+            members = (await self.access.private_members([room])).get(room, set())
+            people = [person for person in people if person in members]
+        return people
 
     async def _change(self, conn: Connection, frame: Edit | Delete) -> None:
         client_id = frame.client_id
@@ -138,8 +185,12 @@ class Sockets:
 
     async def _require_room(self, conn: Connection, room: str, client_id: str | None = None) -> None:
         """The room exists and the user may see it; both refusals read alike."""
-        if not await self.rooms.can_see(conn.user, room):
+        if not await self.access.can_see(conn.user, room):
             raise frames.FrameError(ErrorCode.UNKNOWN_ROOM, f"room {room!r} does not exist", client_id)
+
+
+def _session_ended(conn: Connection) -> None:
+    conn.close(CloseCode.SESSION_ENDED, "the session ended: log in again")
 
 
 def _unavailable(conn: Connection, client_id: str, exc: Exception) -> frames.FrameError:

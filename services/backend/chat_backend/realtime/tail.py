@@ -48,7 +48,11 @@ class Subscriber(Protocol):
         """Live frames, shared with other sockets."""
 
     def push_replay(self, frames: Sequence[bytes]) -> None:
-        """A replay's frames, which may exceed the live bound."""
+        """A page of a replay."""
+
+    async def ready_for_replay(self) -> bool:
+        """Once the socket has room for another page of a replay: True; False once closed
+        (it did not take the last page in time: a slow consumer)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -101,6 +105,10 @@ class Tail:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._coalesce = settings.fanout_coalesce_ms / 1000
+        # Entries per page of a replay: as many of the longest messages as half the send buffer holds.
+        self.replay_page = max(
+            settings.send_buffer_bytes // 2 // wire.max_frame_bytes(settings.max_message_length), 1
+        )
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._tail(), name="tail")
@@ -127,14 +135,23 @@ class Tail:
             self._wake.set()
         self.rooms[room].add(sub)
         conn.rooms[room] = sub
+        # Live messages at or below what the client already has (or was just replayed) are dropped.
+        floor = parse_id(since) if since else (0, 0)
+        page: list[tuple[MessageOrder, bytes]] = []
         try:
-            replay = await self.messages.after(room, since) if since else []
+            position, complete = since, not since
+            # Page by page, each sent once the socket has taken most of the one before: a replay
+            # holds at most a page here and its share of the send buffer, like live delivery.
+            while not complete and position is not None and await conn.ready_for_replay():
+                conn.push_replay([frame for _, frame in page])
+                replayed = await self.messages.after(room, position, self.replay_page)
+                page = [(parse_id(eid), wire.server_frame(frame)) for eid, frame in replayed.frames]
+                position, complete = replayed.last_id or position, replayed.complete
+                floor = max(floor, parse_id(position))
         except BaseException:
             self.remove(conn, room)
             raise
-        # Live messages at or below what the client already has (or was just replayed) are dropped.
-        floor = parse_id(since) if since else (0, 0)
-        sub.finish_replay([(parse_id(eid), wire.server_frame(frame)) for eid, frame in replay], floor)
+        sub.finish_replay(page, floor)
 
     def remove(self, conn: Subscriber, room: str) -> bool:
         """Ends the connection's delivery of the room; False if it had none."""

@@ -27,3 +27,9 @@ def text_frame(payload: bytes) -> bytes:
 def server_frame(frame: ServerFrame) -> bytes:
     """The frame as protocol.encode writes it, framed."""
     return text_frame(encode(frame))
+
+
+def max_frame_bytes(max_message_length: int) -> int:
+    """About the most bytes a message frame takes: 4 bytes a character of text at most, and
+    room for the rest of the message."""
+    return 4 * max_message_length + 512

@@ -16,9 +16,18 @@ class Keys:
 
     __slots__ = ("hash_tags",)
 
-    ROOMS = "chat:rooms"
+    ROOMS = "chat:rooms"  # the public rooms
+    # Hash-tagged by ROOMS' own name: one slot with it, so one script creates any room.
+    PRIVATE_ROOMS = "{chat:rooms}:private"
+    ROOM_NAMES = "{chat:rooms}:folded"  # casefolded name -> the room's name, public or private
+    USERNAMES = "chat:usernames"  # casefolded username -> the user's name
+    PEOPLE = "chat:people"  # the directory: people.py
+    DISPLAY_NAMES = "{chat:people}:display-names"  # username -> display name; PEOPLE's slot
+    USERNAMES_INDEXED = "chat:usernames:indexed"  # set once users from before were indexed
+    REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
     EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
+    SESSIONS_CHANNEL = "chat:events:sessions"  # ended sessions, whose sockets every worker closes
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
@@ -38,12 +47,33 @@ class Keys:
         """The DMs the user is one of the two members of (a set of DM names)."""
         return f"chat:user:{name}:dms"
 
+    def user_rooms(self, name: str) -> str:
+        """The rooms the user joined or was added to, public and private (a set)."""
+        return f"chat:user:{name}:rooms"
+
+    def user_created_rooms(self, name: str) -> str:
+        """The rooms, public or private, the user created. Hash-tagged as ROOMS is named, so
+        on a cluster one script checks them all."""
+        return f"chat:rooms:{{{self.ROOMS}}}:created-by:{name}"
+
+    def user_sockets(self, name: str) -> str:
+        """Leases of the user's open WebSockets, scored by when each lapses (socket_leases.py)."""
+        return f"chat:user:{name}:sockets"
+
+    def user_opened_dms(self, name: str) -> str:
+        """The DMs the user opened (MAX_DMS_PER_USER counts them)."""
+        return f"chat:user:{name}:opened-dms"
+
     def user_channel(self, name: str) -> str:
         """Frames for one user's sockets, wherever they are: read, mention, a new DM's room."""
         return self.USER_CHANNEL_PREFIX + name
 
     def session(self, token: str) -> str:
         return f"chat:session:{token}"
+
+    def user_sessions(self, name: str) -> str:
+        """The user's session tokens, scored by when each expires."""
+        return f"chat:user:{name}:sessions"
 
     def stream(self, room: str) -> str:
         return f"chat:room:{self._room(room)}:messages"
@@ -73,9 +103,25 @@ class Keys:
         have; older history is PostgreSQL's."""
         return f"chat:room:{self._room(room)}:trimmed"
 
+    def reactions(self, room: str) -> str:
+        """message id -> its reactions, {emoji: [user, …]} as JSON (reactions.py)."""
+        return f"chat:room:{self._room(room)}:reactions"
+
+    def threads(self, room: str) -> str:
+        """message id -> its thread: reply count, last repliers, everyone in it (threads.py)."""
+        return f"chat:room:{self._room(room)}:threads"
+
     def dm(self, room: str) -> str:
         """Exists once the DM was opened."""
         return f"chat:room:{self._room(room)}:dm"
+
+    def members(self, room: str) -> str:
+        """Who joined the room or was added to it (a set); a private room's alone may see it."""
+        return f"chat:room:{self._room(room)}:members"
+
+    def room_meta(self, room: str) -> str:
+        """The room's topic (`topic`, `topic_by`, `topic_ts`)."""
+        return f"chat:room:{self._room(room)}:meta"
 
     def dedup(self, room: str, user_name: str, client_id: str) -> str:
         return f"chat:dedup:{self._room(room)}:{user_name}:{client_id}"
@@ -95,11 +141,10 @@ class Keys:
         """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
         return f"chat:room:{self._room(room)}:events"
 
-    def login_failures_user(self, name: str) -> str:
-        return f"chat:throttle:login:user:{name}"
-
-    def login_failures_ip(self, ip: str) -> str:
-        return f"chat:throttle:login:ip:{ip}"
+    def throttle(self, what: str, *who: str) -> str:
+        """A counter of quotas.py, e.g. ("login:user", name). On a cluster every counter shares
+        one shard, so one script counts several of them at once."""
+        return f"chat:throttle:{'{throttle}:' if self.hash_tags else ''}{what}:{':'.join(who)}"
 
     def presence(self, room: str) -> str:
         return f"chat:presence:{self._room(room)}"

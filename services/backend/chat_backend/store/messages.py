@@ -24,21 +24,24 @@ from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client, Shards
 from chat_backend.store.replication import Replication
 
+# Every script that adds to a stream adds with this: `maxlen` is about how many entries the
+# stream keeps, or "0" with an archive, where the archiver trims it (`trim`) once PostgreSQL
+# holds what goes.
+APPEND = """
+local function append(stream, maxlen, ...)
+  if maxlen == '0' then return redis.call('XADD', stream, '*', ...) end
+  return redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', ...)
+end
+"""
 # What the send and change scripts share, with the same KEYS and ARGV: KEYS[1] the stream,
 # KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] the stream's MAXLEN (0:
 # the archiver trims it), the de-dup TTL, the rate limit and window, ARGV[5] the user, ARGV[7]
 # ts, ARGV[8] client_id.
-_APPEND = """
-local function append(...)
-  if ARGV[1] == '0' then return redis.call('XADD', KEYS[1], '*', ...) end
-  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ...)
-end
-"""
 #
 # The retry check. A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and
 # this one is replicated after the original append, so the retry is acked only once replicas
 # hold that. The de-dup record is "id ts", so a retry's ack carries the original's id and ts.
-_RETRY = """
+RETRY = """
 local existing = redis.call('GET', KEYS[2])
 if existing then
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -50,7 +53,23 @@ if existing then
   return {'dup', existing, entry and entry[2][6] or string.match(existing, '^%d+')}
 end
 """
-_RATE = """
+# A hash of per-message records (by message id) that outnumber twice what the stream keeps
+# (HISTORY_LIMIT) drops those of messages trimmed from it: each script that adds to one calls this.
+# With an archive (limit "0") the archiver's `trim` drops them as it trims.
+PURGE_TRIMMED = """
+local function purge_trimmed(stream, records, limit)
+  if limit == '0' or redis.call('HLEN', records) <= 2 * tonumber(limit) then return end
+  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
+  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
+  for _, target in ipairs(redis.call('HKEYS', records)) do
+    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
+    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
+      redis.call('HDEL', records, target)
+    end
+  end
+end
+"""
+RATE = """
 local sent = redis.call('INCR', KEYS[3])
 if sent == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
 if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} end
@@ -61,20 +80,20 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 # cluster the room's channel (the tail's bell: realtime/sharded_tail.py); ARGV[6] the text, ARGV[9...] the
 # mentioned users.
 _SEND = (
-    _APPEND
-    + _RETRY
-    + _RATE
+    APPEND
+    + RETRY
+    + RATE
     + """
-local seq = redis.call('INCR', KEYS[4])
-if seq == 1 then
-  -- A room from before seqs were counted: count on from the messages it holds.
-  local held = redis.call('XLEN', KEYS[1])
-  if held > 0 then
-    seq = held + 1
-    redis.call('SET', KEYS[4], seq)
-  end
+local seq
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  seq = redis.call('INCR', KEYS[4])
+else
+  -- A new room, or one from before seqs were counted: count on from the messages it holds
+  -- (other entries start the count first: memberships.py).
+  seq = redis.call('XLEN', KEYS[1]) + 1
+  redis.call('SET', KEYS[4], seq)
 end
-local id = append(
+local id = append(KEYS[1], ARGV[1],
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
 for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
@@ -85,11 +104,12 @@ return {'ok', id, ARGV[7], seq}
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
 # room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
-# kind, ARGV[10] an edit's text. Once the changes outnumber twice what the stream keeps, those
-# of trimmed messages are dropped (with an archive, `trim` drops them).
+# kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED; with an
+# archive, `trim` drops them).
 _CHANGE = (
-    _APPEND
-    + _RETRY
+    APPEND
+    + PURGE_TRIMMED
+    + RETRY
     + """
 local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
 if not entry then return {'unknown'} end
@@ -103,34 +123,26 @@ if author ~= ARGV[5] then return {'forbidden'} end
 local current = redis.call('HGET', KEYS[4], ARGV[6])
 if current and string.sub(current, 1, 1) == 'd' then return {'unknown'} end
 """
-    + _RATE
+    + RATE
     + """
 local id
 if ARGV[9] == 'edit' then
-  id = append('kind', 'edit', 'target', ARGV[6],
+  id = append(KEYS[1], ARGV[1], 'kind', 'edit', 'target', ARGV[6],
     'user', ARGV[5], 'text', ARGV[10], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'e ' .. ARGV[7] .. ' ' .. ARGV[10])
 else
-  id = append('kind', 'delete', 'target', ARGV[6],
+  id = append(KEYS[1], ARGV[1], 'kind', 'delete', 'target', ARGV[6],
     'user', ARGV[5], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'd ' .. ARGV[7])
 end
-if ARGV[1] ~= '0' and redis.call('HLEN', KEYS[4]) > 2 * tonumber(ARGV[1]) then
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
-  local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
-  for _, target in ipairs(redis.call('HKEYS', KEYS[4])) do
-    local ms, seq = string.match(target, '^(%d+)-(%d+)$')
-    if tonumber(ms) < tonumber(oldest_ms) or (ms == oldest_ms and tonumber(seq) < tonumber(oldest_seq)) then
-      redis.call('HDEL', KEYS[4], target)
-    end
-  end
-end
+purge_trimmed(KEYS[1], KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
 if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 return {'ok', id, ARGV[7]}
 """
 )
-# The archiver's trim: KEYS[1] the stream, KEYS[2] its changes, KEYS[3] the trim mark; ARGV[1]
+# The archiver's trim: KEYS[1] the stream, KEYS[2] its changes, KEYS[3] the trim mark, KEYS[4]
+# and KEYS[5] its reactions and threads (records of trimmed messages go with them); ARGV[1]
 # and ARGV[2] the newest id PostgreSQL holds (ms, seq), ARGV[3] the entries to keep, ARGV[4] the
 # most to trim at once. Trims only entries both beyond the newest ARGV[3] and at or before that
 # id, by the id the first entry to stay may have at the least (XTRIM MINID): nothing PostgreSQL
@@ -158,15 +170,16 @@ end
 redis.call('XTRIM', KEYS[1], 'MINID', first)
 local first_ms, first_seq = string.match(first, '^(%d+)-(%d+)$')
 first_ms, first_seq = tonumber(first_ms), tonumber(first_seq)
-for _, target in ipairs(redis.call('HKEYS', KEYS[2])) do
-  if upto(target, first_ms, first_seq - 1) then redis.call('HDEL', KEYS[2], target) end
+for _, records in ipairs({KEYS[2], KEYS[4], KEYS[5]}) do
+  for _, target in ipairs(redis.call('HKEYS', records)) do
+    if upto(target, first_ms, first_seq - 1) then redis.call('HDEL', records, target) end
+  end
 end
 redis.call('SET', KEYS[3], first)
 return n
 """
 T = TypeVar("T")
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
-_MAX_STREAM_ID_PART = 2**64 - 1
 HISTORY_CHUNK = 100  # entries read at a time while history looks past edit and delete events
 
 
@@ -179,6 +192,16 @@ class Stored:
     ts: int
     new: bool
     seq: int = 0
+
+
+@dataclass(frozen=True)
+class ReplayPage:
+    """Entries of a replay and their frames; `last_id`: the newest entry read (None: none
+    was), where the next page starts; `complete`: no more were stored yet."""
+
+    frames: list[tuple[str, ServerFrame]]
+    last_id: str | None
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -230,10 +253,10 @@ class Messages:
             self.keys.send_rate(user, room),
             self.keys.room_seq(room),
             self.keys.mentions(room),
-            *self._bell(room),
+            *self.bell(room),
         ]
         args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
-        reply = await self._run(room, self._send, script_keys, args)
+        reply = await self.run(room, self._send, script_keys, args)
         if reply[0] == "rate":
             # PTTL may round a window about to end down to 0; a retry then is just in time.
             return RateLimited(max(int(reply[1]), 1))
@@ -245,25 +268,23 @@ class Messages:
     ) -> Stored | RateLimited | Refused:
         """Edit (with `text`) or delete the user's message `target` of the room."""
         canonical = canonical_id(target)
-        if canonical is None:  # beyond any stream id: no message has it
-            return Refused("unknown")
         script_keys = [
             self.keys.stream(room),
             self.keys.dedup(room, user, client_id),
             self.keys.send_rate(user, room),
             self.keys.changes(room),
-            *self._bell(room),
+            *self.bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
         args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
-        reply = await self._run(room, self._change, script_keys, args)
+        reply = await self.run(room, self._change, script_keys, args)
         if reply[0] == "rate":
             return RateLimited(max(int(reply[1]), 1))
         if reply[0] in ("forbidden", "unknown"):
             return Refused(reply[0])
         return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
 
-    def _bell(self, room: str) -> list[str]:
+    def bell(self, room: str) -> list[str]:
         """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
         return [self.keys.room_channel(room)] if self.shards else []
 
@@ -274,7 +295,7 @@ class Messages:
             return await command(cast(aioredis.Redis, self.redis))
         return await self.shards.on_master(self.keys.stream(room), command)
 
-    async def _run(
+    async def run(
         self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
         return await self.on_room(room, lambda redis: self._run_on(redis, script, script_keys, args))
@@ -316,18 +337,12 @@ class Messages:
             count = max(limit, HISTORY_CHUNK)
             while len(newest_first) < limit:
                 chunk = cast(list[Entry], await redis.xrevrange(key, end, "-", count=count))
-                newest_first += [entry for entry in chunk if entries.is_message(entry[1])]
+                newest_first += [entry for entry in chunk if entries.in_timeline(entry[1])]
                 if len(chunk) < count:
                     break
                 end = f"({chunk[-1][0]}"
-            newest_first = newest_first[:limit]
-            excess = await redis.xlen(key) - self.maxlen if newest_first and self.maxlen else 0
-            if excess > 0:
-                # Only the few entries `~` trimming left over need looking at.
-                head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
-                oldest_kept = parse_id(head[-1][0])
-                newest_first = [e for e in newest_first if parse_id(e[0]) >= oldest_kept]
-            changes = await self._changes(redis, room, newest_first[::-1])
+            newest_first = await self._kept(redis, key, newest_first[:limit])
+            changes = await self.changes_of(redis, room, newest_first[::-1])
             await self.replication.confirm(redis, self.keys.room_probe(room))
             return newest_first[::-1], changes
 
@@ -338,8 +353,8 @@ class Messages:
         ]
 
     async def from_id(self, room: str, start: str, limit: int) -> list[Message]:
-        """Up to `limit` messages of the stream from `start` (inclusive) on, oldest first, each
-        as it is now."""
+        """Up to `limit` messages of the room's timeline in the stream from `start` (inclusive)
+        on, oldest first, each as it is now."""
         key = self.keys.stream(room)
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
@@ -347,12 +362,12 @@ class Messages:
             begin, count = start, max(limit, HISTORY_CHUNK)
             while len(found) < limit:
                 chunk = cast(list[Entry], await redis.xrange(key, begin, "+", count=count))
-                found += [entry for entry in chunk if entries.is_message(entry[1])]
+                found += [entry for entry in chunk if entries.in_timeline(entry[1])]
                 if len(chunk) < count:
                     break
                 begin = f"({chunk[-1][0]}"
             found = found[:limit]
-            changes = await self._changes(redis, room, found)
+            changes = await self.changes_of(redis, room, found)
             await self.replication.confirm(redis, self.keys.room_probe(room))
             return found, changes
 
@@ -362,25 +377,38 @@ class Messages:
             for (eid, fields), change in zip(found, changes, strict=True)
         ]
 
-    async def after(self, room: str, since: str) -> list[tuple[str, ServerFrame]]:
-        """Each entry stored after `since` (exclusive) and its frame, oldest first, at most
-        HISTORY_LIMIT entries: messages as they are now, and the events as they happened."""
+    async def after(self, room: str, since: str, count: int) -> ReplayPage:
+        """Up to `count` entries stored after `since` (exclusive), oldest first, each with its
+        frame (messages as they are now, the events as they happened), never reaching past the
+        newest HISTORY_LIMIT entries: one page of a replay, read on from `page.last_id`."""
+        key = self.keys.stream(room)
 
-        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
-            stored = cast(list[Entry], await redis.xrange(self.keys.stream(room), f"({since}", "+"))
-            stored = stored[-self.settings.history_limit :]
-            changes = await self._changes(redis, room, stored)
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None], str | None, bool]:
+            read = cast(list[Entry], await redis.xrange(key, f"({since}", "+", count=count))
+            stored = await self._kept(redis, key, read)
+            changes = await self.changes_of(redis, room, stored)
             await self.replication.confirm(redis, self.keys.room_probe(room))
-            return stored, changes
+            return stored, changes, read[-1][0] if read else None, len(read) < count
 
-        stored, changes = await self.on_room(room, read)
+        stored, changes, last_id, complete = await self.on_room(room, read)
         frames = [
             (eid, entries.frame(room, eid, fields, change))
             for (eid, fields), change in zip(stored, changes, strict=True)
         ]
-        return [(eid, frame) for eid, frame in frames if frame is not None]
+        return ReplayPage([(eid, frame) for eid, frame in frames if frame is not None], last_id, complete)
 
-    async def _changes(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
+    async def _kept(self, redis: aioredis.Redis, key: str, stored: list[Entry]) -> list[Entry]:
+        """`stored` without the entries older than the newest HISTORY_LIMIT (MAXLEN ~ trims
+        late); only the few it left over are looked at. With an archive, all the stream holds:
+        the archiver trims it only once PostgreSQL holds what goes."""
+        excess = await redis.xlen(key) - self.maxlen if stored and self.maxlen else 0
+        if excess <= 0:
+            return stored
+        head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
+        oldest_kept = parse_id(head[-1][0])
+        return [entry for entry in stored if parse_id(entry[0]) >= oldest_kept]
+
+    async def changes_of(self, redis: aioredis.Redis, room: str, stored: list[Entry]) -> list[str | None]:
         """The current change of each message entry (None for events and unchanged messages)."""
         ids = [eid for eid, fields in stored if entries.is_message(fields)]
         found = iter(cast(list[str | None], await redis.hmget(self.keys.changes(room), ids)) if ids else ())
@@ -396,7 +424,13 @@ class Messages:
         """Drop up to `most` entries that are at or before `archived` (held by PostgreSQL) and
         not among the newest `keep`; how many went."""
         ms, seq = parse_id(archived)
-        script_keys = [self.keys.stream(room), self.keys.changes(room), self.keys.trimmed(room)]
+        script_keys = [
+            self.keys.stream(room),
+            self.keys.changes(room),
+            self.keys.trimmed(room),
+            self.keys.reactions(room),
+            self.keys.threads(room),
+        ]
         return int(await self._trim(keys=script_keys, args=[ms, seq, keep, most]))
 
     async def first_kept(self, room: str) -> tuple[int, int] | None:
@@ -423,8 +457,7 @@ def parse_id(value: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def canonical_id(value: str) -> str | None:
-    """The id as Redis writes it ("<ms>-<seq>"; XRANGE reads a bare "<ms>" as a range), or
-    None when it is beyond every stream id."""
+def canonical_id(value: str) -> str:
+    """The id as Redis writes it ("<ms>-<seq>"; XRANGE reads a bare "<ms>" as a range)."""
     ms, seq = parse_id(value)
-    return f"{ms}-{seq}" if max(ms, seq) <= _MAX_STREAM_ID_PART else None
+    return f"{ms}-{seq}"

@@ -9,6 +9,7 @@ there are. (Which rooms have new messages reaches sockets as activity: realtime/
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import cast
 
 from chat_backend.protocol import ReadNotice, RoomInfo
@@ -42,15 +43,25 @@ class Reads:
         if moved >= 0:
             await self.notices.to_users((user,), ReadNotice(room=room, seq=moved))
 
-    async def infos(self, user: str, rooms: list[str]) -> list[RoomInfo]:
-        """Each room as the user sees it (`rooms`: ones they may see)."""
+    async def infos(
+        self, user: str, rooms: list[str], joined: Container[str] = (), private: Container[str] = ()
+    ) -> list[RoomInfo]:
+        """Each room as the user sees it (`rooms`: ones they may see; of those, the ones they
+        `joined` and the `private` ones)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for room in rooms:
                 pipe.get(self.keys.room_seq(room))
                 pipe.hget(self.keys.read_positions(room), user)
                 pipe.hget(self.keys.mentions(room), user)
+                pipe.hget(self.keys.room_meta(room), "topic")
             replies = cast(list[str | None], await pipe.execute())
         return [
-            room_info(room, *(int(value or 0) for value in replies[3 * i : 3 * i + 3]))
+            room_info(
+                room,
+                *(int(value or 0) for value in replies[4 * i : 4 * i + 3]),
+                private=room in private,
+                joined=room in joined,
+                topic=replies[4 * i + 3],
+            )
             for i, room in enumerate(rooms)
         ]

@@ -41,7 +41,7 @@ export interface Delete {
    */
   id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "delete";
@@ -79,7 +79,7 @@ export interface Edit {
    */
   id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -131,6 +131,7 @@ export type ErrorCode =
   | "unknown_message"
   | "forbidden"
   | "not_subscribed"
+  | "too_many_subscriptions"
   | "rate_limited"
   | "unavailable";
 
@@ -149,6 +150,15 @@ export interface ErrorFrame {
    */
   retry_after_ms?: number;
   type: "error";
+}
+
+/**
+ * This user is no longer in the private room (left, or removed): it is gone for them,
+ * and the server ended their sockets' subscriptions to it.
+ */
+export interface LeftNotice {
+  room: string;
+  type: "left";
 }
 
 /**
@@ -179,6 +189,53 @@ export interface Limits {
    * a password's fewest characters
    */
   password_min_length: 8;
+}
+
+export interface Member {
+  display_name?: string;
+  /**
+   * subscribed to the room right now
+   */
+  online: boolean;
+  username: string;
+}
+
+/**
+ * Someone joined or left a subscribed room, or was added or removed by `user`:
+ * replayed after `since`, or live.
+ */
+export interface MemberNotice {
+  action: "join" | "leave" | "add" | "remove";
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  /**
+   * who joined, left, was added or removed
+   */
+  member: string;
+  room: string;
+  ts: number;
+  type: "member";
+  /**
+   * who did it (the member themselves for join and leave)
+   */
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/members: online members first, each group by name.
+ */
+export interface MemberPage {
+  members: Member[];
+  /**
+   * the `offset` of the next page; absent on the last
+   */
+  next_offset?: number;
+  /**
+   * members in all
+   */
+  total: number;
 }
 
 /**
@@ -215,12 +272,28 @@ export interface Message {
    * a message id like 1700000000000-0
    */
   id: string;
+  /**
+   * a reply also sent to the room's timeline
+   */
+  in_room?: boolean;
+  /**
+   * a message with replies: the last few who replied, the latest last (history only)
+   */
+  last_repliers?: string[];
+  /**
+   * a message with replies: how many (history only)
+   */
+  replies?: number;
   room: string;
   /**
    * its 1-based position in the room (0: stored before positions were counted)
    */
   seq: number;
   text: string;
+  /**
+   * a reply's: the id of the message it replies to
+   */
+  thread?: string;
   /**
    * when the server stored it, ms since the Unix epoch
    */
@@ -234,6 +307,37 @@ export interface Message {
 export interface MessageFrame {
   message: Message;
   type: "message";
+}
+
+/**
+ * One message's reactions, in the order each emoji was first used.
+ */
+export interface MessageReactions {
+  /**
+   * a message id like 1700000000000-0
+   */
+  id: string;
+  reactions: Reaction[];
+}
+
+/**
+ * GET /api/people: people whose username starts with the prefix (any case), by name.
+ */
+export interface PeoplePage {
+  /**
+   * the `after` of the next page; absent on the last
+   */
+  after?: string;
+  people: Person[];
+}
+
+/**
+ * A user as lists and lookups show them: the unchanging username, and the display name
+ * they chose (absent if none).
+ */
+export interface Person {
+  display_name?: string;
+  username: string;
 }
 
 /**
@@ -259,12 +363,50 @@ export interface Presence {
   users: string[];
 }
 
+export interface Reaction {
+  count: number;
+  emoji: string;
+  /**
+   * who reacted, first first
+   */
+  users: string[];
+}
+
+/**
+ * Someone added or removed an emoji reaction on a message of a subscribed room:
+ * replayed after `since`, or live.
+ */
+export interface ReactionNotice {
+  action: "add" | "remove";
+  emoji: string;
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the message reacted to
+   */
+  target: string;
+  ts: number;
+  type: "reaction";
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none
+ * left out).
+ */
+export interface ReactionsPage {
+  messages: MessageReactions[];
+}
+
 /**
  * The user has seen the room up to `seq`: their read position becomes at least that.
  */
 export interface Read {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -287,9 +429,13 @@ export interface ReadNotice {
  * A room or DM as one user sees it (the room list, and the `room` frame).
  */
 export interface RoomInfo {
+  /**
+   * a room's: the user is a member (always true for a private one); DMs: absent
+   */
+  joined?: boolean;
   kind: "room" | "dm";
   /**
-   * a DM's two members, sorted; rooms have none
+   * a DM's members (two, or a group's up to 9), sorted; rooms have none
    */
   members?: string[];
   /**
@@ -298,9 +444,17 @@ export interface RoomInfo {
   mentioned: boolean;
   name: string;
   /**
+   * true for an invite-only room; absent otherwise
+   */
+  private?: boolean;
+  /**
    * messages ever posted in it (the newest one's seq)
    */
   seq: number;
+  /**
+   * the room's topic; absent if never set
+   */
+  topic?: string;
   /**
    * seq minus the user's read position, never below 0
    */
@@ -308,7 +462,7 @@ export interface RoomInfo {
 }
 
 /**
- * A room was created, or a DM with this user.
+ * A room was created, or a DM with this user, or this user was added to a private room.
  */
 export interface RoomNotice {
   room: RoomInfo;
@@ -340,13 +494,21 @@ export interface Send {
    */
   client_id: string;
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a reply shown in the room's timeline too
+   */
+  in_room?: boolean;
+  /**
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
    * not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)
    */
   text: string;
+  /**
+   * reply to this message of the room (a message id like 1700000000000-0)
+   */
+  thread?: string | null;
   type: "message";
 }
 
@@ -362,7 +524,12 @@ export type ServerFrame =
   | RoomNotice
   | ActivityNotice
   | MentionNotice
-  | ReadNotice;
+  | ReadNotice
+  | TopicNotice
+  | MemberNotice
+  | LeftNotice
+  | ReactionNotice
+  | ThreadNotice;
 
 /**
  * A piece of a search hit's snippet: plain text, matched (to highlight) or not.
@@ -377,7 +544,7 @@ export interface SnippetPart {
  */
 export interface Subscribe {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   /**
@@ -388,11 +555,70 @@ export interface Subscribe {
 }
 
 /**
+ * A reply was posted to a message of a subscribed room: its thread's new reply count and
+ * last repliers. Replayed after `since`, or live (after the reply's own message frame).
+ */
+export interface ThreadNotice {
+  /**
+   * this update's own id in the room's stream (a `since`)
+   */
+  id: string;
+  /**
+   * the last few who replied, the latest last
+   */
+  last_repliers: string[];
+  replies: number;
+  room: string;
+  /**
+   * the message replied to
+   */
+  target: string;
+  ts: number;
+  type: "thread";
+  /**
+   * who replied
+   */
+  user: string;
+}
+
+/**
+ * GET /api/rooms/{room}/messages/{id}/thread.
+ */
+export interface ThreadPage {
+  /**
+   * its replies, oldest first
+   */
+  messages: Message[];
+  parent: Message;
+}
+
+/**
+ * The topic of a subscribed room was set: replayed after `since`, or live.
+ */
+export interface TopicNotice {
+  /**
+   * the change's own id in the room's stream (a `since`)
+   */
+  id: string;
+  room: string;
+  /**
+   * the new topic; empty: cleared
+   */
+  topic: string;
+  ts: number;
+  type: "topic";
+  /**
+   * who set it
+   */
+  user: string;
+}
+
+/**
  * "I am typing", relayed to everyone in the room; needs a subscription to it.
  */
 export interface Typing {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "typing";
@@ -412,10 +638,17 @@ export interface TypingNotice {
  */
 export interface Unsubscribe {
   /**
-   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>
+   * a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]
    */
   room: string;
   type: "unsubscribe";
+}
+
+/**
+ * GET /api/users: those of the users asked for who are registered.
+ */
+export interface Users {
+  users: Person[];
 }
 
 /** What the server refuses beyond (its Limits), for checking input before a round trip. */
@@ -549,8 +782,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -635,8 +868,8 @@ export const protocolSchema = {
           "type": "string"
         },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -747,6 +980,7 @@ export const protocolSchema = {
         "unknown_message",
         "forbidden",
         "not_subscribed",
+        "too_many_subscriptions",
         "rate_limited",
         "unavailable"
       ],
@@ -796,6 +1030,27 @@ export const protocolSchema = {
       "title": "ErrorFrame",
       "type": "object"
     },
+    "LeftNotice": {
+      "description": "This user is no longer in the private room (left, or removed): it is gone for them,\nand the server ended their sockets' subscriptions to it.",
+      "properties": {
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "type": {
+          "const": "left",
+          "default": "left",
+          "title": "Type",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room"
+      ],
+      "title": "LeftNotice",
+      "type": "object"
+    },
     "Limits": {
       "description": "What the server refuses beyond, for a client to check before a round trip.",
       "properties": {
@@ -833,6 +1088,114 @@ export const protocolSchema = {
         "password_max_length"
       ],
       "title": "Limits",
+      "type": "object"
+    },
+    "Member": {
+      "properties": {
+        "display_name": {
+          "title": "Display Name",
+          "type": "string"
+        },
+        "online": {
+          "description": "subscribed to the room right now",
+          "title": "Online",
+          "type": "boolean"
+        },
+        "username": {
+          "title": "Username",
+          "type": "string"
+        }
+      },
+      "required": [
+        "username",
+        "online"
+      ],
+      "title": "Member",
+      "type": "object"
+    },
+    "MemberNotice": {
+      "description": "Someone joined or left a subscribed room, or was added or removed by `user`:\nreplayed after `since`, or live.",
+      "properties": {
+        "action": {
+          "enum": [
+            "join",
+            "leave",
+            "add",
+            "remove"
+          ],
+          "title": "Action",
+          "type": "string"
+        },
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "member": {
+          "description": "who joined, left, was added or removed",
+          "title": "Member",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "member",
+          "default": "member",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who did it (the member themselves for join and leave)",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "action",
+        "member",
+        "ts",
+        "user"
+      ],
+      "title": "MemberNotice",
+      "type": "object"
+    },
+    "MemberPage": {
+      "description": "GET /api/rooms/{room}/members: online members first, each group by name.",
+      "properties": {
+        "members": {
+          "items": {
+            "$ref": "#/$defs/Member"
+          },
+          "title": "Members",
+          "type": "array"
+        },
+        "next_offset": {
+          "description": "the `offset` of the next page; absent on the last",
+          "title": "Next Offset",
+          "type": "integer"
+        },
+        "total": {
+          "description": "members in all",
+          "title": "Total",
+          "type": "integer"
+        }
+      },
+      "required": [
+        "members",
+        "total"
+      ],
+      "title": "MemberPage",
       "type": "object"
     },
     "MentionNotice": {
@@ -899,6 +1262,24 @@ export const protocolSchema = {
           "title": "Id",
           "type": "string"
         },
+        "in_room": {
+          "description": "a reply also sent to the room's timeline",
+          "title": "In Room",
+          "type": "boolean"
+        },
+        "last_repliers": {
+          "description": "a message with replies: the last few who replied, the latest last (history only)",
+          "items": {
+            "type": "string"
+          },
+          "title": "Last Repliers",
+          "type": "array"
+        },
+        "replies": {
+          "description": "a message with replies: how many (history only)",
+          "title": "Replies",
+          "type": "integer"
+        },
         "room": {
           "title": "Room",
           "type": "string"
@@ -910,6 +1291,13 @@ export const protocolSchema = {
         },
         "text": {
           "title": "Text",
+          "type": "string"
+        },
+        "thread": {
+          "description": "a reply's: the id of the message it replies to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Thread",
           "type": "string"
         },
         "ts": {
@@ -952,6 +1340,71 @@ export const protocolSchema = {
         "message"
       ],
       "title": "MessageFrame",
+      "type": "object"
+    },
+    "MessageReactions": {
+      "description": "One message's reactions, in the order each emoji was first used.",
+      "properties": {
+        "id": {
+          "description": "a message id like 1700000000000-0",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "reactions": {
+          "items": {
+            "$ref": "#/$defs/Reaction"
+          },
+          "title": "Reactions",
+          "type": "array"
+        }
+      },
+      "required": [
+        "id",
+        "reactions"
+      ],
+      "title": "MessageReactions",
+      "type": "object"
+    },
+    "PeoplePage": {
+      "description": "GET /api/people: people whose username starts with the prefix (any case), by name.",
+      "properties": {
+        "after": {
+          "description": "the `after` of the next page; absent on the last",
+          "title": "After",
+          "type": "string"
+        },
+        "people": {
+          "items": {
+            "$ref": "#/$defs/Person"
+          },
+          "title": "People",
+          "type": "array"
+        }
+      },
+      "required": [
+        "people"
+      ],
+      "title": "PeoplePage",
+      "type": "object"
+    },
+    "Person": {
+      "description": "A user as lists and lookups show them: the unchanging username, and the display name\nthey chose (absent if none).",
+      "properties": {
+        "display_name": {
+          "title": "Display Name",
+          "type": "string"
+        },
+        "username": {
+          "title": "Username",
+          "type": "string"
+        }
+      },
+      "required": [
+        "username"
+      ],
+      "title": "Person",
       "type": "object"
     },
     "Ping": {
@@ -1015,12 +1468,117 @@ export const protocolSchema = {
       "title": "Presence",
       "type": "object"
     },
+    "Reaction": {
+      "properties": {
+        "count": {
+          "title": "Count",
+          "type": "integer"
+        },
+        "emoji": {
+          "title": "Emoji",
+          "type": "string"
+        },
+        "users": {
+          "description": "who reacted, first first",
+          "items": {
+            "type": "string"
+          },
+          "title": "Users",
+          "type": "array"
+        }
+      },
+      "required": [
+        "emoji",
+        "count",
+        "users"
+      ],
+      "title": "Reaction",
+      "type": "object"
+    },
+    "ReactionNotice": {
+      "description": "Someone added or removed an emoji reaction on a message of a subscribed room:\nreplayed after `since`, or live.",
+      "properties": {
+        "action": {
+          "enum": [
+            "add",
+            "remove"
+          ],
+          "title": "Action",
+          "type": "string"
+        },
+        "emoji": {
+          "title": "Emoji",
+          "type": "string"
+        },
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the message reacted to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "reaction",
+          "default": "reaction",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "emoji",
+        "action",
+        "ts",
+        "user"
+      ],
+      "title": "ReactionNotice",
+      "type": "object"
+    },
+    "ReactionsPage": {
+      "description": "GET /api/rooms/{room}/reactions: the reactions of the messages asked for (those with none\nleft out).",
+      "properties": {
+        "messages": {
+          "items": {
+            "$ref": "#/$defs/MessageReactions"
+          },
+          "title": "Messages",
+          "type": "array"
+        }
+      },
+      "required": [
+        "messages"
+      ],
+      "title": "ReactionsPage",
+      "type": "object"
+    },
     "Read": {
       "description": "The user has seen the room up to `seq`: their read position becomes at least that.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1073,6 +1631,11 @@ export const protocolSchema = {
     "RoomInfo": {
       "description": "A room or DM as one user sees it (the room list, and the `room` frame).",
       "properties": {
+        "joined": {
+          "description": "a room's: the user is a member (always true for a private one); DMs: absent",
+          "title": "Joined",
+          "type": "boolean"
+        },
         "kind": {
           "enum": [
             "room",
@@ -1082,7 +1645,7 @@ export const protocolSchema = {
           "type": "string"
         },
         "members": {
-          "description": "a DM's two members, sorted; rooms have none",
+          "description": "a DM's members (two, or a group's up to 9), sorted; rooms have none",
           "items": {
             "type": "string"
           },
@@ -1098,10 +1661,20 @@ export const protocolSchema = {
           "title": "Name",
           "type": "string"
         },
+        "private": {
+          "description": "true for an invite-only room; absent otherwise",
+          "title": "Private",
+          "type": "boolean"
+        },
         "seq": {
           "description": "messages ever posted in it (the newest one's seq)",
           "title": "Seq",
           "type": "integer"
+        },
+        "topic": {
+          "description": "the room's topic; absent if never set",
+          "title": "Topic",
+          "type": "string"
         },
         "unread": {
           "description": "seq minus the user's read position, never below 0",
@@ -1120,7 +1693,7 @@ export const protocolSchema = {
       "type": "object"
     },
     "RoomNotice": {
-      "description": "A room was created, or a DM with this user.",
+      "description": "A room was created, or a DM with this user, or this user was added to a private room.",
       "properties": {
         "room": {
           "$ref": "#/$defs/RoomInfo"
@@ -1189,9 +1762,15 @@ export const protocolSchema = {
           "title": "Client Id",
           "type": "string"
         },
+        "in_room": {
+          "default": false,
+          "description": "a reply shown in the room's timeline too",
+          "title": "In Room",
+          "type": "boolean"
+        },
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1199,6 +1778,22 @@ export const protocolSchema = {
           "description": "not blank, at most MAX_MESSAGE_LENGTH characters (a server setting)",
           "title": "Text",
           "type": "string"
+        },
+        "thread": {
+          "anyOf": [
+            {
+              "description": "a message id like 1700000000000-0",
+              "maxLength": 41,
+              "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+              "type": "string"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "default": null,
+          "description": "reply to this message of the room (a message id like 1700000000000-0)",
+          "title": "Thread"
         },
         "type": {
           "const": "message",
@@ -1224,12 +1819,17 @@ export const protocolSchema = {
           "delete": "#/$defs/DeleteNotice",
           "edit": "#/$defs/EditNotice",
           "error": "#/$defs/ErrorFrame",
+          "left": "#/$defs/LeftNotice",
+          "member": "#/$defs/MemberNotice",
           "mention": "#/$defs/MentionNotice",
           "message": "#/$defs/MessageFrame",
           "pong": "#/$defs/Pong",
           "presence": "#/$defs/Presence",
+          "reaction": "#/$defs/ReactionNotice",
           "read": "#/$defs/ReadNotice",
           "room": "#/$defs/RoomNotice",
+          "thread": "#/$defs/ThreadNotice",
+          "topic": "#/$defs/TopicNotice",
           "typing": "#/$defs/TypingNotice"
         },
         "propertyName": "type"
@@ -1270,6 +1870,21 @@ export const protocolSchema = {
         },
         {
           "$ref": "#/$defs/ReadNotice"
+        },
+        {
+          "$ref": "#/$defs/TopicNotice"
+        },
+        {
+          "$ref": "#/$defs/MemberNotice"
+        },
+        {
+          "$ref": "#/$defs/LeftNotice"
+        },
+        {
+          "$ref": "#/$defs/ReactionNotice"
+        },
+        {
+          "$ref": "#/$defs/ThreadNotice"
         }
       ]
     },
@@ -1296,8 +1911,8 @@ export const protocolSchema = {
       "description": "Live delivery of a room from now on, after a replay of what was stored after `since`.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1331,12 +1946,142 @@ export const protocolSchema = {
       "title": "Subscribe",
       "type": "object"
     },
+    "ThreadNotice": {
+      "description": "A reply was posted to a message of a subscribed room: its thread's new reply count and\nlast repliers. Replayed after `since`, or live (after the reply's own message frame).",
+      "properties": {
+        "id": {
+          "description": "this update's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "last_repliers": {
+          "description": "the last few who replied, the latest last",
+          "items": {
+            "type": "string"
+          },
+          "title": "Last Repliers",
+          "type": "array"
+        },
+        "replies": {
+          "title": "Replies",
+          "type": "integer"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "target": {
+          "description": "the message replied to",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Target",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "thread",
+          "default": "thread",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who replied",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "target",
+        "replies",
+        "last_repliers",
+        "ts",
+        "user"
+      ],
+      "title": "ThreadNotice",
+      "type": "object"
+    },
+    "ThreadPage": {
+      "description": "GET /api/rooms/{room}/messages/{id}/thread.",
+      "properties": {
+        "messages": {
+          "description": "its replies, oldest first",
+          "items": {
+            "$ref": "#/$defs/Message"
+          },
+          "title": "Messages",
+          "type": "array"
+        },
+        "parent": {
+          "$ref": "#/$defs/Message"
+        }
+      },
+      "required": [
+        "parent",
+        "messages"
+      ],
+      "title": "ThreadPage",
+      "type": "object"
+    },
+    "TopicNotice": {
+      "description": "The topic of a subscribed room was set: replayed after `since`, or live.",
+      "properties": {
+        "id": {
+          "description": "the change's own id in the room's stream (a `since`)",
+          "maxLength": 41,
+          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "title": "Id",
+          "type": "string"
+        },
+        "room": {
+          "title": "Room",
+          "type": "string"
+        },
+        "topic": {
+          "description": "the new topic; empty: cleared",
+          "title": "Topic",
+          "type": "string"
+        },
+        "ts": {
+          "title": "Ts",
+          "type": "integer"
+        },
+        "type": {
+          "const": "topic",
+          "default": "topic",
+          "title": "Type",
+          "type": "string"
+        },
+        "user": {
+          "description": "who set it",
+          "title": "User",
+          "type": "string"
+        }
+      },
+      "required": [
+        "type",
+        "room",
+        "id",
+        "topic",
+        "ts",
+        "user"
+      ],
+      "title": "TopicNotice",
+      "type": "object"
+    },
     "Typing": {
       "description": "\"I am typing\", relayed to everyone in the room; needs a subscription to it.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1384,8 +2129,8 @@ export const protocolSchema = {
       "description": "Stop delivery of a room to this socket.",
       "properties": {
         "room": {
-          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>",
-          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}:[A-Za-z0-9_.-]{3,32})$",
+          "description": "a room name (3-32 of A-Z a-z 0-9 _ . -) or dm:<a>:<b>[:<c>…]",
+          "pattern": "^(?:[A-Za-z0-9_.-]{3,32}|dm:[A-Za-z0-9_.-]{3,32}(?::[A-Za-z0-9_.-]{3,32}){1,8})$",
           "title": "Room",
           "type": "string"
         },
@@ -1401,6 +2146,23 @@ export const protocolSchema = {
         "room"
       ],
       "title": "Unsubscribe",
+      "type": "object"
+    },
+    "Users": {
+      "description": "GET /api/users: those of the users asked for who are registered.",
+      "properties": {
+        "users": {
+          "items": {
+            "$ref": "#/$defs/Person"
+          },
+          "title": "Users",
+          "type": "array"
+        }
+      },
+      "required": [
+        "users"
+      ],
+      "title": "Users",
       "type": "object"
     }
   },

@@ -28,6 +28,11 @@ const FRAMES: ServerFrame[] = [
   { type: "read", room: "dm:ann:bob", seq: 3 },
   { type: "presence", room: "general", users: ["a", "b"] },
   { type: "typing", room: "general", user: "ann" },
+  { type: "topic", room: "general", id: "5-0", topic: "plans", ts: 5, user: "ann" },
+  { type: "member", room: "general", id: "6-0", action: "add", member: "bob", ts: 6, user: "ann" },
+  { type: "left", room: "design" },
+  { type: "thread", room: "general", id: "8-0", target: "1-0", replies: 2, last_repliers: ["ann", "bob"], ts: 8, user: "bob" },
+  { type: "reaction", room: "general", id: "7-0", target: "1-0", emoji: "👍", action: "add", ts: 7, user: "bob" },
   { type: "pong" },
   { type: "error", code: "rate_limited", detail: "d", client_id: "c1", retry_after_ms: 300 },
 ];

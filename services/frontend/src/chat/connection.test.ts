@@ -163,7 +163,8 @@ describe("ChatConnection", () => {
       retry_after_ms: 300,
     });
     socket.receive({ type: "error", code: "too_long", detail: "too long", client_id: "c2" });
-    expect(frames).toEqual([{ type: "error", code: "too_long", detail: "too long", client_id: "c2" }]);
+    // Both go on (the user is told why the first waits), but only the second is dropped.
+    expect(frames.map((f) => f.type === "error" && f.code)).toEqual(["rate_limited", "too_long"]);
     expect(connection.pendingCount).toBe(1);
     socket.sent.length = 0;
     vi.advanceTimersByTime(349);
@@ -178,12 +179,32 @@ describe("ChatConnection", () => {
     connection.send("general", "later", "c1");
     const socket = factory.last;
     socket.receive({ type: "error", code: "unavailable", detail: "storage unavailable", client_id: "c1" });
-    expect(frames).toEqual([]);
+    expect(connection.pendingCount).toBe(1);
     socket.sent.length = 0;
     vi.advanceTimersByTime(999);
     expect(socket.sent).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(socket.sent).toEqual([{ type: "message", room: "general", text: "later", client_id: "c1" }]);
+  });
+
+  it("shows connected again when the network returns while the socket lived through it", () => {
+    const connection = connect();
+    const socket = factory.last;
+    socket.open();
+    connection.markOffline();
+    expect(statuses).toEqual(["connected", "offline"]);
+    connection.reconnectNow();
+    expect(statuses).toEqual(["connected", "offline", "connected"]);
+    expect(factory.sockets).toHaveLength(1);
+    expect(socket.sent).toEqual([{ type: "ping" }]);
+  });
+
+  it("shows connected again when a frame arrives after the browser said offline", () => {
+    const connection = connect();
+    factory.last.open();
+    connection.markOffline();
+    factory.last.receive({ type: "pong" });
+    expect(statuses).toEqual(["connected", "offline", "connected"]);
   });
 
   it("passes every other frame on and drops what is not a valid frame", () => {

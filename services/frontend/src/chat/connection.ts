@@ -5,7 +5,8 @@
  * client_id once, so a re-send after a lost ack cannot double anything).
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
-import { parseServerFrame, type ClientFrame, type ErrorCode, type ServerFrame } from "../api/types";
+import { parseServerFrame, type ClientFrame, type ServerFrame } from "../api/types";
+import { retryable } from "./frames";
 import type { ConnectionStatus } from "./state";
 
 /** The part of the browser's WebSocket this class uses (a fake one in tests). */
@@ -20,9 +21,6 @@ export interface SocketLike {
 }
 
 const OPEN = 1;
-/** Refusals that a later retry can fix; anything else is final for that message. */
-const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>(["unavailable", "rate_limited"]);
-const RETRY_AFTER_ERROR_MS = 1000;
 
 export interface ConnectionOptions {
   url: string;
@@ -81,9 +79,16 @@ export class ChatConnection {
     this.discardSocket();
   }
 
-  /** The browser says the network is back: try now instead of waiting out the backoff. */
+  /** The browser says the network is back: try now instead of waiting out the backoff. A
+   * socket that lived through the outage is connected again (a ping proves it, or the
+   * heartbeat replaces it). */
   reconnectNow(): void {
-    if (this.stopped || this.isOpen()) return;
+    if (this.stopped) return;
+    if (this.isOpen()) {
+      this.setStatus("connected");
+      this.write({ type: "ping" });
+      return;
+    }
     this.attempt = 0;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
@@ -91,7 +96,7 @@ export class ChatConnection {
     this.connect();
   }
 
-  /** The browser says the network is gone. */
+  /** The browser says the network is gone; any frame that still arrives says otherwise. */
   markOffline(): void {
     this.setStatus("offline");
   }
@@ -168,6 +173,7 @@ export class ChatConnection {
     };
     socket.onmessage = (event: MessageEvent) => {
       this.lastFrameAt = Date.now();
+      this.setStatus("connected");
       if (typeof event.data !== "string") return;
       const frame = parseServerFrame(event.data);
       if (frame) this.handle(frame);
@@ -207,19 +213,15 @@ export class ChatConnection {
       this.outbox.delete(frame.client_id);
     } else if (frame.type === "error" && frame.client_id !== undefined) {
       const clientId = frame.client_id;
-      if (RETRYABLE.has(frame.code) && this.outbox.has(clientId)) {
-        this.retryLater(clientId, frame.retry_after_ms);
-        return; // still pending: not an error the user has to act on
-      }
-      this.outbox.delete(clientId);
+      const wait = retryable(frame);
+      // Still pending and retried by itself; the frame goes on so the user sees why it waits.
+      if (wait !== null && this.outbox.has(clientId)) this.retryLater(clientId, wait);
+      else this.outbox.delete(clientId);
     }
     this.options.onFrame(frame);
   }
 
-  private retryLater(clientId: string, retryAfterMs?: number): void {
-    // rate_limited says when its window ends (the margin keeps the retry from being early);
-    // otherwise (unavailable) wait a second.
-    const delay = retryAfterMs === undefined ? RETRY_AFTER_ERROR_MS : retryAfterMs + 50;
+  private retryLater(clientId: string, delay: number): void {
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       if (this.isOpen()) this.writeQueued(clientId);

@@ -17,6 +17,16 @@ describe("frameOutcome", () => {
     });
   });
 
+  it("tells a refusal that will be retried by itself, and when, from retry_after_ms", () => {
+    const limited = { type: "error", code: "rate_limited", detail: "too many messages; retry in 9 ms", client_id: "c1" } as const;
+    expect(frameOutcome({ ...limited, retry_after_ms: 2450 }, 1000)).toEqual({
+      action: { type: "delayed", clientId: "c1", reason: "rate_limited", retryAt: 1000 + 2450 + 50 },
+    });
+    expect(frameOutcome({ type: "error", code: "unavailable", detail: "down", client_id: "c2" }, 0)).toEqual({
+      action: { type: "delayed", clientId: "c2", reason: "unavailable", retryAt: 1000 },
+    });
+  });
+
   it("turns edits, deletions, room, activity, mention and read frames into their actions", () => {
     const room = { name: "random", kind: "room" as const, seq: 0, unread: 0, mentioned: false };
     expect(

@@ -1,9 +1,24 @@
 /** What each server frame means for the chat state (the connection has already handled
  * acks and retryable refusals for its outbox). */
-import type { ServerFrame } from "../api/types";
+import type { ErrorCode, ServerFrame } from "../api/types";
 import type { ChatAction } from "./state";
 
 export type FrameOutcome = { action: ChatAction } | { notice: string } | null;
+
+type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
+
+/** Refusals that a later retry can fix; anything else is final for that message. */
+const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>(["unavailable", "rate_limited"]);
+const RETRY_AFTER_ERROR_MS = 1000;
+/** Keeps a retry from landing just before the rate window ends. */
+const RETRY_MARGIN_MS = 50;
+
+/** How long to wait before re-sending what this refusal was about; null when it is final.
+ * rate_limited says when its window ends; otherwise (unavailable) wait a second. */
+export function retryable(frame: ErrorFrame): number | null {
+  if (!RETRYABLE.has(frame.code)) return null;
+  return frame.retry_after_ms === undefined ? RETRY_AFTER_ERROR_MS : frame.retry_after_ms + RETRY_MARGIN_MS;
+}
 
 export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
   switch (frame.type) {
@@ -29,10 +44,19 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
       return { action: { type: "presence", room: frame.room, users: frame.users } };
     case "typing":
       return { action: { type: "typing", room: frame.room, user: frame.user, at: now } };
-    case "error":
-      return frame.client_id === undefined
-        ? { notice: frame.detail }
-        : { action: { type: "failed", clientId: frame.client_id, error: frame.detail } };
+    case "error": {
+      if (frame.client_id === undefined) return { notice: frame.detail };
+      const wait = retryable(frame);
+      return wait === null
+        ? { action: { type: "failed", clientId: frame.client_id, error: frame.detail } }
+        : { action: { type: "delayed", clientId: frame.client_id, reason: frame.code, retryAt: now + wait } };
+    }
+    // Rooms' topics, members, lost private rooms, reactions and threads are not shown yet.
+    case "thread":
+    case "reaction":
+    case "topic":
+    case "member":
+    case "left":
     case "pong":
       return null;
   }

@@ -116,6 +116,12 @@ describe("optimistic send", () => {
     expect(failed.pending[0]).toMatchObject({ state: "failed", error: "'text' is longer than 4000 characters" });
     expect(chatReducer(failed, { type: "discarded", clientId: "c1" }).pending).toEqual([]);
   });
+
+  it("a message the server asked to wait for stays sending, with the reason and the retry time, until acked", () => {
+    const delayed = run(queued, { type: "delayed", clientId: "c1", reason: "rate_limited", retryAt: 5000 });
+    expect(delayed.pending[0]).toMatchObject({ state: "sending", delayed: { reason: "rate_limited", retryAt: 5000 } });
+    expect(chatReducer(delayed, { type: "acked", clientId: "c1", id: "20-0", ts: 6000 }).pending).toEqual([]);
+  });
 });
 
 describe("presence, typing and status", () => {

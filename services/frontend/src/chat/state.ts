@@ -15,6 +15,13 @@ export interface PendingMessage {
   /** "sending" until the ack; "failed" when the server refused it for good. */
   state: "sending" | "failed";
   error?: string;
+  /** The server asked to wait (e.g. rate_limited): the connection re-sends it at retryAt (ms). */
+  delayed?: Delay;
+}
+
+export interface Delay {
+  reason: string;
+  retryAt: number;
 }
 
 /** An edit or deletion of one of my messages, sent and not acked yet. */
@@ -22,7 +29,7 @@ export type NewChange = { clientId: string; room: string; target: string } & (
   | { kind: "edit"; text: string }
   | { kind: "delete" }
 );
-export type PendingChange = NewChange & { state: "sending" | "failed"; error?: string };
+export type PendingChange = NewChange & { state: "sending" | "failed"; error?: string; delayed?: Delay };
 
 export interface RoomState {
   /** How the server listed it; undefined until it did. */
@@ -67,6 +74,7 @@ export type ChatAction =
   | { type: "mentioned"; room: string; seq: number }
   | { type: "read"; room: string; seq: number }
   | { type: "failed"; clientId: string; error: string }
+  | { type: "delayed"; clientId: string; reason: string; retryAt: number }
   | { type: "discarded"; clientId: string }
   | { type: "presence"; room: string; users: string[] }
   | { type: "typing"; room: string; user: string; at: number }
@@ -281,6 +289,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const fail = <T extends { clientId: string }>(items: T[]) =>
         items.map((p) => (p.clientId === action.clientId ? { ...p, state: "failed" as const, error: action.error } : p));
       return { ...state, pending: fail(state.pending), changes: fail(state.changes) };
+    }
+    case "delayed": {
+      const delayed: Delay = { reason: action.reason, retryAt: action.retryAt };
+      const delay = <T extends { clientId: string }>(items: T[]) =>
+        items.map((p) => (p.clientId === action.clientId ? { ...p, delayed } : p));
+      return { ...state, pending: delay(state.pending), changes: delay(state.changes) };
     }
     case "discarded": {
       const keep = (p: { clientId: string }) => p.clientId !== action.clientId;

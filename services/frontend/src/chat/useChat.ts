@@ -7,15 +7,18 @@ import { frameOutcome, newClientId } from "./frames";
 import { askNotificationPermission, notifyMention } from "./notify";
 import { ReadThrottle } from "./reads";
 import { roomLabel } from "./rooms";
+import { parseRoute, pathOf, routeRoom } from "./routes";
 import { chatReducer, initialState, type ChatState } from "./state";
-
-export const DEFAULT_ROOM = "general";
+import { usePath } from "../router";
 /** Typing events are sent at most this often per room (the server relays ~1/s). */
 const TYPING_EVERY_MS = 2000;
 
 export interface Chat {
   state: ChatState;
-  room: string;
+  /** The open room or DM, named by the page's address; null until it is known. */
+  room: string | null;
+  /** Whether the address names a conversation: "finding" until the room list says. */
+  found: "finding" | "yes" | "no";
   notice: string | null;
   loadingOlder: boolean;
   selectRoom(room: string): void;
@@ -36,16 +39,26 @@ const visible = () => document.visibilityState === "visible";
 
 export function useChat(me: string, onSessionExpired: () => void): Chat {
   const [state, dispatch] = useReducer(chatReducer, me, initialState);
-  const [room, setRoom] = useState(DEFAULT_ROOM);
+  const [path, navigate] = usePath();
+  const route = parseRoute(path);
+  const room = routeRoom(route, state.rooms, me);
+  const known = room !== null && state.rooms[room]?.kind !== undefined;
+  /** The room list arrived (rooms not in it do not exist, or are not mine). */
+  const [listed, setListed] = useState(false);
+  /** The DM address whose user could not be found. */
+  const [noDmWith, setNoDmWith] = useState<string | null>(null);
+  const dmWith = route.kind === "dm" ? route.user : null;
+  const found = known ? "yes" : !listed || (dmWith !== null && dmWith !== noDmWith) ? "finding" : "no";
   const [notice, setNotice] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const stateRef = useRef(state);
   const roomRef = useRef(room);
   const connectionRef = useRef<ChatConnection | null>(null);
   const readsRef = useRef<ReadThrottle | null>(null);
-  /** What readUpTo last said for the open room: read it once the tab is visible again. */
-  const bottomSeqRef = useRef<number | null>(null);
-  const lastTypingRef = useRef(0);
+  /** What readUpTo last said, and for which room: read it once the tab is visible again. */
+  const bottomSeqRef = useRef<{ room: string; seq: number | null }>({ room: "", seq: null });
+  /** When I last said I am typing, and where (another room starts afresh). */
+  const lastTypingRef = useRef({ room: "", at: 0 });
   const expiredRef = useRef(onSessionExpired);
 
   // Callbacks of the long-lived connection read the latest values through refs.
@@ -67,11 +80,10 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     readsRef.current?.report(name, seq);
   }, []);
 
-  const selectRoom = useCallback((name: string) => {
-    setRoom(name);
-    bottomSeqRef.current = null;
-    lastTypingRef.current = 0;
-  }, []);
+  const selectRoom = useCallback(
+    (name: string) => navigate(pathOf(name, stateRef.current.rooms[name], me)),
+    [navigate, me],
+  );
 
   useEffect(() => {
     const connection = new ChatConnection({
@@ -105,8 +117,8 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     const online = () => connection.reconnectNow();
     const offline = () => connection.markOffline();
     const shown = () => {
-      const seq = bottomSeqRef.current;
-      if (visible() && seq !== null) markRead(roomRef.current, seq);
+      const { room: at, seq } = bottomSeqRef.current;
+      if (visible() && seq !== null && at === roomRef.current) markRead(at, seq);
     };
     window.addEventListener("online", online);
     window.addEventListener("offline", offline);
@@ -124,17 +136,40 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     };
   }, [me, markRead, selectRoom]);
 
-  const historyLoaded = state.rooms[room]?.historyLoaded ?? false;
+  const historyLoaded = room !== null && (state.rooms[room]?.historyLoaded ?? false);
   const connected = state.status === "connected";
 
   // The room list, with unread counts, on every (re)connect; the socket keeps it current.
   useEffect(() => {
-    if (connected) api.rooms().then((rooms) => dispatch({ type: "listed", rooms }), failed);
+    if (!connected) return;
+    api.rooms().then((rooms) => {
+      dispatch({ type: "listed", rooms });
+      setListed(true);
+    }, failed);
   }, [connected, failed]);
+
+  // A DM's address names the other member: a DM not listed yet is opened (found or created).
+  useEffect(() => {
+    if (!listed || room !== null || dmWith === null || dmWith === noDmWith) return;
+    let cancelled = false;
+    api.openDm(dmWith).then(
+      (info) => {
+        if (!cancelled) dispatch({ type: "listed", rooms: [info] });
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        if (err instanceof ApiError && err.status !== 401) setNoDmWith(dmWith);
+        else failed(err);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [listed, room, dmWith, noDmWith, failed]);
 
   // History first (its last id is where the subscription resumes); retried on reconnect.
   useEffect(() => {
-    if (historyLoaded) return;
+    if (room === null || !known || historyLoaded) return;
     let cancelled = false;
     api.history(room).then((messages) => {
       if (!cancelled) {
@@ -144,11 +179,11 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     return () => {
       cancelled = true;
     };
-  }, [room, historyLoaded, connected, failed]);
+  }, [room, known, historyLoaded, connected, failed]);
 
   useEffect(() => {
     const connection = connectionRef.current;
-    if (!historyLoaded || !connection) return;
+    if (room === null || !historyLoaded || !connection) return;
     connection.subscribe(room);
     return () => connection.unsubscribe(room);
   }, [room, historyLoaded]);
@@ -163,10 +198,11 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const send = useCallback(
     (text: string) => {
+      if (room === null) return;
       const clientId = newClientId();
       dispatch({ type: "queued", clientId, room, text });
       connectionRef.current?.send(room, text, clientId);
-      lastTypingRef.current = 0;
+      lastTypingRef.current = { room, at: 0 };
     },
     [room],
   );
@@ -190,12 +226,14 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const typing = useCallback(() => {
     const now = Date.now();
-    if (now - lastTypingRef.current < TYPING_EVERY_MS) return;
-    lastTypingRef.current = now;
+    const last = lastTypingRef.current;
+    if (room === null || (last.room === room && now - last.at < TYPING_EVERY_MS)) return;
+    lastTypingRef.current = { room, at: now };
     connectionRef.current?.typing(room);
   }, [room]);
 
   const loadOlder = useCallback(async () => {
+    if (room === null) return;
     const current = stateRef.current.rooms[room];
     const oldest = current?.messages[0]?.id;
     if (!current?.hasOlder || !oldest || loadingOlder) return;
@@ -212,8 +250,8 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
 
   const readUpTo = useCallback(
     (seq: number | null) => {
-      bottomSeqRef.current = seq;
-      if (seq !== null && visible()) markRead(room, seq);
+      if (room !== null) bottomSeqRef.current = { room, seq };
+      if (seq !== null && room !== null && visible()) markRead(room, seq);
     },
     [room, markRead],
   );
@@ -221,9 +259,9 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   const listAndOpen = useCallback(
     (info: RoomInfo) => {
       dispatch({ type: "listed", rooms: [info] });
-      selectRoom(info.name);
+      navigate(pathOf(info.name, { kind: info.kind, members: info.members ?? [] }, me));
     },
-    [selectRoom],
+    [navigate, me],
   );
 
   const createRoom = useCallback(async (name: string) => listAndOpen(await api.createRoom(name)), [listAndOpen]);
@@ -235,6 +273,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   return {
     state,
     room,
+    found,
     notice,
     loadingOlder,
     selectRoom,

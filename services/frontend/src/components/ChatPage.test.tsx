@@ -1,6 +1,6 @@
 /** The chat screen wired to its hook, with the network replaced: HTTP answered by a
  * stubbed fetch, the WebSocket by a scripted fake. */
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage, RoomInfo } from "../api/types";
@@ -32,6 +32,8 @@ function json(body: unknown, status = 200): Response {
 }
 
 beforeEach(() => {
+  window.history.replaceState(null, "", "/");
+  document.title = "Chat";
   sockets = new SocketFactory();
   requests = [];
   bodies = [];
@@ -60,10 +62,15 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-async function connected() {
+async function opened() {
   render(<ChatPage me="ann" onLogout={() => {}} onSessionExpired={() => {}} />);
   await waitFor(() => expect(sockets.sockets).toHaveLength(1));
   await act(async () => sockets.last.open());
+  return sockets.last;
+}
+
+async function connected() {
+  await opened();
   await screen.findByText("message 149");
   expect(screen.getByRole("status")).toHaveTextContent("Connected");
   await screen.findByRole("button", { name: "# random, 2 unread" });
@@ -131,6 +138,30 @@ describe("ChatPage", () => {
     await waitFor(() => expect(socket.sent).toContainEqual({ type: "subscribe", room: "random", since: "0-0" }));
     expect(socket.sent).toContainEqual({ type: "unsubscribe", room: "general" });
     expect(screen.getByRole("button", { name: /^# random/ })).toHaveAttribute("aria-current", "page");
+    expect(window.location.pathname).toBe("/r/random");
+    act(() => window.history.back());
+    expect(await screen.findByRole("heading", { name: "# general" })).toBeInTheDocument();
+  });
+
+  it("opens the room or DM its address names, and says so when there is none", async () => {
+    window.history.replaceState(null, "", "/dm/bob");
+    await opened();
+    expect(await screen.findByRole("heading", { name: "bob" })).toBeInTheDocument();
+    expect(bodies).toContainEqual({ username: "bob" });
+    act(() => window.history.pushState(null, "", "/r/nowhere"));
+    act(() => window.dispatchEvent(new PopStateEvent("popstate")));
+    expect(await screen.findByRole("heading", { name: "Conversation not found" })).toBeInTheDocument();
+    expect(screen.queryByRole("textbox", { name: /^Message/ })).toBeNull();
+    expect(requests.filter((r) => r.includes("nowhere"))).toEqual([]);
+  });
+
+  it("shows the unread count in the tab's title", async () => {
+    const socket = await connected();
+    await waitFor(() => expect(document.title).toBe("(6) Chat"));
+    act(() => socket.receive({ type: "read", room: "general", seq: 149 }));
+    expect(document.title).toBe("(2) Chat");
+    act(() => socket.receive({ type: "read", room: "random", seq: 5 }));
+    expect(document.title).toBe("Chat");
   });
 
   it("lists rooms with unread counts, kept current by room, activity, mention and read frames", async () => {
@@ -153,6 +184,22 @@ describe("ChatPage", () => {
     act(() => socket.receive({ type: "read", room: "general", seq: 149 }));
     expect(general()).toHaveAccessibleName("# general");
     expect(general()).toHaveAttribute("aria-current", "page");
+  });
+
+  it("a room reopened while the tab is hidden is read once the tab is shown", async () => {
+    const hidden = vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    try {
+      const socket = await connected();
+      await userEvent.click(screen.getByRole("button", { name: /^# random/ }));
+      await userEvent.click(screen.getByRole("button", { name: /^# general/ }));
+      await screen.findByText("message 149");
+      expect(socket.sent.filter((f) => f.type === "read")).toEqual([]);
+      hidden.mockReturnValue("visible");
+      act(() => document.dispatchEvent(new Event("visibilitychange")));
+      await waitFor(() => expect(socket.sent).toContainEqual({ type: "read", room: "general", seq: 149 }));
+    } finally {
+      hidden.mockRestore();
+    }
   });
 
   it("opens a DM from the list of who is online, named by the other member", async () => {
@@ -181,7 +228,8 @@ describe("ChatPage", () => {
     expect(screen.getByText("typo")).toBeInTheDocument();
     expect(screen.getByText("(edited)")).toBeInTheDocument();
 
-    await userEvent.click(screen.getByRole("button", { name: "Delete message" }));
+    // Shift+click skips the confirmation (the dialog itself is tested in the browser: jsdom has no showModal).
+    fireEvent.click(screen.getByRole("button", { name: "Delete message" }), { shiftKey: true });
     expect(socket.sent.find((f) => f.type === "delete")).toMatchObject({ room: "general", id: "150-0" });
     act(() => socket.receive({ type: "delete", room: "general", id: "152-0", target: "150-0", ts: 3, user: "ann" }));
     expect(screen.getByText("This message was deleted")).toBeInTheDocument();

@@ -34,7 +34,10 @@ export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void>
         <input
           id={inputId}
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(null); // the error was about what was there before
+          }}
           maxLength={NAME_MAX}
           placeholder="New room"
           autoComplete="off"

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { ChatMessage } from "../api/types";
-import type { PendingChange, PendingMessage } from "../chat/state";
+import type { Delay, PendingChange, PendingMessage } from "../chat/state";
+import { ConfirmDelete } from "./ConfirmDelete";
 import { MessageEditor } from "./MessageEditor";
 import { MessageText } from "./MessageText";
 
@@ -27,6 +28,7 @@ interface Props {
 
 export function MessageItem({ message, continued, me, change, actions }: Props) {
   const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
   const textId = useId();
@@ -51,7 +53,15 @@ export function MessageItem({ message, continued, me, change, actions }: Props) 
     <li className={`message${continued ? " continued" : ""}${deleted ? " deleted" : ""}`} data-id={message.id}>
       <div className="meta">
         <span className={continued ? "author visually-hidden" : "author"}>{message.user}</span>
-        <time dateTime={new Date(message.ts).toISOString()}>{time(message.ts)}</time>
+        {/* A follow-up's time shows on hover or focus; it can take focus for keyboard users,
+            and it stays in the accessibility tree either way. */}
+        <time
+          dateTime={new Date(message.ts).toISOString()}
+          // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- reveals the hidden time
+          tabIndex={continued ? 0 : undefined}
+        >
+          {time(message.ts)}
+        </time>
         {message.edited_ts !== undefined && !deleted && (
           <span className="edited" title={`edited at ${time(message.edited_ts)}`}>
             (edited)
@@ -69,7 +79,14 @@ export function MessageItem({ message, continued, me, change, actions }: Props) 
             >
               Edit
             </button>
-            <button type="button" aria-label="Delete message" aria-describedby={textId} onClick={() => actions.remove(message)}>
+            <button
+              type="button"
+              aria-label="Delete message"
+              aria-describedby={textId}
+              title="Shift+click deletes without asking"
+              // Shift+click skips the question, as in Slack.
+              onClick={(e) => (e.shiftKey ? actions.remove(message) : setConfirming(true))}
+            >
               Delete
             </button>
           </span>
@@ -91,6 +108,16 @@ export function MessageItem({ message, continued, me, change, actions }: Props) 
           <MessageText text={text} me={me} />
         </div>
       )}
+      {confirming && (
+        <ConfirmDelete
+          text={text}
+          onClose={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            actions.remove(message);
+          }}
+        />
+      )}
       {change?.state === "failed" && (
         <Failure error={change.error} label="Dismiss" onDismiss={() => actions.discard(change.clientId)} />
       )}
@@ -106,6 +133,9 @@ export function PendingItem({ pending, me, onDiscard }: { pending: PendingMessag
         <span className="delivery">{pending.state === "sending" ? "sending…" : "not sent"}</span>
       </div>
       <MessageText text={pending.text} me={me} />
+      {pending.state === "sending" && pending.delayed && (
+        <Delayed delay={pending.delayed} onDiscard={() => onDiscard(pending.clientId)} />
+      )}
       {pending.state === "failed" && (
         <Failure error={pending.error} label="Discard" onDismiss={() => onDiscard(pending.clientId)} />
       )}
@@ -119,6 +149,31 @@ function Failure({ error, label, onDismiss }: { error: string | undefined; label
       {error}{" "}
       <button type="button" onClick={onDismiss}>
         {label}
+      </button>
+    </div>
+  );
+}
+
+const REASONS: Partial<Record<string, string>> = {
+  rate_limited: "Too many messages at once.",
+  unavailable: "The server could not store it.",
+};
+
+/** Why a send waits and when it goes out again by itself (counting down each second). */
+function Delayed({ delay, onDiscard }: { delay: Delay; onDiscard(): void }) {
+  const [now, setNow] = useState(Date.now);
+  const left = Math.ceil((delay.retryAt - now) / 1000);
+  useEffect(() => {
+    if (left <= 0) return;
+    // Wake when the whole seconds left drop by one.
+    const timer = setTimeout(() => setNow(Date.now()), (delay.retryAt - Date.now()) % 1000 || 1000);
+    return () => clearTimeout(timer);
+  }, [left, delay.retryAt]);
+  return (
+    <div className="delayed" role="status">
+      {REASONS[delay.reason] ?? "Not stored yet."} {left > 0 ? `Sending again in ${left} s.` : "Sending again…"}{" "}
+      <button type="button" onClick={onDiscard}>
+        Discard
       </button>
     </div>
   );

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import type { ChatMessage } from "../api/types";
@@ -71,7 +71,7 @@ describe("MessageList", () => {
     renderList([message("1-0", "docs: https://example.com/guide and javascript:alert(1)")]);
     const link = screen.getByRole("link", { name: "https://example.com/guide" });
     expect(link).toHaveAttribute("href", "https://example.com/guide");
-    expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    expect(link).toHaveAttribute("rel", "noopener noreferrer nofollow");
     expect(link).toHaveAttribute("target", "_blank");
     expect(screen.getAllByRole("link")).toHaveLength(1);
   });
@@ -95,6 +95,23 @@ describe("MessageList", () => {
     expect(screen.getByRole("alert")).toHaveTextContent("'text' is too long");
     await userEvent.click(screen.getByRole("button", { name: "Discard" }));
     expect(handlers.discard).toHaveBeenCalledWith("p2");
+  });
+
+  it("says at once why a rate-limited send waits and counts down to its retry", () => {
+    vi.useFakeTimers({ now: NOW });
+    try {
+      const delayed = { reason: "rate_limited" as const, retryAt: NOW + 2500 };
+      renderList([], { pending: [{ clientId: "p1", room: "general", text: "hurry", state: "sending", delayed }] });
+      expect(screen.getByRole("status")).toHaveTextContent("Too many messages at once. Sending again in 3 s.");
+      act(() => vi.advanceTimersByTime(500));
+      expect(screen.getByRole("status")).toHaveTextContent("Sending again in 2 s.");
+      act(() => vi.advanceTimersByTime(1000));
+      expect(screen.getByRole("status")).toHaveTextContent("Sending again in 1 s.");
+      act(() => vi.advanceTimersByTime(1000));
+      expect(screen.getByRole("status")).toHaveTextContent("Sending again…");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("offers older messages by button as well as by scrolling", async () => {
@@ -138,7 +155,8 @@ describe("MessageList", () => {
     expect(screen.getAllByRole("button", { name: "Edit message" })).toHaveLength(1);
     expect(screen.getByText("(edited)")).toBeInTheDocument();
     expect(screen.getByText("This message was deleted")).toBeInTheDocument();
-    await userEvent.click(screen.getByRole("button", { name: "Delete message" }));
+    // Shift+click skips the confirmation (the dialog itself is tested in the browser: jsdom has no showModal).
+    fireEvent.click(screen.getByRole("button", { name: "Delete message" }), { shiftKey: true });
     expect(handlers.remove).toHaveBeenCalledWith(expect.objectContaining({ id: "1-0" }));
   });
 

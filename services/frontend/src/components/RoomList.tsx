@@ -1,18 +1,21 @@
 import { useId, type ReactNode } from "react";
 import { entryName, type RoomEntry } from "../chat/rooms";
 import { CreateRoom } from "./CreateRoom";
+import { useScrollEdges } from "./useScrollEdges";
 
 interface Props {
   rooms: RoomEntry[];
-  current: string;
+  current: string | null;
   onSelect(room: string): void;
   onCreate(name: string): Promise<void>;
 }
 
 export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
   const dms = rooms.filter((r) => r.kind === "dm");
+  const [strip, edges, onScroll] = useScrollEdges<HTMLElement>();
+  const fade = `${edges.before ? " more-before" : ""}${edges.after ? " more-after" : ""}`;
   return (
-    <nav className="rooms" aria-label="Conversations">
+    <nav ref={strip} className={`rooms${fade}`} aria-label="Conversations" onScroll={onScroll}>
       <Section title="Rooms" entries={rooms.filter((r) => r.kind === "room")} current={current} onSelect={onSelect}>
         <CreateRoom onCreate={onCreate} />
       </Section>
@@ -26,7 +29,7 @@ export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
 interface SectionProps {
   title: string;
   entries: RoomEntry[];
-  current: string;
+  current: string | null;
   onSelect(room: string): void;
   children?: ReactNode;
 }

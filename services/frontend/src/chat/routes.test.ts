@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { dmPath, parseRoute, pathOf, roomPath, routeRoom } from "./routes";
+import type { RoomState } from "./state";
+
+const dm = { kind: "dm", members: ["ann", "bob"] } as RoomState;
+
+describe("routes", () => {
+  it("reads rooms, DMs and the front page from the address, and nothing else", () => {
+    expect(parseRoute("/")).toEqual({ kind: "room", name: "general" });
+    expect(parseRoute("/r/random")).toEqual({ kind: "room", name: "random" });
+    expect(parseRoute("/dm/bob")).toEqual({ kind: "dm", user: "bob" });
+    expect(parseRoute(roomPath("a b"))).toEqual({ kind: "room", name: "a b" });
+    for (const path of ["/r/", "/r/a/b", "/dm/", "/rooms", "/r/%E0%A4%A"]) {
+      expect(parseRoute(path)).toEqual({ kind: "unknown", path });
+    }
+  });
+
+  it("names a DM by its other member, and finds it by that member", () => {
+    expect(pathOf("dm:ann:bob", dm, "ann")).toBe(dmPath("bob"));
+    expect(pathOf("random", undefined, "ann")).toBe("/r/random");
+    expect(routeRoom({ kind: "dm", user: "bob" }, { "dm:ann:bob": dm }, "ann")).toBe("dm:ann:bob");
+    expect(routeRoom({ kind: "dm", user: "cat" }, { "dm:ann:bob": dm }, "ann")).toBeNull();
+  });
+});
