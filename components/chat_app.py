@@ -1,6 +1,7 @@
 """The chat as every platform runs it: the backend and the frontend, wired to the stack's Redis
-through the one `redis-url` Secret the backend reads REDIS_URL from. A stack passes only what is
-its own: the Redis flavour, the images, the ingress controller, TLS, scheduling, autoscaling."""
+through the one `redis-url` Secret the backend reads REDIS_URL from, and to its PostgreSQL by
+DATABASE_URL and the `database` Secret it reads DATABASE_PASSWORD from. A stack passes only what is
+its own: the store flavours, the images, the ingress controller, TLS, scheduling, autoscaling."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from components.k8s.scheduling import Scheduling
 from components.k8s.workload import Autoscaling, IngressController
 
 REDIS_URL_SECRET = "redis-url"  # noqa: S105 (the Secret's name)
+DATABASE_SECRET = "database"  # noqa: S105 (the Secret's name)
 
 
 class RedisStore(Protocol):
@@ -28,11 +30,19 @@ class RedisStore(Protocol):
     cluster: bool  # a Redis Cluster (rooms sharded over its masters): the backend needs its client
 
 
+class DatabaseStore(Protocol):
+    """A PostgreSQL flavour (in-cluster `Postgres`, AWS `Rds`) as the chat sees it."""
+
+    url: pulumi.Output[str]  # postgresql://, without the password
+    password: pulumi.Output[str]  # the backend role's: a secret Output
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChatAppArgs:
     app: AppConfig  # host, replicas, workers and history limit from the stack's config
     namespace: pulumi.Input[str]
     redis: RedisStore
+    database: DatabaseStore
     # The references to deploy: built by the stack, or the prebuilt ones AppConfig names.
     backend_image: pulumi.Input[str]
     frontend_image: pulumi.Input[str]
@@ -63,6 +73,12 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
         string_data={"REDIS_URL": args.redis.url},
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=list(args.redis_url_aliases))),
     )
+    database = k8s.core.v1.Secret(
+        DATABASE_SECRET,
+        metadata={"name": DATABASE_SECRET, "namespace": args.namespace},
+        string_data={"DATABASE_PASSWORD": args.database.password},
+        opts=opts,
+    )
     backend = Backend(
         "chat-backend",
         BackendArgs(
@@ -70,6 +86,8 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             image=args.backend_image,
             redis_url=SecretKey(redis_url.metadata.name, "REDIS_URL"),
             redis_cluster=args.redis.cluster,
+            database_url=args.database.url,
+            database_password=SecretKey(database.metadata.name, "DATABASE_PASSWORD"),
             ack_replicas=args.ack_replicas,
             allowed_origin=url,
             replicas=app.backend_replicas,

@@ -1,5 +1,6 @@
 """The chat backend: Deployment + Service + PDB (see workload.py) and its generated
-session secret; REDIS_URL comes from a Secret the caller provides."""
+session secret; REDIS_URL and DATABASE_PASSWORD come from Secrets the caller provides. Each pod
+first runs the schema migrations (an init container), so a new version serves only on its schema."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
 PORT = 8000
 UID = 10001
 DEFAULT_RESOURCES = Resources("250m", "256Mi", "1", "512Mi")
+# The schema migrations (Alembic, to head): a no-op once the schema is current. A rollout surges one
+# pod at a time; pods created together may race, and the loser's init container, restarted, finds
+# the schema current.
+MIGRATE = ["python", "-m", "chat_backend", "migrate"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class SecretKey:
 class BackendArgs(AppArgs):
     redis_url: SecretKey
     redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster
+    database_url: pulumi.Input[str]  # postgresql://user@host:port/db?sslmode=..., no password
+    database_password: SecretKey
     allowed_origin: pulumi.Input[str]
     workers: int
     history_limit: int
@@ -61,6 +68,8 @@ class Backend(pulumi.ComponentResource):
             from_secret("SESSION_SECRET", SecretKey(secret.metadata.name, "SESSION_SECRET")),
             from_secret("METRICS_TOKEN", SecretKey(secret.metadata.name, "METRICS_TOKEN")),
             from_secret("REDIS_URL", args.redis_url),
+            {"name": "DATABASE_URL", "value": args.database_url},
+            from_secret("DATABASE_PASSWORD", args.database_password),
             {"name": "ALLOWED_ORIGINS", "value": args.allowed_origin},
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
@@ -82,6 +91,7 @@ class Backend(pulumi.ComponentResource):
                 readiness_path="/api/readyz",
                 liveness_path="/api/healthz",
                 env=env,
+                init_command=MIGRATE,
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
             ),

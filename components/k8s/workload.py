@@ -82,6 +82,8 @@ class WorkloadSpec:
     scheduling: Scheduling = field(default_factory=Scheduling)
     autoscaling: Autoscaling | None = None
     termination_grace_seconds: int = 30
+    # Run to completion before the app starts, in the same image with the same env and limits.
+    init_command: list[str] | None = None
 
     @classmethod
     def for_app(cls, name: str, app: AppArgs, **specific: Any) -> WorkloadSpec:
@@ -128,6 +130,11 @@ class Workload:
             "topology_spread_constraints": spread_over_nodes_and_zones(labels),
             "tolerations": spec.scheduling.tolerations,
         }
+        if spec.init_command is not None:
+            init = {
+                k: v for k, v in container.items() if k not in ("ports", "readiness_probe", "liveness_probe")
+            }
+            pod_spec["init_containers"] = [{**init, "name": "init", "command": spec.init_command}]
         affinity = spec.scheduling.affinity()
         if affinity:
             pod_spec["affinity"] = affinity

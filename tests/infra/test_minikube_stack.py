@@ -42,7 +42,9 @@ def test_every_kubernetes_resource_uses_the_minikube_provider(minikube: StackRun
 
 def test_components_own_their_children(minikube: StackRun) -> None:
     components = {r.name: r for r in minikube.resources if r.type.startswith("chat-platform:")}
-    assert set(components) == {"backend", "frontend", "redis", "chat-backend", "chat-frontend", "chat"}
+    assert set(components) == {
+        *("backend", "frontend", "redis", "postgres", "chat-backend", "chat-frontend", "chat")
+    }
     backend_children = {(r.type, r.name) for r in minikube.children_of(components["chat-backend"])}
     assert backend_children == {
         ("random:index/randomPassword:RandomPassword", "chat-backend-session-secret"),
