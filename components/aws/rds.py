@@ -32,7 +32,7 @@ class Rds(pulumi.ComponentResource):
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone
         identifier: str,  # the instance's name, unique in the account and region
         instance_class: str,  # e.g. db.m6g.large
-        major_version: str,  # e.g. 15: minor versions follow automatically in maintenance windows
+        major_version: str,  # e.g. 15: minors follow in the maintenance window, a new major on `up`
         storage_gb: int,  # allocated gp3 storage
         max_storage_gb: int,  # storage autoscaling's ceiling
         multi_az: bool,  # a standby in another zone, failed over to automatically
@@ -111,7 +111,8 @@ class Rds(pulumi.ComponentResource):
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{identifier}-final",
             auto_minor_version_upgrade=True,
-            allow_major_version_upgrade=False,
+            # Takes effect only when awsPostgresVersion names a new major: a deliberate change.
+            allow_major_version_upgrade=True,
             apply_immediately=False,
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
             performance_insights_enabled=performance_insights,

@@ -36,7 +36,6 @@ def test_rds_is_multi_az_encrypted_private_and_backed_up(aws: StackRun) -> None:
     assert db["backupRetentionPeriod"] >= 7  # point-in-time recovery over the last week at least
     assert db["deletionProtection"] is True
     assert db["autoMinorVersionUpgrade"] is True
-    assert db["allowMajorVersionUpgrade"] is False
     assert (db["dbName"], db["username"], db["port"]) == ("chat", "chat", POSTGRES_PORT)
     assert set(db["enabledCloudwatchLogsExports"]) == {"postgresql", "upgrade"}
     assert db["performanceInsightsEnabled"] is True
@@ -49,6 +48,13 @@ def test_rds_runs_the_major_the_minikube_image_runs(aws: StackRun) -> None:
     assert instance(aws)["engineVersion"] == major
     group = aws.one("aws:rds/parameterGroup:ParameterGroup", "chat").inputs
     assert group["family"] == f"postgres{major}"
+
+
+def test_a_new_major_is_a_config_change(run_stack: Callable[..., StackRun]) -> None:
+    run = run_stack("aws", {"chat-platform:awsPostgresVersion": "16"})
+    assert instance(run)["engineVersion"] == "16"
+    assert instance(run)["allowMajorVersionUpgrade"] is True
+    assert run.one("aws:rds/parameterGroup:ParameterGroup", "chat").inputs["family"] == "postgres16"
 
 
 def test_rds_requires_tls_and_logs_slow_statements(aws: StackRun) -> None:
