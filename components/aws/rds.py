@@ -38,7 +38,7 @@ class Rds(pulumi.ComponentResource):
         multi_az: bool,  # a standby in another zone, failed over to automatically
         backup_days: int,  # automated backups (and point-in-time recovery) kept this long
         slow_query_ms: int,  # log_min_duration_statement: statements slower than this are logged
-        performance_insights: bool,
+        performance_insights: bool,  # Performance Insights, encrypted with the instance's key
         protect: bool,  # refuse any change that would replace or delete the instance or its key
         opts: pulumi.ResourceOptions | None = None,
     ):

@@ -5,6 +5,7 @@ init container before each new pod serves. The aws flavour: test_aws_postgres.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pulumi_harness import Registered, StackRun
@@ -65,6 +66,16 @@ def test_postgres_runs_the_pinned_image_non_root_on_a_volume(minikube: StackRun)
     volumes = by_name(pod(statefulset)["volumes"])
     assert "emptyDir" in volumes["sockets"]
     assert "emptyDir" in volumes["tmp"]
+
+
+def test_the_volume_follows_config(run_stack: Callable[..., StackRun]) -> None:
+    run = run_stack(
+        "minikube",
+        {"chat-platform:postgresStorageSize": "5Gi", "chat-platform:postgresStorageClass": "fast-ssd"},
+    )
+    (claim,) = run.one(STATEFULSET, "postgres").inputs["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
 
 
 def test_postgres_is_probed_with_pg_isready_and_listens_on_its_port(minikube: StackRun) -> None:
