@@ -7,20 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Protocol
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components.config import AppConfig
+from components.database import CA_DIR, CA_FILE
 from components.k8s.backend import DEFAULT_RESOURCES, Backend, BackendArgs, SecretKey
 from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.hygiene import Resources
 from components.k8s.scheduling import Scheduling
-from components.k8s.workload import Autoscaling, IngressController
+from components.k8s.workload import Autoscaling, ConfigMount, IngressController
 
 REDIS_URL_SECRET = "redis-url"  # noqa: S105 (the Secret's name)
 DATABASE_SECRET = "database"  # noqa: S105 (the Secret's name)
+DATABASE_CA = "database-ca"
 
 
 class RedisStore(Protocol):
@@ -35,6 +38,10 @@ class DatabaseStore(Protocol):
 
     url: pulumi.Output[str]  # postgresql://, without the password
     password: pulumi.Output[str]  # the backend role's: a secret Output
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """PEM the backend verifies the server with (mounted at CA_FILE); None: no TLS."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +86,15 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
         string_data={"DATABASE_PASSWORD": args.database.password},
         opts=opts,
     )
+    database_ca = None
+    if args.database.ca_bundle is not None:
+        authorities = k8s.core.v1.ConfigMap(
+            DATABASE_CA,
+            metadata={"name": DATABASE_CA, "namespace": args.namespace},
+            data={PurePosixPath(CA_FILE).name: args.database.ca_bundle},
+            opts=opts,
+        )
+        database_ca = ConfigMount(DATABASE_CA, authorities.metadata.name, CA_DIR)
     backend = Backend(
         "chat-backend",
         BackendArgs(
@@ -88,6 +104,7 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             redis_cluster=args.redis.cluster,
             database_url=args.database.url,
             database_password=SecretKey(database.metadata.name, "DATABASE_PASSWORD"),
+            database_ca=database_ca,
             ack_replicas=args.ack_replicas,
             allowed_origin=url,
             replicas=app.backend_replicas,

@@ -8,20 +8,25 @@ protected: a change that would replace one fails the preview unless the stack al
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
-from components.database import DATABASE, POSTGRES_PORT, USER, database_url
+from components.database import CA_FILE, DATABASE, POSTGRES_PORT, USER, database_url
 
 # RDS's current CA (RSA 2048, valid to 2061); the backend verifies the server against it.
 CA_CERT = "rds-ca-rsa2048-g1"
+# RDS's certificate authorities, every region's (scripts/rds_ca_bundle.sh writes it).
+CA_BUNDLE = Path(__file__).with_name("rds-ca-bundle.pem")
 
 
 class Rds(pulumi.ComponentResource):
-    url: pulumi.Output[str]  # DATABASE_URL: postgresql://chat@endpoint:5432/chat?sslmode=verify-full
+    url: pulumi.Output[str]  # DATABASE_URL: postgresql://chat@endpoint:5432/chat?sslmode=verify-full&...
     password: pulumi.Output[str]  # the backend role's (the master user's), a secret Output
+    ca_bundle: str  # the authorities the server's certificate is verified against (PEM)
 
     def __init__(
         self,
@@ -119,6 +124,7 @@ class Rds(pulumi.ComponentResource):
             performance_insights_kms_key_id=key.arn if performance_insights else None,
             opts=guarded,
         )
-        self.url = database_url(instance.address, "sslmode=verify-full")
+        self.url = database_url(instance.address, f"sslmode=verify-full&sslrootcert={CA_FILE}")
+        self.ca_bundle = CA_BUNDLE.read_text()
         self.password = pulumi.Output.secret(password.result)
         self.register_outputs({"url": self.url})

@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.k8s.hygiene import Resources
-from components.k8s.workload import AppArgs, Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, ConfigMount, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 UID = 10001
@@ -35,6 +35,7 @@ class BackendArgs(AppArgs):
     redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster
     database_url: pulumi.Input[str]  # postgresql://user@host:port/db?sslmode=..., no password
     database_password: SecretKey
+    database_ca: ConfigMount | None = None  # the authorities DATABASE_URL's sslrootcert names
     allowed_origin: pulumi.Input[str]
     workers: int
     history_limit: int
@@ -92,6 +93,7 @@ class Backend(pulumi.ComponentResource):
                 liveness_path="/api/healthz",
                 env=env,
                 init_command=MIGRATE,
+                config_mounts=[args.database_ca] if args.database_ca else [],
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
             ),

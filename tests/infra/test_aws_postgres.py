@@ -5,14 +5,16 @@ recovery, reachable only from the cluster, and the backend wired to it as on min
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pulumi_harness import StackRun
 
+from components.aws.rds import CA_BUNDLE, CA_CERT
 from components.config_reader import ConfigError
-from components.database import POSTGRES_PORT
+from components.database import CA_DIR, CA_FILE, POSTGRES_PORT
 from components.k8s.backend import MIGRATE
 from components.k8s.postgres import POSTGRES_IMAGE
 
@@ -100,7 +102,7 @@ def test_the_backend_verifies_rds_and_reads_the_generated_password(aws: StackRun
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert (
         env["DATABASE_URL"]["value"]
-        == f"postgresql://chat@{ENDPOINT}:{POSTGRES_PORT}/chat?sslmode=verify-full"
+        == f"postgresql://chat@{ENDPOINT}:{POSTGRES_PORT}/chat?sslmode=verify-full&sslrootcert={CA_FILE}"
     )
     assert env["DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
         "name": "database",
@@ -159,3 +161,43 @@ def test_bad_rds_settings_name_the_key(
     with pytest.raises(ConfigError) as error:
         run_stack("aws", {f"chat-platform:{k}": v for k, v in overrides.items()})
     assert str(error.value).startswith(f"chat-platform:{message}")
+
+
+def subjects(pem: str) -> list[str]:
+    """The subject of every certificate in `pem`, as openssl reads the bundle."""
+    certs = subprocess.run(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", "/dev/stdin"],
+        input=pem,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = subprocess.run(
+        ["openssl", "pkcs7", "-print_certs", "-noout"],
+        input=certs,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.removeprefix("subject=") for line in listed.splitlines() if line.startswith("subject=")]
+
+
+def test_the_backend_and_its_migrations_get_the_rds_authorities(aws: StackRun) -> None:
+    bundle = aws.one("kubernetes:core/v1:ConfigMap", "database-ca").inputs["data"]
+    assert bundle == {"ca.pem": CA_BUNDLE.read_text()}
+    assert f"{CA_DIR}/ca.pem" == CA_FILE
+    pod = aws.one("kubernetes:apps/v1:Deployment", "chat-backend").inputs["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["database-ca"]["configMap"] == {"name": "database-ca"}
+    for container in pod["initContainers"] + pod["containers"]:
+        assert {"name": "database-ca", "mountPath": CA_DIR, "readOnly": True} in container["volumeMounts"]
+
+
+def test_the_bundle_holds_the_authority_of_the_instance_s_certificate(aws: StackRun) -> None:
+    """CA_CERT (rds-ca-rsa2048-g1) is a root per region: the bundle must hold the stack's."""
+    assert instance(aws)["caCertIdentifier"] == CA_CERT == "rds-ca-rsa2048-g1"
+    region = aws.config["aws:region"]
+    everything = subjects(CA_BUNDLE.read_text())
+    assert len(everything) > 20  # every region's
+    found = [s for s in everything if f"CN = Amazon RDS {region} Root CA RSA2048 G1," in s]
+    assert len(found) == 1, found

