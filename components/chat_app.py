@@ -19,7 +19,7 @@ from components.k8s.backend import DEFAULT_RESOURCES, Backend, BackendArgs, Secr
 from components.k8s.frontend import Frontend, FrontendArgs
 from components.k8s.hygiene import Resources
 from components.k8s.scheduling import Scheduling
-from components.k8s.workload import Autoscaling, ConfigMount, IngressController
+from components.k8s.workload import CLUSTER_DNS, Autoscaling, ConfigMount, Egress, IngressController
 
 REDIS_URL_SECRET = "redis-url"  # noqa: S105 (the Secret's name)
 DATABASE_SECRET = "database"  # noqa: S105 (the Secret's name)
@@ -31,6 +31,7 @@ class RedisStore(Protocol):
 
     url: pulumi.Output[str]  # redis:// or rediss://, with the password: a secret Output
     cluster: bool  # a Redis Cluster (rooms sharded over its masters): the backend needs its client
+    reach: Egress  # where its nodes are, as the backend's egress NetworkPolicy allows them
 
 
 class DatabaseStore(Protocol):
@@ -38,6 +39,7 @@ class DatabaseStore(Protocol):
 
     url: pulumi.Output[str]  # postgresql://, without the password
     password: pulumi.Output[str]  # the backend role's: a secret Output
+    reach: Egress  # where its server is, as the backend's egress NetworkPolicy allows it
 
     @property
     def ca_bundle(self) -> str | None:
@@ -115,6 +117,7 @@ def chat_app(args: ChatAppArgs, opts: pulumi.ResourceOptions) -> ChatApp:
             cookie_secure=args.tls,
             scheduling=args.scheduling,
             ingress_controller=args.ingress_controller,
+            egress=(CLUSTER_DNS, args.redis.reach, args.database.reach),
         ),
         opts=opts,
     )

@@ -136,6 +136,7 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
     },
     # Pulumi names a node group after the resource, with a random suffix.
     "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": f"{a.name}-1a2b3c4"},
+    "aws:elasticache/parameterGroup:ParameterGroup": lambda a: {"name": f"{a.name}-1a2b3c4"},
     "kubernetes:helm.sh/v3:Release": lambda a: {
         "status": {
             "name": a.inputs.get("name", a.name),

@@ -14,12 +14,14 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
+from components.k8s.workload import Egress
 from components.redis_port import REDIS_PORT
 
 
 class ElastiCache(pulumi.ComponentResource):
     url: pulumi.Output[str]  # rediss://:token@endpoint:REDIS_PORT/0, a secret Output
     cluster: bool  # cluster mode enabled: more than one shard
+    reach: Egress  # its nodes' subnets: outside the cluster, so only addresses select them
 
     def __init__(
         self,
@@ -28,6 +30,7 @@ class ElastiCache(pulumi.ComponentResource):
         cluster: ClusterRef,  # the only clients: its security group is admitted on REDIS_PORT
         vpc_id: pulumi.Input[str],  # the cluster's VPC
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone the nodes spread over
+        subnet_cidrs: list[str],  # those subnets' ranges, where its nodes take their addresses
         node_type: str,  # e.g. cache.t4g.medium
         engine_version: str,  # Redis OSS version, e.g. 7.1
         replicas: int,  # nodes per shard (primary + replicas), at least 2 for failover
@@ -40,6 +43,7 @@ class ElastiCache(pulumi.ComponentResource):
     ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.reach = Egress(tuple({"ip_block": {"cidr": cidr}} for cidr in subnet_cidrs), (REDIS_PORT,))
         group = aws.ec2.SecurityGroup(
             name,
             vpc_id=vpc_id,
@@ -60,6 +64,18 @@ class ElastiCache(pulumi.ComponentResource):
         subnets = aws.elasticache.SubnetGroup(name, subnet_ids=subnet_ids, opts=child)
         # AUTH tokens allow printable ASCII except @, " and /; letters and digits are always valid.
         token = random.RandomPassword(f"{name}-auth-token", length=64, special=False, opts=child)
+        # The default groups evict keys with a TTL (sessions, rate limits) when memory runs out;
+        # the chat wants writes refused instead (sends answered `unavailable`), as in-cluster.
+        parameters = aws.elasticache.ParameterGroup(
+            name,
+            family=f"redis{engine_version.split('.')[0]}",
+            description="chat-platform: refuse writes when full, never evict",
+            parameters=[
+                {"name": "maxmemory-policy", "value": "noeviction"},
+                {"name": "cluster-enabled", "value": "yes" if shards > 1 else "no"},
+            ],
+            opts=child,
+        )
         replication_group = aws.elasticache.ReplicationGroup(
             name,
             description="chat-platform message store",
@@ -67,7 +83,8 @@ class ElastiCache(pulumi.ComponentResource):
             engine_version=engine_version,
             node_type=node_type,
             port=REDIS_PORT,
-            **_topology(engine_version, replicas, shards),
+            **_topology(replicas, shards),
+            parameter_group_name=parameters.name,
             automatic_failover_enabled=True,
             multi_az_enabled=True,
             transit_encryption_enabled=True,
@@ -97,14 +114,8 @@ class ElastiCache(pulumi.ComponentResource):
         self.register_outputs({"url": self.url})
 
 
-def _topology(engine_version: str, replicas: int, shards: int) -> dict[str, object]:
+def _topology(replicas: int, shards: int) -> dict[str, object]:
     """The replication group's shape: one primary with replicas, or shards in cluster mode."""
     if shards == 1:
         return {"num_cache_clusters": replicas}
-    major = engine_version.split(".")[0]
-    return {
-        "cluster_mode": "enabled",
-        "num_node_groups": shards,
-        "replicas_per_node_group": replicas - 1,
-        "parameter_group_name": f"default.redis{major}.cluster.on",
-    }
+    return {"cluster_mode": "enabled", "num_node_groups": shards, "replicas_per_node_group": replicas - 1}

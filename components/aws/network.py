@@ -44,6 +44,7 @@ def subnet_cidrs(cidr: str, count: int) -> tuple[list[str], list[str]]:
 class Vpc(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     private_subnet_ids: list[pulumi.Output[str]]
+    private_cidrs: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
 
     def __init__(
@@ -79,7 +80,7 @@ class Vpc(pulumi.ComponentResource):
             tags={"Name": f"{name}-public"},
             opts=child,
         )
-        private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zone_ids))
+        self.private_cidrs, public_cidrs = subnet_cidrs(cidr, len(zone_ids))
         self.public_subnet_ids, self.private_subnet_ids = [], []
         nat_ids: list[pulumi.Output[str]] = []
         for index, zone in enumerate(zone_ids):
@@ -111,7 +112,7 @@ class Vpc(pulumi.ComponentResource):
             private = aws.ec2.Subnet(
                 f"{name}-private-{zone}",
                 vpc_id=vpc.id,
-                cidr_block=private_cidrs[index],
+                cidr_block=self.private_cidrs[index],
                 availability_zone_id=zone,
                 tags={
                     "Name": f"{name}-private-{zone}",

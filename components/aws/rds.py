@@ -16,6 +16,7 @@ import pulumi_random as random
 
 from components.aws.eks import ClusterRef
 from components.database import CA_FILE, DATABASE, POSTGRES_PORT, USER, database_url
+from components.k8s.workload import Egress
 
 # RDS's current CA (RSA 2048, valid to 2061); the backend verifies the server against it.
 CA_CERT = "rds-ca-rsa2048-g1"
@@ -27,6 +28,7 @@ class Rds(pulumi.ComponentResource):
     url: pulumi.Output[str]  # DATABASE_URL: postgresql://chat@endpoint:5432/chat?sslmode=verify-full&...
     password: pulumi.Output[str]  # the backend role's (the master user's), a secret Output
     ca_bundle: str  # the authorities the server's certificate is verified against (PEM)
+    reach: Egress  # its subnets: outside the cluster, so only addresses select it (and its standby)
 
     def __init__(
         self,
@@ -35,6 +37,7 @@ class Rds(pulumi.ComponentResource):
         cluster: ClusterRef,  # the only clients: its security group is admitted on POSTGRES_PORT
         vpc_id: pulumi.Input[str],  # the cluster's VPC
         subnet_ids: list[pulumi.Output[str]],  # private subnets, one per zone
+        subnet_cidrs: list[str],  # those subnets' ranges: a failover moves the endpoint between them
         identifier: str,  # the instance's name, unique in the account and region
         instance_class: str,  # e.g. db.m6g.large
         major_version: str,  # e.g. 15: minors follow in the maintenance window, a new major on `up`
@@ -50,6 +53,7 @@ class Rds(pulumi.ComponentResource):
         super().__init__("chat-platform:aws:Rds", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         guarded = pulumi.ResourceOptions(parent=self, protect=protect)
+        self.reach = Egress(tuple({"ip_block": {"cidr": cidr}} for cidr in subnet_cidrs), (POSTGRES_PORT,))
         group = aws.ec2.SecurityGroup(
             name,
             vpc_id=vpc_id,

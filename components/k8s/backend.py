@@ -12,7 +12,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.k8s.hygiene import Resources
-from components.k8s.workload import AppArgs, ConfigMount, Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, ConfigMount, Egress, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 UID = 10001
@@ -43,6 +43,7 @@ class BackendArgs(AppArgs):
     # Acks (and what clients are shown) wait until this many replicas hold the message.
     ack_replicas: int = 0
     resources: Resources = DEFAULT_RESOURCES
+    egress: tuple[Egress, ...] = ()  # the data stores and DNS: the only peers its pods reach
 
 
 class Backend(pulumi.ComponentResource):
@@ -96,6 +97,7 @@ class Backend(pulumi.ComponentResource):
                 config_mounts=[args.database_ca] if args.database_ca else [],
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
+                egress=args.egress,
             ),
             parent=self,
         )

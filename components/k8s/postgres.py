@@ -19,7 +19,7 @@ import pulumi_random as random
 from components.database import DATABASE, POSTGRES_PORT, USER, database_url
 from components.k8s.admission import admit_only
 from components.k8s.hygiene import Resources, container_security, pod_security
-from components.k8s.workload import labels_for
+from components.k8s.workload import Egress, labels_for
 
 POSTGRES_IMAGE = "postgres:15.20-bookworm"
 POSTGRES_UID = 999  # the image's `postgres` user: peer login maps the socket's uid to that name
@@ -76,11 +76,13 @@ class Postgres(pulumi.ComponentResource):
     url: pulumi.Output[str]  # DATABASE_URL: no password in it
     password: pulumi.Output[str]  # the backend role's, a secret Output
     ca_bundle = None  # no TLS inside the cluster
+    reach: Egress  # its pod, in the namespace of the pods it admits
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Postgres", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = labels_for(name)
+        self.reach = Egress(to=({"pod_selector": {"match_labels": labels}},), ports=(POSTGRES_PORT,))
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-auth",

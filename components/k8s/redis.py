@@ -13,7 +13,7 @@ import pulumi_random as random
 
 from components.k8s.admission import admit_only
 from components.k8s.hygiene import Resources, container_security, pod_security
-from components.k8s.workload import labels_for
+from components.k8s.workload import Egress, labels_for
 from components.redis_port import REDIS_PORT
 
 REDIS_IMAGE = "redis:7.4.2-alpine"
@@ -42,11 +42,13 @@ class Redis(pulumi.ComponentResource):
     url: pulumi.Output[str]
     host: pulumi.Output[str]
     cluster = False  # one StatefulSet pod: a single node
+    reach: Egress  # its pod, in the namespace of the pods it admits
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("chat-platform:k8s:Redis", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         labels = labels_for(name)
+        self.reach = Egress(to=({"pod_selector": {"match_labels": labels}},), ports=(REDIS_PORT,))
         password = random.RandomPassword(f"{name}-password", length=40, special=False, opts=child)
         secret = k8s.core.v1.Secret(
             f"{name}-auth",

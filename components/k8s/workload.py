@@ -1,6 +1,6 @@
 """A stateless web workload: Deployment + ClusterIP Service + PodDisruptionBudget +
-NetworkPolicy (only the ingress controller's pods may connect), and optionally a
-HorizontalPodAutoscaler.
+NetworkPolicy (only the ingress controller's pods may connect; the pods connect only where the
+workload's `egress` says), and optionally a HorizontalPodAutoscaler.
 
 Backend and Frontend are both this shape; they differ only in the WorkloadSpec they pass,
 so the hygiene (security context, probes, rolling update, spread, PDB) lives here once.
@@ -38,6 +38,33 @@ class IngressController:
 
     namespace: str
     pod_labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Egress:
+    """Where a workload's pods may connect: NetworkPolicy peers (`to`) on these ports."""
+
+    to: tuple[dict[str, Any], ...]
+    ports: tuple[int, ...]
+    protocols: tuple[str, ...] = ("TCP",)
+
+    def rule(self) -> dict[str, Any]:
+        ports = [{"protocol": protocol, "port": port} for port in self.ports for protocol in self.protocols]
+        return {"to": list(self.to), "ports": ports}
+
+
+# The cluster's DNS (CoreDNS as kube-dns, on port 53, on minikube and EKS alike), which every pod
+# that resolves a Service or an AWS endpoint by name needs.
+CLUSTER_DNS = Egress(
+    to=(
+        {
+            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "pod_selector": {"match_labels": {"k8s-app": "kube-dns"}},
+        },
+    ),
+    ports=(53,),
+    protocols=("UDP", "TCP"),
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,7 @@ class WorkloadSpec:
     # Run to completion before the app starts, in the same image with the same env and limits.
     init_command: list[str] | None = None
     config_mounts: list[ConfigMount] = field(default_factory=list)
+    egress: tuple[Egress, ...] = ()  # nothing else: a pod that needs no peer reaches none
 
     @classmethod
     def for_app(cls, name: str, app: AppArgs, **specific: Any) -> WorkloadSpec:
@@ -190,9 +218,10 @@ class Workload:
             },
             opts=opts,
         )
-        ingress_only: dict[str, Any] = {
+        fenced: dict[str, Any] = {
             "pod_selector": {"match_labels": labels},
-            "policy_types": ["Ingress"],
+            "policy_types": ["Ingress", "Egress"],
+            "egress": [rule.rule() for rule in spec.egress],
             "ingress": [
                 {
                     "from": [
@@ -212,7 +241,7 @@ class Workload:
         self.network_policy = k8s.networking.v1.NetworkPolicy(
             spec.name,
             metadata={"name": spec.name, "namespace": spec.namespace, "labels": labels},
-            spec=ingress_only,
+            spec=fenced,
             opts=opts,
         )
         self.pdb = k8s.policy.v1.PodDisruptionBudget(

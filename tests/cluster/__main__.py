@@ -206,6 +206,7 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
 
     with steps.step("netpol") as result:
         stranger = {"app.kubernetes.io/name": "stranger"}
+        backend_labels = labels_for("chat-backend")
         image = images.ref("backend")
         for store, target in (
             ("Redis", f"redis.{NAMESPACE}.svc.cluster.local:{REDIS_PORT}"),
@@ -214,11 +215,17 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
             assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
                 f"a pod without the backend's labels reached {store}"
             )
-            assert node.probe_connects(kubectl, NAMESPACE, image, labels_for("chat-backend"), target), (
+            assert node.probe_connects(kubectl, NAMESPACE, image, backend_labels, target), (
                 f"a pod with the backend's labels could not reach {store}"
             )
+        # The name resolves (DNS is allowed), the connection does not go through (egress).
+        elsewhere = f"chat-frontend.{NAMESPACE}.svc.cluster.local:{frontend.PORT}"
+        assert not node.probe_connects(kubectl, NAMESPACE, image, backend_labels, elsewhere), (
+            "a pod with the backend's labels reached the frontend: its egress is not fenced"
+        )
         result.append(
-            "Redis and PostgreSQL refused a pod without the backend's labels, admitted one with them"
+            "Redis and PostgreSQL refused a pod without the backend's labels, admitted one with them; "
+            "the backend's egress reached DNS and the stores, not the frontend"
         )
 
     def delete_pod(selector: str) -> Any:

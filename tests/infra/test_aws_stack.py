@@ -159,6 +159,16 @@ def test_elasticache_is_encrypted_authenticated_and_highly_available(aws: StackR
     assert "REDIS_CLUSTER" not in _backend_env(aws)
 
 
+def test_elasticache_refuses_writes_when_full_instead_of_evicting(aws: StackRun) -> None:
+    """The default parameter groups evict keys with a TTL (sessions, rate-limit counters)."""
+    parameters = aws.one("aws:elasticache/parameterGroup:ParameterGroup")
+    assert parameters.inputs["family"] == "redis7"
+    values = {p["name"]: p["value"] for p in parameters.inputs["parameters"]}
+    assert values == {"maxmemory-policy": "noeviction", "cluster-enabled": "no"}
+    group = aws.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    assert group["parameterGroupName"] == parameters.outputs["name"]
+
+
 @pytest.mark.parametrize(("ack_replicas", "nodes"), [(0, 2), (1, 3), (2, 4), (4, 6)])
 def test_sends_survive_one_replica_away(
     run_stack: Callable[..., StackRun], ack_replicas: int, nodes: int
@@ -193,7 +203,8 @@ def test_more_redis_shards_enable_cluster_mode_and_the_cluster_client(
     assert group["clusterMode"] == "enabled"
     assert group["numNodeGroups"] == 3
     assert group["replicasPerNodeGroup"] == 2
-    assert group["parameterGroupName"] == "default.redis7.cluster.on"
+    (parameters,) = run.of_type("aws:elasticache/parameterGroup:ParameterGroup")
+    assert {p["name"]: p["value"] for p in parameters.inputs["parameters"]}["cluster-enabled"] == "yes"
     assert "numCacheClusters" not in group
     assert group["transitEncryptionMode"] == "required"
     assert group["multiAzEnabled"] is True

@@ -125,6 +125,7 @@ def test_elasticache_exposes_a_secret_url_and_no_kubernetes_object() -> None:
             cluster=cluster,
             vpc_id="vpc-1",
             subnet_ids=[known("subnet-1"), known("subnet-2")],
+            subnet_cidrs=["10.0.0.0/20", "10.0.16.0/20"],
             node_type="cache.t4g.small",
             engine_version="7.1",
             replicas=2,

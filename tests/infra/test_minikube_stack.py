@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pulumi_harness import Registered, StackRun
 
+from components.database import POSTGRES_PORT
 from components.redis_port import REDIS_PORT
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -150,6 +151,30 @@ def test_app_pods_admit_only_the_ingress_controller(minikube: StackRun) -> None:
             }
         ]
         assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+
+
+DNS_PEER = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
+DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+
+
+def test_app_pods_reach_only_dns_and_their_store(minikube: StackRun) -> None:
+    """The backend reaches the cluster DNS, Redis's pod and PostgreSQL's, nothing else; the
+    frontend nothing."""
+    backend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-backend").inputs["spec"]
+    assert backend["policyTypes"] == ["Ingress", "Egress"]
+    redis_labels = minikube.one("kubernetes:apps/v1:StatefulSet", "redis").inputs["spec"]["selector"]
+    postgres_labels = minikube.one("kubernetes:apps/v1:StatefulSet", "postgres").inputs["spec"]["selector"]
+    assert backend["egress"] == [
+        {"to": [DNS_PEER], "ports": DNS_PORTS},
+        {"to": [{"podSelector": redis_labels}], "ports": [{"protocol": "TCP", "port": REDIS_PORT}]},
+        {"to": [{"podSelector": postgres_labels}], "ports": [{"protocol": "TCP", "port": POSTGRES_PORT}]},
+    ]
+    frontend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-frontend").inputs["spec"]
+    assert frontend["policyTypes"] == ["Ingress", "Egress"]
+    assert frontend["egress"] == []
 
 
 def test_namespace_enforces_restricted_pod_security(minikube: StackRun) -> None:
