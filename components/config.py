@@ -2,7 +2,7 @@
 
 Every key is declared in Pulumi.yaml; this module turns the values into frozen dataclasses
 and refuses a bad one with a message naming the key, before any resource is registered.
-The app, Redis and kube-context keys are read for every stack; the aws section
+The app, Redis, PostgreSQL and kube-context keys are read for every stack; the aws section
 (components/aws/config.py) only for the aws stack.
 """
 
@@ -46,10 +46,17 @@ class RedisConfig:
 
 
 @dataclass(frozen=True)
+class PostgresConfig:
+    storage_size: str
+    storage_class: str
+
+
+@dataclass(frozen=True)
 class StackConfig:
     platform: str
     app: AppConfig
     redis: RedisConfig
+    postgres: PostgresConfig
     kube_context: str
     aws: AwsConfig | None = None
 
@@ -83,6 +90,10 @@ def load(reader: Reader | None = None) -> StackConfig:
         storage_class=read.string("redisStorageClass", "standard", _DNS_LABEL, "a StorageClass name"),
         appendfsync=read.choice("redisAppendfsync", "always", APPENDFSYNC),
     )
+    postgres = PostgresConfig(
+        storage_size=read.string("postgresStorageSize", "1Gi", _QUANTITY, "a size like 1Gi (Mi, Gi or Ti)"),
+        storage_class=read.string("postgresStorageClass", "standard", _DNS_LABEL, "a StorageClass name"),
+    )
     kube_context = read.string("kubeContext", "minikube")
     aws = load_aws(read) if platform == "aws" else None
-    return StackConfig(platform, app, redis, kube_context, aws)
+    return StackConfig(platform, app, redis, postgres, kube_context, aws)

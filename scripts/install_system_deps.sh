@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that are missing: `app` what `make dev` runs (redis-server, nginx),
+# Installs the Debian packages that are missing: `app` what `make dev` runs (redis-server,
+# PostgreSQL, nginx),
 # `all` also what the tests need beyond it (chromium for the browser tests, shellcheck). As root
 # it installs them; otherwise it prints the exact command to run and fails.
 # Usage: install_system_deps.sh app|all
@@ -23,6 +24,10 @@ for cmd in "${!PACKAGE_FOR[@]}"; do
     missing+=("${PACKAGE_FOR[$cmd]}")
   fi
 done
+# PostgreSQL's binaries are not on PATH: devstack runs them from the version's own directory.
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+  missing+=(postgresql)
+fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi

@@ -128,6 +128,12 @@ OUTPUT_HOOKS: dict[str, OutputHook] = {
         if a.inputs.get("numNodeGroups")
         else {"primaryEndpointAddress": f"master.{a.name}.abc123.use1.cache.amazonaws.com"}
     ),
+    # Pulumi names these after the resource, with a random suffix.
+    "aws:rds/parameterGroup:ParameterGroup": lambda a: {"name": f"{a.name}-1a2b3c4"},
+    "aws:rds/subnetGroup:SubnetGroup": lambda a: {"name": f"{a.name}-1a2b3c4"},
+    "aws:rds/instance:Instance": lambda a: {
+        "address": f"{a.inputs.get('identifier', a.name)}.abc123xyz.us-east-1.rds.amazonaws.com",
+    },
     # Pulumi names a node group after the resource, with a random suffix.
     "aws:eks/nodeGroup:NodeGroup": lambda a: {"nodeGroupName": f"{a.name}-1a2b3c4"},
     "aws:elasticache/parameterGroup:ParameterGroup": lambda a: {"name": f"{a.name}-1a2b3c4"},

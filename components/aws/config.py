@@ -25,6 +25,9 @@ _CONNECTION_ARN = re.compile(
 _REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _GITHUB_ACCOUNT_ID = re.compile(r"^[1-9][0-9]{0,11}$")
+_DB_INSTANCE = re.compile(r"^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$")
+# The RDS for PostgreSQL majors in standard support.
+POSTGRES_MAJORS = ("15", "16", "17")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,18 @@ class CiRunnerConfig:
     connection_arn: str  # the CodeConnections (or CodeStar) connection to GitHub
     repository: str  # owner/name
     actor_ids: list[str]  # the GitHub accounts (numeric IDs) whose workflow jobs the runner takes
+
+
+@dataclass(frozen=True)
+class RdsConfig:
+    instance_class: str
+    major_version: str
+    storage_gb: int
+    max_storage_gb: int
+    multi_az: bool
+    backup_days: int
+    slow_query_ms: int
+    performance_insights: bool
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,7 @@ class AwsConfig:
     redis_snapshot_days: int
     redis_auth_update: str
     redis_ack_replicas: int
+    postgres: RdsConfig
     ci_runner: CiRunnerConfig | None  # None: no CodeBuild runner (awsCiConnectionArn empty)
     admin_role_arns: list[str]  # cluster administrators: the deploy role, break-glass roles
     preview_role_arns: list[str]  # what pull-request runs assume: read-only in the cluster
@@ -176,6 +192,28 @@ def _redis_nodes(read: Reader) -> tuple[int, int]:
     return nodes, ack_replicas
 
 
+def _rds(read: Reader) -> RdsConfig:
+    storage = read.integer("awsPostgresStorageGb", 20, 20, 65536)
+    max_storage = read.integer("awsPostgresMaxStorageGb", 100, 20, 65536)
+    if max_storage < storage:
+        raise ConfigError("awsPostgresMaxStorageGb", f"must be at least awsPostgresStorageGb ({storage})")
+    return RdsConfig(
+        instance_class=read.string(
+            "awsPostgresInstanceClass",
+            "db.m6g.large",
+            _DB_INSTANCE,
+            "an RDS instance class like db.m6g.large",
+        ),
+        major_version=read.choice("awsPostgresVersion", "15", POSTGRES_MAJORS),
+        storage_gb=storage,
+        max_storage_gb=max_storage,
+        multi_az=read.boolean("awsPostgresMultiAz", True),
+        backup_days=read.integer("awsPostgresBackupDays", 7, 7, 35),
+        slow_query_ms=read.integer("awsPostgresSlowQueryMs", 500, -1, 3_600_000),
+        performance_insights=read.boolean("awsPostgresPerformanceInsights", True),
+    )
+
+
 def load_aws(read: Reader) -> AwsConfig:
     cidrs = [_cidr("awsPublicAccessCidrs", c) for c in read.string_list("awsPublicAccessCidrs", [])]
     if not cidrs:
@@ -223,6 +261,7 @@ def load_aws(read: Reader) -> AwsConfig:
         redis_snapshot_days=read.integer("awsRedisSnapshotDays", 7, 1, 35),
         redis_auth_update=read.choice("awsRedisAuthUpdate", "ROTATE", ("ROTATE", "SET")),
         redis_ack_replicas=redis_ack_replicas,
+        postgres=_rds(read),
         ci_runner=_ci_runner(read),
         admin_role_arns=admin_role_arns,
         preview_role_arns=preview_role_arns,

@@ -1,5 +1,6 @@
 """The chat backend: Deployment + Service + PDB (see workload.py) and its generated
-session secret; REDIS_URL comes from a Secret the caller provides."""
+session secret; REDIS_URL and DATABASE_PASSWORD come from Secrets the caller provides. Each pod
+first runs the schema migrations (an init container), so a new version serves only on its schema."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pulumi_random as random
 from chat_backend.settings import Settings
 
 from components.k8s.hygiene import Resources
-from components.k8s.workload import AppArgs, Egress, Workload, WorkloadSpec, labels_for
+from components.k8s.workload import AppArgs, ConfigMount, Egress, Workload, WorkloadSpec, labels_for
 
 PORT = 8000
 # The backend's request body limit (MAX_BODY_BYTES), which the ingress enforces too: an oversize
@@ -37,6 +38,12 @@ def password_hash_memory_mib(resources: Resources, workers: int) -> int:
     return share
 
 
+# The schema migrations (Alembic, to head): a no-op once the schema is current. A rollout surges one
+# pod at a time; pods created together may race, and the loser's init container, restarted, finds
+# the schema current.
+MIGRATE = ["python", "-m", "chat_backend", "migrate"]
+
+
 @dataclass(frozen=True)
 class SecretKey:
     name: pulumi.Input[str]
@@ -47,6 +54,9 @@ class SecretKey:
 class BackendArgs(AppArgs):
     redis_url: SecretKey
     redis_cluster: bool = False  # REDIS_URL names one node of a Redis Cluster
+    database_url: pulumi.Input[str]  # postgresql://user@host:port/db?sslmode=..., no password
+    database_password: SecretKey
+    database_ca: ConfigMount | None = None  # the authorities DATABASE_URL's sslrootcert names
     allowed_origin: pulumi.Input[str]
     workers: int
     history_limit: int
@@ -81,6 +91,8 @@ class Backend(pulumi.ComponentResource):
             from_secret("SESSION_SECRET", SecretKey(secret.metadata.name, "SESSION_SECRET")),
             from_secret("METRICS_TOKEN", SecretKey(secret.metadata.name, "METRICS_TOKEN")),
             from_secret("REDIS_URL", args.redis_url),
+            {"name": "DATABASE_URL", "value": args.database_url},
+            from_secret("DATABASE_PASSWORD", args.database_password),
             {"name": "ALLOWED_ORIGINS", "value": args.allowed_origin},
             {"name": "WEB_CONCURRENCY", "value": str(args.workers)},
             {"name": "HISTORY_LIMIT", "value": str(args.history_limit)},
@@ -103,6 +115,8 @@ class Backend(pulumi.ComponentResource):
                 readiness_path="/api/readyz",
                 liveness_path="/api/healthz",
                 env=env,
+                init_command=MIGRATE,
+                config_mounts=[args.database_ca] if args.database_ca else [],
                 # SIGTERM closes sockets with 1012 and lets in-flight acks finish.
                 termination_grace_seconds=30,
                 egress=args.egress,

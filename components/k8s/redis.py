@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from components.k8s.admission import admit_only
 from components.k8s.hygiene import Resources, container_security, pod_security
 from components.k8s.workload import Egress, labels_for
 from components.redis_port import REDIS_PORT
@@ -175,18 +176,4 @@ class Redis(pulumi.ComponentResource):
     def admit(self, pod_labels: dict[str, str]) -> None:
         """Let only the pods carrying `pod_labels` connect (a NetworkPolicy). Apart from the
         constructor: those pods (the backend's) need this Redis's URL before they exist."""
-        k8s.networking.v1.NetworkPolicy(
-            self._metadata["name"],
-            metadata=self._metadata,
-            spec={
-                "pod_selector": {"match_labels": self._metadata["labels"]},
-                "policy_types": ["Ingress"],
-                "ingress": [
-                    {
-                        "from": [{"pod_selector": {"match_labels": pod_labels}}],
-                        "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
-                    }
-                ],
-            },
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        admit_only(self._metadata, pod_labels, REDIS_PORT, self)

@@ -93,6 +93,15 @@ class AppArgs:
 
 
 @dataclass(frozen=True)
+class ConfigMount:
+    """A ConfigMap mounted read-only into the workload's containers."""
+
+    volume: str  # the volume's name in the pod
+    config_map: pulumi.Input[str]
+    path: str
+
+
+@dataclass(frozen=True)
 class WorkloadSpec:
     name: str
     namespace: pulumi.Input[str]
@@ -109,6 +118,9 @@ class WorkloadSpec:
     scheduling: Scheduling = field(default_factory=Scheduling)
     autoscaling: Autoscaling | None = None
     termination_grace_seconds: int = 30
+    # Run to completion before the app starts, in the same image with the same env and limits.
+    init_command: list[str] | None = None
+    config_mounts: list[ConfigMount] = field(default_factory=list)
     egress: tuple[Egress, ...] = ()  # nothing else: a pod that needs no peer reaches none
 
     @classmethod
@@ -145,17 +157,28 @@ class Workload:
             "security_context": container_security(spec.uid),
             "readiness_probe": http_probe(spec.readiness_path, "http", period=5, failures=2),
             "liveness_probe": http_probe(spec.liveness_path, "http", period=10, failures=3),
-            "volume_mounts": [{"name": SCRATCH_VOLUME, "mount_path": "/tmp"}],  # noqa: S108 (an emptyDir in the pod)
+            "volume_mounts": [
+                {"name": SCRATCH_VOLUME, "mount_path": "/tmp"},  # noqa: S108 (an emptyDir in the pod)
+                *({"name": m.volume, "mount_path": m.path, "read_only": True} for m in spec.config_mounts),
+            ],
         }
         pod_spec: dict[str, Any] = {
             "automount_service_account_token": False,
             "security_context": pod_security(spec.uid),
             "termination_grace_period_seconds": spec.termination_grace_seconds,
             "containers": [container],
-            "volumes": [{"name": SCRATCH_VOLUME, "empty_dir": {"size_limit": "64Mi"}}],
+            "volumes": [
+                {"name": SCRATCH_VOLUME, "empty_dir": {"size_limit": "64Mi"}},
+                *({"name": m.volume, "config_map": {"name": m.config_map}} for m in spec.config_mounts),
+            ],
             "topology_spread_constraints": spread_over_nodes_and_zones(labels),
             "tolerations": spec.scheduling.tolerations,
         }
+        if spec.init_command is not None:
+            init = {
+                k: v for k, v in container.items() if k not in ("ports", "readiness_probe", "liveness_probe")
+            }
+            pod_spec["init_containers"] = [{**init, "name": "init", "command": spec.init_command}]
         affinity = spec.scheduling.affinity()
         if affinity:
             pod_spec["affinity"] = affinity

@@ -1,5 +1,6 @@
 """The production platform on AWS: VPC, EKS with on-demand and spot node groups, Traefik +
-cert-manager, cluster-autoscaler, spot termination handling, ElastiCache, ECR, Route53 —
+cert-manager, cluster-autoscaler, spot termination handling, ElastiCache, RDS for PostgreSQL, ECR,
+Route53 —
 running the same chat composition (components/chat_app.py) as minikube."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from components.aws.eks import EksCluster
 from components.aws.elasticache import ElastiCache
 from components.aws.network import Vpc, choose_zone_ids
 from components.aws.nodegroups import CAPACITY_LABEL, SPOT_TAINT, NodeGroups
+from components.aws.rds import Rds
 from components.aws.registry import EcrImage
 from components.aws.spot_handler import SpotTerminationHandler
 from components.aws.traefik import CONTROLLER as TRAEFIK
@@ -147,6 +149,24 @@ def build(config: StackConfig) -> None:
         final_snapshot=f"{cluster_name}-redis-final",
         protect=protect_data,
     )
+    db = cfg.postgres
+    postgres = Rds(
+        "chat",
+        cluster=cluster,
+        vpc_id=vpc.vpc_id,
+        subnet_ids=vpc.private_subnet_ids,
+        subnet_cidrs=vpc.private_cidrs,
+        identifier=f"{cluster_name}-postgres",
+        instance_class=db.instance_class,
+        major_version=db.major_version,
+        storage_gb=db.storage_gb,
+        max_storage_gb=db.max_storage_gb,
+        multi_az=db.multi_az,
+        backup_days=db.backup_days,
+        slow_query_ms=db.slow_query_ms,
+        performance_insights=db.performance_insights,
+        protect=protect_data,
+    )
     # Each image is the prebuilt reference config gives, or built from services/ and pushed to ECR.
     built = {
         part: EcrImage(
@@ -163,6 +183,7 @@ def build(config: StackConfig) -> None:
             app=app,
             namespace=namespace,
             redis=redis,
+            database=postgres,
             backend_image=app.backend_image or built["backend"].image_ref,
             frontend_image=app.frontend_image or built["frontend"].image_ref,
             ingress_controller=TRAEFIK,

@@ -1,5 +1,6 @@
 """The laptop platform: the chat (components/chat_app.py) in minikube, images built into its
-Docker daemon, Redis in-cluster with a volume, NGINX ingress from minikube's addon."""
+Docker daemon, Redis and PostgreSQL in-cluster with a volume each, NGINX ingress from minikube's
+addon."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from components.k8s.local_image import SERVICES, LocalImage, LocalImageArgs
 from components.k8s.namespace import chat_namespace
 from components.k8s.nginx_ingress import CONTROLLER as NGINX
 from components.k8s.nginx_ingress import NginxIngress, NginxIngressArgs
+from components.k8s.postgres import Postgres, PostgresArgs
 from components.k8s.redis import Redis, RedisArgs
 
 
@@ -54,11 +56,21 @@ def build(config: StackConfig) -> None:
         ),
         opts=in_cluster,
     )
+    postgres = Postgres(
+        "postgres",
+        PostgresArgs(
+            namespace=namespace,
+            storage_size=config.postgres.storage_size,
+            storage_class=config.postgres.storage_class,
+        ),
+        opts=in_cluster,
+    )
     chat = chat_app(
         ChatAppArgs(
             app=app,
             namespace=namespace,
             redis=redis,
+            database=postgres,
             backend_image=backend_image,
             frontend_image=frontend_image,
             ingress_controller=NGINX,
@@ -67,6 +79,7 @@ def build(config: StackConfig) -> None:
         in_cluster,
     )
     redis.admit(chat.backend.pod_labels)
+    postgres.admit(chat.backend.pod_labels)
     NginxIngress(
         "chat",
         NginxIngressArgs(namespace, app.host, chat.backend.service_name, chat.frontend.service_name),

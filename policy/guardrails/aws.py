@@ -1,6 +1,7 @@
-"""AWS resources: ElastiCache encrypted and authenticated, security groups closed to the world
-except for web ports, ECR images scanned on push, data stores protected from replacement, and
-the roles pull requests assume kept read-only in the cluster."""
+"""AWS resources: ElastiCache encrypted and authenticated, RDS encrypted, private, backed up and
+TLS-only, security groups closed to the world except for web ports, ECR images scanned on push,
+data stores protected from replacement, and the roles pull requests assume kept read-only in the
+cluster."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from .props import Props, Resource, is_true, items, mapping, number
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"  # Aurora
+RDS_PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+MIN_BACKUP_DAYS = 7  # point-in-time recovery reaches back at least a week
 INLINE_RULE_GROUPS = (
     "aws:ec2/securityGroup:SecurityGroup",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 )
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 # What holds data that cannot be recreated: the rooms' history, the cluster, its secrets' key.
-DATA_STORES = (REPLICATION_GROUP, "aws:eks/cluster:Cluster", "aws:kms/key:Key")
+DATA_STORES = (REPLICATION_GROUP, RDS_INSTANCE, RDS_CLUSTER, "aws:eks/cluster:Cluster", "aws:kms/key:Key")
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 ACCESS_POLICY_ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 READ_ONLY_ACCESS_POLICIES = ("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",)
@@ -49,6 +55,59 @@ def elasticache_encrypted(resource_type: str, props: Props) -> list[str]:
     if not props.get("authToken"):
         violations.append("ElastiCache replication group needs an authToken (Redis AUTH)")
     return violations
+
+
+def rds_safe(resource_type: str, props: Props) -> list[str]:
+    """An RDS instance or Aurora cluster: storage encrypted, not publicly accessible, deletion
+    protection on, automated backups kept at least MIN_BACKUP_DAYS, a final snapshot on delete.
+    Instances of an Aurora cluster take these from the cluster (no storage or backups of their own)."""
+    if resource_type not in (RDS_INSTANCE, RDS_CLUSTER):
+        return []
+    if resource_type == RDS_INSTANCE and props.get("clusterIdentifier"):
+        return (
+            []
+            if not is_true(props.get("publiclyAccessible"))
+            else ["RDS instance must not be publiclyAccessible"]
+        )
+    what = "RDS instance" if resource_type == RDS_INSTANCE else "Aurora cluster"
+    violations = []
+    if not is_true(props.get("storageEncrypted")):
+        violations.append(f"{what} needs storageEncrypted: true")
+    if is_true(props.get("publiclyAccessible")):
+        violations.append(f"{what} must not be publiclyAccessible")
+    if not is_true(props.get("deletionProtection")):
+        violations.append(f"{what} needs deletionProtection: true")
+    days = number(props.get("backupRetentionPeriod"))
+    if days is None or days < MIN_BACKUP_DAYS:
+        violations.append(f"{what} needs backupRetentionPeriod of at least {MIN_BACKUP_DAYS} days")
+    if is_true(props.get("skipFinalSnapshot")) or not props.get("finalSnapshotIdentifier"):
+        violations.append(f"{what} needs a finalSnapshotIdentifier and skipFinalSnapshot: false")
+    return violations
+
+
+def rds_postgres_tls_only(resource_type: str, props: Props) -> list[str]:
+    """PostgreSQL on RDS refuses unencrypted connections: its parameter group sets rds.force_ssl
+    to 1, and an instance or cluster runs on a group of its own (a default group cannot be changed)."""
+    if resource_type in (RDS_PARAMETER_GROUP, RDS_CLUSTER_PARAMETER_GROUP):
+        family = str(props.get("family", ""))
+        if not family.startswith(("postgres", "aurora-postgresql")):
+            return []
+        values = {
+            str(mapping(p).get("name")): str(mapping(p).get("value")) for p in items(props.get("parameters"))
+        }
+        if values.get("rds.force_ssl") != "1":
+            return [f"{family} parameter group needs rds.force_ssl = 1 (TLS only)"]
+        return []
+    if resource_type not in (RDS_INSTANCE, RDS_CLUSTER):
+        return []
+    if "postgres" not in str(props.get("engine", "")) or props.get("clusterIdentifier"):
+        return []
+    key = "parameterGroupName" if resource_type == RDS_INSTANCE else "dbClusterParameterGroupName"
+    group = str(props.get(key) or "")
+    if not group or group.startswith("default."):
+        got = group or "none"
+        return [f"PostgreSQL on RDS needs a {key} of its own that sets rds.force_ssl = 1, got {got}"]
+    return []
 
 
 def _world_opening(protocol: Any, from_port: Any, to_port: Any, cidrs: list[str]) -> str | None:

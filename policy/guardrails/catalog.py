@@ -46,6 +46,17 @@ GUARDRAILS: tuple[Guardrail, ...] = (
         on_inputs(aws.elasticache_encrypted),
     ),
     Guardrail(
+        "rds-encrypted-private-backed-up",
+        "RDS and Aurora are encrypted at rest, not publicly accessible, deletion-protected, keep "
+        "backups at least 7 days and take a final snapshot.",
+        on_inputs(aws.rds_safe),
+    ),
+    Guardrail(
+        "rds-postgres-tls-only",
+        "PostgreSQL on RDS runs on a parameter group of its own with rds.force_ssl = 1.",
+        on_inputs(aws.rds_postgres_tls_only),
+    ),
+    Guardrail(
         "security-group-world-web-only",
         "Security groups open nothing but tcp 80/443 to 0.0.0.0/0 or ::/0.",
         on_inputs(aws.security_groups_closed),
@@ -53,7 +64,7 @@ GUARDRAILS: tuple[Guardrail, ...] = (
     Guardrail("ecr-scan-on-push", "ECR repositories scan images on push.", on_inputs(aws.ecr_scan_on_push)),
     Guardrail(
         "data-stores-protected",
-        "ElastiCache, EKS clusters and KMS keys are protected: a preview that would replace or delete "
+        "ElastiCache, RDS, EKS clusters and KMS keys are protected: a preview that would replace or delete "
         "one fails, unless the stack sets awsAllowDataStoreReplacement.",
         aws.data_stores_protected,
     ),

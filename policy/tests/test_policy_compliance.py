@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
@@ -74,6 +75,8 @@ def test_every_guarded_kind_is_really_present(stack: str) -> None:
     if stack == "aws":
         assert {
             "aws:elasticache/replicationGroup:ReplicationGroup",
+            "aws:rds/instance:Instance",
+            "aws:rds/parameterGroup:ParameterGroup",
             "aws:ecr/repository:Repository",
             "aws:ec2/securityGroup:SecurityGroup",
             "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -130,6 +133,18 @@ def with_bad_resources(
             )
             aws.ecr.Repository("unscanned")
             aws.kms.Key("unprotected")  # holds data: a replacement would lose it
+            # Unencrypted, public, no backups, no final snapshot, on the default parameter group.
+            aws.rds.Instance(
+                "careless-postgres",
+                engine="postgres",
+                instance_class="db.t4g.micro",
+                allocated_storage=20,
+                publicly_accessible=True,
+                backup_retention_period=1,
+                skip_final_snapshot=True,
+                parameter_group_name="default.postgres15",
+                opts=pulumi.ResourceOptions(protect=True),
+            )
             aws.eks.AccessPolicyAssociation(
                 "pull-requests-administer",
                 cluster_name="chat-aws",
@@ -155,6 +170,8 @@ def test_injected_bad_resources_fail(stack: str, monkeypatch: pytest.MonkeyPatch
     }
     if stack == "aws":
         expected |= {
+            "rds-encrypted-private-backed-up",
+            "rds-postgres-tls-only",
             "security-group-world-web-only",
             "ecr-scan-on-push",
             "data-stores-protected",

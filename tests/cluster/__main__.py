@@ -25,7 +25,8 @@ from typing import Any
 
 from checkout import ROOT
 
-from components.k8s import backend, frontend, redis
+from components.database import POSTGRES_PORT
+from components.k8s import backend, frontend, postgres, redis
 from components.k8s.workload import labels_for
 from components.redis_port import REDIS_PORT
 from tests.cluster import aws_routes, node, traffic
@@ -36,7 +37,12 @@ ENGINE = ROOT / "scripts" / "engine"
 NAMESPACE = "chat"
 HOST = "chat.local"  # Pulumi.minikube.yaml's host: what the Ingress answers for
 # The user each workload's containers must run as: the one the stack names.
-UIDS = {"chat-backend-": backend.UID, "chat-frontend-": frontend.UID, "redis-": redis.REDIS_UID}
+UIDS = {
+    "chat-backend-": backend.UID,
+    "chat-frontend-": frontend.UID,
+    "redis-": redis.REDIS_UID,
+    "postgres-": postgres.POSTGRES_UID,
+}
 
 
 class Steps:
@@ -199,24 +205,27 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
         result.append("+ " + traffic.browser_exchange(base_url, HOST, cluster.ingress) + " chatted live")
 
     with steps.step("netpol") as result:
-        target = f"redis.{NAMESPACE}.svc.cluster.local:{REDIS_PORT}"
         stranger = {"app.kubernetes.io/name": "stranger"}
-        image = images.ref("backend")
-        assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
-            "a pod without the backend's labels reached Redis"
-        )
         backend_labels = labels_for("chat-backend")
-        assert node.probe_connects(kubectl, NAMESPACE, image, backend_labels, target), (
-            "a pod with the backend's labels could not reach Redis"
-        )
+        image = images.ref("backend")
+        for store, target in (
+            ("Redis", f"redis.{NAMESPACE}.svc.cluster.local:{REDIS_PORT}"),
+            ("PostgreSQL", f"postgres.{NAMESPACE}.svc.cluster.local:{POSTGRES_PORT}"),
+        ):
+            assert not node.probe_connects(kubectl, NAMESPACE, image, stranger, target), (
+                f"a pod without the backend's labels reached {store}"
+            )
+            assert node.probe_connects(kubectl, NAMESPACE, image, backend_labels, target), (
+                f"a pod with the backend's labels could not reach {store}"
+            )
         # The name resolves (DNS is allowed), the connection does not go through (egress).
         elsewhere = f"chat-frontend.{NAMESPACE}.svc.cluster.local:{frontend.PORT}"
         assert not node.probe_connects(kubectl, NAMESPACE, image, backend_labels, elsewhere), (
             "a pod with the backend's labels reached the frontend: its egress is not fenced"
         )
         result.append(
-            "Redis refused a pod without the backend's labels, admitted one with them; "
-            "the backend's egress reached DNS and Redis, not the frontend"
+            "Redis and PostgreSQL refused a pod without the backend's labels, admitted one with them; "
+            "the backend's egress reached DNS and the stores, not the frontend"
         )
 
     def delete_pod(selector: str) -> Any:

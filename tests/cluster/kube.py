@@ -36,7 +36,8 @@ class Kubectl:
 
 
 def check_ready(kubectl: Kubectl, namespace: str, backend_replicas: int) -> str:
-    """Every Deployment and the StatefulSet really Ready, the volume bound, the Ingress served."""
+    """Every Deployment and StatefulSet (Redis, PostgreSQL) really Ready, their volumes bound, the
+    Ingress served."""
     deployments = {d["metadata"]["name"]: d for d in kubectl.get("deployments", "-n", namespace)["items"]}
     assert set(deployments) == {"chat-backend", "chat-frontend"}, set(deployments)
     for name, deployment in deployments.items():
@@ -44,14 +45,18 @@ def check_ready(kubectl: Kubectl, namespace: str, backend_replicas: int) -> str:
         ready = deployment["status"].get("readyReplicas", 0)
         assert ready == wanted, f"{name}: {ready} of {wanted} ready"
     assert deployments["chat-backend"]["spec"]["replicas"] == backend_replicas
-    (redis,) = kubectl.get("statefulsets", "-n", namespace)["items"]
-    assert redis["status"].get("readyReplicas") == 1, redis["status"]
-    (claim,) = kubectl.get("pvc", "-n", namespace)["items"]
-    assert claim["status"]["phase"] == "Bound", claim["status"]
+    stores = {s["metadata"]["name"]: s for s in kubectl.get("statefulsets", "-n", namespace)["items"]}
+    assert set(stores) == {"redis", "postgres"}, set(stores)
+    for name, store in stores.items():
+        assert store["status"].get("readyReplicas") == 1, (name, store["status"])
+    claims = kubectl.get("pvc", "-n", namespace)["items"]
+    assert len(claims) == len(stores), [c["metadata"]["name"] for c in claims]
+    for claim in claims:
+        assert claim["status"]["phase"] == "Bound", (claim["metadata"]["name"], claim["status"])
     (ingress,) = kubectl.get("ingress", "-n", namespace)["items"]
     assert ingress["status"]["loadBalancer"]["ingress"], ingress["status"]
-    ready = sum(d["status"]["readyReplicas"] for d in deployments.values()) + 1
-    return f"{ready} pods Ready, PVC Bound"
+    ready = sum(d["status"]["readyReplicas"] for d in deployments.values()) + len(stores)
+    return f"{ready} pods Ready, {len(claims)} PVCs Bound"
 
 
 @functools.cache

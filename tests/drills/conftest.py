@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from devstack.backend_server import BackendServer
+from devstack.postgres_server import PostgresServer
 from devstack.process import ManagedProcess
 from devstack.redis_server import RedisServer
 
@@ -19,6 +20,7 @@ from tests.drills.drill_env import backend_for, redis_at
 
 StartRedis = Callable[..., RedisServer]
 StartBackend = Callable[..., BackendServer]
+StartPostgres = Callable[[], PostgresServer]
 
 
 @pytest.fixture
@@ -39,6 +41,22 @@ def start_redis(tmp_path: Path, launched: list[ManagedProcess]) -> StartRedis:
         return server
 
     return start
+
+
+@pytest.fixture
+def start_postgres(tmp_path: Path, launched: list[ManagedProcess]) -> Iterator[StartPostgres]:
+    started: list[PostgresServer] = []
+
+    def start() -> PostgresServer:
+        server = PostgresServer(tmp_path / f"postgres{len(launched)}")
+        launched.append(server)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.remove()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from checkout import ROOT
 from pulumi_harness import StackRun
 
 from components.aws.releases import RELEASES
+from components.database import POSTGRES_PORT
 from components.redis_port import REDIS_PORT
 from components.stacks.aws import BACKEND_CPU, DELIVERIES_PER_CPU_SECOND, DELIVERIES_PER_POD
 
@@ -68,15 +69,17 @@ def test_vpc_cni_enforces_network_policies(aws: StackRun) -> None:
     assert cni.inputs["configurationValues"] == '{"enableNetworkPolicy": "true"}'
 
 
-def test_backend_reaches_only_dns_and_the_private_subnets_redis_port(aws: StackRun) -> None:
-    """ElastiCache is outside the cluster: its nodes are found by the private subnets' ranges."""
+def test_backend_reaches_only_dns_and_the_private_subnets_store_ports(aws: StackRun) -> None:
+    """ElastiCache and RDS are outside the cluster: found by the private subnets' ranges."""
     spec = aws.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-backend").inputs["spec"]
-    dns, redis = spec["egress"]
+    dns, redis, postgres = spec["egress"]
     assert dns["to"][0]["podSelector"] == {"matchLabels": {"k8s-app": "kube-dns"}}
     private = [s.inputs["cidrBlock"] for s in aws.of_type("aws:ec2/subnet:Subnet") if "private" in s.name]
     assert private
     assert redis["to"] == [{"ipBlock": {"cidr": cidr}} for cidr in private]
     assert redis["ports"] == [{"protocol": "TCP", "port": REDIS_PORT}]
+    assert postgres["to"] == redis["to"]
+    assert postgres["ports"] == [{"protocol": "TCP", "port": POSTGRES_PORT}]
     frontend = aws.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-frontend").inputs["spec"]
     assert frontend["egress"] == []
 

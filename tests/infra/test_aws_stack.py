@@ -62,7 +62,7 @@ def test_eks_cluster_is_locked_down(aws: StackRun) -> None:
     assert cluster.inputs["version"] == "1.35"
     assert cluster.inputs["accessConfig"]["authenticationMode"] == "API"
     assert cluster.inputs["encryptionConfig"]["resources"] == ["secrets"]
-    key = aws.one("aws:kms/key:Key")
+    key = aws.one("aws:kms/key:Key", "chat-aws-secrets")
     assert key.inputs["enableKeyRotation"] is True
     assert set(cluster.inputs["enabledClusterLogTypes"]) == {
         "api",
@@ -216,10 +216,10 @@ def test_more_redis_shards_enable_cluster_mode_and_the_cluster_client(
 
 
 def test_redis_admits_only_the_cluster(aws: StackRun) -> None:
-    (rule,) = [  # the other rule is the CI runner's, on the cluster's own group (test_aws_pipeline.py)
+    (rule,) = [  # the others are RDS's (test_aws_postgres.py) and the CI runner's (test_aws_pipeline.py)
         r
         for r in aws.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-        if r.inputs["securityGroupId"] != "sg-0cluster"
+        if aws.by_urn(r.parent).type == "chat-platform:aws:ElastiCache"
     ]
     assert rule.inputs["referencedSecurityGroupId"] == "sg-0cluster"
     assert rule.inputs["fromPort"] == rule.inputs["toPort"] == REDIS_PORT

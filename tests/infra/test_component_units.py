@@ -41,6 +41,8 @@ def _backend_args(image: str, scheduling: Scheduling = ANYWHERE) -> BackendArgs:
         namespace="prod",
         image=image,
         redis_url=SecretKey("elasticache-auth", "REDIS_URL"),
+        database_url="postgresql://chat@db.example.com:5432/chat?sslmode=verify-full",
+        database_password=SecretKey("rds-auth", "DATABASE_PASSWORD"),
         allowed_origin="https://chat.example.com",
         replicas=3,
         workers=4,
@@ -127,16 +129,27 @@ def test_a_new_image_changes_the_pod_template_and_nothing_else() -> None:
         == "chat-backend:fedcba9876543210"
     )
 
+    # The migrations run from the new image too.
+    (init,) = new["spec"]["template"]["spec"]["initContainers"]
+    assert init["image"] == "chat-backend:fedcba9876543210"
+
     def without_image(inputs: dict[str, Any]) -> dict[str, Any]:
         template = inputs["spec"]["template"]
-        containers = [{k: v for k, v in c.items() if k != "image"} for c in template["spec"]["containers"]]
+
+        def imageless(kind: str) -> list[dict[str, Any]]:
+            return [{k: v for k, v in c.items() if k != "image"} for c in template["spec"][kind]]
+
         return {
             **inputs,
             "spec": {
                 **inputs["spec"],
                 "template": {
                     "metadata": {"labels": template["metadata"]["labels"]},
-                    "spec": {**template["spec"], "containers": containers},
+                    "spec": {
+                        **template["spec"],
+                        "containers": imageless("containers"),
+                        "initContainers": imageless("initContainers"),
+                    },
                 },
             },
         }

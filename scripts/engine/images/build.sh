@@ -4,8 +4,9 @@
 #     made from Debian packages by the recipes beside this script and tagged with the exact FROM
 #     names, so that those Dockerfiles build unchanged;
 #   - services/backend and services/frontend from their Dockerfiles, tagged by their content;
-#   - what the stack runs without building it: a stand-in for REDIS_IMAGE (components/k8s/redis.py)
-#     and the pod sandbox image containerd starts (pause.c).
+#   - what the stack runs without building it: stand-ins for REDIS_IMAGE (components/k8s/redis.py)
+#     and POSTGRES_IMAGE (components/k8s/postgres.py), and the pod sandbox image containerd starts
+#     (pause.c).
 # Everything is cached by content under ${CHAT_PLATFORM_CACHE:-~/.cache/chat-platform}/images:
 # a stand-in is rebuilt when its recipe, the Debian suite or a pin below changes, an app image
 # when a file of its build context or its base does. Prints "name=<ref> archive=<docker-archive>"
@@ -23,6 +24,8 @@ DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$DEBIAN_MIRROR-security}"
 PYTHON_DEB='python3.11=3.11.2-6+deb12u*'
 NGINX_DEB='nginx=1.22.1-9+deb12u*'
 REDIS_DEB='redis-server=5:7.0.15-1~deb12u*'
+# Any release of one major (the package's name holds it): the postgres tag must name the same major.
+POSTGRES_DEB=postgresql-15
 # The npm release each Node.js release bundles (the node image has it); a new node tag needs a line.
 npm_for_node() {
   case "$1" in
@@ -129,6 +132,11 @@ recipe() {
       ;;
     nginxinc/nginx-unprivileged) printf '%s\n' nginx.Containerfile "NGINX_DEB=$NGINX_DEB" ;;
     redis) printf '%s\n' redis.Containerfile "REDIS_DEB=$REDIS_DEB" ;;
+    postgres)
+      [[ "$tag" == "$version-$SUITE" && "postgresql-${version%%.*}" == "${POSTGRES_DEB%%=*}" ]] ||
+        die "no stand-in for $ref: the pins give Debian $SUITE's ${POSTGRES_DEB%%=*} (POSTGRES_DEB)"
+      printf '%s\n' postgres.Containerfile "POSTGRES_DEB=$POSTGRES_DEB" "PG_MAJOR=${version%%.*}"
+      ;;
     *) die "no stand-in recipe for $ref" ;;
   esac
 }
@@ -256,8 +264,16 @@ archive() {
   echo "name=$ref archive=$path"
 }
 
+# The image the stack runs for the data store `name`: <NAME>_IMAGE in components/k8s/<name>.py.
+stack_image() {
+  local constant="${1^^}_IMAGE" ref
+  ref="$(sed -n "s/^$constant = \"\(.*\)\"$/\1/p" "$ROOT/components/k8s/$1.py")"
+  [[ -n "$ref" ]] || die "no $constant in components/k8s/$1.py"
+  echo "$ref"
+}
+
 main() {
-  local started=$SECONDS tool redis_ref name key
+  local started=$SECONDS tool name key ref
   BUILT=()
   for tool in buildah debootstrap gcc git; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/engine/install_deps.sh installs it)"
@@ -269,11 +285,12 @@ main() {
   DEBIAN_KEY="$(
     { echo "$SUITE $DEBIAN_MIRROR $DEBIAN_SECURITY_MIRROR"; cat "$HERE/debian.sh"; declare -f debian_build; } | hash16
   )"
-  redis_ref="$(sed -n 's/^REDIS_IMAGE = "\(.*\)"$/\1/p' "$ROOT/components/k8s/redis.py")"
-  [[ -n "$redis_ref" ]] || die "no REDIS_IMAGE in components/k8s/redis.py"
   # Keys are assigned before use: a failure inside $(...) stops the script only there.
-  key="$(stand_in_key "$redis_ref")"
-  archive "$redis_ref" redis "$key" stand_in
+  for name in redis postgres; do
+    ref="$(stack_image "$name")"
+    key="$(stand_in_key "$ref")"
+    archive "$ref" "$name" "$key" stand_in
+  done
   key="$(pause_key)"
   archive "$PAUSE_IMAGE" pause "$key" timed pause_build
   for name in backend frontend; do

@@ -15,6 +15,7 @@ import uvicorn
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings
 
+from chat_backend.archive import migrate
 from chat_backend.realtime.uvicorn_adapter import UVICORN_PROTOCOLS
 from chat_backend.settings import ConfigError, Settings, load_settings
 
@@ -44,6 +45,7 @@ def run(server: ServerSettings, settings: Settings) -> None:
 
 
 def main() -> None:
+    """The server; `python -m chat_backend migrate`: the PostgreSQL schema brought up to date."""
     try:
         settings = load_settings()
         server = ServerSettings()
@@ -54,6 +56,11 @@ def main() -> None:
             "invalid configuration:\n"
             + "\n".join(f"  {str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
         )
+    if sys.argv[1:] == ["migrate"]:
+        if settings.database_url is None:
+            sys.exit("migrate: DATABASE_URL is not set")
+        migrate.upgrade(settings)
+        return
     # Workers share metrics through files here; a fresh directory per start, as the client requires.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
     run(server, settings)

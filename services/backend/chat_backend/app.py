@@ -12,6 +12,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chat_backend import logs
+from chat_backend.archive.archiver import Archiver
+from chat_backend.archive.database import Database
+from chat_backend.archive.history import History
 from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.origin_check import OriginCheck
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with redis_client.open_store(settings) as store:
             redis, keys = store.redis, store.keys
             messages = Messages(redis, settings, keys, store.shards)
+            database = Database(settings) if settings.database_url else None
+            archiver = Archiver(redis, keys, messages, database, settings) if database else None
             access = Access(redis, keys)
             hub = Hub(redis, messages, settings, access)
             accounts = Accounts(redis, settings, keys, hub.notices)
@@ -94,9 +99,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Reactions(messages, settings, keys),
                 threads,
                 leases,
+                History(messages, database),
+                database,
             )
             hub.start()
             leases.start()
+            if database and archiver:
+                await database.open()
+                archiver.start()
+            else:
+                log.warning(
+                    "no DATABASE_URL: each room keeps only its newest HISTORY_LIMIT entries, no search"
+                )
             log.info(
                 "worker ready",
                 extra={"redis": redis_client.describe(settings.redis_url), "cluster": settings.redis_cluster},
@@ -106,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 await leases.stop()
                 await hub.stop()
+                if database and archiver:
+                    await archiver.stop()
+                    await database.close()
                 accounts.passwords.close()
 
     app = FastAPI(

@@ -29,6 +29,16 @@ SLOW_CONSUMERS = Counter(
     "chat_slow_consumer_disconnects", "Sockets closed because their send queue overflowed"
 )
 
+ARCHIVE_LAG = Gauge(
+    "chat_archive_lag_seconds",
+    "Age of the oldest stream entry PostgreSQL does not hold yet (0: all archived)",
+    multiprocess_mode="livemax",
+)
+ARCHIVED = Counter("chat_archived_entries", "Stream entries written to PostgreSQL (messages, edits, deletes)")
+ARCHIVE_FAILURES = Counter(
+    "chat_archive_failures", "Archive passes that failed (PostgreSQL away, most often)"
+)
+
 # Read from Redis (INFO memory) at each scrape: alert well before used reaches max, where
 # Redis refuses every write (docs/security.md).
 REDIS_MEMORY_USED = Gauge(

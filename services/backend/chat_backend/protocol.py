@@ -474,6 +474,20 @@ def encode(frame: ServerFrame) -> bytes:
 PONG = Pong()
 
 
+class SnippetPart(BaseModel):
+    """A piece of a search hit's snippet: plain text, matched (to highlight) or not."""
+
+    text: str
+    match: bool
+
+
+class SearchHit(BaseModel):
+    """A message found by GET /api/search, as it is now, with a snippet around what matched."""
+
+    message: Message
+    snippet: list[SnippetPart]
+
+
 # -- HTTP bodies of rooms' membership (docs/protocol.md) ---------------------------------------
 class NewRoom(BaseModel):
     """POST /api/rooms: a public room, or with `private` an invite-only one."""

@@ -116,6 +116,22 @@ class Settings(BaseSettings):
     max_room_members: int = Field(default=5000, ge=2, description="members of one room (joins and invites)")
     max_topic_length: int = Field(default=250, ge=1, le=4000)
     people_page_max: int = Field(default=200, ge=1, description="members or people listed per page at most")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL, the store that keeps every message, e.g. "
+        "postgresql://chat@postgres:5432/chat?sslmode=verify-full; unset: Redis alone keeps the newest "
+        "HISTORY_LIMIT entries of each room (docs/storage.md)",
+    )
+    database_password: SecretStr | None = Field(default=None, description="used with DATABASE_URL when set")
+    database_pool_size: int = Field(default=5, ge=1, le=100, description="connections per worker process")
+    database_timeout: float = Field(
+        default=2.0, gt=0, le=60, description="seconds a query waits for a connection or an answer"
+    )
+    archive_batch: int = Field(default=500, ge=1, le=10_000, description="entries archived per transaction")
+    archive_interval: float = Field(default=0.2, gt=0, le=60, description="seconds between archive passes")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="messages older than this are deleted from both stores; unset: kept"
+    )
     log_level: str = "INFO"
 
     @field_validator("allowed_origins", mode="before")
@@ -140,6 +156,18 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("database_url")
+    @classmethod
+    def postgres_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def known_level(cls, value: str) -> str:
@@ -153,6 +181,8 @@ class Settings(BaseSettings):
             raise ValueError("SESSION_SECRET is required (set DEV_MODE=true only for local development)")
         if self.session_secret is not None and len(self.session_secret.get_secret_value()) < 32:
             raise ValueError("SESSION_SECRET must be at least 32 characters")
+        if self.retention_days is not None and self.database_url is None:
+            raise ValueError("RETENTION_DAYS needs DATABASE_URL: the archiver applies it")
         if self.presence_heartbeat >= self.presence_ttl:
             # Otherwise entries expire between heartbeats and present users flicker away.
             raise ValueError("PRESENCE_HEARTBEAT must be shorter than PRESENCE_TTL")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -15,6 +17,7 @@ from chat_backend.store.keys import CLUSTER as CLUSTER_KEYS
 from chat_backend.store.keys import ONE_NODE
 from chatkit import ChatClient, unique
 from devstack.backend_server import BackendServer
+from devstack.postgres_server import PostgresServer
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
@@ -53,11 +56,98 @@ def store_client(store: Store) -> aioredis.Redis | aioredis.RedisCluster:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    datadir = tmp_path_factory.mktemp("redis")
-    server = RedisCluster(datadir) if CLUSTER else RedisServer(datadir)
-    server.start()
+    server = new_store(tmp_path_factory.mktemp("redis"))
     yield server
     server.stop()
+
+
+def new_store(datadir: Path) -> Store:
+    """A redis-server, or with CHAT_TEST_REDIS=cluster a Redis Cluster, started."""
+    server = RedisCluster(datadir) if CLUSTER else RedisServer(datadir)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A PostgreSQL server; each ArchiveStack has a database of its own on it."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    server.start()
+    yield server
+    server.remove()
+
+
+@dataclass
+class ArchiveStack:
+    """Redis of its own (so no other test's rooms are archived and trimmed) and a database of
+    its own; `start` starts backend processes on both, with a Redis window of `history_limit`."""
+
+    store: Store
+    postgres: PostgresServer
+    database: str
+    workdir: Path
+    history_limit: int = 20
+    backends: list[BackendServer] = field(default_factory=list)
+
+    @property
+    def database_url(self) -> str:
+        return self.postgres.url.rsplit("/", 1)[0] + f"/{self.database}"
+
+    def start(self, workers: int = 1, **env: str) -> BackendServer:
+        server = BackendServer(
+            self.workdir / f"backend-{len(self.backends)}",
+            redis_url=self.store.url,
+            allowed_origins=ORIGIN,
+            session_secret=SESSION_SECRET,
+            workers=workers,
+            extra_env={
+                "LOGIN_MAX_FAILURES_PER_IP": "100000",
+                "SEND_RATE_LIMIT": "100000",
+                "DATABASE_URL": self.database_url,
+                "DATABASE_PASSWORD": self.postgres.password,
+                "HISTORY_LIMIT": str(self.history_limit),
+                "ARCHIVE_BATCH": "16",
+                "ARCHIVE_INTERVAL": "0.05",
+                **({"REDIS_CLUSTER": "true"} if CLUSTER else {}),
+                **env,
+            },
+        )
+        server.start()
+        self.backends.append(server)
+        return server
+
+    def sql(self, query: str, *params: object) -> list[tuple[object, ...]]:
+        with self.postgres.connect(self.database) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def stop(self) -> None:
+        for server in self.backends:
+            server.stop()
+        self.store.stop()
+
+
+MakeArchiveStack = Callable[[], ArchiveStack]
+SESSION_SECRET = secrets.token_urlsafe(32)
+
+
+@pytest.fixture
+def make_archive_stack(
+    postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MakeArchiveStack]:
+    stacks: list[ArchiveStack] = []
+
+    def make() -> ArchiveStack:
+        workdir = tmp_path_factory.mktemp("archive")
+        database = f"chat_{secrets.token_hex(6)}"
+        with postgres.connect("postgres") as conn:
+            conn.execute(f"CREATE DATABASE {database}")
+        stack = ArchiveStack(new_store(workdir / "redis"), postgres, database, workdir)
+        stacks.append(stack)
+        return stack
+
+    yield make
+    for stack in stacks:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")

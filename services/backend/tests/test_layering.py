@@ -16,6 +16,7 @@ PACKAGE = Path(chat_backend.__file__).parent
 LAYERS = (
     "chat_backend",
     "chat_backend.store",
+    "chat_backend.archive",
     "chat_backend.realtime",
     "chat_backend.http",
     "chat_backend.app",

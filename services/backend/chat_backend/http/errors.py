@@ -10,8 +10,11 @@ from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chat_backend import metrics
+from chat_backend.archive.database import ArchiveUnavailableError
 from chat_backend.protocol import ErrorBody
 from chat_backend.store.passwords import ServerBusyError
+
+HISTORY_UNAVAILABLE = "history_unavailable"
 
 
 class ApiError(Exception):
@@ -54,6 +57,11 @@ def install(app: FastAPI) -> None:
             return error_response(422, "invalid_request", "body is not valid JSON")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(ArchiveUnavailableError)
+    async def archive_unavailable(_: Request, exc: ArchiveUnavailableError) -> JSONResponse:
+        # Older history and search need PostgreSQL; live chat and recent history do not.
+        return error_response(503, HISTORY_UNAVAILABLE, f"{exc}; older history and search: retry later")
 
     @app.exception_handler(ServerBusyError)
     async def busy(_: Request, exc: ServerBusyError) -> JSONResponse:

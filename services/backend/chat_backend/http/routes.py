@@ -15,8 +15,9 @@ from pydantic.json_schema import SkipJsonSchema
 from redis.exceptions import RedisError
 
 from chat_backend import metrics
+from chat_backend.archive.search import search as search_messages
 from chat_backend.http.client_ip import client_ip
-from chat_backend.http.errors import ApiError
+from chat_backend.http.errors import HISTORY_UNAVAILABLE, ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import DM_MAX_MEMBERS, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import (
@@ -26,6 +27,7 @@ from chat_backend.protocol import (
     Message,
     NewRoom,
     RoomInfo,
+    SearchHit,
     json_integer,
     within_stream_ids,
 )
@@ -94,6 +96,10 @@ class Rooms(BaseModel):
 
 class Messages(BaseModel):
     messages: list[Message]
+
+
+class SearchHits(BaseModel):
+    results: list[SearchHit]
 
 
 class Status(BaseModel):
@@ -271,13 +277,51 @@ async def history(
     before: Annotated[
         str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(_within_stream_ids)
     ] = None,
+    around: Annotated[
+        str | None,
+        Query(max_length=41, pattern=MESSAGE_ID_PATTERN, description="a message id to load around"),
+        AfterValidator(_within_stream_ids),
+    ] = None,
 ) -> Messages:
+    """Messages older than `before` (or the newest), or with `around` about `limit` around that
+    message (half before it, then it and those after); oldest first."""
     svc = services(request)
+    if before is not None and around is not None:
+        raise ApiError(422, "invalid_request", "give either before or around")
     await visible_room(request, user, room)
     limit = min(limit, svc.settings.history_page_max)
-    return Messages(
-        messages=await svc.threads.with_summaries(room, await svc.messages.history(room, limit, before))
-    )
+    if around is not None:
+        found = await svc.history.around(room, around, limit)
+    else:
+        found = await svc.history.page(room, limit, before)
+    return Messages(messages=await svc.threads.with_summaries(room, found))
+
+
+SEARCH_LIMIT = 50
+
+
+@router.get(
+    "/search",
+    response_model=SearchHits,
+    response_model_exclude_none=True,
+    responses=error_responses(401, 404, 422),
+)
+async def search(
+    request: Request,
+    user: User,
+    q: Annotated[str, Query(min_length=1, max_length=200, description='words, "a phrase", -excluded, or')],
+    room: Annotated[str | None, Query(pattern=ROOM_NAME_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 20,
+) -> SearchHits:
+    """Messages matching `q`, newest first, in every room and DM the caller can see (or in
+    `room`), each with a snippet in parts (matched or not; never markup)."""
+    svc = services(request)
+    if svc.database is None:
+        raise ApiError(503, HISTORY_UNAVAILABLE, "search needs PostgreSQL (DATABASE_URL)")
+    if room is not None:
+        await visible_room(request, user, room)
+    rooms = [room] if room is not None else await svc.access.visible(user)
+    return SearchHits(results=await search_messages(svc.database, rooms, q, limit))
 
 
 @router.post("/rooms/{room}/read", status_code=204, responses=error_responses(401, 404, 422))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from chat_backend.archive.database import Database
+from chat_backend.archive.history import History
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
 from chat_backend.store.access import Access
@@ -40,6 +42,8 @@ class Services:
     reactions: Reactions
     threads: Threads
     leases: SocketLeases
+    history: History
+    database: Database | None  # None without DATABASE_URL: no search
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -31,6 +31,8 @@ class Keys:
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
+    DMS = "chat:dms"  # every DM's name, so the archiver finds them
+    ARCHIVER_LEASE = "chat:archiver:lease"  # the one process archiving to PostgreSQL holds it
 
     def __init__(self, hash_tags: bool):
         self.hash_tags = hash_tags
@@ -91,6 +93,15 @@ class Keys:
     def changes(self, room: str) -> str:
         """message id -> its current edit or deletion, so history and replay fold them in."""
         return f"chat:room:{self._room(room)}:changes"
+
+    def archived(self, room: str) -> str:
+        """The newest entry id of the room PostgreSQL holds (the archiver's position)."""
+        return f"chat:room:{self._room(room)}:archived"
+
+    def trimmed(self, room: str) -> str:
+        """Set once the archiver trimmed the stream: the least id its first entry then may
+        have; older history is PostgreSQL's."""
+        return f"chat:room:{self._room(room)}:trimmed"
 
     def reactions(self, room: str) -> str:
         """message id -> its reactions, {emoji: [user, …]} as JSON (reactions.py)."""

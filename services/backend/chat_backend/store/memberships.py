@@ -22,7 +22,7 @@ from chat_backend.protocol import Member, MemberAction, RoomNotice
 from chat_backend.settings import Settings
 from chat_backend.store.access import Access, dm_members
 from chat_backend.store.keys import Keys
-from chat_backend.store.messages import Messages
+from chat_backend.store.messages import APPEND, Messages
 from chat_backend.store.notifier import Notifier
 from chat_backend.store.rooms import room_info
 
@@ -36,10 +36,11 @@ if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], redis.call
 _BELL = """
 if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 """
-# ARGV: the action, who does it, the member, MAX_ROOM_MEMBERS, HISTORY_LIMIT, ts, "1" when
+# ARGV: the action, who does it, the member, MAX_ROOM_MEMBERS, the stream's MAXLEN (APPEND), ts, "1" when
 # who does it must be a member.
 _MEMBERSHIP = (
-    """
+    APPEND
+    + """
 if ARGV[7] == '1' and redis.call('SISMEMBER', KEYS[1], ARGV[2]) == 0 then return 'not_member' end
 if ARGV[1] == 'join' or ARGV[1] == 'add' then
   if redis.call('SISMEMBER', KEYS[1], ARGV[3]) == 1 then return 'unchanged' end
@@ -51,20 +52,21 @@ end
 """
     + _ROOM_ENTRY
     + """
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'kind', 'member', 'action', ARGV[1],
+append(KEYS[2], ARGV[5], 'kind', 'member', 'action', ARGV[1],
   'target', ARGV[3], 'user', ARGV[2], 'ts', ARGV[6])
 """
     + _BELL
     + "return 'ok'"
 )
-# ARGV: the user, the topic, ts, HISTORY_LIMIT.
+# ARGV: the user, the topic, ts, the stream's MAXLEN (APPEND).
 _TOPIC = (
-    """
+    APPEND
+    + """
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'not_member' end
 """
     + _ROOM_ENTRY
     + """
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'topic', 'user', ARGV[1],
+append(KEYS[2], ARGV[4], 'kind', 'topic', 'user', ARGV[1],
   'text', ARGV[2], 'ts', ARGV[3])
 redis.call('HSET', KEYS[4], 'topic', ARGV[2], 'topic_by', ARGV[1], 'topic_ts', ARGV[3])
 """
@@ -118,7 +120,7 @@ class Memberships:
             by,
             member,
             self.settings.max_room_members,
-            self.settings.history_limit,
+            self.messages.maxlen,
             int(time.time() * 1000),
             "1" if must_be_member else "0",
         ]
@@ -146,7 +148,7 @@ class Memberships:
 
     async def set_topic(self, room: str, user: str, topic: str) -> Outcome:
         script_keys = self._room_keys(room)
-        args: list[str | int] = [user, topic, int(time.time() * 1000), self.settings.history_limit]
+        args: list[str | int] = [user, topic, int(time.time() * 1000), self.messages.maxlen]
         return cast(
             Outcome,
             await self.messages.on_room(

@@ -1,7 +1,8 @@
 """Rooms' streams: sending, editing and deleting messages, history and replay.
 
-One Redis Stream per room, trimmed to about HISTORY_LIMIT entries (messages and the edit and
-delete events about them: entries.py).
+One Redis Stream per room (messages and the edit and delete events about them: entries.py).
+Without PostgreSQL the stream is trimmed to about HISTORY_LIMIT entries as it grows; with it,
+the archiver (chat_backend/archive) trims it, never past what PostgreSQL holds (`trim`).
 """
 
 from __future__ import annotations
@@ -23,9 +24,19 @@ from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client, Shards
 from chat_backend.store.replication import Replication
 
+# Every script that adds to a stream adds with this: `maxlen` is about how many entries the
+# stream keeps, or "0" with an archive, where the archiver trims it (`trim`) once PostgreSQL
+# holds what goes.
+APPEND = """
+local function append(stream, maxlen, ...)
+  if maxlen == '0' then return redis.call('XADD', stream, '*', ...) end
+  return redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', ...)
+end
+"""
 # What the send and change scripts share, with the same KEYS and ARGV: KEYS[1] the stream,
-# KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] HISTORY_LIMIT, the
-# de-dup TTL, the rate limit and window, ARGV[5] the user, ARGV[7] ts, ARGV[8] client_id.
+# KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] the stream's MAXLEN (0:
+# the archiver trims it), the de-dup TTL, the rate limit and window, ARGV[5] the user, ARGV[7]
+# ts, ARGV[8] client_id.
 #
 # The retry check. A retry writes too (PEXPIRE): WAIT covers only its connection's writes, and
 # this one is replicated after the original append, so the retry is acked only once replicas
@@ -44,9 +55,10 @@ end
 """
 # A hash of per-message records (by message id) that outnumber twice what the stream keeps
 # (HISTORY_LIMIT) drops those of messages trimmed from it: each script that adds to one calls this.
+# With an archive (limit "0") the archiver's `trim` drops them as it trims.
 PURGE_TRIMMED = """
 local function purge_trimmed(stream, records, limit)
-  if redis.call('HLEN', records) <= 2 * tonumber(limit) then return end
+  if limit == '0' or redis.call('HLEN', records) <= 2 * tonumber(limit) then return end
   local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
   local oldest_ms, oldest_seq = string.match(oldest, '^(%d+)-(%d+)$')
   for _, target in ipairs(redis.call('HKEYS', records)) do
@@ -68,7 +80,8 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 # cluster the room's channel (the tail's bell: realtime/sharded_tail.py); ARGV[6] the text, ARGV[9...] the
 # mentioned users.
 _SEND = (
-    RETRY
+    APPEND
+    + RETRY
     + RATE
     + """
 local seq
@@ -80,7 +93,7 @@ else
   seq = redis.call('XLEN', KEYS[1]) + 1
   redis.call('SET', KEYS[4], seq)
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+local id = append(KEYS[1], ARGV[1],
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
 for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
@@ -91,9 +104,11 @@ return {'ok', id, ARGV[7], seq}
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
 # room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
-# kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED).
+# kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED; with an
+# archive, `trim` drops them).
 _CHANGE = (
-    PURGE_TRIMMED
+    APPEND
+    + PURGE_TRIMMED
     + RETRY
     + """
 local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
@@ -112,11 +127,11 @@ if current and string.sub(current, 1, 1) == 'd' then return {'unknown'} end
     + """
 local id
 if ARGV[9] == 'edit' then
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'edit', 'target', ARGV[6],
+  id = append(KEYS[1], ARGV[1], 'kind', 'edit', 'target', ARGV[6],
     'user', ARGV[5], 'text', ARGV[10], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'e ' .. ARGV[7] .. ' ' .. ARGV[10])
 else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'delete', 'target', ARGV[6],
+  id = append(KEYS[1], ARGV[1], 'kind', 'delete', 'target', ARGV[6],
     'user', ARGV[5], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'd ' .. ARGV[7])
 end
@@ -126,6 +141,43 @@ if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 return {'ok', id, ARGV[7]}
 """
 )
+# The archiver's trim: KEYS[1] the stream, KEYS[2] its changes, KEYS[3] the trim mark, KEYS[4]
+# and KEYS[5] its reactions and threads (records of trimmed messages go with them); ARGV[1]
+# and ARGV[2] the newest id PostgreSQL holds (ms, seq), ARGV[3] the entries to keep, ARGV[4] the
+# most to trim at once. Trims only entries both beyond the newest ARGV[3] and at or before that
+# id, by the id the first entry to stay may have at the least (XTRIM MINID): nothing PostgreSQL
+# lacks is trimmed.
+_TRIM = """
+local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
+if excess <= 0 then return 0 end
+local head = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, tonumber(ARGV[4])))
+local function upto(id, ms, seq)
+  local a, b = string.match(id, '^(%d+)-(%d+)$')
+  a, b = tonumber(a), tonumber(b)
+  return a < ms or (a == ms and b <= seq)
+end
+local archived_ms, archived_seq = tonumber(ARGV[1]), tonumber(ARGV[2])
+local n = 0
+while n < #head and upto(head[n + 1][1], archived_ms, archived_seq) do n = n + 1 end
+if n == 0 then return 0 end
+local first
+if n < #head then
+  first = head[n + 1][1]
+else
+  local ms, seq = string.match(head[n][1], '^(%d+)-(%d+)$')
+  first = ms .. '-' .. (tonumber(seq) + 1)
+end
+redis.call('XTRIM', KEYS[1], 'MINID', first)
+local first_ms, first_seq = string.match(first, '^(%d+)-(%d+)$')
+first_ms, first_seq = tonumber(first_ms), tonumber(first_seq)
+for _, records in ipairs({KEYS[2], KEYS[4], KEYS[5]}) do
+  for _, target in ipairs(redis.call('HKEYS', records)) do
+    if upto(target, first_ms, first_seq - 1) then redis.call('HDEL', records, target) end
+  end
+end
+redis.call('SET', KEYS[3], first)
+return n
+"""
 T = TypeVar("T")
 _DEDUP_TTL_MS = 24 * 3600 * 1000  # a client retries within minutes; a day is ample
 HISTORY_CHUNK = 100  # entries read at a time while history looks past edit and delete events
@@ -177,11 +229,14 @@ class Messages:
         self.replication = Replication(settings)
         self._send = redis.register_script(_SEND)
         self._change = redis.register_script(_CHANGE)
+        self._trim = redis.register_script(_TRIM)
+        # With an archive the stream keeps what PostgreSQL lacks too: the archiver trims it.
+        self.maxlen = 0 if settings.database_url else settings.history_limit
 
     def _limits(self, user: str) -> list[str | int]:
         """ARGV[1..5], as every script takes them."""
         return [
-            self.settings.history_limit,
+            self.maxlen,
             _DEDUP_TTL_MS,
             self.settings.send_rate_limit,
             int(self.settings.send_rate_window * 1000),
@@ -270,9 +325,10 @@ class Messages:
             return await pipe.execute(raise_on_error=False)
 
     async def history(self, room: str, limit: int, before: str | None) -> list[Message]:
-        """Up to `limit` messages older than `before` (exclusive), oldest first, each as it is
-        now (edits and deletes folded in), never reaching past the newest HISTORY_LIMIT
-        entries (MAXLEN ~ may keep a few more)."""
+        """Up to `limit` messages of the stream older than `before` (exclusive), oldest first,
+        each as it is now (edits and deletes folded in). Trimmed by count, never reaching past
+        the newest HISTORY_LIMIT entries (MAXLEN ~ may keep a few more); with an archive,
+        everything the stream holds."""
         key = self.keys.stream(room)
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
@@ -294,6 +350,31 @@ class Messages:
         return [
             entries.message(room, eid, fields, change)
             for (eid, fields), change in zip(oldest_first, changes, strict=True)
+        ]
+
+    async def from_id(self, room: str, start: str, limit: int) -> list[Message]:
+        """Up to `limit` messages of the room's timeline in the stream from `start` (inclusive)
+        on, oldest first, each as it is now."""
+        key = self.keys.stream(room)
+
+        async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
+            found: list[Entry] = []
+            begin, count = start, max(limit, HISTORY_CHUNK)
+            while len(found) < limit:
+                chunk = cast(list[Entry], await redis.xrange(key, begin, "+", count=count))
+                found += [entry for entry in chunk if entries.in_timeline(entry[1])]
+                if len(chunk) < count:
+                    break
+                begin = f"({chunk[-1][0]}"
+            found = found[:limit]
+            changes = await self.changes_of(redis, room, found)
+            await self.replication.confirm(redis, self.keys.room_probe(room))
+            return found, changes
+
+        found, changes = await self.on_room(room, read)
+        return [
+            entries.message(room, eid, fields, change)
+            for (eid, fields), change in zip(found, changes, strict=True)
         ]
 
     async def after(self, room: str, since: str, count: int) -> ReplayPage:
@@ -318,8 +399,9 @@ class Messages:
 
     async def _kept(self, redis: aioredis.Redis, key: str, stored: list[Entry]) -> list[Entry]:
         """`stored` without the entries older than the newest HISTORY_LIMIT (MAXLEN ~ trims
-        late); only the few it left over are looked at."""
-        excess = await redis.xlen(key) - self.settings.history_limit if stored else 0
+        late); only the few it left over are looked at. With an archive, all the stream holds:
+        the archiver trims it only once PostgreSQL holds what goes."""
+        excess = await redis.xlen(key) - self.maxlen if stored and self.maxlen else 0
         if excess <= 0:
             return stored
         head = cast(list[Entry], await redis.xrange(key, "-", "+", count=excess + 1))
@@ -331,6 +413,31 @@ class Messages:
         ids = [eid for eid, fields in stored if entries.is_message(fields)]
         found = iter(cast(list[str | None], await redis.hmget(self.keys.changes(room), ids)) if ids else ())
         return [next(found) if entries.is_message(fields) else None for _, fields in stored]
+
+    async def entries(self, room: str, after: str, count: int) -> list[Entry]:
+        """Up to `count` entries stored after `after` (exclusive), oldest first, as stored."""
+        return cast(
+            list[Entry], await self.redis.xrange(self.keys.stream(room), f"({after}", "+", count=count)
+        )
+
+    async def trim(self, room: str, archived: str, keep: int, most: int) -> int:
+        """Drop up to `most` entries that are at or before `archived` (held by PostgreSQL) and
+        not among the newest `keep`; how many went."""
+        ms, seq = parse_id(archived)
+        script_keys = [
+            self.keys.stream(room),
+            self.keys.changes(room),
+            self.keys.trimmed(room),
+            self.keys.reactions(room),
+            self.keys.threads(room),
+        ]
+        return int(await self._trim(keys=script_keys, args=[ms, seq, keep, most]))
+
+    async def first_kept(self, room: str) -> tuple[int, int] | None:
+        """The id of the stream's first entry since it was first trimmed (older history is
+        PostgreSQL's); None when it never was: the stream holds the whole room."""
+        found = await self.redis.get(self.keys.trimmed(room))
+        return parse_id(str(found)) if found else None
 
     async def last_id(self, room: str) -> str:
         """Where live delivery of the room starts (confirmed, like everything clients see)."""

@@ -22,14 +22,15 @@ import orjson
 from chat_backend.protocol import MessageReactions, Reaction
 from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
-from chat_backend.store.messages import PURGE_TRIMMED, RATE, Messages, RateLimited, canonical_id
+from chat_backend.store.messages import APPEND, PURGE_TRIMMED, RATE, Messages, RateLimited, canonical_id
 
 # KEYS[1] the stream, KEYS[2] the reactions, KEYS[3] the user's rate window, KEYS[4] the
 # changes, KEYS[5] the room's seq, KEYS[6] on a cluster the room's channel. ARGV[1]
 # HISTORY_LIMIT, ARGV[3..4] the rate limit and window, ARGV[5] the user, ARGV[6] the message,
 # ARGV[7] ts, ARGV[8] the emoji, ARGV[9] add or remove, ARGV[10] the ceiling.
 _REACT = (
-    PURGE_TRIMMED
+    APPEND
+    + PURGE_TRIMMED
     + """
 local entry = redis.call('XRANGE', KEYS[1], ARGV[6], ARGV[6])[1]
 if not entry then return {'unknown'} end
@@ -75,7 +76,7 @@ else
   encoded = cjson.encode({order = order, users = users})
   redis.call('HSET', KEYS[2], ARGV[6], encoded)
 end
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'reaction', 'action', ARGV[9],
+append(KEYS[1], ARGV[1], 'kind', 'reaction', 'action', ARGV[9],
   'target', ARGV[6], 'user', ARGV[5], 'emoji', ARGV[8], 'ts', ARGV[7])
 purge_trimmed(KEYS[1], KEYS[2], ARGV[1])
 if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
@@ -119,7 +120,7 @@ class Reactions:
             *self.messages.bell(room),
         ]
         args: list[str | int] = [
-            self.settings.history_limit,
+            self.messages.maxlen,
             0,
             self.settings.send_rate_limit,
             int(self.settings.send_rate_window * 1000),

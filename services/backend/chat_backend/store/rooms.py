@@ -132,7 +132,7 @@ class Rooms:
         them: a group DM from 3), and whether it was created just now; then every member's
         sockets are told of it. None: `user` opened MAX_DMS_PER_USER others already (a group DM
         counts as one). Re-adding it to every member's list each time mends a list an
-        interrupted creation missed."""
+        interrupted creation missed (and the list of every DM)."""
         room = dm_name(members)
         if not await self._open_dm(
             keys=[self.keys.user_opened_dms(user)], args=[room, self.settings.max_dms_per_user]
@@ -142,6 +142,7 @@ class Rooms:
             pipe.set(self.keys.dm(room), int(time.time() * 1000), nx=True)
             for member in members:
                 pipe.sadd(self.keys.user_dms(member), room)
+            pipe.sadd(self.keys.DMS, room)
             created = bool((await pipe.execute())[0])
         self.access.known_dm(room)
         if created:

@@ -25,6 +25,7 @@ from chat_backend.store import entries
 from chat_backend.store.entries import Entry
 from chat_backend.store.keys import Keys
 from chat_backend.store.messages import (
+    APPEND,
     HISTORY_CHUNK,
     PURGE_TRIMMED,
     RATE,
@@ -39,7 +40,8 @@ from chat_backend.store.messages import (
 # ARGV[9] the parent, ARGV[10] "1" to show the reply in the room too, ARGV[11...] the
 # mentioned users.
 _REPLY = (
-    PURGE_TRIMMED
+    APPEND
+    + PURGE_TRIMMED
     + RETRY
     + """
 local parent = redis.call('XRANGE', KEYS[1], ARGV[9], ARGV[9])[1]
@@ -66,7 +68,7 @@ if ARGV[10] == '1' then
   table.insert(fields, 'in_room')
   table.insert(fields, '1')
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+local id = append(KEYS[1], ARGV[1], unpack(fields))
 for i = 11, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 local raw = redis.call('HGET', KEYS[6], ARGV[9])
 local thread = raw and cjson.decode(raw) or {count = 0, last = {}, people = {author}}
@@ -89,7 +91,7 @@ while #last > 3 do table.remove(last, 1) end  -- the last three repliers
 thread.last = last
 redis.call('HSET', KEYS[6], ARGV[9], cjson.encode(thread))
 purge_trimmed(KEYS[1], KEYS[6], ARGV[1])
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'thread', 'target', ARGV[9],
+append(KEYS[1], ARGV[1], 'kind', 'thread', 'target', ARGV[9],
   'user', ARGV[5], 'ts', ARGV[7], 'replies', thread.count, 'last', table.concat(last, ' '))
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
 if KEYS[7] then redis.call('SPUBLISH', KEYS[7], '') end
@@ -140,7 +142,7 @@ class Threads:
         ]
         settings = self.messages.settings
         args: list[str | int] = [
-            settings.history_limit,
+            self.messages.maxlen,
             24 * 3600 * 1000,
             settings.send_rate_limit,
             int(settings.send_rate_window * 1000),

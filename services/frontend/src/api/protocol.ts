@@ -478,6 +478,14 @@ export interface RoomSeq {
 }
 
 /**
+ * A message found by GET /api/search, as it is now, with a snippet around what matched.
+ */
+export interface SearchHit {
+  message: Message;
+  snippet: SnippetPart[];
+}
+
+/**
  * Post a message; retried with the same `client_id` until acked, stored once.
  */
 export interface Send {
@@ -522,6 +530,14 @@ export type ServerFrame =
   | LeftNotice
   | ReactionNotice
   | ThreadNotice;
+
+/**
+ * A piece of a search hit's snippet: plain text, matched (to highlight) or not.
+ */
+export interface SnippetPart {
+  match: boolean;
+  text: string;
+}
 
 /**
  * Live delivery of a room from now on, after a replay of what was stored after `since`.
@@ -1715,6 +1731,27 @@ export const protocolSchema = {
       "title": "RoomSeq",
       "type": "object"
     },
+    "SearchHit": {
+      "description": "A message found by GET /api/search, as it is now, with a snippet around what matched.",
+      "properties": {
+        "message": {
+          "$ref": "#/$defs/Message"
+        },
+        "snippet": {
+          "items": {
+            "$ref": "#/$defs/SnippetPart"
+          },
+          "title": "Snippet",
+          "type": "array"
+        }
+      },
+      "required": [
+        "message",
+        "snippet"
+      ],
+      "title": "SearchHit",
+      "type": "object"
+    },
     "Send": {
       "description": "Post a message; retried with the same `client_id` until acked, stored once.",
       "properties": {
@@ -1850,6 +1887,25 @@ export const protocolSchema = {
           "$ref": "#/$defs/ThreadNotice"
         }
       ]
+    },
+    "SnippetPart": {
+      "description": "A piece of a search hit's snippet: plain text, matched (to highlight) or not.",
+      "properties": {
+        "match": {
+          "title": "Match",
+          "type": "boolean"
+        },
+        "text": {
+          "title": "Text",
+          "type": "string"
+        }
+      },
+      "required": [
+        "text",
+        "match"
+      ],
+      "title": "SnippetPart",
+      "type": "object"
     },
     "Subscribe": {
       "description": "Live delivery of a room from now on, after a replay of what was stored after `since`.",

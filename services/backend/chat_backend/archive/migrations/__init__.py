@@ -1,0 +1,1 @@
+"""Alembic migrations of the archive (a package, so the wheel ships them)."""
