@@ -72,16 +72,22 @@ def start_backend(tmp_path: Path, launched: list[ManagedProcess]) -> StartBacken
 
 @pytest.fixture(scope="session")
 def shared_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendServer]:
-    """One redis + backend (2 workers) for the drills that only talk to it (fuzzers, security)."""
+    """One redis + PostgreSQL + backend (2 workers), as deployed, for the drills that only talk
+    to it (fuzzers, security)."""
     workdir = tmp_path_factory.mktemp("shared")
     redis_server = redis_at(workdir / "redis")
     redis_server.start()
-    server = backend_for(workdir / "backend", redis_server)
+    postgres = PostgresServer(workdir / "postgres")
+    postgres.start()
+    server = backend_for(
+        workdir / "backend", redis_server, DATABASE_URL=postgres.url, DATABASE_PASSWORD=postgres.password
+    )
     try:
         server.start(timeout=60)
         yield server
     finally:
         server.stop()
+        postgres.remove()
         redis_server.stop()
 
 

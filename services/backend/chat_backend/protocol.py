@@ -38,10 +38,6 @@ def _not_blank(text: str) -> str:
     return text
 
 
-def _empty_or_not_blank(text: str) -> str:
-    return text if text == "" else _not_blank(text)
-
-
 def within_stream_ids(message_id: str) -> str:
     """An id the pattern admitted, refused when a half is beyond what a stream id can hold."""
     if any(int(part) > MAX_ID_PART for part in message_id.split("-")):
@@ -505,13 +501,16 @@ class MemberRef(BaseModel):
 
 
 class TopicChange(BaseModel):
-    """PUT /api/rooms/{room}/topic; empty clears it."""
+    """PUT /api/rooms/{room}/topic; empty, or nothing visible, clears it."""
 
     model_config = ConfigDict(extra="forbid")
     topic: Annotated[
         str,
-        Field(description="at most MAX_TOPIC_LENGTH characters (a server setting), something visible"),
-        AfterValidator(_empty_or_not_blank),
+        Field(
+            pattern=NO_CONTROL_CHARACTERS,
+            description="at most MAX_TOPIC_LENGTH characters (a server setting); only spaces or other "
+            "invisible characters clear it",
+        ),
     ]
 
 

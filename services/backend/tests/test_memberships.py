@@ -136,10 +136,13 @@ async def test_members_topics_and_pages_have_ceilings(
     long = await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": "x" * 11})
     assert (long.status_code, long.json()["error"]) == (422, "too_long")
     assert (await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": "x" * 10})).status_code == 204
-    for blank in ("   ", "\u200b\u2060", "\u3164"):  # shows nothing: refused, the topic stays
-        refused = await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": blank})
-        assert (refused.status_code, refused.json()["error"]) == (422, "invalid_request")
+    controls = await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": "bell\x07"})
+    assert (controls.status_code, controls.json()["error"]) == (422, "invalid_request")
     assert (await alice.rooms())[room]["topic"] == "x" * 10
+    for blank in ("   ", "\u200b\u2060", "\u3164"):  # shows nothing: clears it, nothing invisible is kept
+        assert (await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": "x"})).status_code == 204
+        assert (await alice.http.put(f"/api/rooms/{room}/topic", json={"topic": blank})).status_code == 204
+        assert not (await alice.rooms())[room].get("topic")
 
     page = (await alice.http.get(f"/api/rooms/{room}/members", params={"limit": 50})).json()
     assert (len(page["members"]), page["total"], page["next_offset"]) == (1, 2, 1)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from chat_backend.http.errors import ApiError
 from chat_backend.http.routes import RoomPath, User, error_responses, registered_users, visible_room
 from chat_backend.http.services import services
-from chat_backend.names import NAME_PATTERN
+from chat_backend.names import NAME_PATTERN, shows_nothing
 from chat_backend.protocol import MemberPage, MemberRef, RoomInfo, TopicChange
 from chat_backend.store.access import dm_members
 from chat_backend.store.memberships import Outcome
@@ -118,10 +118,11 @@ async def remove_member(request: Request, user: User, room: RoomPath, username: 
 
 @router.put("/topic", status_code=204, responses=error_responses(401, 403, 404, 422))
 async def set_topic(body: TopicChange, request: Request, user: User, room: RoomPath) -> Response:
-    """A member sets the topic (empty: clears it); subscribers get a `topic` frame."""
+    """A member sets the topic (one that shows nothing clears it); subscribers get a `topic` frame."""
     svc = services(request)
     await _a_room(request, user, room)
     if len(body.topic) > svc.settings.max_topic_length:
         raise ApiError(422, "too_long", f"a topic has at most {svc.settings.max_topic_length} characters")
-    _refused(await svc.memberships.set_topic(room, user, body.topic), room)
+    topic = "" if shows_nothing(body.topic) else body.topic
+    _refused(await svc.memberships.set_topic(room, user, topic), room)
     return Response(status_code=204)
