@@ -233,8 +233,8 @@ class Messages:
         # With an archive the stream keeps what PostgreSQL lacks too: the archiver trims it.
         self.maxlen = 0 if settings.database_url else settings.history_limit
 
-    def _limits(self, user: str) -> list[str | int]:
-        """ARGV[1..5], as every script takes them."""
+    def limits(self, user: str) -> list[str | int]:
+        """ARGV[1..5], as every script of a room's stream takes them (threads, reactions too)."""
         return [
             self.maxlen,
             _DEDUP_TTL_MS,
@@ -255,7 +255,7 @@ class Messages:
             self.keys.mentions(room),
             *self.bell(room),
         ]
-        args = [*self._limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
+        args = [*self.limits(user), text, int(time.time() * 1000), client_id, *(mentioned or ())]
         reply = await self.run(room, self._send, script_keys, args)
         if reply[0] == "rate":
             # PTTL may round a window about to end down to 0; a retry then is just in time.
@@ -276,7 +276,7 @@ class Messages:
             *self.bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
-        args = [*self._limits(user), canonical, int(time.time() * 1000), client_id, *kind]
+        args = [*self.limits(user), canonical, int(time.time() * 1000), client_id, *kind]
         reply = await self.run(room, self._change, script_keys, args)
         if reply[0] == "rate":
             return RateLimited(max(int(reply[1]), 1))

@@ -25,8 +25,9 @@ from chat_backend.store.keys import Keys
 from chat_backend.store.messages import APPEND, PURGE_TRIMMED, RATE, Messages, RateLimited, canonical_id
 
 # KEYS[1] the stream, KEYS[2] the reactions, KEYS[3] the user's rate window, KEYS[4] the
-# changes, KEYS[5] the room's seq, KEYS[6] on a cluster the room's channel. ARGV[1]
-# HISTORY_LIMIT, ARGV[3..4] the rate limit and window, ARGV[5] the user, ARGV[6] the message,
+# changes, KEYS[5] the room's seq, KEYS[6] on a cluster the room's channel. ARGV[1..5] as
+# Messages.limits gives them (ARGV[2], the retry window, unused: a reaction is idempotent by
+# itself), ARGV[6] the message,
 # ARGV[7] ts, ARGV[8] the emoji, ARGV[9] add or remove, ARGV[10] the ceiling.
 _REACT = (
     APPEND
@@ -120,11 +121,7 @@ class Reactions:
             *self.messages.bell(room),
         ]
         args: list[str | int] = [
-            self.messages.maxlen,
-            0,
-            self.settings.send_rate_limit,
-            int(self.settings.send_rate_window * 1000),
-            user,
+            *self.messages.limits(user),
             canonical,
             int(time.time() * 1000),
             emoji,

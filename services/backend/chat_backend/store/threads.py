@@ -140,13 +140,8 @@ class Threads:
             self.keys.threads(room),
             *self.messages.bell(room),
         ]
-        settings = self.messages.settings
         args: list[str | int] = [
-            self.messages.maxlen,
-            24 * 3600 * 1000,
-            settings.send_rate_limit,
-            int(settings.send_rate_window * 1000),
-            user,
+            *self.messages.limits(user),
             text,
             int(time.time() * 1000),
             client_id,
