@@ -14,6 +14,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
+from components.aws.private_store import admit_cluster_only, reached_in
 from components.k8s.workload import Egress
 from components.redis_port import REDIS_PORT
 
@@ -43,23 +44,9 @@ class ElastiCache(pulumi.ComponentResource):
     ):
         super().__init__("chat-platform:aws:ElastiCache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.reach = Egress(tuple({"ip_block": {"cidr": cidr}} for cidr in subnet_cidrs), (REDIS_PORT,))
-        group = aws.ec2.SecurityGroup(
-            name,
-            vpc_id=vpc_id,
-            description=f"chat Redis: {REDIS_PORT} from the EKS cluster only",
-            tags={"Name": f"{name}-redis"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-cluster",
-            security_group_id=group.id,
-            referenced_security_group_id=cluster.security_group_id,
-            ip_protocol="tcp",
-            from_port=REDIS_PORT,
-            to_port=REDIS_PORT,
-            description="Redis from EKS nodes and pods",
-            opts=child,
+        self.reach = reached_in(subnet_cidrs, REDIS_PORT)
+        group = admit_cluster_only(
+            name, what="Redis", port=REDIS_PORT, cluster=cluster, vpc_id=vpc_id, opts=child
         )
         subnets = aws.elasticache.SubnetGroup(name, subnet_ids=subnet_ids, opts=child)
         # AUTH tokens allow printable ASCII except @, " and /; letters and digits are always valid.

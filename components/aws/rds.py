@@ -15,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws.eks import ClusterRef
+from components.aws.private_store import admit_cluster_only, reached_in
 from components.database import CA_FILE, DATABASE, POSTGRES_PORT, USER, database_url
 from components.k8s.workload import Egress
 
@@ -53,23 +54,9 @@ class Rds(pulumi.ComponentResource):
         super().__init__("chat-platform:aws:Rds", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         guarded = pulumi.ResourceOptions(parent=self, protect=protect)
-        self.reach = Egress(tuple({"ip_block": {"cidr": cidr}} for cidr in subnet_cidrs), (POSTGRES_PORT,))
-        group = aws.ec2.SecurityGroup(
-            name,
-            vpc_id=vpc_id,
-            description=f"chat PostgreSQL: {POSTGRES_PORT} from the EKS cluster only",
-            tags={"Name": f"{name}-postgres"},
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-cluster",
-            security_group_id=group.id,
-            referenced_security_group_id=cluster.security_group_id,
-            ip_protocol="tcp",
-            from_port=POSTGRES_PORT,
-            to_port=POSTGRES_PORT,
-            description="PostgreSQL from EKS nodes and pods",
-            opts=child,
+        self.reach = reached_in(subnet_cidrs, POSTGRES_PORT)
+        group = admit_cluster_only(
+            name, what="PostgreSQL", port=POSTGRES_PORT, cluster=cluster, vpc_id=vpc_id, opts=child
         )
         subnets = aws.rds.SubnetGroup(name, subnet_ids=subnet_ids, opts=child)
         key = aws.kms.Key(
