@@ -4,10 +4,10 @@
 TEST_TARGETS += test-backend test-backend-cluster
 
 test-backend: venv
-	$(PY) -m pytest services/backend/tests -q
+	$(SERVER_TESTS) services/backend/tests -q
 
 test-backend-cluster: venv
-	CHAT_TEST_REDIS=cluster $(PY) -m pytest services/backend/tests -q
+	CHAT_TEST_REDIS=cluster $(SERVER_TESTS) services/backend/tests -q
 
 # The backend alone on :8000 with a local redis-server (see services/backend/README.md).
 run-backend: venv

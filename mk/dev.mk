@@ -31,12 +31,12 @@ dev-cluster: app-venv frontend-build
 	$(APP_PY) -m devstack --cluster
 
 test-e2e: venv frontend-build
-	$(PY) -m pytest tests/e2e
+	$(SERVER_TESTS) tests/e2e
 
 # The e2e scene saves its picture under artifacts/e2e/ (git-ignored) on every run; only this
 # target copies it over the tracked docs/screenshot.png, so `make test` leaves the checkout alone.
 screenshot: venv frontend-build
-	$(PY) -m pytest tests/e2e/test_features.py -q -k test_screenshot_of_rooms_dms_mentions_and_edits
+	$(SERVER_TESTS) tests/e2e/test_features.py -q -k test_screenshot_of_rooms_dms_mentions_and_edits
 	cp artifacts/e2e/features.png docs/screenshot.png
 
 TEST_TARGETS += test-e2e

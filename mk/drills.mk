@@ -6,7 +6,7 @@ SOAK_SECONDS ?= 300
 
 # The browser drill serves the built frontend through nginx, like `make dev`.
 test-drills: venv frontend-build
-	$(PY) -m pytest tests/drills -q
+	$(SERVER_TESTS) tests/drills -q
 
 soak: venv
 	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) -m tests.drills.soak

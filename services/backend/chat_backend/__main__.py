@@ -8,6 +8,7 @@ server once with a clear message instead of crashing every worker.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 
@@ -62,8 +63,12 @@ def main() -> None:
         migrate.upgrade(settings)
         return
     # Workers share metrics through files here; a fresh directory per start, as the client requires.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chat-metrics-")
-    run(server, settings)
+    metrics_dir = tempfile.mkdtemp(prefix="chat-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        run(server, settings)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

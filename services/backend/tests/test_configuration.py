@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from chat_backend.settings import ConfigError, Settings, load_settings
 from chat_backend.store import redis_client
+from conftest import CLUSTER, ORIGIN, Store
+from devstack.backend_server import BackendServer
 from redis.asyncio.connection import SSLConnection
 
 GOOD = {"SESSION_SECRET": "s" * 40, "REDIS_URL": "redis://127.0.0.1:1/0"}
@@ -87,3 +90,23 @@ def test_rediss_url_means_tls_with_auth() -> None:
     plain = redis_client.connection_pool("redis://:pw@redis.chat.svc:6379/0")
     assert plain.connection_class is not SSLConnection
     assert plain.connection_kwargs["password"] == "pw"
+
+
+def test_a_stopped_server_leaves_no_metrics_files_behind(redis_server: Store, tmp_path: Path) -> None:
+    """The workers share their metrics through files in a directory of the server's own, made
+    at start; a server that stops removes it, so restarts do not pile them up."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    server = BackendServer(
+        tmp_path / "backend",
+        redis_url=redis_server.url,
+        allowed_origins=ORIGIN,
+        session_secret="s" * 40,
+        extra_env={"TMPDIR": str(scratch), **({"REDIS_CLUSTER": "true"} if CLUSTER else {})},
+    )
+    server.start()
+    try:
+        assert [path.name[: len("chat-metrics-")] for path in scratch.iterdir()] == ["chat-metrics-"]
+    finally:
+        server.stop()
+    assert list(scratch.iterdir()) == []
