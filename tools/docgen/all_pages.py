@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docgen import aws_pins, backend_settings, config_reference, performance, reliability
+from docgen import aws_pins, backend_settings, config_reference, performance, reliability, storage
 from docgen.page import Generated
 
 PAGES: tuple[Generated, ...] = (
@@ -11,4 +11,5 @@ PAGES: tuple[Generated, ...] = (
     aws_pins.GENERATED,
     *performance.GENERATED,
     reliability.GENERATED,
+    storage.GENERATED,
 )

@@ -28,6 +28,14 @@ ORDER BY ts DESC, id_ms DESC, id_seq DESC
 """
 
 
+def headline_options(start: str, stop: str) -> str:
+    """ts_headline's options: up to two fragments of 12 to 30 words, matches between
+    `start` and `stop`."""
+    return (
+        f'StartSel={start}, StopSel={stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
+    )
+
+
 def snippet(marked: str, start: str, stop: str) -> list[SnippetPart]:
     """ts_headline's text, its matches between `start` and `stop`, as parts."""
     parts = []
@@ -44,9 +52,7 @@ async def search(database: Database, rooms: list[str], q: str, limit: int) -> li
     if not rooms:
         return []
     start, stop = f"S{secrets.token_hex(8)}", f"E{secrets.token_hex(8)}"
-    options = (
-        f'StartSel={start}, StopSel={stop}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
-    )
+    options = headline_options(start, stop)
     async with database.connection() as conn:
         rows = await (
             await conn.execute(SEARCH, {"q": q, "rooms": rooms, "limit": limit, "options": options})
