@@ -228,29 +228,39 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
             "the backend's egress reached DNS and the stores, not the frontend"
         )
 
-    def delete_pod(selector: str) -> Any:
-        async def fault() -> None:
-            (pod,) = kubectl.get("pods", "-n", NAMESPACE, "-l", selector)["items"][:1]
-            await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, pod["metadata"]["name"])
+    def rollout_status(owner: str) -> None:
+        kubectl.run("rollout", "status", "-n", NAMESPACE, owner, "--timeout=240s")
 
-        return fault
+    async def replace_redis() -> None:
+        """Redis' pod deleted; over once the StatefulSet has it back, Ready, on the same volume."""
+        (pod,) = kubectl.get("pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=redis")["items"]
+        await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, pod["metadata"]["name"])
+        await asyncio.to_thread(rollout_status, "statefulset/redis")
+
+    async def roll_backend() -> None:
+        """What a release does: every backend pod replaced, one by one, until the rollout is done."""
+        await asyncio.to_thread(kubectl.run, "rollout", "restart", "-n", NAMESPACE, "deployment/chat-backend")
+        await asyncio.to_thread(rollout_status, "deployment/chat-backend")
 
     with steps.step("aws routes") as result:
         result.append(aws_routes.check_routes(kubectl, NAMESPACE, cluster.ingress))
 
     with steps.step("redis restart") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, delete_pod("app.kubernetes.io/name=redis")))
+        figures = asyncio.run(traffic.survives(base_url, replace_redis))
         result.append(
             f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated"
         )
         assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
-    with steps.step("backend restart") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, delete_pod("app.kubernetes.io/name=chat-backend")))
+    with steps.step("backend rollout") as result, traffic.resolving(HOST, cluster.ingress):
+        figures = asyncio.run(traffic.survives(base_url, roll_backend))
         result.append(
             f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated, "
             f"{figures['reconnects']} resumed"
         )
+        # Every peer's socket was on a pod the rollout replaced: each one came back with `since`.
+        assert figures["reconnects"] >= traffic.PEERS, figures
+        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
 
 def main() -> int:

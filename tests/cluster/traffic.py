@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -17,12 +18,13 @@ from chatkit import ChatClient, Peer, register
 from devstack.browser import launch_chromium
 from playwright.sync_api import expect, sync_playwright
 
-from tests.drills.conversation import converse
+from tests.drills.conversation import Outcome
 from tests.drills.failover_verdict import Verdict, settle
 from tests.e2e.chat_user import ChatUser
 
 PEERS = 6
-PER_PEER = 20  # messages each peer sends in a restart drill
+PER_PEER = 20  # messages each peer sends around a fault: half before it, half after
+PACE = 0.5  # seconds between one peer's messages through a rollout: within SEND_RATE_LIMIT
 
 
 @contextlib.contextmanager
@@ -101,8 +103,35 @@ def browser_exchange(base_url: str, host: str, address: str) -> str:
     return "2 browsers"
 
 
+async def talk_through(peers: list[Peer], fault: Callable[[], Awaitable[None]]) -> Outcome:
+    """Every peer says a message every PACE s: PER_PEER // 2 before `fault` starts, on while it
+    runs however long it takes (a rollout replaces pods one by one), PER_PEER // 2 after."""
+    finished = asyncio.Event()
+    started = time.monotonic()
+
+    async def talk(peer: Peer) -> int:
+        said = after = 0
+        while after < PER_PEER // 2:
+            await peer.say(f"{peer.account.username} says {said}")
+            said += 1
+            after += finished.is_set()
+            await asyncio.sleep(PACE)
+        return said
+
+    async def inject() -> int:
+        while sum(len(p.acks) for p in peers) < len(peers) * (PER_PEER // 2):  # noqa: ASYNC110 (polls the peers' counts)
+            await asyncio.sleep(0.05)
+        await fault()
+        finished.set()
+        return 0
+
+    said = await asyncio.gather(inject(), *(talk(peer) for peer in peers))
+    acked = {message_id for peer in peers for message_id in peer.acks.values()}
+    return Outcome(peers, acked, sum(said), time.monotonic() - started)
+
+
 async def survives(base_url: str, fault: Callable[[], Awaitable[None]]) -> dict[str, Any]:
-    """PEERS clients talk in a fresh room while `fault` runs halfway through; afterwards every
+    """PEERS clients talk in a fresh room before, through and after `fault`; afterwards every
     acked message is stored once, and every client was shown exactly the room's history."""
     owner = ChatClient(base_url, base_url)
     try:
@@ -111,7 +140,7 @@ async def survives(base_url: str, fault: Callable[[], Awaitable[None]]) -> dict[
         await owner.create_room(room)
         peers = [Peer(base_url, base_url, await register(base_url), room) for _ in range(PEERS)]
         await asyncio.gather(*(peer.connect() for peer in peers))
-        outcome = await converse(peers, PER_PEER, fault)
+        outcome = await talk_through(peers, fault)
         stored = await history(owner, room)
         final = [m["id"] for m in stored]
         await settle(peers, final)
