@@ -228,37 +228,60 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
             "the backend's egress reached DNS and the stores, not the frontend"
         )
 
-    def rollout_status(owner: str) -> None:
-        kubectl.run("rollout", "status", "-n", NAMESPACE, owner, "--timeout=240s")
+    def ready_pods(selector: str) -> set[str]:
+        pods = kubectl.get("pods", "-n", NAMESPACE, "-l", selector)["items"]
+        ready = {"type": "Ready", "status": "True"}
+        return {
+            pod["metadata"]["name"]
+            for pod in pods
+            if any(ready.items() <= c.items() for c in pod["status"].get("conditions", []))
+        }
 
-    async def replace_redis() -> None:
-        """Redis' pod deleted; over once the StatefulSet has it back, Ready, on the same volume."""
-        (pod,) = kubectl.get("pods", "-n", NAMESPACE, "-l", "app.kubernetes.io/name=redis")["items"]
-        await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, pod["metadata"]["name"])
-        await asyncio.to_thread(rollout_status, "statefulset/redis")
+    def replace_pod(selector: str) -> Any:
+        """One of the selector's pods deleted; over once as many are Ready again, it not among them."""
+
+        async def fault() -> None:
+            before = ready_pods(selector)
+            gone = sorted(before)[0]
+            await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, gone)
+            deadline = time.monotonic() + 240
+            while gone in (now := await asyncio.to_thread(ready_pods, selector)) or len(now) < len(before):
+                assert time.monotonic() < deadline, f"{selector}: {sorted(now)} Ready 240 s after {gone} went"
+                await asyncio.sleep(1)
+
+        return fault
 
     async def roll_backend() -> None:
         """What a release does: every backend pod replaced, one by one, until the rollout is done."""
-        await asyncio.to_thread(kubectl.run, "rollout", "restart", "-n", NAMESPACE, "deployment/chat-backend")
-        await asyncio.to_thread(rollout_status, "deployment/chat-backend")
+        name = "deployment/chat-backend"
+        await asyncio.to_thread(kubectl.run, "rollout", "restart", "-n", NAMESPACE, name)
+        await asyncio.to_thread(kubectl.run, "rollout", "status", "-n", NAMESPACE, name, "--timeout=240s")
+
+    def talked_through(result: list[str], figures: dict[str, Any]) -> None:
+        result.append(
+            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated, "
+            f"{figures['reconnects']} resumed"
+        )
 
     with steps.step("aws routes") as result:
         result.append(aws_routes.check_routes(kubectl, NAMESPACE, cluster.ingress))
 
     with steps.step("redis restart") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, replace_redis))
-        result.append(
-            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated"
-        )
+        figures = asyncio.run(traffic.survives(base_url, replace_pod("app.kubernetes.io/name=redis")))
+        talked_through(result, figures)
+        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
+
+    with steps.step("backend restart") as result, traffic.resolving(HOST, cluster.ingress):
+        figures = asyncio.run(traffic.survives(base_url, replace_pod("app.kubernetes.io/name=chat-backend")))
+        talked_through(result, figures)
+        # The ingress spreads the six sockets over both pods: those on the deleted one resumed.
+        assert figures["reconnects"] >= 1, figures
         assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
     with steps.step("backend rollout") as result, traffic.resolving(HOST, cluster.ingress):
         figures = asyncio.run(traffic.survives(base_url, roll_backend))
-        result.append(
-            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated, "
-            f"{figures['reconnects']} resumed"
-        )
-        # Every peer's socket was on a pod the rollout replaced: each one came back with `since`.
+        talked_through(result, figures)
+        # Every client's socket was on a pod the rollout replaced: each one resumed with `since`.
         assert figures["reconnects"] >= traffic.PEERS, figures
         assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
