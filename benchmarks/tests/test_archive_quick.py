@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 from chatbench.archive import QUICK, READ_GOAL_MS, READS
+from conftest import run_quick
 from docgen import storage
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_quick_run_measures_every_part_and_renders(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "chatbench.archive", "--quick", "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_quick("chatbench.archive", "--out", str(tmp_path))
     (written,) = tmp_path.glob("archive-*.json")
     run = json.loads(written.read_text())
 

@@ -5,15 +5,12 @@ timing is asserted (a busy 2-core machine says nothing about speed here)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_quick
 from docgen import performance
 
-ROOT = Path(__file__).resolve().parents[2]
 STEP_FIELDS = {
     "name", "rate", "rooms", "seconds", "sent", "acked", "expected", "deliveries", "lost", "duplicates",
     "p50_ms", "p95_ms", "p99_ms", "max_ms", "deliveries_per_s", "server_cpu_s", "deliveries_per_cpu_s",
@@ -41,16 +38,8 @@ COMPARISONS = 4  # per server CPU-second, highest passing step, light-load p99, 
 
 def quick(tmp_path_factory: pytest.TempPathFactory, *options: str) -> tuple[str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("bench") / "quick.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "chatbench", "--quick", "--json", str(out), *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout, json.loads(out.read_text())
+    stdout = run_quick("chatbench", "--json", str(out), *options)
+    return stdout, json.loads(out.read_text())
 
 
 @pytest.fixture(scope="module")
