@@ -19,6 +19,7 @@ import pulumi_random as random
 from components.database import DATABASE, POSTGRES_PORT, USER, database_url
 from components.k8s.admission import admit_only
 from components.k8s.hygiene import Resources, container_security, pod_security
+from components.k8s.stateful import data_claim, secret_file, service_host
 from components.k8s.workload import Egress, labels_for
 
 POSTGRES_IMAGE = "postgres:15.20-bookworm"
@@ -180,31 +181,16 @@ class Postgres(pulumi.ComponentResource):
                             {"name": "sockets", "empty_dir": {"medium": "Memory", "size_limit": "1Mi"}},
                             {"name": "tmp", "empty_dir": {"size_limit": "64Mi"}},
                             {"name": "config", "config_map": {"name": config.metadata.name}},
-                            {
-                                "name": "auth",
-                                "secret": {
-                                    "secret_name": secret.metadata.name,
-                                    "items": [{"key": "password", "path": "password"}],
-                                },
-                            },
+                            secret_file(secret, "password", "password"),
                         ],
                     },
                 },
-                "volume_claim_templates": [
-                    {
-                        "metadata": {"name": "data", "labels": labels},
-                        "spec": {
-                            "access_modes": ["ReadWriteOnce"],
-                            "storage_class_name": args.storage_class,
-                            "resources": {"requests": {"storage": args.storage_size}},
-                        },
-                    }
-                ],
+                "volume_claim_templates": [data_claim(labels, args.storage_class, args.storage_size)],
             },
             opts=child,
         )
         # Inside the cluster, as the in-cluster Redis: no TLS (the NetworkPolicy is the boundary).
-        host = pulumi.Output.concat(name, ".", args.namespace, ".svc.cluster.local")
+        host = service_host(name, args.namespace)
         self.url = database_url(host, "sslmode=disable")
         self.password = pulumi.Output.secret(password.result)
         self._metadata: dict[str, Any] = {"name": name, "namespace": args.namespace, "labels": labels}

@@ -13,6 +13,7 @@ import pulumi_random as random
 
 from components.k8s.admission import admit_only
 from components.k8s.hygiene import Resources, container_security, pod_security
+from components.k8s.stateful import data_claim, secret_file, service_host
 from components.k8s.workload import Egress, labels_for
 from components.redis_port import REDIS_PORT
 
@@ -142,30 +143,15 @@ class Redis(pulumi.ComponentResource):
                         ],
                         "volumes": [
                             {"name": "config", "config_map": {"name": config.metadata.name}},
-                            {
-                                "name": "auth",
-                                "secret": {
-                                    "secret_name": secret.metadata.name,
-                                    "items": [{"key": "auth.conf", "path": "auth.conf"}],
-                                },
-                            },
+                            secret_file(secret, "auth.conf", "auth.conf"),
                         ],
                     },
                 },
-                "volume_claim_templates": [
-                    {
-                        "metadata": {"name": "data", "labels": labels},
-                        "spec": {
-                            "access_modes": ["ReadWriteOnce"],
-                            "storage_class_name": args.storage_class,
-                            "resources": {"requests": {"storage": args.storage_size}},
-                        },
-                    }
-                ],
+                "volume_claim_templates": [data_claim(labels, args.storage_class, args.storage_size)],
             },
             opts=child,
         )
-        self.host = pulumi.Output.concat(name, ".", args.namespace, ".svc.cluster.local")
+        self.host = service_host(name, args.namespace)
         self.url = pulumi.Output.secret(
             pulumi.Output.concat("redis://:", password.result, "@", self.host, f":{REDIS_PORT}/0")
         )
