@@ -38,8 +38,10 @@ async def _user(server: BackendServer, name: str | None = None) -> ChatClient:
     return client
 
 
-async def _page(client: ChatClient, room: str, **params: object) -> Page:
-    response = await client.http.get(f"/api/rooms/{room}/messages", params=params)
+async def _page(client: ChatClient, room: str, around: str | None = None, **params: object) -> Page:
+    """A history page: older than `before` (or the newest), or the context `around` a message."""
+    path = f"/api/rooms/{room}/messages" + (f"/{around}/context" if around else "")
+    response = await client.http.get(path, params=params)
     assert response.status_code == 200, response.text
     page: Page = response.json()["messages"]
     return page

@@ -44,7 +44,7 @@ async def test_postgres_away_chat_goes_on_older_history_waits_and_the_archive_ca
         assert set(new) <= set(stream), "the stream kept what PostgreSQL does not hold"
         for path, params in (
             (f"/api/rooms/{room}/messages", {"before": old[5]}),
-            (f"/api/rooms/{room}/messages", {"around": old[5]}),
+            (f"/api/rooms/{room}/messages/{old[5]}/context", {}),
             ("/api/search", {"q": "before"}),
         ):
             answer = await alice.http.get(path, params=params)

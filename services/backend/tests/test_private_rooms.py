@@ -50,6 +50,7 @@ async def _http_refusals(client: ChatClient, name: str) -> list[tuple[str, int, 
     """Every room endpoint's answer to `client` about `name`."""
     calls: list[tuple[str, httpx.Response]] = [
         ("history", await client.http.get(f"/api/rooms/{name}/messages")),
+        ("context", await client.http.get(f"/api/rooms/{name}/messages/1-0/context")),
         ("read", await client.http.post(f"/api/rooms/{name}/read", json={"seq": 1})),
         ("members", await client.http.get(f"/api/rooms/{name}/members")),
         ("join", await client.http.post(f"/api/rooms/{name}/join")),
@@ -63,7 +64,7 @@ async def _http_refusals(client: ChatClient, name: str) -> list[tuple[str, int, 
 
 def _as_if_absent(name: str) -> list[tuple[str, int, object]]:
     missing = {"error": "unknown_room", "detail": f"room {name!r} does not exist"}
-    whats = ("history", "read", "members", "join", "leave", "add", "remove", "topic")
+    whats = ("history", "context", "read", "members", "join", "leave", "add", "remove", "topic")
     return [(what, 404, missing) for what in whats]
 
 

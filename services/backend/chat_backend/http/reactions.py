@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import AfterValidator
 
 from chat_backend.http.errors import ApiError
 from chat_backend.http.routes import MessagePath, RoomPath, User, error_responses, visible_room
 from chat_backend.http.services import services
-from chat_backend.protocol import MESSAGE_ID_PATTERN, MessageReactions, ReactionsPage, within_stream_ids
+from chat_backend.protocol import MESSAGE_ID_MAX, MESSAGE_ID_PATTERN, MessageReactions, ReactionsPage
 from chat_backend.store.messages import RateLimited
 from chat_backend.store.reactions import Refused, is_emoji
 
@@ -71,11 +70,7 @@ async def reactions(
     user: User,
     room: RoomPath,
     ids: Annotated[
-        list[
-            Annotated[
-                str, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(within_stream_ids)
-            ]
-        ],
+        list[Annotated[str, Query(max_length=MESSAGE_ID_MAX, pattern=MESSAGE_ID_PATTERN)]],
         Query(max_length=MAX_IDS),
     ],
 ) -> ReactionsPage:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from redis.exceptions import RedisError
 
@@ -22,6 +22,7 @@ from chat_backend.http.services import SESSION_COOKIE, Services, services
 from chat_backend.names import DM_MAX_MEMBERS, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import (
     MAX_SEQ,
+    MESSAGE_ID_MAX,
     MESSAGE_ID_PATTERN,
     ErrorBody,
     Message,
@@ -29,7 +30,6 @@ from chat_backend.protocol import (
     RoomInfo,
     SearchHit,
     json_integer,
-    within_stream_ids,
 )
 from chat_backend.store.rooms import room_info
 
@@ -178,9 +178,7 @@ async def me(request: Request) -> Profile:
 # Checked before the body (a dependency): without a session nothing else is looked at.
 User = Annotated[str, Depends(_user)]
 RoomPath = Annotated[str, Path(pattern=ROOM_NAME_PATTERN)]
-MessagePath = Annotated[
-    str, Path(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(within_stream_ids)
-]
+MessagePath = Annotated[str, Path(max_length=MESSAGE_ID_MAX, pattern=MESSAGE_ID_PATTERN)]
 
 
 async def registered_users(request: Request, usernames: list[str]) -> list[str]:
@@ -192,10 +190,6 @@ async def registered_users(request: Request, usernames: list[str]) -> list[str]:
         if name is None or not exists:
             raise ApiError(404, "unknown_user", f"{asked!r} is not registered")
     return [name for name in found if name is not None]
-
-
-def _within_stream_ids(before: str | None) -> str | None:
-    return None if before is None else within_stream_ids(before)
 
 
 async def visible_room(request: Request, user: str, room: str) -> None:
@@ -263,6 +257,9 @@ async def open_dm(body: NewDm, request: Request, response: Response, user: User)
     return info
 
 
+HistoryLimit = Annotated[int, Query(ge=1, le=1000)]
+
+
 @router.get(
     "/rooms/{room}/messages",
     response_model=Messages,
@@ -273,27 +270,30 @@ async def history(
     request: Request,
     user: User,
     room: RoomPath,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    before: Annotated[
-        str | None, Query(max_length=41, pattern=MESSAGE_ID_PATTERN), AfterValidator(_within_stream_ids)
-    ] = None,
-    around: Annotated[
-        str | None,
-        Query(max_length=41, pattern=MESSAGE_ID_PATTERN, description="a message id to load around"),
-        AfterValidator(_within_stream_ids),
-    ] = None,
+    limit: HistoryLimit = 50,
+    before: Annotated[str | None, Query(max_length=MESSAGE_ID_MAX, pattern=MESSAGE_ID_PATTERN)] = None,
 ) -> Messages:
-    """Messages older than `before` (or the newest), or with `around` about `limit` around that
-    message (half before it, then it and those after); oldest first."""
+    """Messages older than `before` (or the newest), oldest first."""
     svc = services(request)
-    if before is not None and around is not None:
-        raise ApiError(422, "invalid_request", "give either before or around")
     await visible_room(request, user, room)
-    limit = min(limit, svc.settings.history_page_max)
-    if around is not None:
-        found = await svc.history.around(room, around, limit)
-    else:
-        found = await svc.history.page(room, limit, before)
+    found = await svc.history.page(room, min(limit, svc.settings.history_page_max), before)
+    return Messages(messages=await svc.threads.with_summaries(room, found))
+
+
+@router.get(
+    "/rooms/{room}/messages/{message}/context",
+    response_model=Messages,
+    response_model_exclude_none=True,
+    responses=error_responses(401, 404, 422),
+)
+async def context(
+    request: Request, user: User, room: RoomPath, message: MessagePath, limit: HistoryLimit = 50
+) -> Messages:
+    """About `limit` messages around `message`: up to half older than it, then it and those
+    after; oldest first (where a search result opens the room)."""
+    svc = services(request)
+    await visible_room(request, user, room)
+    found = await svc.history.around(room, message, min(limit, svc.settings.history_page_max))
     return Messages(messages=await svc.threads.with_summaries(room, found))
 
 

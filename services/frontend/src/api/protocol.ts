@@ -673,8 +673,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -776,8 +776,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -808,8 +808,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "the deletion's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -819,8 +819,8 @@ export const protocolSchema = {
         },
         "target": {
           "description": "the deleted message's id",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Target",
           "type": "string"
         },
@@ -862,8 +862,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -900,8 +900,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "the edit's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -911,8 +911,8 @@ export const protocolSchema = {
         },
         "target": {
           "description": "the edited message's id",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Target",
           "type": "string"
         },
@@ -1128,8 +1128,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "the change's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1203,8 +1203,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1257,8 +1257,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1295,8 +1295,8 @@ export const protocolSchema = {
         },
         "thread": {
           "description": "a reply's: the id of the message it replies to",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Thread",
           "type": "string"
         },
@@ -1347,8 +1347,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "a message id like 1700000000000-0",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1512,8 +1512,8 @@ export const protocolSchema = {
         },
         "id": {
           "description": "the change's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1523,8 +1523,8 @@ export const protocolSchema = {
         },
         "target": {
           "description": "the message reacted to",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Target",
           "type": "string"
         },
@@ -1783,8 +1783,8 @@ export const protocolSchema = {
           "anyOf": [
             {
               "description": "a message id like 1700000000000-0",
-              "maxLength": 41,
-              "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+              "maxLength": 39,
+              "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
               "type": "string"
             },
             {
@@ -1920,8 +1920,8 @@ export const protocolSchema = {
           "anyOf": [
             {
               "description": "a message id like 1700000000000-0",
-              "maxLength": 41,
-              "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+              "maxLength": 39,
+              "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
               "type": "string"
             },
             {
@@ -1951,8 +1951,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "this update's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
@@ -1974,8 +1974,8 @@ export const protocolSchema = {
         },
         "target": {
           "description": "the message replied to",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Target",
           "type": "string"
         },
@@ -2035,8 +2035,8 @@ export const protocolSchema = {
       "properties": {
         "id": {
           "description": "the change's own id in the room's stream (a `since`)",
-          "maxLength": 41,
-          "pattern": "^[0-9]{1,20}(-[0-9]{1,20})?$",
+          "maxLength": 39,
+          "pattern": "^[0-9]{1,19}(-[0-9]{1,19})?$",
           "title": "Id",
           "type": "string"
         },
