@@ -228,11 +228,12 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
             "the backend's egress reached DNS and the stores, not the frontend"
         )
 
-    def ready_pods(selector: str) -> set[str]:
+    def ready_pods(selector: str) -> dict[str, str]:
+        """uid -> name of the selector's Ready pods (a StatefulSet's replacement keeps the name)."""
         pods = kubectl.get("pods", "-n", NAMESPACE, "-l", selector)["items"]
         ready = {"type": "Ready", "status": "True"}
         return {
-            pod["metadata"]["name"]
+            pod["metadata"]["uid"]: pod["metadata"]["name"]
             for pod in pods
             if any(ready.items() <= c.items() for c in pod["status"].get("conditions", []))
         }
@@ -242,11 +243,11 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
 
         async def fault() -> None:
             before = ready_pods(selector)
-            gone = sorted(before)[0]
-            await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, gone)
+            gone = min(before)
+            await asyncio.to_thread(kubectl.run, "delete", "pod", "-n", NAMESPACE, before[gone])
             deadline = time.monotonic() + 240
             while gone in (now := await asyncio.to_thread(ready_pods, selector)) or len(now) < len(before):
-                assert time.monotonic() < deadline, f"{selector}: {sorted(now)} Ready 240 s after {gone} went"
+                assert time.monotonic() < deadline, f"{selector}: {sorted(now.values())} Ready 240 s on"
                 await asyncio.sleep(1)
 
         return fault
@@ -257,33 +258,27 @@ def run_app_checks(steps: Steps, kubectl: Kubectl, cluster: Cluster, images: Ima
         await asyncio.to_thread(kubectl.run, "rollout", "restart", "-n", NAMESPACE, name)
         await asyncio.to_thread(kubectl.run, "rollout", "status", "-n", NAMESPACE, name, "--timeout=240s")
 
-    def talked_through(result: list[str], figures: dict[str, Any]) -> None:
-        result.append(
-            f"{figures['acked']} acked, {figures['acked_lost']} lost, {figures['stored_twice']} duplicated, "
-            f"{figures['reconnects']} resumed"
-        )
-
     with steps.step("aws routes") as result:
         result.append(aws_routes.check_routes(kubectl, NAMESPACE, cluster.ingress))
 
-    with steps.step("redis restart") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, replace_pod("app.kubernetes.io/name=redis")))
-        talked_through(result, figures)
-        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
+    with traffic.resolving(HOST, cluster.ingress):
+        talkers = asyncio.run(traffic.talkers(base_url))
 
-    with steps.step("backend restart") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, replace_pod("app.kubernetes.io/name=chat-backend")))
-        talked_through(result, figures)
-        # The ingress spreads the six sockets over both pods: those on the deleted one resumed.
-        assert figures["reconnects"] >= 1, figures
-        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
+    def talk_through(step: str, fault: Any, resumed_at_least: int = 0) -> None:
+        with steps.step(step) as result, traffic.resolving(HOST, cluster.ingress):
+            figures = asyncio.run(traffic.survives(base_url, talkers, fault))
+            result.append(
+                f"{figures['acked']} acked, {figures['acked_lost']} lost, "
+                f"{figures['stored_twice']} duplicated, {figures['reconnects']} resumed"
+            )
+            assert figures["reconnects"] >= resumed_at_least, figures
+            assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
 
-    with steps.step("backend rollout") as result, traffic.resolving(HOST, cluster.ingress):
-        figures = asyncio.run(traffic.survives(base_url, roll_backend))
-        talked_through(result, figures)
-        # Every client's socket was on a pod the rollout replaced: each one resumed with `since`.
-        assert figures["reconnects"] >= traffic.PEERS, figures
-        assert check_ready(kubectl, NAMESPACE, backend_replicas=2)
+    talk_through("redis restart", replace_pod("app.kubernetes.io/name=redis"))
+    # The ingress spreads the six sockets over both pods: those on the deleted one resume.
+    talk_through("backend restart", replace_pod("app.kubernetes.io/name=chat-backend"), resumed_at_least=1)
+    # Every client's socket is on a pod the rollout replaces: each one resumes with `since`.
+    talk_through("backend rollout", roll_backend, resumed_at_least=traffic.PEERS)
 
 
 def main() -> int:

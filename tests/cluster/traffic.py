@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from chatkit import ChatClient, Peer, register
+from chatkit import Account, ChatClient, Peer, register, unique
 from devstack.browser import launch_chromium
 from playwright.sync_api import expect, sync_playwright
 
@@ -58,9 +58,9 @@ async def history(client: ChatClient, room: str) -> list[dict[str, Any]]:
             response = await client.http.get(f"/api/rooms/{room}/messages", params=params)
         response.raise_for_status()
         page = response.json()["messages"]
-        messages[:0] = page
-        if len(page) < 1000:
+        if not page:  # the server caps a page (HISTORY_PAGE_MAX): only an empty one is the end
             return messages
+        messages[:0] = page
         before = page[0]["id"]
 
 
@@ -130,15 +130,23 @@ async def talk_through(peers: list[Peer], fault: Callable[[], Awaitable[None]]) 
     return Outcome(peers, acked, sum(said), time.monotonic() - started)
 
 
-async def survives(base_url: str, fault: Callable[[], Awaitable[None]]) -> dict[str, Any]:
-    """PEERS clients talk in a fresh room before, through and after `fault`; afterwards every
-    acked message is stored once, and every client was shown exactly the room's history."""
-    owner = ChatClient(base_url, base_url)
+async def talkers(base_url: str) -> list[Account]:
+    """PEERS accounts, registered once for every fault: one address may register only
+    REGISTRATIONS_PER_IP accounts an hour."""
+    return [await register(base_url) for _ in range(PEERS)]
+
+
+async def survives(
+    base_url: str, accounts: list[Account], fault: Callable[[], Awaitable[None]]
+) -> dict[str, Any]:
+    """`accounts` talk in a fresh room (the first one's) before, through and after `fault`;
+    afterwards every acked message is stored once, and every client was shown exactly the
+    room's history."""
+    owner = ChatClient.signed_in(base_url, accounts[0])
     try:
-        await owner.register()
-        room = f"drill-{owner.username}"[:32]
+        room = f"drill-{unique('r')}"[:32]
         await owner.create_room(room)
-        peers = [Peer(base_url, base_url, await register(base_url), room) for _ in range(PEERS)]
+        peers = [Peer(base_url, base_url, account, room) for account in accounts]
         await asyncio.gather(*(peer.connect() for peer in peers))
         outcome = await talk_through(peers, fault)
         stored = await history(owner, room)

@@ -38,6 +38,16 @@ class ChatClient:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=30, trust_env=False)
         self.username = ""
 
+    @classmethod
+    def signed_in(cls, base_url: str, account: Account, origin: str | None = None) -> ChatClient:
+        """A client holding `account`'s session (registered earlier, e.g. by `register`)."""
+        client = cls(base_url, origin)
+        client.username = account.username
+        for pair in account.cookie.split("; "):
+            name, _, value = pair.partition("=")
+            client.http.cookies.set(name, value)
+        return client
+
     async def register(self, username: str | None = None) -> httpx.Response:
         self.username = username or unique("u")
         body = {"username": self.username, "password": PASSWORD}
