@@ -6,11 +6,12 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from devstack.stack import DevStack
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.chat_user import PHONE, ChatUser
+from tests.e2e.chat_user import PASSWORD, PHONE, ChatUser
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -163,3 +164,20 @@ def test_scrolling_up_loads_older_history(ann: ChatUser, bob: ChatUser) -> None:
     expect(bob.page.get_by_role("button", name="Load older messages")).to_have_count(0)
     texts = bob.confirmed_texts()
     assert texts == [f"early {i}" for i in range(28)] + [f"late {i}" for i in range(28)]
+
+
+def test_a_session_ended_elsewhere_takes_the_open_tab_to_login(browser: Browser, stack: DevStack) -> None:
+    """Logging out everywhere from another device closes the tab's socket with 4401: the tab
+    shows the login page instead of reconnecting with a cookie that no longer works."""
+    ann = ChatUser(browser, stack.url, "away")
+    try:
+        ann.register()
+        ann.expect_connected()
+        with httpx.Client(base_url=stack.url, trust_env=False) as phone:
+            login = phone.post("/api/login", json={"username": ann.name, "password": PASSWORD})
+            assert login.status_code == 200, login.text
+            assert phone.post("/api/logout-all").status_code == 204
+        expect(ann.page).to_have_url(f"{stack.url}/login")
+        expect(ann.page.get_by_role("button", name="Log in")).to_be_visible()
+    finally:
+        ann.close()

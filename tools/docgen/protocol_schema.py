@@ -1,8 +1,9 @@
 """docs/protocol.schema.json, the JSON Schema of the WebSocket protocol, generated from the
 pydantic models in chat_backend.protocol: every frame under `$defs`, with the two unions
 `ClientFrame` (what the server accepts) and `ServerFrame` (what it sends), the `Message`
-and HTTP `ErrorBody` shapes, and `Limits`: what a client checks before a round trip (names,
-passwords, message length), as constants taken from the backend. `make protocol`
+and HTTP `ErrorBody` shapes, `Limits`: what a client checks before a round trip (names,
+passwords, message length), and `CloseCodes`: why the server closes a socket, as constants taken
+from the backend. `make protocol`
 (`python -m docgen.protocol_schema`) rewrites it (and the frontend's types and limits from it);
 tests/lint/test_protocol_schema.py fails when it is stale.
 """
@@ -64,13 +65,27 @@ def limits() -> dict[str, Any]:
         "password_min_length": (names.PASSWORD_MIN, "a password's fewest characters"),
         "password_max_length": (names.PASSWORD_MAX, "a password's most characters"),
     }
+    refused = "What the server refuses beyond, for a client to check before a round trip."
+    return constants("Limits", refused, values)
+
+
+def close_codes() -> dict[str, Any]:
+    """`CloseCodes`: why the server closes a socket, each code from protocol.CloseCode."""
+    return constants(
+        "CloseCodes",
+        protocol.CloseCode.__doc__ or "",
+        {code.name.lower(): (code.value, code.name.replace("_", " ").lower()) for code in protocol.CloseCode},
+    )
+
+
+def constants(title: str, description: str, values: dict[str, tuple[Any, str]]) -> dict[str, Any]:
+    """An object of named constants: the frontend's generator turns it into a const of values."""
     return {
-        "title": "Limits",
-        "description": "What the server refuses beyond, for a client to check before a round trip.",
+        "title": title,
+        "description": " ".join(description.split()),
         "type": "object",
         "properties": {
-            name: {"const": value, "description": description}
-            for name, (value, description) in values.items()
+            name: {"const": value, "description": meaning} for name, (value, meaning) in values.items()
         },
         "required": list(values),
     }
@@ -87,6 +102,7 @@ def schema() -> dict[str, Any]:
         if "$ref" not in tops[name, mode]:  # the unions; the models are in $defs already
             defs[name] = tops[name, mode]
     defs["Limits"] = limits()
+    defs["CloseCodes"] = close_codes()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Chat protocol",

@@ -2,7 +2,8 @@
  * Generates src/api/protocol.ts from the WebSocket protocol's JSON Schema,
  * docs/protocol.schema.json: one exported TypeScript type per entry of its `$defs`, the
  * schema itself as `protocolSchema`, which the runtime frame guard checks frames against, and
- * `limits`, the values of its `Limits` constants (the backend's, never restated by hand).
+ * `limits` and `closeCodes`, the values of its `Limits` and `CloseCodes` constants (the
+ * backend's, never restated by hand).
  *
  *   npm run protocol                    writes src/api/protocol.ts
  *   npm run protocol -- --out PATH      writes PATH instead (relative to the working
@@ -58,13 +59,21 @@ async function protocolModule(schema) {
       }),
     );
   }
-  const limits = Object.fromEntries(Object.entries(defs.Limits.properties).map(([name, { const: value }]) => [name, value]));
+  const values = (name) =>
+    JSON.stringify(
+      Object.fromEntries(Object.entries(defs[name].properties).map(([key, { const: value }]) => [key, value])),
+      null,
+      2,
+    );
   return [
     BANNER,
     "",
     types.join("\n"),
     "/** What the server refuses beyond (its Limits), for checking input before a round trip. */",
-    `export const limits: Limits = ${JSON.stringify(limits, null, 2)};`,
+    `export const limits: Limits = ${values("Limits")};`,
+    "",
+    "/** Why the server closes a socket (its CloseCodes). */",
+    `export const closeCodes: CloseCodes = ${values("CloseCodes")};`,
     "",
     "/** The schema these types come from, for checking frames at runtime. */",
     `export const protocolSchema = ${JSON.stringify(schema, null, 2)};`,

@@ -29,6 +29,32 @@ export interface ActivityNotice {
 export type ClientFrame = Subscribe | Unsubscribe | Send | Typing | Ping | Edit | Delete | Read;
 
 /**
+ * Why the server closes a socket; every one but POLICY_VIOLATION and SESSION_ENDED means: reconnect and resume with `since`.
+ */
+export interface CloseCodes {
+  /**
+   * message too big
+   */
+  message_too_big: 1009;
+  /**
+   * policy violation
+   */
+  policy_violation: 1008;
+  /**
+   * service restart
+   */
+  service_restart: 1012;
+  /**
+   * session ended
+   */
+  session_ended: 4401;
+  /**
+   * try again later
+   */
+  try_again_later: 1013;
+}
+
+/**
  * Delete one's own message; retried with the same `client_id` until acked, stored once.
  */
 export interface Delete {
@@ -661,6 +687,15 @@ export const limits: Limits = {
   "password_min_length": 8
 };
 
+/** Why the server closes a socket (its CloseCodes). */
+export const closeCodes: CloseCodes = {
+  "message_too_big": 1009,
+  "policy_violation": 1008,
+  "service_restart": 1012,
+  "session_ended": 4401,
+  "try_again_later": 1013
+};
+
 /** The schema these types come from, for checking frames at runtime. */
 export const protocolSchema = {
   "$defs": {
@@ -763,6 +798,40 @@ export const protocolSchema = {
           "$ref": "#/$defs/Read"
         }
       ]
+    },
+    "CloseCodes": {
+      "description": "Why the server closes a socket; every one but POLICY_VIOLATION and SESSION_ENDED means: reconnect and resume with `since`.",
+      "properties": {
+        "message_too_big": {
+          "const": 1009,
+          "description": "message too big"
+        },
+        "policy_violation": {
+          "const": 1008,
+          "description": "policy violation"
+        },
+        "service_restart": {
+          "const": 1012,
+          "description": "service restart"
+        },
+        "session_ended": {
+          "const": 4401,
+          "description": "session ended"
+        },
+        "try_again_later": {
+          "const": 1013,
+          "description": "try again later"
+        }
+      },
+      "required": [
+        "policy_violation",
+        "message_too_big",
+        "service_restart",
+        "try_again_later",
+        "session_ended"
+      ],
+      "title": "CloseCodes",
+      "type": "object"
     },
     "Delete": {
       "description": "Delete one's own message; retried with the same `client_id` until acked, stored once.",

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { closeCodes } from "../api/protocol";
 import { SocketFactory } from "../testing/fakeSocket";
 import { ChatConnection, socketUrl, type ConnectionOptions } from "./connection";
 import type { ServerFrame } from "../api/types";
@@ -146,6 +147,28 @@ describe("ChatConnection", () => {
     factory.last.open();
     factory.last.drop();
     expect(onConnectFailed).toHaveBeenCalledTimes(1);
+  });
+
+  it("stops for good when the server says the session ended, and says so", () => {
+    const onSessionEnded = vi.fn();
+    const onConnectFailed = vi.fn();
+    connect({ onSessionEnded, onConnectFailed });
+    factory.last.open();
+    factory.last.drop(closeCodes.session_ended);
+    expect(onSessionEnded).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(60_000);
+    expect(factory.sockets).toHaveLength(1); // no reconnect with a cookie that no longer works
+    expect(onConnectFailed).not.toHaveBeenCalled();
+  });
+
+  it("reconnects after any other close, a restart's included", () => {
+    const onSessionEnded = vi.fn();
+    connect({ onSessionEnded });
+    factory.last.open();
+    factory.last.drop(closeCodes.service_restart);
+    vi.advanceTimersByTime(100);
+    expect(factory.sockets).toHaveLength(2);
+    expect(onSessionEnded).not.toHaveBeenCalled();
   });
 
   it("retries a message the server could not store yet, and gives up on one it refused", () => {

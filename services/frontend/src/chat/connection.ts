@@ -5,6 +5,7 @@
  * client_id once, so a re-send after a lost ack cannot double anything).
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
+import { closeCodes } from "../api/protocol";
 import { parseServerFrame, type ClientFrame, type ServerFrame } from "../api/types";
 import { retryable } from "./frames";
 import type { ConnectionStatus } from "./state";
@@ -31,6 +32,9 @@ export interface ConnectionOptions {
   onStatus: (status: ConnectionStatus) => void;
   /** A connection attempt failed before opening (e.g. the session expired). */
   onConnectFailed?: () => void;
+  /** The server closed the socket because its session ended (logout, expiry, ended from
+   * elsewhere): the cookie will not work again, so the connection stops for good. */
+  onSessionEnded?: () => void;
   random?: () => number;
   backoff?: BackoffOptions;
   /** Ping this often; no frame for twice as long means the link is dead. */
@@ -54,8 +58,8 @@ export class ChatConnection {
   private lastFrameAt = 0;
   private stopped = false;
   private status: ConnectionStatus = "connecting";
-  private readonly options: Required<Omit<ConnectionOptions, "onConnectFailed">> &
-    Pick<ConnectionOptions, "onConnectFailed">;
+  private readonly options: Required<Omit<ConnectionOptions, "onConnectFailed" | "onSessionEnded">> &
+    Pick<ConnectionOptions, "onConnectFailed" | "onSessionEnded">;
 
   constructor(options: ConnectionOptions) {
     this.options = {
@@ -181,10 +185,15 @@ export class ChatConnection {
     socket.onerror = () => {
       // A close event always follows; reconnecting happens there.
     };
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
       this.stopHeartbeat();
+      if (event.code === closeCodes.session_ended) {
+        this.stop();
+        this.options.onSessionEnded?.();
+        return;
+      }
       if (!opened) this.options.onConnectFailed?.();
       if (!this.stopped) this.scheduleReconnect();
     };

@@ -109,6 +109,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
           if (err instanceof ApiError && err.status === 401) expiredRef.current();
         });
       },
+      onSessionEnded: () => expiredRef.current(),
     });
     const reads = new ReadThrottle((name, seq) => connection.read(name, seq));
     connectionRef.current = connection;

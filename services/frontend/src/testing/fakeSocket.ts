@@ -29,10 +29,10 @@ export class FakeSocket implements SocketLike {
     this.onopen?.(new Event("open"));
   }
 
-  /** The server (or the network) dropped the connection. */
-  drop(): void {
+  /** The server (or the network, 1006) closed the connection with `code`. */
+  drop(code = 1006): void {
     this.readyState = 3;
-    this.onclose?.(new CloseEvent("close", { code: 1006 }));
+    this.onclose?.(new CloseEvent("close", { code }));
   }
 
   receive(frame: ServerFrame): void {
