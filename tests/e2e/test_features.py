@@ -4,6 +4,7 @@ two and three people in Debian's chromium against the real stack."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -268,3 +269,35 @@ def picture_scene(ann: ChatUser, bob: ChatUser, cat: ChatUser) -> None:
         f"{bob.name}, 1 unread"
     )
     ann.page.mouse.move(0, 0)  # no hover controls in the picture
+
+
+def test_search_finds_what_was_said_and_opens_it_among_its_neighbours(pair: list[ChatUser]) -> None:
+    """A word Ann said, found by Bob from the search box once archived; the result opens among
+    the messages around it, and from there the room itself."""
+    ann, bob = pair
+    for user in pair:
+        user.register()
+    word = f"zebra{secrets.token_hex(3)}"
+    ann.send("before the news")
+    ann.send(f"the {word} release is out")
+    ann.send("after the news")
+    ann.expect_each_once(["before the news", f"the {word} release is out", "after the news"])
+
+    box = bob.page.get_by_role("searchbox", name="Search messages")
+    box.fill(word)
+    results = bob.page.get_by_role("complementary", name=f"Results for “{word}”")
+    hit = results.get_by_role("button", name=re.compile(rf"^# general · {ann.name} · "))
+    for _ in range(50):  # searchable once archived, within a pass or two
+        box.press("Enter")
+        expect(results).to_be_visible()
+        if hit.count():
+            break
+        bob.page.wait_for_timeout(200)
+    expect(hit.locator("mark")).to_have_text(word)
+    hit.click()
+    around = bob.page.get_by_role("region", name="Around the result in # general")
+    expect(around.locator("[aria-current=true]")).to_contain_text(f"the {word} release is out")
+    expect(around.get_by_text("before the news")).to_be_visible()
+    around.get_by_role("button", name="Open # general").click()
+    expect(results).to_have_count(0)
+    expect(bob.page.get_by_role("heading", name="# general", exact=True)).to_be_visible()

@@ -1,5 +1,5 @@
 /** The HTTP half of the contract: same-origin JSON calls under /api. */
-import type { ChatMessage, RoomInfo } from "./types";
+import type { ChatMessage, RoomInfo, SearchHit } from "./types";
 
 /** A refused request, with the server's error code and human-readable reason. */
 export class ApiError extends Error {
@@ -60,5 +60,14 @@ export const api = {
     if (before) query.set("before", before);
     const path = `/api/rooms/${encodeURIComponent(room)}/messages?${query.toString()}`;
     return (await request<{ messages: ChatMessage[] }>("GET", path)).messages;
+  },
+  /** Messages matching `q` in every conversation I can see, newest first. */
+  search: async (q: string) =>
+    (await request<{ results: SearchHit[] }>("GET", `/api/search?${new URLSearchParams({ q }).toString()}`))
+      .results,
+  /** About a page of messages around `id`: where a search result opens. */
+  context: async (room: string, id: string) => {
+    const path = `/api/rooms/${encodeURIComponent(room)}/messages/${encodeURIComponent(id)}/context`;
+    return (await request<{ messages: ChatMessage[] }>("GET", `${path}?limit=${HISTORY_PAGE}`)).messages;
   },
 };

@@ -2,7 +2,15 @@
 import { protocolSchema, type ServerFrame } from "./protocol";
 import { matches } from "./schema";
 
-export type { ClientFrame, ErrorCode, Message as ChatMessage, RoomInfo, ServerFrame } from "./protocol";
+export type {
+  ClientFrame,
+  ErrorCode,
+  Message as ChatMessage,
+  RoomInfo,
+  SearchHit,
+  ServerFrame,
+  SnippetPart,
+} from "./protocol";
 
 const SERVER_FRAME = { $ref: "#/$defs/ServerFrame" };
 

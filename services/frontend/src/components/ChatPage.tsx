@@ -9,6 +9,7 @@ import { ConnectionStatus } from "./ConnectionStatus";
 import { MessageList } from "./MessageList";
 import { Presence, TypingIndicator } from "./Presence";
 import { RoomList } from "./RoomList";
+import { Search } from "./Search";
 
 interface Props {
   me: string;
@@ -26,6 +27,11 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
       <header className="topbar">
         <h1>Chat</h1>
         <ConnectionStatus status={chat.state.status} />
+        <Search
+          me={me}
+          label={(room) => roomLabel(room, chat.state.rooms[room], me)}
+          onOpen={chat.selectRoom}
+        />
         <span className="me">
           <span className="me-prefix">Signed in as </span>
           <strong>{me}</strong>
