@@ -301,3 +301,33 @@ def test_search_finds_what_was_said_and_opens_it_among_its_neighbours(pair: list
     around.get_by_role("button", name="Open # general").click()
     expect(results).to_have_count(0)
     expect(bob.page.get_by_role("heading", name="# general", exact=True)).to_be_visible()
+
+
+def test_reactions_are_added_from_the_picker_seen_live_and_taken_back(pair: list[ChatUser]) -> None:
+    """Bob reacts to Ann's message from the picker; Ann sees it live, adds hers with a click
+    on it, and Bob takes his back: both see the same counts throughout."""
+    ann, bob = pair
+    for user in pair:
+        user.register()
+    ann.send("shipping the release now")
+    bob.expect_each_once(["shipping the release now"])
+
+    shipping = bob.message("shipping the release now")
+    shipping.get_by_role("button", name=f"React to {ann.name}'s message").click()
+    picker = bob.page.get_by_role("dialog", name="Emoji picker")
+    picker.get_by_role("searchbox", name="Search emoji").fill("thumbs up")
+    picker.get_by_role("button", name=re.compile(r"^thumbs up :")).first.click()
+    expect(picker).to_have_count(0)
+    expect(shipping.get_by_role("button", name=f"👍 1: {bob.name}")).to_have_attribute("aria-pressed", "true")
+
+    thumbs = ann.message("shipping the release now").get_by_role("button", name=re.compile(r"^👍"))
+    expect(thumbs).to_have_accessible_name(f"👍 1: {bob.name}")
+    expect(thumbs).to_have_attribute("aria-pressed", "false")
+    thumbs.click()
+    expect(thumbs).to_have_accessible_name(f"👍 2: {bob.name}, {ann.name}")
+    expect(thumbs).to_have_attribute("aria-pressed", "true")
+
+    bobs = bob.message("shipping the release now").get_by_role("button", name=re.compile(r"^👍"))
+    expect(bobs).to_have_accessible_name(f"👍 2: {bob.name}, {ann.name}")
+    bobs.click()
+    expect(thumbs).to_have_accessible_name(f"👍 1: {ann.name}")

@@ -74,6 +74,28 @@ async def test_only_one_emoji_is_a_reaction(make_user: MakeUser, make_room: Make
     await sock.close()
 
 
+async def test_an_emoji_is_one_reaction_however_its_variation_selector_was_typed(
+    make_user: MakeUser, make_room: MakeRoom
+) -> None:
+    """Pickers differ: one sends 👍 with U+FE0F, another without; ❤ may come bare. Each is
+    stored in its fully-qualified form, so they count as one."""
+    alice, bob = await make_user(), await make_user()
+    room = await make_room(alice)
+    sock = await alice.ws()
+    message = await sock.say(room, "hi")
+    for client, emoji in ((alice, "👍"), (bob, "👍\ufe0f"), (alice, "❤"), (bob, "❤\ufe0f")):
+        assert (await client.http.put(_path(room, message, emoji))).status_code == 200
+    listed = (await alice.http.get(f"/api/rooms/{room}/reactions", params={"ids": [message]})).json()
+    people = sorted([alice.username, bob.username])
+    assert [(r["emoji"], r["count"], sorted(r["users"])) for r in listed["messages"][0]["reactions"]] == [
+        ("👍", 2, people),
+        ("❤\ufe0f", 2, people),
+    ]
+    taken_back = await bob.http.delete(_path(room, message, "👍"))
+    assert [r["count"] for r in taken_back.json()["reactions"]] == [1, 2]
+    await sock.close()
+
+
 async def test_a_reaction_needs_a_message_the_caller_can_see(
     make_user: MakeUser, make_room: MakeRoom
 ) -> None:

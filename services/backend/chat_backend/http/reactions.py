@@ -12,7 +12,7 @@ from chat_backend.http.routes import MessagePath, RoomPath, User, error_response
 from chat_backend.http.services import services
 from chat_backend.protocol import MESSAGE_ID_MAX, MESSAGE_ID_PATTERN, MessageReactions, ReactionsPage
 from chat_backend.store.messages import RateLimited
-from chat_backend.store.reactions import Refused, is_emoji
+from chat_backend.store.reactions import Refused, canonical_emoji
 
 router = APIRouter(prefix="/api/rooms/{room}")
 EmojiPath = Annotated[str, Path(max_length=64)]
@@ -24,9 +24,10 @@ async def _react(
 ) -> MessageReactions:
     svc = services(request)
     await visible_room(request, user, room)
-    if not is_emoji(emoji):
+    canonical = canonical_emoji(emoji)
+    if canonical is None:
         raise ApiError(422, "invalid_emoji", f"{emoji[:16]!r} is not one emoji")
-    outcome = await svc.reactions.react(room, user, message, emoji, add)
+    outcome = await svc.reactions.react(room, user, message, canonical, add)
     if isinstance(outcome, RateLimited):
         wait = -(-outcome.retry_after_ms // 1000)
         raise ApiError(

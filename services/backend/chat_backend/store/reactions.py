@@ -86,9 +86,19 @@ return {'ok', encoded}
 )
 
 
-def is_emoji(text: str) -> bool:
-    """One emoji (with its variation selector, skin tone or joined sequence)."""
-    return bool(emoji_data.is_emoji(text))
+_PRESENTATION = "\ufe0f"  # the emoji variation selector, which pickers add or leave out at will
+_FULLY_QUALIFIED = emoji_data.STATUS["fully_qualified"]
+
+
+def canonical_emoji(text: str) -> str | None:
+    """One emoji (with its skin tone or joined sequence) in its fully-qualified form, however
+    its variation selectors were typed (👍 and 👍️ are one reaction); None for anything else."""
+    bare = text.replace(_PRESENTATION, "")
+    for candidate in (text, bare, bare + _PRESENTATION):
+        found = emoji_data.EMOJI_DATA.get(candidate)
+        if found is not None and found["status"] == _FULLY_QUALIFIED:
+            return candidate
+    return text if emoji_data.is_emoji(text) else None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 /** The HTTP half of the contract: same-origin JSON calls under /api. */
+import type { MessageReactions } from "./protocol";
 import type { ChatMessage, RoomInfo, SearchHit } from "./types";
 
 /** A refused request, with the server's error code and human-readable reason. */
@@ -61,6 +62,18 @@ export const api = {
     const path = `/api/rooms/${encodeURIComponent(room)}/messages?${query.toString()}`;
     return (await request<{ messages: ChatMessage[] }>("GET", path)).messages;
   },
+  /** The reactions of the messages `ids` (those with none left out). */
+  reactions: async (room: string, ids: string[]) => {
+    const query = new URLSearchParams(ids.map((id) => ["ids", id]));
+    const path = `/api/rooms/${encodeURIComponent(room)}/reactions?${query.toString()}`;
+    return (await request<{ messages: MessageReactions[] }>("GET", path)).messages;
+  },
+  /** My `emoji` on the message, or off it; the message's reactions after. */
+  react: (room: string, id: string, emoji: string, add: boolean) =>
+    request<MessageReactions>(
+      add ? "PUT" : "DELETE",
+      `/api/rooms/${encodeURIComponent(room)}/messages/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`,
+    ),
   /** Messages matching `q` in every conversation I can see, newest first. */
   search: async (q: string) =>
     (await request<{ results: SearchHit[] }>("GET", `/api/search?${new URLSearchParams({ q }).toString()}`))

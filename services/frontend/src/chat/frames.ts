@@ -51,9 +51,19 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
         ? { action: { type: "failed", clientId: frame.client_id, error: frame.detail } }
         : { action: { type: "delayed", clientId: frame.client_id, reason: frame.code, retryAt: now + wait } };
     }
-    // Rooms' topics, members, lost private rooms, reactions and threads are not shown yet.
-    case "thread":
     case "reaction":
+      return {
+        action: {
+          type: "reacted",
+          room: frame.room,
+          target: frame.target,
+          emoji: frame.emoji,
+          user: frame.user,
+          add: frame.action === "add",
+        },
+      };
+    // Rooms' topics, members, lost private rooms and threads are not shown yet.
+    case "thread":
     case "topic":
     case "member":
     case "left":

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { frameOutcome } from "./frames";
 import type { ChatMessage } from "../api/types";
 import type { RoomInfo } from "../api/types";
 import {
@@ -288,5 +289,29 @@ describe("unread counts and mention marks", () => {
     const state = run({ type: "listed", rooms: [dm] });
     expect(room(state, "dm:ann:bob")).toMatchObject({ kind: "dm", members: ["ann", "bob"], seq: 0 });
     expect(chatReducer(state, { type: "listed", rooms: [dm] })).toBe(state);
+  });
+});
+
+const reaction = (user: string, emoji: string, action: "add" | "remove", id: string) =>
+  ({ type: "reaction", room: "general", id, target: "1-0", emoji, user, action, ts: 1 }) as const;
+
+describe("reactions in the chat state", () => {
+  it("follows reaction frames, live or replayed twice, and the server's list replaces them", () => {
+    const frames = [
+      reaction("bob", "👍", "add", "2-0"),
+      reaction("ann", "👍", "add", "3-0"),
+      reaction("ann", "👍", "add", "3-0"), // a replay after `since` repeats nothing
+      reaction("bob", "🎉", "add", "4-0"),
+      reaction("bob", "🎉", "remove", "5-0"),
+    ];
+    const actions = frames.map((frame) => {
+      const outcome = frameOutcome(frame, 0);
+      if (!outcome || !("action" in outcome)) throw new Error("no action");
+      return outcome.action;
+    });
+    const state = actions.reduce(chatReducer, initialState("ann"));
+    expect(state.rooms.general?.reactions).toEqual({ "1-0": [{ emoji: "👍", count: 2, users: ["bob", "ann"] }] });
+    const listed = chatReducer(state, { type: "reactionsListed", room: "general", ids: ["1-0"], listed: [] });
+    expect(listed.rooms.general?.reactions).toEqual({});
   });
 });

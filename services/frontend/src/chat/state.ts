@@ -4,7 +4,9 @@
  * waiting for their ack, unread counts and mention marks, presence, typing and the
  * connection state. React only renders it; every delivery rule lives here so it is unit-tested.
  */
+import type { MessageReactions } from "../api/protocol";
 import { compareIds, type ChatMessage, type RoomInfo } from "../api/types";
+import { applyReaction, withListed, type Reactions } from "./reactions";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";
 
@@ -50,6 +52,8 @@ export interface RoomState {
   users: string[];
   /** user → time (ms) of their last typing event. */
   typing: Record<string, number>;
+  /** Message id → its reactions (messages without any are absent). */
+  reactions: Reactions;
 }
 
 export interface ChatState {
@@ -78,7 +82,9 @@ export type ChatAction =
   | { type: "discarded"; clientId: string }
   | { type: "presence"; room: string; users: string[] }
   | { type: "typing"; room: string; user: string; at: number }
-  | { type: "typingExpired"; now: number };
+  | { type: "typingExpired"; now: number }
+  | { type: "reactionsListed"; room: string; ids: string[]; listed: MessageReactions[] }
+  | { type: "reacted"; room: string; target: string; emoji: string; user: string; add: boolean };
 
 /** How long "X is typing…" stays after X's last keystroke event. */
 export const TYPING_TTL_MS = 4000;
@@ -98,6 +104,7 @@ function emptyRoom(): RoomState {
     hasOlder: false,
     users: [],
     typing: {},
+    reactions: {},
   };
 }
 
@@ -302,6 +309,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "presence":
       return updateRoom(state, action.room, (r) => ({ ...r, users: [...action.users].sort() }));
+    case "reactionsListed":
+      return updateRoom(state, action.room, (r) => ({
+        ...r,
+        reactions: withListed(r.reactions, action.ids, action.listed),
+      }));
+    case "reacted":
+      return updateRoom(state, action.room, (r) => {
+        const before = r.reactions[action.target] ?? [];
+        const after = applyReaction(before, action.emoji, action.user, action.add);
+        if (after === before) return r;
+        return { ...r, reactions: withListed(r.reactions, [action.target], [{ id: action.target, reactions: after }]) };
+      });
     case "typing":
       if (action.user === state.me) return state;
       return updateRoom(state, action.room, (r) => ({

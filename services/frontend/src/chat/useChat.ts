@@ -27,6 +27,8 @@ export interface Chat {
   send(text: string): void;
   edit(message: ChatMessage, text: string): void;
   remove(message: ChatMessage): void;
+  /** My `emoji` on the message, or off it. */
+  react(message: ChatMessage, emoji: string, add: boolean): void;
   discard(clientId: string): void;
   typing(): void;
   loadOlder(): Promise<void>;
@@ -72,6 +74,16 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     if (err instanceof ApiError && err.status === 401) expiredRef.current();
     else setNotice(err instanceof Error ? err.message : String(err));
   }, []);
+
+  // What history shows comes with its reactions; `reaction` frames keep them current from there.
+  const listReactions = useCallback(
+    (name: string, messages: ChatMessage[]) => {
+      const ids = messages.map((m) => m.id);
+      if (!ids.length) return;
+      api.reactions(name, ids).then((listed) => dispatch({ type: "reactionsListed", room: name, ids, listed }), failed);
+    },
+    [failed],
+  );
 
   // The badge clears when the server's `read` frame says the position is stored (it tells every
   // socket of mine, this one too), not before: a tab closed right after reading keeps the truth.
@@ -175,12 +187,13 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     api.history(room).then((messages) => {
       if (!cancelled) {
         dispatch({ type: "historyLoaded", room, messages, older: false, hasOlder: messages.length === HISTORY_PAGE });
+        listReactions(room, messages);
       }
     }, failed);
     return () => {
       cancelled = true;
     };
-  }, [room, known, historyLoaded, connected, failed]);
+  }, [room, known, historyLoaded, connected, failed, listReactions]);
 
   useEffect(() => {
     const connection = connectionRef.current;
@@ -220,6 +233,16 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     connectionRef.current?.remove(message.room, message.id, clientId);
   }, []);
 
+  const react = useCallback(
+    (message: ChatMessage, emoji: string, add: boolean) => {
+      api.react(message.room, message.id, emoji, add).then(
+        (after) => dispatch({ type: "reactionsListed", room: message.room, ids: [message.id], listed: [after] }),
+        failed,
+      );
+    },
+    [failed],
+  );
+
   const discard = useCallback((clientId: string) => {
     connectionRef.current?.forget(clientId);
     dispatch({ type: "discarded", clientId });
@@ -242,12 +265,13 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     try {
       const messages = await api.history(room, oldest);
       dispatch({ type: "historyLoaded", room, messages, older: true, hasOlder: messages.length === HISTORY_PAGE });
+      listReactions(room, messages);
     } catch (err) {
       failed(err);
     } finally {
       setLoadingOlder(false);
     }
-  }, [room, loadingOlder, failed]);
+  }, [room, loadingOlder, failed, listReactions]);
 
   const readUpTo = useCallback(
     (seq: number | null) => {
@@ -283,6 +307,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     send,
     edit,
     remove,
+    react,
     discard,
     typing,
     loadOlder,

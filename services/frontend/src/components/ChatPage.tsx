@@ -91,6 +91,7 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         loadingOlder={chat.loadingOlder}
         onLoadOlder={() => void chat.loadOlder()}
         actions={chat}
+        reactions={current?.reactions ?? {}}
         onReadUpTo={chat.readUpTo}
       />
       <TypingIndicator users={typingUsers(current)} />

@@ -1,13 +1,17 @@
 import { useEffect, useId, useRef, useState } from "react";
+import type { Reaction } from "../api/protocol";
 import type { ChatMessage } from "../api/types";
 import type { Delay, PendingChange, PendingMessage } from "../chat/state";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { MessageEditor } from "./MessageEditor";
+import { MessageReactions } from "./MessageReactions";
 import { MessageText } from "./MessageText";
 
 export interface MessageActions {
   edit(message: ChatMessage, text: string): void;
   remove(message: ChatMessage): void;
+  /** My `emoji` on the message, or off it. */
+  react(message: ChatMessage, emoji: string, add: boolean): void;
   /** Drops a refused send or change. */
   discard(clientId: string): void;
 }
@@ -23,10 +27,11 @@ interface Props {
   me: string;
   /** My newest unacked edit or deletion of this message. */
   change: PendingChange | undefined;
+  reactions: Reaction[];
   actions: MessageActions;
 }
 
-export function MessageItem({ message, continued, me, change, actions }: Props) {
+export function MessageItem({ message, continued, me, change, reactions, actions }: Props) {
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -107,6 +112,14 @@ export function MessageItem({ message, continued, me, change, actions }: Props) 
         <div id={textId}>
           <MessageText text={text} me={me} />
         </div>
+      )}
+      {!deleted && (
+        <MessageReactions
+          reactions={reactions}
+          me={me}
+          author={message.user}
+          onReact={(emoji, add) => actions.react(message, emoji, add)}
+        />
       )}
       {confirming && (
         <ConfirmDelete

@@ -21,7 +21,7 @@ function message(id: string, text: string, user = "mallory", extra: Partial<Chat
 type Props = Parameters<typeof MessageList>[0];
 
 function actions(): Props["actions"] {
-  return { edit: vi.fn(), remove: vi.fn(), discard: vi.fn() };
+  return { edit: vi.fn(), remove: vi.fn(), react: vi.fn(), discard: vi.fn() };
 }
 
 function list(messages: ChatMessage[], extra: Partial<Props> = {}) {
@@ -36,6 +36,7 @@ function list(messages: ChatMessage[], extra: Partial<Props> = {}) {
       loadingOlder={false}
       onLoadOlder={() => {}}
       actions={actions()}
+      reactions={{}}
       onReadUpTo={() => {}}
       {...extra}
     />
@@ -59,6 +60,30 @@ function layout(scroller: HTMLElement, sizes: { scrollHeight: number; clientHeig
 }
 
 describe("MessageList", () => {
+  it("shows each message's reactions, mine pressed, and toggles mine with a click", async () => {
+    const acts = actions();
+    const first = message("1", "ship it");
+    renderList([first, message("2", "no reactions here")], {
+      actions: acts,
+      reactions: {
+        "1": [
+          { emoji: "👍", count: 2, users: ["ann", "bob"] },
+          { emoji: "🎉", count: 1, users: ["bob"] },
+        ],
+      },
+    });
+    const mine = screen.getByRole("button", { name: "👍 2: ann, bob" });
+    const theirs = screen.getByRole("button", { name: "🎉 1: bob" });
+    expect(mine).toHaveAttribute("aria-pressed", "true");
+    expect(theirs).toHaveAttribute("aria-pressed", "false");
+    await userEvent.click(mine);
+    await userEvent.click(theirs);
+    expect(acts.react).toHaveBeenNthCalledWith(1, first, "👍", false);
+    expect(acts.react).toHaveBeenNthCalledWith(2, first, "🎉", true);
+    // Every message can be reacted to; only the first has reactions to show.
+    expect(screen.getAllByRole("button", { name: "React to mallory's message" })).toHaveLength(2);
+  });
+
   it("shows hostile markup as literal text and creates no elements from it", () => {
     const { container } = renderList(hostile.map((text, i) => message(`${i + 1}-0`, text)));
     const log = screen.getByRole("log", { name: "Messages in general" });

@@ -2,7 +2,10 @@ import { useLayoutEffect, useRef, useState } from "react";
 import { compareIds, type ChatMessage } from "../api/types";
 import type { PendingChange, PendingMessage } from "../chat/state";
 import { timeline } from "../chat/timeline";
+import type { Reactions } from "../chat/reactions";
 import { MessageItem, PendingItem, type MessageActions } from "./MessageItem";
+
+const NO_REACTIONS: never[] = [];
 import { useToday } from "./useToday";
 
 interface Props {
@@ -16,6 +19,8 @@ interface Props {
   loadingOlder: boolean;
   onLoadOlder(): void;
   actions: MessageActions;
+  /** Message id → its reactions. */
+  reactions: Reactions;
   /** The newest seq on screen while the reader is at the bottom; null once they scroll up. */
   onReadUpTo(seq: number | null): void;
 }
@@ -29,7 +34,8 @@ const newestSeq = (messages: ChatMessage[]) => messages.at(-1)?.seq ?? 0;
 
 /** One room's messages (mount it per room: a room opens at its newest message). */
 export function MessageList(props: Props) {
-  const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, onReadUpTo } = props;
+  const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, reactions, onReadUpTo } =
+    props;
   const scroller = useRef<HTMLDivElement>(null);
   const previous = useRef({ first: "", height: 0, stuck: true, sending: 0 });
   // Where the reader is, and the newest message they saw at the bottom: anything newer
@@ -97,6 +103,7 @@ export function MessageList(props: Props) {
                 continued={item.continued}
                 me={me}
                 change={changes.filter((c) => c.target === item.message.id).at(-1)}
+                reactions={reactions[item.message.id] ?? NO_REACTIONS}
                 actions={actions}
               />
             ),
