@@ -331,3 +331,36 @@ def test_reactions_are_added_from_the_picker_seen_live_and_taken_back(pair: list
     expect(bobs).to_have_accessible_name(f"👍 2: {bob.name}, {ann.name}")
     bobs.click()
     expect(thumbs).to_have_accessible_name(f"👍 1: {ann.name}")
+
+
+def test_a_thread_is_replied_to_beside_the_room_and_counted_under_its_first_message(
+    pair: list[ChatUser],
+) -> None:
+    """Bob answers Ann's question in a thread: the reply stays out of the room's timeline, Ann
+    sees "1 reply" under her message live, opens the thread and answers there and in the room."""
+    ann, bob = pair
+    for user in pair:
+        user.register()
+    ann.send("who is on call tonight?")
+    bob.expect_each_once(["who is on call tonight?"])
+
+    bob.message("who is on call tonight?").get_by_role(
+        "button", name=f"Reply to {ann.name}'s message in a thread"
+    ).click()
+    thread = bob.page.get_by_role("complementary", name="Thread")
+    thread.get_by_role("textbox", name="Reply").fill("I am")
+    thread.get_by_role("button", name="Reply").click()
+    expect(thread.get_by_role("list", name=f"Replies to {ann.name}")).to_contain_text("I am")
+
+    summary = ann.message("who is on call tonight?").get_by_role("button", name=f"1 reply · {bob.name}")
+    expect(summary).to_be_visible()
+    expect(ann.log.get_by_text("I am", exact=True)).to_have_count(0)  # not in the room's timeline
+    summary.click()
+    mine = ann.page.get_by_role("complementary", name="Thread")
+    expect(mine.get_by_role("list", name=f"Replies to {ann.name}")).to_contain_text("I am")
+    mine.get_by_role("textbox", name="Reply").fill("thanks, in the room too")
+    mine.get_by_role("checkbox", name="Also send to #general").check()
+    mine.get_by_role("button", name="Reply").click()
+    bob.expect_each_once(["who is on call tonight?", "thanks, in the room too"])
+    question = bob.message("who is on call tonight?")
+    expect(question.get_by_role("button", name=re.compile(r"^2 replies · "))).to_be_visible()

@@ -1,5 +1,5 @@
 /** The HTTP half of the contract: same-origin JSON calls under /api. */
-import type { MessageReactions } from "./protocol";
+import type { MessageReactions, ThreadPage } from "./protocol";
 import type { ChatMessage, RoomInfo, SearchHit } from "./types";
 
 /** A refused request, with the server's error code and human-readable reason. */
@@ -74,6 +74,9 @@ export const api = {
       add ? "PUT" : "DELETE",
       `/api/rooms/${encodeURIComponent(room)}/messages/${encodeURIComponent(id)}/reactions/${encodeURIComponent(emoji)}`,
     ),
+  /** A thread: its first message and every reply, oldest first. */
+  thread: (room: string, id: string) =>
+    request<ThreadPage>("GET", `/api/rooms/${encodeURIComponent(room)}/messages/${encodeURIComponent(id)}/thread`),
   /** Messages matching `q` in every conversation I can see, newest first. */
   search: async (q: string) =>
     (await request<{ results: SearchHit[] }>("GET", `/api/search?${new URLSearchParams({ q }).toString()}`))

@@ -114,9 +114,11 @@ export class ChatConnection {
     if (this.rooms.delete(room) && this.isOpen()) this.write({ type: "unsubscribe", room });
   }
 
-  /** Queues a message until it is acked; sent now if connected, else after reconnect. */
-  send(room: string, text: string, clientId: string): void {
-    this.queue({ type: "message", client_id: clientId, room, text });
+  /** Queues a message until it is acked; sent now if connected, else after reconnect. A reply
+   * names its thread's first message (`inRoom`: shown in the room's timeline too). */
+  send(room: string, text: string, clientId: string, reply?: { thread: string; inRoom: boolean }): void {
+    const threaded = reply ? { thread: reply.thread, in_room: reply.inRoom } : {};
+    this.queue({ type: "message", client_id: clientId, room, text, ...threaded });
   }
 
   /** Queues an edit of one of my messages, like a send. */

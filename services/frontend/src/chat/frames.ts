@@ -62,8 +62,16 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
           add: frame.action === "add",
         },
       };
-    // Rooms' topics, members, lost private rooms and threads are not shown yet.
     case "thread":
+      return {
+        action: {
+          type: "threadChanged",
+          room: frame.room,
+          parent: frame.target,
+          summary: { replies: frame.replies, lastRepliers: frame.last_repliers },
+        },
+      };
+    // Rooms' topics, members and lost private rooms are not shown yet.
     case "topic":
     case "member":
     case "left":

@@ -315,3 +315,39 @@ describe("reactions in the chat state", () => {
     expect(listed.rooms.general?.reactions).toEqual({});
   });
 });
+
+describe("threads in the chat state", () => {
+  const parent: ChatMessage = { id: "1-0", room: "general", user: "bob", text: "q", ts: 1, client_id: "c1", seq: 1 };
+  const reply = (id: string, seq: number, inRoom = false): ChatMessage => ({
+    id,
+    room: "general",
+    user: "cat",
+    text: `reply ${id}`,
+    ts: 2,
+    client_id: `c${id}`,
+    seq,
+    thread: "1-0",
+    ...(inRoom && { in_room: true }),
+  });
+
+  it("keeps replies in their thread, and in the timeline too only those sent to the room", () => {
+    let state = chatReducer(initialState("ann"), { type: "received", message: parent });
+    state = chatReducer(state, { type: "received", message: reply("2-0", 2) });
+    state = chatReducer(state, { type: "received", message: reply("3-0", 3, true) });
+    state = chatReducer(state, { type: "threadLoaded", room: "general", parent: "1-0", replies: [reply("2-0", 2)] });
+    const room = state.rooms.general!;
+    expect(room.messages.map((m) => m.id)).toEqual(["1-0", "3-0"]);
+    expect(room.replies["1-0"]!.map((m) => m.id)).toEqual(["2-0", "3-0"]);
+    expect(room.seq).toBe(3); // replies count as messages: unread, seq
+  });
+
+  it("takes the reply count and last repliers from thread frames", () => {
+    const outcome = frameOutcome(
+      { type: "thread", room: "general", id: "4-0", target: "1-0", replies: 2, last_repliers: ["cat", "dan"], user: "dan", ts: 3 },
+      0,
+    );
+    if (!outcome || !("action" in outcome)) throw new Error("no action");
+    const state = chatReducer(initialState("ann"), outcome.action);
+    expect(state.rooms.general?.threads).toEqual({ "1-0": { replies: 2, lastRepliers: ["cat", "dan"] } });
+  });
+});

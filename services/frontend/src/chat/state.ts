@@ -54,6 +54,16 @@ export interface RoomState {
   typing: Record<string, number>;
   /** Message id → its reactions (messages without any are absent). */
   reactions: Reactions;
+  /** A thread's first message id → its replies seen so far (loaded or live), oldest first. */
+  replies: Record<string, ChatMessage[]>;
+  /** A thread's first message id → its reply count and last repliers, as the newest `thread`
+   * frame said (history gives them on the message itself). */
+  threads: Record<string, ThreadSummary>;
+}
+
+export interface ThreadSummary {
+  replies: number;
+  lastRepliers: string[];
 }
 
 export interface ChatState {
@@ -84,7 +94,9 @@ export type ChatAction =
   | { type: "typing"; room: string; user: string; at: number }
   | { type: "typingExpired"; now: number }
   | { type: "reactionsListed"; room: string; ids: string[]; listed: MessageReactions[] }
-  | { type: "reacted"; room: string; target: string; emoji: string; user: string; add: boolean };
+  | { type: "reacted"; room: string; target: string; emoji: string; user: string; add: boolean }
+  | { type: "threadLoaded"; room: string; parent: string; replies: ChatMessage[] }
+  | { type: "threadChanged"; room: string; parent: string; summary: ThreadSummary };
 
 /** How long "X is typing…" stays after X's last keystroke event. */
 export const TYPING_TTL_MS = 4000;
@@ -105,6 +117,8 @@ function emptyRoom(): RoomState {
     users: [],
     typing: {},
     reactions: {},
+    replies: {},
+    threads: {},
   };
 }
 
@@ -213,12 +227,15 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "received": {
       const { message } = action;
+      // A reply lives in its thread; one also sent to the room shows in the timeline too.
+      const parent = message.thread ?? undefined;
       const next = updateRoom(state, message.room, (r) => {
         const typing = { ...r.typing };
         delete typing[message.user];
         return {
           ...raise(r, { seq: message.seq }),
-          messages: mergeMessages(r.messages, [message]),
+          messages: parent && !message.in_room ? r.messages : mergeMessages(r.messages, [message]),
+          replies: parent ? { ...r.replies, [parent]: mergeMessages(r.replies[parent] ?? [], [message]) } : r.replies,
           cursor: maxId(r.cursor, [message.id]),
           typing,
         };
@@ -321,6 +338,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         if (after === before) return r;
         return { ...r, reactions: withListed(r.reactions, [action.target], [{ id: action.target, reactions: after }]) };
       });
+    case "threadLoaded":
+      return updateRoom(state, action.room, (r) => ({
+        ...r,
+        replies: { ...r.replies, [action.parent]: mergeMessages(r.replies[action.parent] ?? [], action.replies) },
+      }));
+    case "threadChanged":
+      return updateRoom(state, action.room, (r) => ({ ...r, threads: { ...r.threads, [action.parent]: action.summary } }));
     case "typing":
       if (action.user === state.me) return state;
       return updateRoom(state, action.room, (r) => ({

@@ -29,6 +29,10 @@ export interface Chat {
   remove(message: ChatMessage): void;
   /** My `emoji` on the message, or off it. */
   react(message: ChatMessage, emoji: string, add: boolean): void;
+  /** Loads a thread's replies (those that come later arrive live). */
+  loadThread(parent: ChatMessage): void;
+  /** A reply in `parent`'s thread (`inRoom`: in the room's timeline too), retried until acked. */
+  reply(parent: ChatMessage, text: string, inRoom: boolean): void;
   discard(clientId: string): void;
   typing(): void;
   loadOlder(): Promise<void>;
@@ -243,6 +247,20 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     [failed],
   );
 
+  const loadThread = useCallback(
+    (parent: ChatMessage) => {
+      api.thread(parent.room, parent.id).then(
+        (page) => dispatch({ type: "threadLoaded", room: parent.room, parent: parent.id, replies: page.messages }),
+        failed,
+      );
+    },
+    [failed],
+  );
+
+  const reply = useCallback((parent: ChatMessage, text: string, inRoom: boolean) => {
+    connectionRef.current?.send(parent.room, text, newClientId(), { thread: parent.id, inRoom });
+  }, []);
+
   const discard = useCallback((clientId: string) => {
     connectionRef.current?.forget(clientId);
     dispatch({ type: "discarded", clientId });
@@ -308,6 +326,8 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     edit,
     remove,
     react,
+    loadThread,
+    reply,
     discard,
     typing,
     loadOlder,

@@ -1,3 +1,5 @@
+import { useCallback, useState } from "react";
+import type { ChatMessage } from "../api/types";
 import { draftKey } from "../chat/drafts";
 import { knownMembers } from "../chat/members";
 import { roomEntries, roomLabel } from "../chat/rooms";
@@ -10,6 +12,7 @@ import { MessageList } from "./MessageList";
 import { Presence, TypingIndicator } from "./Presence";
 import { RoomList } from "./RoomList";
 import { Search } from "./Search";
+import { ThreadPanel } from "./ThreadPanel";
 
 interface Props {
   me: string;
@@ -67,6 +70,15 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
   const title = roomLabel(room, current, me);
   const pending = chat.state.pending.filter((p) => p.room === room);
   const changes = chat.state.changes.filter((c) => c.room === room);
+  const [threadOf, setThreadOf] = useState<ChatMessage | null>(null);
+  const { loadThread } = chat;
+  const openThread = useCallback(
+    (message: ChatMessage) => {
+      setThreadOf(message);
+      loadThread(message);
+    },
+    [loadThread],
+  );
   return (
     <main className="room" aria-labelledby="room-title">
       <div className="room-header">
@@ -90,8 +102,9 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         hasOlder={current?.hasOlder ?? false}
         loadingOlder={chat.loadingOlder}
         onLoadOlder={() => void chat.loadOlder()}
-        actions={chat}
+        actions={{ ...chat, openThread }}
         reactions={current?.reactions ?? {}}
+        threads={current?.threads ?? {}}
         onReadUpTo={chat.readUpTo}
       />
       <TypingIndicator users={typingUsers(current)} />
@@ -102,6 +115,17 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         onTyping={chat.typing}
         members={knownMembers(chat.state, room)}
       />
+      {threadOf && (
+        <ThreadPanel
+          key={threadOf.id}
+          parent={current?.messages.find((m) => m.id === threadOf.id) ?? threadOf}
+          replies={current?.replies[threadOf.id] ?? []}
+          me={me}
+          roomLabel={dm ? title : `#${room}`}
+          onReply={(text, inRoom) => chat.reply(threadOf, text, inRoom)}
+          onClose={() => setThreadOf(null)}
+        />
+      )}
     </main>
   );
 }

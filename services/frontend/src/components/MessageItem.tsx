@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { Reaction } from "../api/protocol";
 import type { ChatMessage } from "../api/types";
-import type { Delay, PendingChange, PendingMessage } from "../chat/state";
+import type { Delay, PendingChange, PendingMessage, ThreadSummary } from "../chat/state";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { MessageEditor } from "./MessageEditor";
 import { MessageReactions } from "./MessageReactions";
@@ -12,6 +12,8 @@ export interface MessageActions {
   remove(message: ChatMessage): void;
   /** My `emoji` on the message, or off it. */
   react(message: ChatMessage, emoji: string, add: boolean): void;
+  /** Shows the message's thread (to read it, or to start one). */
+  openThread(message: ChatMessage): void;
   /** Drops a refused send or change. */
   discard(clientId: string): void;
 }
@@ -28,10 +30,12 @@ interface Props {
   /** My newest unacked edit or deletion of this message. */
   change: PendingChange | undefined;
   reactions: Reaction[];
+  /** Its thread's reply count and last repliers, when it has replies. */
+  thread: ThreadSummary | undefined;
   actions: MessageActions;
 }
 
-export function MessageItem({ message, continued, me, change, reactions, actions }: Props) {
+export function MessageItem({ message, continued, me, change, reactions, thread, actions }: Props) {
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -113,6 +117,13 @@ export function MessageItem({ message, continued, me, change, reactions, actions
           <MessageText text={text} me={me} />
         </div>
       )}
+      {thread && thread.replies > 0 && (
+        <button type="button" className="link thread-link" onClick={() => actions.openThread(message)}>
+          {thread.replies === 1 ? "1 reply" : `${thread.replies} replies`}
+          {" · "}
+          <span className="repliers">{thread.lastRepliers.join(", ")}</span>
+        </button>
+      )}
       {!deleted && (
         <MessageReactions
           reactions={reactions}
@@ -120,6 +131,16 @@ export function MessageItem({ message, continued, me, change, reactions, actions
           author={message.user}
           onReact={(emoji, add) => actions.react(message, emoji, add)}
         />
+      )}
+      {!deleted && !message.thread && (
+        <button
+          type="button"
+          className="link reply-in-thread"
+          aria-label={`Reply to ${message.user}'s message in a thread`}
+          onClick={() => actions.openThread(message)}
+        >
+          Reply in thread
+        </button>
       )}
       {confirming && (
         <ConfirmDelete

@@ -21,7 +21,7 @@ function message(id: string, text: string, user = "mallory", extra: Partial<Chat
 type Props = Parameters<typeof MessageList>[0];
 
 function actions(): Props["actions"] {
-  return { edit: vi.fn(), remove: vi.fn(), react: vi.fn(), discard: vi.fn() };
+  return { edit: vi.fn(), remove: vi.fn(), react: vi.fn(), openThread: vi.fn(), discard: vi.fn() };
 }
 
 function list(messages: ChatMessage[], extra: Partial<Props> = {}) {
@@ -37,6 +37,7 @@ function list(messages: ChatMessage[], extra: Partial<Props> = {}) {
       onLoadOlder={() => {}}
       actions={actions()}
       reactions={{}}
+      threads={{}}
       onReadUpTo={() => {}}
       {...extra}
     />
@@ -82,6 +83,18 @@ describe("MessageList", () => {
     expect(acts.react).toHaveBeenNthCalledWith(2, first, "🎉", true);
     // Every message can be reacted to; only the first has reactions to show.
     expect(screen.getAllByRole("button", { name: "React to mallory's message" })).toHaveLength(2);
+  });
+
+  it("shows a thread's reply count and last repliers, the newest thread frame's over history's", async () => {
+    const acts = actions();
+    const asked = message("1", "who is on call?", "mallory", { replies: 1, last_repliers: ["bob"] });
+    const other = message("2", "lunch?", "mallory", { replies: 1, last_repliers: ["bob"] });
+    renderList([asked, other], { actions: acts, threads: { "2": { replies: 3, lastRepliers: ["bob", "cat"] } } });
+    expect(screen.getByRole("button", { name: "1 reply · bob" })).toBeVisible();
+    await userEvent.click(screen.getByRole("button", { name: "3 replies · bob, cat" }));
+    expect(acts.openThread).toHaveBeenCalledWith(other);
+    await userEvent.click(screen.getAllByRole("button", { name: "Reply to mallory's message in a thread" })[0]!);
+    expect(acts.openThread).toHaveBeenLastCalledWith(asked);
   });
 
   it("shows hostile markup as literal text and creates no elements from it", () => {

@@ -1,11 +1,16 @@
 import { useLayoutEffect, useRef, useState } from "react";
 import { compareIds, type ChatMessage } from "../api/types";
-import type { PendingChange, PendingMessage } from "../chat/state";
+import type { PendingChange, PendingMessage, ThreadSummary } from "../chat/state";
 import { timeline } from "../chat/timeline";
 import type { Reactions } from "../chat/reactions";
 import { MessageItem, PendingItem, type MessageActions } from "./MessageItem";
 
 const NO_REACTIONS: never[] = [];
+
+/** The reply count and last repliers history gave on the message, when it has replies. */
+function summaryOf(message: ChatMessage): ThreadSummary | undefined {
+  return message.replies ? { replies: message.replies, lastRepliers: message.last_repliers ?? [] } : undefined;
+}
 import { useToday } from "./useToday";
 
 interface Props {
@@ -21,6 +26,8 @@ interface Props {
   actions: MessageActions;
   /** Message id → its reactions. */
   reactions: Reactions;
+  /** Thread id → its reply count and last repliers, as the newest `thread` frame said. */
+  threads: Record<string, ThreadSummary>;
   /** The newest seq on screen while the reader is at the bottom; null once they scroll up. */
   onReadUpTo(seq: number | null): void;
 }
@@ -34,8 +41,8 @@ const newestSeq = (messages: ChatMessage[]) => messages.at(-1)?.seq ?? 0;
 
 /** One room's messages (mount it per room: a room opens at its newest message). */
 export function MessageList(props: Props) {
-  const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, reactions, onReadUpTo } =
-    props;
+  const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, onReadUpTo } = props;
+  const { reactions, threads } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const previous = useRef({ first: "", height: 0, stuck: true, sending: 0 });
   // Where the reader is, and the newest message they saw at the bottom: anything newer
@@ -104,6 +111,7 @@ export function MessageList(props: Props) {
                 me={me}
                 change={changes.filter((c) => c.target === item.message.id).at(-1)}
                 reactions={reactions[item.message.id] ?? NO_REACTIONS}
+                thread={threads[item.message.id] ?? summaryOf(item.message)}
                 actions={actions}
               />
             ),
