@@ -3,12 +3,14 @@ room's messages live whole on its own master, and delivery works whichever shard
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import redis
-from chat_backend.protocol import MessageFrame
+from chat_backend.protocol import MessageFrame, Send
 from chat_backend.store import entries
 from chatkit import unique
-from conftest import KEYS, MakeUser, Store
+from conftest import KEYS, MakeUser, StartBackend, Store
 from devstack.redis_cluster import RedisCluster
 
 pytestmark = pytest.mark.cluster_only
@@ -72,3 +74,40 @@ async def test_a_room_keeps_delivering_while_its_slot_moves_to_another_master(
     assert [message["id"] for message in history] == [before, after]
     await sender.close()
     await receiver.close()
+
+
+async def test_rooms_left_and_joined_again_while_messages_flow_keep_the_tail_running(
+    make_user: MakeUser, start_backend: StartBackend
+) -> None:
+    """Sockets join and leave busy rooms over and over (each time the last one leaves, the tail
+    unsubscribes the room's channel; the next join subscribes it again), as people do. The
+    worker's tail never takes its own unsubscribe for a moved slot, nor trips over a room left
+    while it was being read: every join is answered, and the tail never starts over."""
+    server = start_backend(workers=1)
+    alice = await make_user(server)
+    rooms = [unique("room") for _ in range(4)]
+    for room in rooms:
+        await alice.create_room(room)
+    sender = await alice.ws()
+    done = asyncio.Event()
+
+    async def talk() -> None:
+        while not done.is_set():
+            for room in rooms:
+                await sender.send(Send(room=room, text="busy", client_id=unique("c")))
+            await asyncio.sleep(0.005)
+
+    async def come_and_go(room: str) -> None:
+        for _ in range(25):
+            sock = await alice.ws()
+            await sock.subscribe(room)  # presence within 5 s, or TimeoutError
+            await sock.close()
+
+    talking = asyncio.create_task(talk())
+    try:
+        await asyncio.gather(*(come_and_go(room) for room in rooms))
+    finally:
+        done.set()
+        await talking
+    await sender.close()
+    assert "tail failed" not in server.log_path.read_text()

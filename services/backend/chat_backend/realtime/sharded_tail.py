@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from typing import cast
 
 import redis.asyncio as aioredis
@@ -56,6 +57,7 @@ class ShardedTail(Tail):
         self._listeners: list[asyncio.Task[None]] = []
         self._channel_rooms: dict[str, str] = {}  # channel -> room
         self._ready: dict[str, asyncio.Event] = {}  # room -> set once its channel was first confirmed
+        self._leaving: Counter[str] = Counter()  # channel -> our SUNSUBSCRIBEs not yet confirmed
         self._failed: asyncio.Future[None] | None = None  # set by a listener that lost its shard
 
     async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:
@@ -75,10 +77,14 @@ class ShardedTail(Tail):
                 await self._follow()
             except (RedisError, OSError) as exc:
                 log.warning("sharded tail failed, starting over", extra={"error": str(exc)})
-                await self._drop_subscriptions()
-                await asyncio.sleep(RETRY_SECONDS)
-                with contextlib.suppress(RedisError, OSError):
-                    await self.shards.refresh()
+            except Exception:
+                # A tail that stopped would leave this worker's sockets without delivery for good.
+                log.exception("sharded tail failed unexpectedly, starting over")
+            # _follow returns only by raising: start over.
+            await self._drop_subscriptions()
+            await asyncio.sleep(RETRY_SECONDS)
+            with contextlib.suppress(RedisError, OSError):
+                await self.shards.refresh()
 
     async def _follow(self) -> None:
         """Until an error: keep a subscription per local room, read the rooms due."""
@@ -104,6 +110,7 @@ class ShardedTail(Tail):
             self._channel_rooms.pop(channel, None)
             self._ready.pop(room, None)
             self._due.discard(room)
+            self._leaving[channel] += 1
             await self._pubsubs[node_name].sunsubscribe(channel)
         for room in [room for room in self.positions if room not in self._subscribed]:
             node = await self.shards.master(self.keys.stream(room))
@@ -124,10 +131,15 @@ class ShardedTail(Tail):
                 message = await pubsub.get_message(timeout=None)
                 if message is None:
                     continue
-                room = self._channel_rooms.get(message["channel"])
+                channel = message["channel"]
+                room = self._channel_rooms.get(channel)
                 kind = message["type"]
+                if kind == "sunsubscribe" and self._leaving[channel]:
+                    # Ours: the room was left (and may have been joined again since).
+                    self._leaving[channel] -= 1
+                    continue
                 if kind == "sunsubscribe" and room is not None and room in self._subscribed:
-                    raise SlotMovedError(f"the shard dropped {message['channel']}")
+                    raise SlotMovedError(f"the shard dropped {channel}")
                 if room is None:
                     continue
                 if kind == "smessage" and message["data"]:
@@ -174,15 +186,20 @@ class ShardedTail(Tail):
             raise
 
     async def _read_rooms(self, redis: aioredis.Redis, rooms: list[str]) -> list[list[Entry]]:
+        # Taken with no await since: a room everyone left while this read was on its way has no
+        # position any more, and is not read.
+        positions = {room: self.positions[room] for room in rooms if room in self.positions}
+        if not positions:
+            return [[] for _ in rooms]
         async with redis.pipeline(transaction=False) as pipe:
-            for room in rooms:
-                pipe.xread({self.keys.stream(room): self.positions[room]}, count=TAIL_BATCH)
-            replies = await pipe.execute()
+            for room, position in positions.items():
+                pipe.xread({self.keys.stream(room): position}, count=TAIL_BATCH)
+            replies = dict(zip(positions, await pipe.execute(), strict=True))
         # Not fanned out (nor the positions moved) until this shard's replicas hold it.
         await self.messages.replication.confirm(redis, self.keys.room_probe(rooms[0]))
         entries: list[list[Entry]] = []
-        for room, reply in zip(rooms, replies, strict=True):
-            found = cast(list[tuple[str, list[Entry]]], reply or [])
+        for room in rooms:
+            found = cast(list[tuple[str, list[Entry]]], replies.get(room) or [])
             batch = found[0][1] if found else []
             if len(batch) == TAIL_BATCH:
                 self._due.add(room)  # more behind this batch
@@ -199,6 +216,7 @@ class ShardedTail(Tail):
         self._pubsubs.clear()
         self._subscribed.clear()
         self._channel_rooms.clear()
+        self._leaving.clear()
 
     async def stop(self) -> None:
         await super().stop()
