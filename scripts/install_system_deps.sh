@@ -24,6 +24,11 @@ for cmd in "${!PACKAGE_FOR[@]}"; do
     missing+=("${PACKAGE_FOR[$cmd]}")
   fi
 done
+# The browser tests and the README's screenshot show emoji (reactions, the picker): chromium
+# draws them from a colour emoji font.
+if [[ "${1}" == all && ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]]; then
+  missing+=(fonts-noto-color-emoji)
+fi
 # PostgreSQL's binaries are not on PATH: devstack runs them from the version's own directory.
 if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
   missing+=(postgresql)

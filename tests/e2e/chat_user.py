@@ -161,6 +161,23 @@ class ChatUser:
         """The stored message on screen whose text contains `text`."""
         return self.log.locator("li.message:not(.pending)", has_text=text)
 
+    def react(self, text: str, emoji_name: str) -> None:
+        """Reacts to the message holding `text` with the emoji the picker finds as `emoji_name`."""
+        self.message(text).get_by_role("button", name=re.compile(r"^React to ")).click()
+        picker = self.page.get_by_role("dialog", name="Emoji picker")
+        picker.get_by_role("searchbox", name="Search emoji").fill(emoji_name)
+        picker.get_by_role("button", name=re.compile(rf"^{emoji_name} :")).first.click()
+        expect(picker).to_have_count(0)
+
+    def reply_in_thread(self, text: str, reply: str) -> Locator:
+        """Replies in the thread of the message holding `text`; the open thread panel."""
+        self.message(text).get_by_role("button", name=re.compile(r"in a thread$")).click()
+        thread = self.page.get_by_role("complementary", name="Thread")
+        thread.get_by_role("textbox", name="Reply").fill(reply)
+        thread.get_by_role("button", name="Reply").click()
+        expect(thread.get_by_role("list", name=re.compile("^Replies to "))).to_contain_text(reply)
+        return thread
+
     def own_message(self, text: str) -> Locator:
         """Like message(), then held by its id: it stays found while its text is edited."""
         found = self.message(text)

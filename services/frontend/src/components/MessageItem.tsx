@@ -4,7 +4,7 @@ import type { ChatMessage } from "../api/types";
 import type { Delay, PendingChange, PendingMessage, ThreadSummary } from "../chat/state";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { MessageEditor } from "./MessageEditor";
-import { MessageReactions } from "./MessageReactions";
+import { MessageReactions, ReactButton } from "./MessageReactions";
 import { MessageText } from "./MessageText";
 
 export interface MessageActions {
@@ -77,27 +77,41 @@ export function MessageItem({ message, continued, me, change, reactions, thread,
           </span>
         )}
         {sending && <span className="delivery">{sending.kind === "edit" ? "saving…" : "deleting…"}</span>}
-        {mine && !editing && (
+        {!deleted && !editing && (
           <span className="actions">
-            <button
-              type="button"
-              ref={editButton}
-              aria-label="Edit message"
-              aria-describedby={textId}
-              onClick={() => setEditing(true)}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              aria-label="Delete message"
-              aria-describedby={textId}
-              title="Shift+click deletes without asking"
-              // Shift+click skips the question, as in Slack.
-              onClick={(e) => (e.shiftKey ? actions.remove(message) : setConfirming(true))}
-            >
-              Delete
-            </button>
+            {!message.thread && (
+              <button
+                type="button"
+                aria-label={`Reply to ${message.user}'s message in a thread`}
+                onClick={() => actions.openThread(message)}
+              >
+                Reply
+              </button>
+            )}
+            <ReactButton author={message.user} onPick={(emoji) => actions.react(message, emoji, true)} />
+            {mine && (
+              <>
+                <button
+                  type="button"
+                  ref={editButton}
+                  aria-label="Edit message"
+                  aria-describedby={textId}
+                  onClick={() => setEditing(true)}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  aria-label="Delete message"
+                  aria-describedby={textId}
+                  title="Shift+click deletes without asking"
+                  // Shift+click skips the question, as in Slack.
+                  onClick={(e) => (e.shiftKey ? actions.remove(message) : setConfirming(true))}
+                >
+                  Delete
+                </button>
+              </>
+            )}
           </span>
         )}
       </div>
@@ -125,22 +139,7 @@ export function MessageItem({ message, continued, me, change, reactions, thread,
         </button>
       )}
       {!deleted && (
-        <MessageReactions
-          reactions={reactions}
-          me={me}
-          author={message.user}
-          onReact={(emoji, add) => actions.react(message, emoji, add)}
-        />
-      )}
-      {!deleted && !message.thread && (
-        <button
-          type="button"
-          className="link reply-in-thread"
-          aria-label={`Reply to ${message.user}'s message in a thread`}
-          onClick={() => actions.openThread(message)}
-        >
-          Reply in thread
-        </button>
+        <MessageReactions reactions={reactions} me={me} onReact={(emoji, add) => actions.react(message, emoji, add)} />
       )}
       {confirming && (
         <ConfirmDelete

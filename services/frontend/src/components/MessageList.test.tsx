@@ -202,6 +202,11 @@ describe("MessageList", () => {
     const handlers = actions();
     const mine = message("1-0", "typo", "ann");
     renderList([mine], { actions: handlers });
+    // Tab order: reply in a thread, react, then edit.
+    await userEvent.tab();
+    expect(screen.getByRole("button", { name: "Reply to ann's message in a thread" })).toHaveFocus();
+    await userEvent.tab();
+    expect(screen.getByRole("button", { name: "React to ann's message" })).toHaveFocus();
     await userEvent.tab();
     expect(screen.getByRole("button", { name: "Edit message" })).toHaveFocus();
     await userEvent.keyboard("{Enter}");

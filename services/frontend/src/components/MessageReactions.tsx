@@ -6,15 +6,13 @@ const EmojiPicker = lazy(() => import("./EmojiPicker"));
 interface Props {
   reactions: Reaction[];
   me: string;
-  /** Whose message, for the buttons' names. */
-  author: string;
   onReact(emoji: string, add: boolean): void;
 }
 
 /** A message's reactions: each emoji with its count (pressed when mine; who reacted on hover),
- * toggled by a click, and a button to add another from the picker. */
-export function MessageReactions({ reactions, me, author, onReact }: Props) {
-  const [picking, setPicking] = useState(false);
+ * toggled by a click. Nothing at all for a message without any. */
+export function MessageReactions({ reactions, me, onReact }: Props) {
+  if (!reactions.length) return null;
   return (
     <div className="reactions">
       {reactions.map((r) => {
@@ -35,9 +33,17 @@ export function MessageReactions({ reactions, me, author, onReact }: Props) {
           </button>
         );
       })}
+    </div>
+  );
+}
+
+/** The message's "add a reaction" control: the emoji picker, and the emoji picked. */
+export function ReactButton({ author, onPick }: { author: string; onPick(emoji: string): void }) {
+  const [picking, setPicking] = useState(false);
+  return (
+    <span className="react-button">
       <button
         type="button"
-        className="reaction add-reaction"
         aria-label={`React to ${author}'s message`}
         aria-expanded={picking}
         onClick={() => setPicking((p) => !p)}
@@ -49,12 +55,12 @@ export function MessageReactions({ reactions, me, author, onReact }: Props) {
           <EmojiPicker
             onPick={(emoji) => {
               setPicking(false);
-              onReact(emoji, true);
+              onPick(emoji);
             }}
             onClose={() => setPicking(false)}
           />
         </Suspense>
       )}
-    </div>
+    </span>
   );
 }
