@@ -38,8 +38,8 @@ def run_section(run: dict[str, Any]) -> str:
         f"{host['load_average'][0]:.1f}. {data['messages']:,} archived messages "
         f"({data['table_and_indexes_mb']} MB with indexes, loaded in {data['load_seconds']:g} s).\n\n"
         f"The archiver at {lag['offered_msgs_per_s']:,} msgs/s ({lag['acked']:,} acked): lag p50 "
-        f"{lag['lag_p50_s']:.2f} s, max {lag['lag_max_s']:.2f} s, back to 0 {lag['to_zero_after_load_s']:.2f} s "
-        "after the load stopped.\n\n"
+        f"{lag['lag_p50_s']:.2f} s, max {lag['lag_max_s']:.2f} s, back to 0 "
+        f"{lag['to_zero_after_load_s']:.2f} s after the load stopped.\n\n"
     )
     reads = table(
         ["read (p50 / p99 ms)", "through the HTTP API", "the statement alone on PostgreSQL"],
