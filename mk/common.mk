@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # The suites that start servers keep their data (pytest's temporary directories) in memory when
-# the machine has /dev/shm: fsync on a disk that a build beside the suite is writing stalls for
-# seconds, and a Redis Cluster master stalled past its node timeout is failed over mid-test.
+# the machine has /dev/shm: fsync on a disk that a build beside the suite is writing can stall for
+# seconds (docs/testing.md).
 # The benchmark keeps the disk: its figures are about the deployed fsync policy.
 SERVER_TESTS := TMPDIR=$(shell test -w /dev/shm && echo /dev/shm || echo "$${TMPDIR:-/tmp}") $(PY) -m pytest
 PIP_QUIET := --quiet --disable-pip-version-check
