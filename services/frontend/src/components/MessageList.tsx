@@ -44,7 +44,7 @@ export function MessageList(props: Props) {
   const { label, me, messages, pending, changes, hasOlder, loadingOlder, onLoadOlder, actions, onReadUpTo } = props;
   const { reactions, threads } = props;
   const scroller = useRef<HTMLDivElement>(null);
-  const previous = useRef({ first: "", height: 0, stuck: true, sending: 0 });
+  const previous = useRef({ first: "", height: 0, sending: 0 });
   // Where the reader is, and the newest message they saw at the bottom: anything newer
   // while they read further up is announced by the "New messages" button instead of a jump.
   const [view, setView] = useState({ atBottom: true, seen: "" });
@@ -58,13 +58,16 @@ export function MessageList(props: Props) {
     if (!el) return;
     const first = messages[0]?.id ?? "";
     const last = previous.current;
+    // Where the reader was is read from the scroll position against the height before this
+    // render, not from the last scroll event, which may not have been delivered yet.
+    const wasAtBottom = last.height - el.scrollTop - el.clientHeight < STICK_PX;
     if (last.first && first !== last.first) {
       el.scrollTop += el.scrollHeight - last.height;
-    } else if (last.stuck || pending.length > last.sending) {
+    } else if (wasAtBottom || pending.length > last.sending) {
       el.scrollTop = el.scrollHeight;
     }
     const stuck = atBottom(el);
-    previous.current = { first, height: el.scrollHeight, stuck, sending: pending.length };
+    previous.current = { first, height: el.scrollHeight, sending: pending.length };
     if (stuck) onReadUpTo(newestSeq(messages));
   }, [messages, pending, onReadUpTo]);
 
@@ -72,7 +75,6 @@ export function MessageList(props: Props) {
     const el = scroller.current;
     if (!el) return;
     const bottom = atBottom(el);
-    previous.current.stuck = bottom;
     previous.current.height = el.scrollHeight;
     setView((v) => {
       if (bottom) return v.atBottom && v.seen === newest ? v : { atBottom: true, seen: newest };
