@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Locator, Page, expect
 
@@ -53,6 +55,28 @@ WATCH_NOTIFICATIONS = """(() => {
 })()"""
 
 
+# What the page's own session gets from the API and the WebSocket.
+STATUS_OF = "async (path) => (await fetch(path)).status"
+ROOM_NAMES = "async () => (await (await fetch('/api/rooms')).json()).rooms.map((r) => r.name)"
+SUBSCRIBE_REPLY = """async (room) => {
+  const ws = new WebSocket(`ws://${location.host}/api/ws`);
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const reply = new Promise((resolve) => {
+    ws.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type !== "presence") resolve(frame);
+    };
+  });
+  ws.send(JSON.stringify({ type: "subscribe", room, since: "0-0" }));
+  const frame = await reply;
+  ws.close();
+  return frame;
+}"""
+# What the page's own session finds searching.
+SEARCH_TEXTS = """async (q) =>
+  (await (await fetch(`/api/search?q=${encodeURIComponent(q)}`)).json()).results.map((r) => r.message.text)"""
+
+
 class ChatUser:
     def __init__(self, browser: Browser, base_url: str, prefix: str, viewport: dict[str, int] = DESKTOP):
         self.name = f"{prefix}_{secrets.token_hex(3)}"
@@ -89,7 +113,8 @@ class ChatUser:
         self.expect_connected()
 
     def expect_connected(self, timeout: float = 20_000) -> None:
-        expect(self.page.get_by_role("status")).to_have_text("Connected", timeout=timeout)
+        light = self.page.get_by_role("banner").get_by_role("status")
+        expect(light).to_have_text("Connected", timeout=timeout)
 
     def watch_notifications(self) -> None:
         """Notifications allowed, their creation recorded, the tab's visibility controlled
@@ -201,3 +226,14 @@ class ChatUser:
             ).to_be_visible(timeout=timeout)
         counts = Counter(self.confirmed_texts())
         assert {text: counts[text] for text in texts} == dict.fromkeys(texts, 1), counts
+
+
+@contextmanager
+def people(browser: Browser, base_url: str, *prefixes: str) -> Iterator[list[ChatUser]]:
+    """A few people, each in a browser context of their own, closed after."""
+    users = [ChatUser(browser, base_url, prefix) for prefix in prefixes]
+    try:
+        yield users
+    finally:
+        for user in users:
+            user.close()

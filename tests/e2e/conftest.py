@@ -12,6 +12,8 @@ from devstack.browser import launch_chromium
 from devstack.stack import DevStack
 from playwright.sync_api import Browser, Playwright, expect, sync_playwright
 
+from tests.e2e.chat_user import ChatUser, people
+
 # `make test` runs suites side by side on 2 cores: give the UI more than the default 5 s.
 expect.set_options(timeout=15_000)
 
@@ -44,3 +46,15 @@ def artifacts() -> Path:
     path = ARTIFACTS / "e2e"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def pair(browser: Browser, stack: DevStack) -> Iterator[list[ChatUser]]:
+    with people(browser, stack.url, "ann", "bob") as users:
+        yield users
+
+
+@pytest.fixture
+def trio(browser: Browser, stack: DevStack) -> Iterator[list[ChatUser]]:
+    with people(browser, stack.url, "ann", "bob", "cat") as users:
+        yield users

@@ -5,55 +5,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from devstack.stack import DevStack
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.chat_user import ChatUser
-
-# What the page's own session gets from the API and the WebSocket.
-STATUS_OF = "async (path) => (await fetch(path)).status"
-ROOM_NAMES = "async () => (await (await fetch('/api/rooms')).json()).rooms.map((r) => r.name)"
-SUBSCRIBE_REPLY = """async (room) => {
-  const ws = new WebSocket(`ws://${location.host}/api/ws`);
-  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-  const reply = new Promise((resolve) => {
-    ws.onmessage = (event) => {
-      const frame = JSON.parse(event.data);
-      if (frame.type !== "presence") resolve(frame);
-    };
-  });
-  ws.send(JSON.stringify({ type: "subscribe", room, since: "0-0" }));
-  const frame = await reply;
-  ws.close();
-  return frame;
-}"""
-
-
-@contextmanager
-def people(browser: Browser, stack: DevStack, *prefixes: str) -> Iterator[list[ChatUser]]:
-    users = [ChatUser(browser, stack.url, prefix) for prefix in prefixes]
-    try:
-        yield users
-    finally:
-        for user in users:
-            user.close()
-
-
-@pytest.fixture
-def pair(browser: Browser, stack: DevStack) -> Iterator[list[ChatUser]]:
-    with people(browser, stack, "ann", "bob") as users:
-        yield users
-
-
-@pytest.fixture
-def trio(browser: Browser, stack: DevStack) -> Iterator[list[ChatUser]]:
-    with people(browser, stack, "ann", "bob", "cat") as users:
-        yield users
+from tests.e2e.chat_user import ROOM_NAMES, STATUS_OF, SUBSCRIBE_REPLY, ChatUser, people
 
 
 def in_view(page: Page, text: str) -> bool:
@@ -112,7 +69,7 @@ def test_a_dm_is_seen_by_its_two_members_only(trio: list[ChatUser]) -> None:
 
     # Cat sees no DM, and neither the API nor the WebSocket opens it for her.
     dm = "dm:" + ":".join(sorted([ann.name, bob.name]))
-    expect(cat.dms.get_by_role("button")).to_have_count(0)
+    expect(cat.dms.get_by_role("listitem")).to_have_count(0)
     assert dm not in cat.page.evaluate(ROOM_NAMES)
     assert cat.page.evaluate(STATUS_OF, f"/api/rooms/{dm}/messages") == 404
     reply = cat.page.evaluate(SUBSCRIBE_REPLY, dm)
@@ -222,7 +179,7 @@ def test_screenshot_of_rooms_dms_mentions_and_edits(
     # A stack of its own: the picture shows only this conversation, not the other tests' rooms.
     with (
         DevStack(tmp_path / "stack") as stack,
-        people(browser, stack, "ann", "bob", "cat") as (ann, bob, cat),
+        people(browser, stack.url, "ann", "bob", "cat") as (ann, bob, cat),
     ):
         picture_scene(ann, bob, cat)
         # `make screenshot` copies it over docs/screenshot.png.

@@ -64,6 +64,8 @@ def limits() -> dict[str, Any]:
         "name_max_length": (names.NAME_MAX, "a name's most characters"),
         "password_min_length": (names.PASSWORD_MIN, "a password's fewest characters"),
         "password_max_length": (names.PASSWORD_MAX, "a password's most characters"),
+        "dm_max_members": (names.DM_MAX_MEMBERS, "a group DM's most members, its opener included"),
+        "display_name_max_length": (names.DISPLAY_NAME_MAX, "a display name's most characters"),
     }
     refused = "What the server refuses beyond, for a client to check before a round trip."
     return constants("Limits", refused, values)

@@ -4,7 +4,11 @@ import { ChatPage } from "./components/ChatPage";
 import { LoginPage } from "./components/LoginPage";
 import { usePath } from "./router";
 
-type Session = { state: "checking" } | { state: "in"; me: string } | { state: "out" } | { state: "error"; detail: string };
+type Session =
+  | { state: "checking" }
+  | { state: "in"; me: string; displayName: string }
+  | { state: "out" }
+  | { state: "error"; detail: string };
 
 export function App() {
   const [path, navigate] = usePath();
@@ -14,7 +18,7 @@ export function App() {
 
   useEffect(() => {
     api.me().then(
-      (me) => setSession({ state: "in", me: me.username }),
+      (me) => setSession({ state: "in", me: me.username, displayName: me.display_name ?? "" }),
       (err: unknown) =>
         setSession(
           err instanceof ApiError && err.status === 401
@@ -46,12 +50,18 @@ export function App() {
     );
   }
   if (session.state === "out" || path === "/login") {
-    return <LoginPage onLoggedIn={(me) => setSession({ state: "in", me: me.username })} />;
+    return (
+      <LoginPage
+        onLoggedIn={(me) => setSession({ state: "in", me: me.username, displayName: me.display_name ?? "" })}
+      />
+    );
   }
   return (
     <ChatPage
       key={session.me}
       me={session.me}
+      displayName={session.displayName}
+      onDisplayName={(displayName) => setSession({ ...session, displayName })}
       onSessionExpired={() => setSession({ state: "out" })}
       onLogout={() => {
         api.logout().finally(() => setSession({ state: "out" }));

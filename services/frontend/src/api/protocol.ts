@@ -192,6 +192,14 @@ export interface LeftNotice {
  */
 export interface Limits {
   /**
+   * a display name's most characters
+   */
+  display_name_max_length: 64;
+  /**
+   * a group DM's most members, its opener included
+   */
+  dm_max_members: 9;
+  /**
    * MAX_MESSAGE_LENGTH's default; a server set lower refuses longer messages with too_long
    */
   max_message_length: 4000;
@@ -679,6 +687,8 @@ export interface Users {
 
 /** What the server refuses beyond (its Limits), for checking input before a round trip. */
 export const limits: Limits = {
+  "display_name_max_length": 64,
+  "dm_max_members": 9,
   "max_message_length": 4000,
   "name_chars": "A-Za-z0-9_.-",
   "name_max_length": 32,
@@ -1123,6 +1133,14 @@ export const protocolSchema = {
     "Limits": {
       "description": "What the server refuses beyond, for a client to check before a round trip.",
       "properties": {
+        "display_name_max_length": {
+          "const": 64,
+          "description": "a display name's most characters"
+        },
+        "dm_max_members": {
+          "const": 9,
+          "description": "a group DM's most members, its opener included"
+        },
         "max_message_length": {
           "const": 4000,
           "description": "MAX_MESSAGE_LENGTH's default; a server set lower refuses longer messages with too_long"
@@ -1154,7 +1172,9 @@ export const protocolSchema = {
         "name_min_length",
         "name_max_length",
         "password_min_length",
-        "password_max_length"
+        "password_max_length",
+        "dm_max_members",
+        "display_name_max_length"
       ],
       "title": "Limits",
       "type": "object"

@@ -48,6 +48,21 @@ describe("frameOutcome", () => {
     ]);
   });
 
+  it("turns topic, member and left frames into their actions", () => {
+    expect([
+      frameOutcome({ type: "topic", room: "board", id: "8-0", topic: "plans", ts: 8, user: "ann" }, 0),
+      frameOutcome(
+        { type: "member", room: "board", id: "9-0", action: "add", member: "bob", ts: 9, user: "ann" },
+        0,
+      ),
+      frameOutcome({ type: "left", room: "board" }, 0),
+    ]).toEqual([
+      { action: { type: "topicChanged", room: "board", id: "8-0", topic: "plans" } },
+      { action: { type: "memberChanged", room: "board", id: "9-0", member: "bob", action: "add" } },
+      { action: { type: "roomLost", room: "board" } },
+    ]);
+  });
+
   it("ignores pongs", () => {
     expect(frameOutcome({ type: "pong" }, 0)).toBeNull();
   });

@@ -71,10 +71,14 @@ export function frameOutcome(frame: ServerFrame, now: number): FrameOutcome {
           summary: { replies: frame.replies, lastRepliers: frame.last_repliers },
         },
       };
-    // Rooms' topics, members and lost private rooms are not shown yet.
     case "topic":
+      return { action: { type: "topicChanged", room: frame.room, id: frame.id, topic: frame.topic } };
     case "member":
+      return {
+        action: { type: "memberChanged", room: frame.room, id: frame.id, member: frame.member, action: frame.action },
+      };
     case "left":
+      return { action: { type: "roomLost", room: frame.room } };
     case "pong":
       return null;
   }

@@ -31,6 +31,17 @@ describe("roomEntries", () => {
     ]);
   });
 
+  it("marks private rooms and names a group DM by all its other members", () => {
+    const state = chatReducer(initialState("bob"), {
+      type: "listed",
+      rooms: [
+        info("board", { private: true, joined: true, unread: 2, seq: 2 }),
+        info("dm:ann:bob:cat", { kind: "dm", members: ["ann", "bob", "cat"] }),
+      ],
+    });
+    expect(roomEntries(state).map(entryName)).toEqual(["# board, private, 2 unread", "ann, cat"]);
+  });
+
   it("leaves out rooms the server has not listed", () => {
     const state = chatReducer(initialState("bob"), { type: "presence", room: "general", users: ["bob"] });
     expect(roomEntries(state)).toEqual([]);

@@ -21,4 +21,11 @@ describe("routes", () => {
     expect(routeRoom({ kind: "dm", user: "bob" }, { "dm:ann:bob": dm }, "ann")).toBe("dm:ann:bob");
     expect(routeRoom({ kind: "dm", user: "cat" }, { "dm:ann:bob": dm }, "ann")).toBeNull();
   });
+
+  it("gives a group DM its room name as address, which no single member's address finds", () => {
+    const group = { kind: "dm", members: ["ann", "bob", "cat"] } as RoomState;
+    expect(pathOf("dm:ann:bob:cat", group, "ann")).toBe("/r/dm:ann:bob:cat");
+    expect(parseRoute("/r/dm:ann:bob:cat")).toEqual({ kind: "room", name: "dm:ann:bob:cat" });
+    expect(routeRoom({ kind: "dm", user: "bob" }, { "dm:ann:bob:cat": group }, "ann")).toBeNull();
+  });
 });

@@ -1,4 +1,5 @@
-/** Every room and DM has its own address: /r/<room> and /dm/<user> (the other member), so
+/** Every room and DM has its own address: /r/<room> and /dm/<user> (the other member; a group
+ * DM goes by its room name, /r/dm:<a>:<b>:<c>…), so
  * reload, back and forward keep the conversation, and links to one can be shared. */
 import type { RoomState } from "./state";
 
@@ -26,12 +27,14 @@ export function parseRoute(path: string): Route {
   return { kind: "unknown", path };
 }
 
-export const roomPath = (name: string) => `/r/${encodeURIComponent(name)}`;
+// ":" may stand in a path segment as it is: a group DM's address stays readable.
+export const roomPath = (name: string) => `/r/${encodeURIComponent(name).replaceAll("%3A", ":")}`;
 export const dmPath = (user: string) => `/dm/${encodeURIComponent(user)}`;
 
-/** The address of a room or DM the client knows (a DM's is its other member's). */
+/** The address of a room or DM the client knows (a DM's is its other member's; a group
+ * DM, which has several, goes by its room name). */
 export function pathOf(name: string, room: Pick<RoomState, "kind" | "members"> | undefined, me: string): string {
-  if (room?.kind !== "dm") return roomPath(name);
+  if (room?.kind !== "dm" || room.members.length > 2) return roomPath(name);
   return dmPath(room.members.find((m) => m !== me) ?? me);
 }
 
@@ -39,6 +42,6 @@ export function pathOf(name: string, room: Pick<RoomState, "kind" | "members"> |
 export function routeRoom(route: Route, rooms: Record<string, RoomState>, me: string): string | null {
   if (route.kind === "room") return route.name;
   if (route.kind === "unknown") return null;
-  const members = (r: RoomState) => r.members.includes(route.user) && r.members.includes(me);
+  const members = (r: RoomState) => r.members.length === 2 && r.members.includes(route.user) && r.members.includes(me);
   return Object.entries(rooms).find(([, r]) => r.kind === "dm" && members(r))?.[0] ?? null;
 }

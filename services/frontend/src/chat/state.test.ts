@@ -351,3 +351,34 @@ describe("threads in the chat state", () => {
     expect(state.rooms.general?.threads).toEqual({ "1-0": { replies: 2, lastRepliers: ["cat", "dan"] } });
   });
 });
+
+describe("topics and membership in the chat state", () => {
+  const listed = (extra: Partial<RoomInfo>) =>
+    chatReducer(initialState("ann"), {
+      type: "listed",
+      rooms: [{ name: "board", kind: "room", seq: 0, unread: 0, mentioned: false, ...extra }],
+    });
+
+  it("takes privacy, membership and topic from the room list, and topic frames after", () => {
+    const state = listed({ private: true, joined: true, topic: "plans" });
+    expect(state.rooms.board).toMatchObject({ private: true, joined: true, topic: "plans" });
+    const changed = chatReducer(state, { type: "topicChanged", room: "board", id: "5-0", topic: "" });
+    expect(changed.rooms.board).toMatchObject({ topic: "", cursor: "5-0" });
+  });
+
+  it("counts membership changes and follows my own joining and leaving", () => {
+    let state = listed({});
+    state = chatReducer(state, { type: "memberChanged", room: "board", id: "1-0", member: "ann", action: "join" });
+    expect(state.rooms.board).toMatchObject({ joined: true, memberChanges: 1, cursor: "1-0" });
+    state = chatReducer(state, { type: "memberChanged", room: "board", member: "bob", action: "add" });
+    expect(state.rooms.board).toMatchObject({ joined: true, memberChanges: 2 });
+    state = chatReducer(state, { type: "memberChanged", room: "board", member: "ann", action: "leave" });
+    expect(state.rooms.board).toMatchObject({ joined: false, memberChanges: 3 });
+  });
+
+  it("forgets a room I lost (left or removed from a private one)", () => {
+    const state = chatReducer(listed({ private: true, joined: true }), { type: "roomLost", room: "board" });
+    expect(state.rooms.board).toBeUndefined();
+    expect(chatReducer(state, { type: "roomLost", room: "board" })).toBe(state);
+  });
+});

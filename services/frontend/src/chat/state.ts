@@ -36,8 +36,16 @@ export type PendingChange = NewChange & { state: "sending" | "failed"; error?: s
 export interface RoomState {
   /** How the server listed it; undefined until it did. */
   kind?: RoomInfo["kind"];
-  /** A DM's two members. */
+  /** A DM's members (two, or a group's up to nine). */
   members: string[];
+  /** A room that is invite-only: it exists for its members only. */
+  private: boolean;
+  /** A room I am a member of (always, for a private room I can see). */
+  joined: boolean;
+  /** The room's topic; "" when none. */
+  topic: string;
+  /** Membership changes seen live: a member list shown refreshes on each. */
+  memberChanges: number;
   /** Newest message seq known: from the room list, activity, mentions or messages. */
   seq: number;
   /** My read position (on any of my tabs): messages up to this seq are read. */
@@ -96,7 +104,12 @@ export type ChatAction =
   | { type: "reactionsListed"; room: string; ids: string[]; listed: MessageReactions[] }
   | { type: "reacted"; room: string; target: string; emoji: string; user: string; add: boolean }
   | { type: "threadLoaded"; room: string; parent: string; replies: ChatMessage[] }
-  | { type: "threadChanged"; room: string; parent: string; summary: ThreadSummary };
+  | { type: "threadChanged"; room: string; parent: string; summary: ThreadSummary }
+  | { type: "topicChanged"; room: string; id?: string; topic: string }
+  | { type: "memberChanged"; room: string; id?: string; member: string; action: MemberAction }
+  | { type: "roomLost"; room: string };
+
+export type MemberAction = "join" | "leave" | "add" | "remove";
 
 /** How long "X is typing…" stays after X's last keystroke event. */
 export const TYPING_TTL_MS = 4000;
@@ -108,6 +121,10 @@ export function initialState(me: string): ChatState {
 function emptyRoom(): RoomState {
   return {
     members: [],
+    private: false,
+    joined: false,
+    topic: "",
+    memberChanges: 0,
     seq: 0,
     readSeq: 0,
     mentionSeq: 0,
@@ -163,6 +180,12 @@ function updateRoom(state: ChatState, room: string, update: (r: RoomState) => Ro
   const after = update(before);
   if (after === before && state.rooms[room]) return state;
   return { ...state, rooms: { ...state.rooms, [room]: after } };
+}
+
+/** The room with its resume position moved past the stream entry `id` (if it is newer). */
+function withCursor(r: RoomState, id: string | undefined): RoomState {
+  const cursor = id === undefined ? r.cursor : maxId(r.cursor, [id]);
+  return cursor === r.cursor ? r : { ...r, cursor };
 }
 
 /** Raises the room's counters (seq, read position, mention): each only ever grows. */
@@ -285,8 +308,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           action.target,
           action.type === "edited" ? { kind: "edit", text: action.text, ts: action.ts } : { kind: "delete" },
         );
-        const cursor = maxId(r.cursor, [action.id]);
-        return cursor === r.cursor ? next : { ...next, cursor };
+        return withCursor(next, action.id);
       });
     case "listed":
       return action.rooms.reduce(
@@ -297,12 +319,37 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
               readSeq: info.seq - info.unread,
               mentionSeq: info.mentioned ? info.seq : 0,
             });
-            const members = info.members ?? [];
-            const same = r.kind === info.kind && r.members.join() === members.join();
-            return same ? counters : { ...counters, kind: info.kind, members };
+            const listed = {
+              kind: info.kind,
+              members: info.members ?? [],
+              private: info.private ?? false,
+              joined: info.joined ?? false,
+              topic: info.topic ?? "",
+            };
+            const same =
+              r.kind === listed.kind &&
+              r.members.join() === listed.members.join() &&
+              r.private === listed.private &&
+              r.joined === listed.joined &&
+              r.topic === listed.topic;
+            return same ? counters : { ...counters, ...listed };
           }),
         state,
       );
+    case "topicChanged":
+      return updateRoom(state, action.room, (r) => withCursor({ ...r, topic: action.topic }, action.id));
+    case "memberChanged":
+      return updateRoom(state, action.room, (r) => {
+        const mine = action.member === state.me;
+        const joined = mine ? action.action === "join" || action.action === "add" : r.joined;
+        return withCursor({ ...r, joined, memberChanges: r.memberChanges + 1 }, action.id);
+      });
+    case "roomLost": {
+      if (!(action.room in state.rooms)) return state;
+      const rooms = { ...state.rooms };
+      delete rooms[action.room];
+      return { ...state, rooms };
+    }
     case "activity":
       return action.rooms.reduce((acc, { room, seq }) => updateRoom(acc, room, (r) => raise(r, { seq })), state);
     case "mentioned":

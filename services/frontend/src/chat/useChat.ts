@@ -22,8 +22,13 @@ export interface Chat {
   notice: string | null;
   loadingOlder: boolean;
   selectRoom(room: string): void;
-  createRoom(name: string): Promise<void>;
+  createRoom(name: string, isPrivate: boolean): Promise<void>;
   openDm(user: string): void;
+  /** Opens (or finds) my group DM with the others `users`. */
+  openGroupDm(users: string[]): Promise<void>;
+  join(room: string): void;
+  /** Leaves the room; a private one is then gone, and the page goes to the default room. */
+  leave(room: string): void;
   send(text: string): void;
   edit(message: ChatMessage, text: string): void;
   remove(message: ChatMessage): void;
@@ -307,9 +312,34 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     [navigate, me],
   );
 
-  const createRoom = useCallback(async (name: string) => listAndOpen(await api.createRoom(name)), [listAndOpen]);
+  const createRoom = useCallback(
+    async (name: string, isPrivate: boolean) => listAndOpen(await api.createRoom(name, isPrivate)),
+    [listAndOpen],
+  );
 
   const openDm = useCallback((user: string) => void api.openDm(user).then(listAndOpen, failed), [listAndOpen, failed]);
+
+  const openGroupDm = useCallback(
+    async (users: string[]) => listAndOpen(await api.openGroupDm(users)),
+    [listAndOpen],
+  );
+
+  const join = useCallback(
+    (name: string) => void api.join(name).then((info) => dispatch({ type: "listed", rooms: [info] }), failed),
+    [failed],
+  );
+
+  const leave = useCallback(
+    (name: string) => {
+      api.leave(name).then(() => {
+        if (stateRef.current.rooms[name]?.private) {
+          dispatch({ type: "roomLost", room: name });
+          navigate("/");
+        } else dispatch({ type: "memberChanged", room: name, member: me, action: "leave" });
+      }, failed);
+    },
+    [failed, navigate, me],
+  );
 
   const dismissNotice = useCallback(() => setNotice(null), []);
 
@@ -322,6 +352,9 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     selectRoom,
     createRoom,
     openDm,
+    openGroupDm,
+    join,
+    leave,
     send,
     edit,
     remove,

@@ -63,7 +63,7 @@ afterEach(() => {
 });
 
 async function opened() {
-  render(<ChatPage me="ann" onLogout={() => {}} onSessionExpired={() => {}} />);
+  render(<ChatPage me="ann" displayName="" onDisplayName={() => {}} onLogout={() => {}} onSessionExpired={() => {}} />);
   await waitFor(() => expect(sockets.sockets).toHaveLength(1));
   await act(async () => sockets.last.open());
   return sockets.last;

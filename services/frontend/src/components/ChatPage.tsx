@@ -1,4 +1,5 @@
-import { useCallback, useState } from "react";
+import { useCallback, useState, type FormEvent } from "react";
+import { api } from "../api/http";
 import type { ChatMessage } from "../api/types";
 import { draftKey } from "../chat/drafts";
 import { knownMembers } from "../chat/members";
@@ -6,24 +7,33 @@ import { roomEntries, roomLabel } from "../chat/rooms";
 import { typingUsers } from "../chat/state";
 import { useChat, type Chat } from "../chat/useChat";
 import { useTabTitle } from "./useTabTitle";
+import { AccountPanel } from "./AccountPanel";
 import { Composer } from "./Composer";
 import { ConnectionStatus } from "./ConnectionStatus";
+import { MembersPanel } from "./MembersPanel";
 import { MessageList } from "./MessageList";
+import { PeoplePanel } from "./PeoplePanel";
 import { Presence, TypingIndicator } from "./Presence";
 import { RoomList } from "./RoomList";
 import { Search } from "./Search";
+import { failure } from "./SidePanel";
 import { ThreadPanel } from "./ThreadPanel";
 
 interface Props {
   me: string;
+  displayName: string;
+  onDisplayName(name: string): void;
   onLogout(): void;
   onSessionExpired(): void;
 }
 
-export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
+export function ChatPage({ me, displayName, onDisplayName, onLogout, onSessionExpired }: Props) {
   const chat = useChat(me, onSessionExpired);
   const entries = roomEntries(chat.state);
   useTabTitle(entries);
+  const [panel, setPanel] = useState<"people" | "account" | null>(null);
+  const toggle = (which: "people" | "account") => setPanel((open) => (open === which ? null : which));
+  const close = () => setPanel(null);
 
   return (
     <div className="chat">
@@ -36,14 +46,46 @@ export function ChatPage({ me, onLogout, onSessionExpired }: Props) {
           onOpen={chat.selectRoom}
         />
         <span className="me">
-          <span className="me-prefix">Signed in as </span>
-          <strong>{me}</strong>
+          Signed in as{" "}
+          <strong>{displayName || me}</strong>
         </span>
+        <button type="button" aria-expanded={panel === "account"} onClick={() => toggle("account")}>
+          Account
+        </button>
         <button type="button" onClick={onLogout}>
           Log out
         </button>
       </header>
-      <RoomList rooms={entries} current={chat.room} onSelect={chat.selectRoom} onCreate={chat.createRoom} />
+      {panel === "people" && (
+        <PeoplePanel
+          me={me}
+          onMessage={(user) => {
+            chat.openDm(user);
+            close();
+          }}
+          onMessageGroup={async (users) => {
+            await chat.openGroupDm(users);
+            close();
+          }}
+          onClose={close}
+        />
+      )}
+      {panel === "account" && (
+        <AccountPanel
+          me={me}
+          displayName={displayName}
+          onDisplayName={onDisplayName}
+          onLoggedOut={onSessionExpired}
+          onClose={close}
+        />
+      )}
+      <RoomList
+        rooms={entries}
+        current={chat.room}
+        onSelect={chat.selectRoom}
+        onCreate={chat.createRoom}
+        onFindPeople={() => toggle("people")}
+      />
       {chat.room !== null && chat.found === "yes" ? (
         <Room key={chat.room} chat={chat} room={chat.room} me={me} />
       ) : (
@@ -71,18 +113,46 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
   const pending = chat.state.pending.filter((p) => p.room === room);
   const changes = chat.state.changes.filter((c) => c.room === room);
   const [threadOf, setThreadOf] = useState<ChatMessage | null>(null);
+  const [showMembers, setShowMembers] = useState(false);
   const { loadThread } = chat;
   const openThread = useCallback(
     (message: ChatMessage) => {
+      setShowMembers(false);
       setThreadOf(message);
       loadThread(message);
     },
     [loadThread],
   );
+  const joined = current?.joined ?? false;
   return (
-    <main className="room" aria-labelledby="room-title">
+    <main className={threadOf || showMembers ? "room with-panel" : "room"} aria-labelledby="room-title">
       <div className="room-header">
         <h2 id="room-title">{title}</h2>
+        {current?.private && <span className="private-tag">Private: members only</span>}
+        {!dm && (
+          <div className="room-actions">
+            <button
+              type="button"
+              aria-expanded={showMembers}
+              onClick={() => {
+                setThreadOf(null);
+                setShowMembers((shown) => !shown);
+              }}
+            >
+              Members
+            </button>
+            {joined ? (
+              <button type="button" onClick={() => chat.leave(room)}>
+                Leave room
+              </button>
+            ) : (
+              <button type="button" onClick={() => chat.join(room)}>
+                Join room
+              </button>
+            )}
+          </div>
+        )}
+        {!dm && <Topic room={room} topic={current?.topic ?? ""} canEdit={joined} />}
         <Presence users={current?.users ?? []} me={me} onMessage={dm ? undefined : chat.openDm} />
       </div>
       {chat.notice && (
@@ -115,6 +185,18 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         onTyping={chat.typing}
         members={knownMembers(chat.state, room)}
       />
+      {showMembers && (
+        <MembersPanel
+          room={room}
+          label={title}
+          me={me}
+          isPrivate={current?.private ?? false}
+          joined={joined}
+          changes={current?.memberChanges ?? 0}
+          onMessage={chat.openDm}
+          onClose={() => setShowMembers(false)}
+        />
+      )}
       {threadOf && (
         <ThreadPanel
           key={threadOf.id}
@@ -127,5 +209,50 @@ function Room({ chat, room, me }: { chat: Chat; room: string; me: string }) {
         />
       )}
     </main>
+  );
+}
+
+/** The room's topic, which its members can change (everyone subscribed sees it at once). */
+function Topic({ room, topic, canEdit }: { room: string; topic: string; canEdit: boolean }) {
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (editing === null) return;
+    try {
+      await api.setTopic(room, editing);
+      setEditing(null);
+      setError(null);
+    } catch (err) {
+      setError(failure(err));
+    }
+  }
+
+  if (editing !== null) {
+    return (
+      <form className="topic row" onSubmit={(event) => void save(event)}>
+        <input aria-label="Topic" value={editing} onChange={(event) => setEditing(event.target.value)} />
+        <button type="submit">Save topic</button>
+        <button type="button" onClick={() => setEditing(null)}>
+          Cancel
+        </button>
+        {error && (
+          <p role="alert" className="field-error">
+            {error}
+          </p>
+        )}
+      </form>
+    );
+  }
+  return (
+    <p className="topic">
+      {topic ? <span className="topic-text">{topic}</span> : canEdit && <span className="hint">No topic</span>}
+      {canEdit && (
+        <button type="button" className="link" onClick={() => setEditing(topic)}>
+          {topic ? "Edit topic" : "Set a topic"}
+        </button>
+      )}
+    </p>
   );
 }

@@ -15,6 +15,6 @@ describe("CreateRoom", () => {
     expect(screen.queryByRole("alert")).toBeNull();
     expect(input).not.toHaveAttribute("aria-invalid");
     await userEvent.type(input, "{Enter}");
-    expect(onCreate).toHaveBeenCalledWith("abc");
+    expect(onCreate).toHaveBeenCalledWith("abc", false);
   });
 });

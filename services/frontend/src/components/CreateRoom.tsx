@@ -1,8 +1,9 @@
 import { useId, useState, type FormEvent } from "react";
 import { NAME_MAX, nameError } from "../auth/validation";
 
-export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void> }) {
+export function CreateRoom({ onCreate }: { onCreate(name: string, isPrivate: boolean): Promise<void> }) {
   const [name, setName] = useState("");
+  const [isPrivate, setPrivate] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const inputId = useId();
@@ -17,8 +18,9 @@ export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void>
     }
     setBusy(true);
     try {
-      await onCreate(name);
+      await onCreate(name, isPrivate);
       setName("");
+      setPrivate(false);
       setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -48,6 +50,10 @@ export function CreateRoom({ onCreate }: { onCreate(name: string): Promise<void>
           Create
         </button>
       </div>
+      <label className="check">
+        <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />
+        Private (invite only)
+      </label>
       {error && (
         <p id={errorId} role="alert" className="field-error">
           {error}

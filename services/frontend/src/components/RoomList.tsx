@@ -7,10 +7,12 @@ interface Props {
   rooms: RoomEntry[];
   current: string | null;
   onSelect(room: string): void;
-  onCreate(name: string): Promise<void>;
+  onCreate(name: string, isPrivate: boolean): Promise<void>;
+  /** Opens the people directory: anyone can be messaged from there. */
+  onFindPeople(): void;
 }
 
-export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
+export function RoomList({ rooms, current, onSelect, onCreate, onFindPeople }: Props) {
   const dms = rooms.filter((r) => r.kind === "dm");
   const [strip, edges, onScroll] = useScrollEdges<HTMLElement>();
   const fade = `${edges.before ? " more-before" : ""}${edges.after ? " more-after" : ""}`;
@@ -20,7 +22,10 @@ export function RoomList({ rooms, current, onSelect, onCreate }: Props) {
         <CreateRoom onCreate={onCreate} />
       </Section>
       <Section title="Direct messages" entries={dms} current={current} onSelect={onSelect}>
-        {dms.length === 0 && <p className="hint">Message someone from the list of who is online.</p>}
+        {dms.length === 0 && <p className="hint">Message anyone, online or not: find them by name.</p>}
+        <button type="button" className="find-people" onClick={onFindPeople}>
+          Find people
+        </button>
       </Section>
     </nav>
   );
@@ -50,6 +55,11 @@ function Section({ title, entries, current, onSelect, children }: SectionProps) 
               onClick={() => onSelect(entry.name)}
             >
               <span className="room-label">{entry.label}</span>
+              {entry.private && (
+                <span className="lock" aria-hidden="true">
+                  🔒
+                </span>
+              )}
               {entry.mentioned && (
                 <span className="mention-mark" aria-hidden="true">
                   @
