@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dmPath, parseRoute, pathOf, roomPath, routeRoom } from "./routes";
+import { dmPath, parseRoute, pathOf, roomPath, routeRoom, threadPath } from "./routes";
 import type { RoomState } from "./state";
 
 const dm = { kind: "dm", members: ["ann", "bob"] } as RoomState;
@@ -20,6 +20,14 @@ describe("routes", () => {
     expect(pathOf("random", undefined, "ann")).toBe("/r/random");
     expect(routeRoom({ kind: "dm", user: "bob" }, { "dm:ann:bob": dm }, "ann")).toBe("dm:ann:bob");
     expect(routeRoom({ kind: "dm", user: "cat" }, { "dm:ann:bob": dm }, "ann")).toBeNull();
+  });
+
+  it("reads a thread's address after its conversation's, and nothing but a message id as one", () => {
+    expect(parseRoute(threadPath(roomPath("random"), "17-0"))).toEqual({ kind: "room", name: "random", thread: "17-0" });
+    expect(parseRoute(threadPath(dmPath("bob"), "1-2"))).toEqual({ kind: "dm", user: "bob", thread: "1-2" });
+    for (const path of ["/r/random/thread/", "/r/random/thread/x", "/r/random/thread/1-0/2", "/thread/1-0"]) {
+      expect(parseRoute(path)).toEqual({ kind: "unknown", path });
+    }
   });
 
   it("gives a group DM its room name as address, which no single member's address finds", () => {

@@ -1,11 +1,20 @@
 /** Every room and DM has its own address: /r/<room> and /dm/<user> (the other member; a group
- * DM goes by its room name, /r/dm:<a>:<b>:<c>…), so
+ * DM goes by its room name, /r/dm:<a>:<b>:<c>…), and each thread its conversation's plus
+ * /thread/<id>, so
  * reload, back and forward keep the conversation, and links to one can be shared. */
 import type { RoomState } from "./state";
 
 export const DEFAULT_ROOM = "general";
 
-export type Route = { kind: "room"; name: string } | { kind: "dm"; user: string } | { kind: "unknown"; path: string };
+/** A conversation, and the thread open beside it (its first message's id), if any. */
+export type Route =
+  | { kind: "room"; name: string; thread?: string }
+  | { kind: "dm"; user: string; thread?: string }
+  | { kind: "unknown"; path: string };
+
+/** A thread's address is its conversation's, then /thread/<id>. */
+const THREAD = "/thread/";
+const MESSAGE_ID = /^\d+-\d+$/;
 
 function segment(path: string, prefix: string): string | null {
   if (!path.startsWith(prefix)) return null;
@@ -20,16 +29,21 @@ function segment(path: string, prefix: string): string | null {
 
 export function parseRoute(path: string): Route {
   if (path === "/") return { kind: "room", name: DEFAULT_ROOM };
-  const room = segment(path, "/r/");
-  if (room !== null) return { kind: "room", name: room };
-  const user = segment(path, "/dm/");
-  if (user !== null) return { kind: "dm", user };
+  const at = path.indexOf(THREAD);
+  const conversation = at < 0 ? path : path.slice(0, at);
+  const thread = at < 0 ? {} : { thread: path.slice(at + THREAD.length) };
+  if (thread.thread !== undefined && !MESSAGE_ID.test(thread.thread)) return { kind: "unknown", path };
+  const room = segment(conversation, "/r/");
+  if (room !== null) return { kind: "room", name: room, ...thread };
+  const user = segment(conversation, "/dm/");
+  if (user !== null) return { kind: "dm", user, ...thread };
   return { kind: "unknown", path };
 }
 
 // ":" may stand in a path segment as it is: a group DM's address stays readable.
 export const roomPath = (name: string) => `/r/${encodeURIComponent(name).replaceAll("%3A", ":")}`;
 export const dmPath = (user: string) => `/dm/${encodeURIComponent(user)}`;
+export const threadPath = (conversation: string, id: string) => `${conversation}${THREAD}${id}`;
 
 /** The address of a room or DM the client knows (a DM's is its other member's; a group
  * DM, which has several, goes by its room name). */

@@ -7,7 +7,7 @@ import { frameOutcome, newClientId } from "./frames";
 import { askNotificationPermission, notifyMention } from "./notify";
 import { ReadThrottle } from "./reads";
 import { roomLabel } from "./rooms";
-import { parseRoute, pathOf, routeRoom } from "./routes";
+import { parseRoute, pathOf, routeRoom, threadPath } from "./routes";
 import { chatReducer, initialState, type ChatState } from "./state";
 import { usePath } from "../router";
 /** Typing events are sent at most this often per room (the server relays ~1/s). */
@@ -19,6 +19,8 @@ export interface Chat {
   room: string | null;
   /** Whether the address names a conversation: "finding" until the room list says. */
   found: "finding" | "yes" | "no";
+  /** The thread the address opens beside the room (its first message's id), if any. */
+  thread: string | null;
   notice: string | null;
   loadingOlder: boolean;
   selectRoom(room: string): void;
@@ -34,8 +36,11 @@ export interface Chat {
   remove(message: ChatMessage): void;
   /** My `emoji` on the message, or off it. */
   react(message: ChatMessage, emoji: string, add: boolean): void;
-  /** Loads a thread's replies (those that come later arrive live). */
-  loadThread(parent: ChatMessage): void;
+  /** Loads a thread: its first message, and its replies (those that come later arrive live). */
+  loadThread(room: string, id: string): Promise<ChatMessage | null>;
+  /** Opens the thread beside the room, at its own address. */
+  openThread(message: ChatMessage): void;
+  closeThread(): void;
   /** A reply in `parent`'s thread (`inRoom`: in the room's timeline too), retried until acked. */
   reply(parent: ChatMessage, text: string, inRoom: boolean): void;
   discard(clientId: string): void;
@@ -253,14 +258,27 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
   );
 
   const loadThread = useCallback(
-    (parent: ChatMessage) => {
-      api.thread(parent.room, parent.id).then(
-        (page) => dispatch({ type: "threadLoaded", room: parent.room, parent: parent.id, replies: page.messages }),
-        failed,
-      );
+    async (name: string, id: string) => {
+      try {
+        const page = await api.thread(name, id);
+        dispatch({ type: "threadLoaded", room: name, parent: id, replies: page.messages });
+        return page.parent;
+      } catch (err) {
+        failed(err);
+        return null;
+      }
     },
     [failed],
   );
+
+  const openThread = useCallback(
+    (message: ChatMessage) => navigate(threadPath(pathOf(message.room, stateRef.current.rooms[message.room], me), message.id)),
+    [navigate, me],
+  );
+
+  const closeThread = useCallback(() => {
+    if (roomRef.current !== null) navigate(pathOf(roomRef.current, stateRef.current.rooms[roomRef.current], me));
+  }, [navigate, me]);
 
   const reply = useCallback((parent: ChatMessage, text: string, inRoom: boolean) => {
     connectionRef.current?.send(parent.room, text, newClientId(), { thread: parent.id, inRoom });
@@ -347,6 +365,7 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     state,
     room,
     found,
+    thread: route.kind === "unknown" ? null : (route.thread ?? null),
     notice,
     loadingOlder,
     selectRoom,
@@ -360,6 +379,8 @@ export function useChat(me: string, onSessionExpired: () => void): Chat {
     remove,
     react,
     loadThread,
+    openThread,
+    closeThread,
     reply,
     discard,
     typing,

@@ -173,7 +173,7 @@ describe("ChatPage", () => {
     expect(within(rooms()).getByRole("button", { name: "# design, 3 unread, mention" })).toBeInTheDocument();
     act(() => socket.receive({ type: "read", room: "design", seq: 3 })); // read in another tab
     expect(within(rooms()).getByRole("button", { name: "# design" })).toBeInTheDocument();
-    expect(within(dms()).queryAllByRole("button")).toEqual([]);
+    expect(within(dms()).queryAllByRole("listitem")).toEqual([]);
   });
 
   it("reads the open room once its newest message is on screen, cleared once the server stored it", async () => {
