@@ -326,7 +326,8 @@ def test_a_thread_is_replied_to_beside_the_room_and_counted_under_its_first_mess
     expect(ann.page).to_have_url(re.compile(r"/r/general/thread/\d+-\d+$"))
     ann.page.reload()
     thread = ann.page.get_by_role("complementary", name="Thread")
-    expect(thread.get_by_role("list", name=f"Replies to {ann.name}")).to_contain_text("thanks, in the room too")
+    replies = thread.get_by_role("list", name=f"Replies to {ann.name}")
+    expect(replies).to_contain_text("thanks, in the room too")
     ann.page.go_back()  # to the room, as it was before the thread opened
     expect(ann.page).not_to_have_url(re.compile("/thread/"))
     expect(thread).to_have_count(0)
