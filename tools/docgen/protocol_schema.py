@@ -66,6 +66,7 @@ def limits() -> dict[str, Any]:
         "password_max_length": (names.PASSWORD_MAX, "a password's most characters"),
         "dm_max_members": (names.DM_MAX_MEMBERS, "a group DM's most members, its opener included"),
         "display_name_max_length": (names.DISPLAY_NAME_MAX, "a display name's most characters"),
+        "users_lookup_max": (names.USERS_LOOKUP_MAX, "the most names one GET /api/users takes"),
     }
     refused = "What the server refuses beyond, for a client to check before a round trip."
     return constants("Limits", refused, values)

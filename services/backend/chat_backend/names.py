@@ -28,6 +28,7 @@ _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Co
 
 
 DISPLAY_NAME_MAX = 64  # characters
+USERS_LOOKUP_MAX = 100  # names one GET /api/users takes
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"  # Unicode's Cc: C0, DEL and C1
 
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request
 
 from chat_backend.http.routes import User, error_responses
 from chat_backend.http.services import services
+from chat_backend.names import USERS_LOOKUP_MAX
 from chat_backend.protocol import PeoplePage, Person, Users
 
 router = APIRouter(prefix="/api")
-MAX_LOOKUP = 100  # names one user lookup takes
 
 
 @router.get(
@@ -39,7 +39,7 @@ async def people(
     "/users", response_model=Users, response_model_exclude_none=True, responses=error_responses(401, 422)
 )
 async def users(
-    request: Request, _: User, names: Annotated[list[str], Query(max_length=MAX_LOOKUP)]
+    request: Request, _: User, names: Annotated[list[str], Query(max_length=USERS_LOOKUP_MAX)]
 ) -> Users:
     """Those of the `names` (a repeated parameter, at most 100 of them) who are registered,
     with their display names: what a client shows beside a message's author."""

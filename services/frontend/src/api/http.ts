@@ -1,5 +1,5 @@
 /** The HTTP half of the contract: same-origin JSON calls under /api. */
-import type { MemberPage, MessageReactions, PeoplePage, ThreadPage } from "./protocol";
+import type { MemberPage, MessageReactions, PeoplePage, Person, ThreadPage } from "./protocol";
 import type { ChatMessage, RoomInfo, SearchHit } from "./types";
 
 /** A refused request, with the server's error code and human-readable reason. */
@@ -75,6 +75,11 @@ export const api = {
     const query = new URLSearchParams({ prefix });
     if (after) query.set("after", after);
     return request<PeoplePage>("GET", `/api/people?${query.toString()}`);
+  },
+  /** Those of `names` who are registered, with their display names (at most USERS_LOOKUP_MAX names). */
+  users: async (names: string[]) => {
+    const query = new URLSearchParams(names.map((name) => ["names", name]));
+    return (await request<{ users: Person[] }>("GET", `/api/users?${query.toString()}`)).users;
   },
   setDisplayName: (displayName: string) => request<void>("PUT", "/api/me/display-name", { display_name: displayName }),
   /** Ends every other session of mine. */

@@ -223,6 +223,10 @@ export interface Limits {
    * a password's fewest characters
    */
   password_min_length: 8;
+  /**
+   * the most names one GET /api/users takes
+   */
+  users_lookup_max: 100;
 }
 
 export interface Member {
@@ -694,7 +698,8 @@ export const limits: Limits = {
   "name_max_length": 32,
   "name_min_length": 3,
   "password_max_length": 128,
-  "password_min_length": 8
+  "password_min_length": 8,
+  "users_lookup_max": 100
 };
 
 /** Why the server closes a socket (its CloseCodes). */
@@ -1164,6 +1169,10 @@ export const protocolSchema = {
         "password_min_length": {
           "const": 8,
           "description": "a password's fewest characters"
+        },
+        "users_lookup_max": {
+          "const": 100,
+          "description": "the most names one GET /api/users takes"
         }
       },
       "required": [
@@ -1174,7 +1183,8 @@ export const protocolSchema = {
         "password_min_length",
         "password_max_length",
         "dm_max_members",
-        "display_name_max_length"
+        "display_name_max_length",
+        "users_lookup_max"
       ],
       "title": "Limits",
       "type": "object"

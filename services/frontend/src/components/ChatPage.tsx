@@ -77,7 +77,7 @@ export function ChatPage({ me, displayName, onDisplayName, onLogout, onSessionEx
         onFindPeople={() => toggle("people")}
       />
       {chat.room !== null && chat.found === "yes" ? (
-        <Room key={chat.room} chat={chat} room={chat.room} me={me} />
+        <Room key={chat.room} chat={chat} room={chat.room} me={me} displayName={displayName} />
       ) : (
         <main className="room room-missing" aria-labelledby="room-title">
           <div className="room-header">

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import type { Reaction } from "../api/protocol";
 import type { ChatMessage } from "../api/types";
 import type { Delay, PendingChange, PendingMessage, ThreadSummary } from "../chat/state";
+import { AuthorName } from "./AuthorName";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { MessageEditor } from "./MessageEditor";
 import { MessageReactions, ReactButton } from "./MessageReactions";
@@ -61,7 +62,7 @@ export function MessageItem({ message, continued, me, change, reactions, thread,
   return (
     <li className={`message${continued ? " continued" : ""}${deleted ? " deleted" : ""}`} data-id={message.id}>
       <div className="meta">
-        <span className={continued ? "author visually-hidden" : "author"}>{message.user}</span>
+        <AuthorName user={message.user} hidden={continued} />
         {/* A follow-up's time shows on hover or focus; it can take focus for keyboard users,
             and it stays in the accessibility tree either way. */}
         <time

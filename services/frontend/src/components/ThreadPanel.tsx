@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import type { ChatMessage } from "../api/types";
+import { AuthorName } from "./AuthorName";
 import { MessageText } from "./MessageText";
 
 interface Props {
@@ -21,7 +22,7 @@ function Entry({ message, me }: { message: ChatMessage; me: string }) {
   return (
     <>
       <div className="meta">
-        <span className="author">{message.user}</span> <time>{time(message.ts)}</time>
+        <AuthorName user={message.user} /> <time>{time(message.ts)}</time>
       </div>
       {message.deleted ? (
         <p className="message-text deleted-text">This message was deleted</p>
