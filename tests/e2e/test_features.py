@@ -191,6 +191,9 @@ def picture_scene(ann: ChatUser, bob: ChatUser, cat: ChatUser) -> None:
         user.register()
     ann.create_room("design")
     ann.create_room("release")
+    ann.page.get_by_role("button", name="Set a topic").click()
+    ann.page.get_by_label("Topic").fill("2.4 ships Thursday")
+    ann.page.get_by_role("button", name="Save topic").click()
     for user in (bob, cat):
         user.open_room("release")
     cat.create_room("support")
