@@ -15,6 +15,7 @@ from chat_backend import logs
 from chat_backend.archive.archiver import Archiver
 from chat_backend.archive.database import Database
 from chat_backend.archive.history import History
+from chat_backend.archive.threads import ThreadHistory
 from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
 from chat_backend.http.origin_check import OriginCheck
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 threads,
                 leases,
                 History(messages, database),
+                ThreadHistory(messages, threads, database),
                 database,
             )
             hub.start()

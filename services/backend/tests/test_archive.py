@@ -150,6 +150,47 @@ async def test_thread_replies_stay_out_of_room_history_past_the_redis_window(
     await alice.aclose()
 
 
+async def test_a_thread_older_than_the_redis_window_opens_whole_with_its_counts(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
+    stack = make_archive_stack()
+    server = stack.start()
+    alice, bob = await _user(server), await _user(server)
+    room = unique("room")
+    await alice.create_room(room)
+    ann_ws, bob_ws = await alice.ws(), await bob.ws()
+    parent = await ann_ws.say(room, "who takes the release?")
+    first = await _reply(ann_ws, room, parent, "not me this time", in_room=False)
+    await _reply(bob_ws, room, parent, "I can", in_room=False)
+    await _reply(ann_ws, room, parent, "thanks!", in_room=True)
+    await ann_ws.edit(room, first, "not me this time, sorry")
+    in_redis = (await alice.http.get(f"/api/rooms/{room}/messages/{parent}/thread")).json()
+    assert in_redis["parent"]["replies"] == 3
+    assert in_redis["parent"]["last_repliers"] == [bob.username, alice.username]
+    for n in range(60):
+        await ann_ws.say(room, f"message {n}")
+    await _until(lambda: len(_archived(stack, room)) == 64)
+    stream = await _until(lambda: _short(stack, room))
+    assert parent not in stream
+
+    # The same thread, the same counts, now from PostgreSQL alone.
+    response = await alice.http.get(f"/api/rooms/{room}/messages/{parent}/thread")
+    assert response.status_code == 200, response.text
+    assert response.json() == in_redis
+    assert [m["text"] for m in in_redis["messages"]] == ["not me this time, sorry", "I can", "thanks!"]
+    history = await _whole_history(alice, room)
+    assert (history[0]["id"], history[0]["replies"]) == (parent, 3)
+    assert history[0]["last_repliers"] == [bob.username, alice.username]
+    assert "replies" not in history[2]  # a message nobody replied to
+    # A reply is no thread of its own, and an id nobody stored none at all.
+    for missing in (first, "1-0"):
+        response = await alice.http.get(f"/api/rooms/{room}/messages/{missing}/thread")
+        assert response.json()["error"] == "unknown_message", response.text
+    for client, ws in ((alice, ann_ws), (bob, bob_ws)):
+        await ws.close()
+        await client.aclose()
+
+
 async def _short(stack: ArchiveStack, room: str) -> list[str] | None:
     stream = await _stream_ids(stack, room)
     return stream if len(stream) <= stack.history_limit else None

@@ -1,9 +1,9 @@
 """Stream entries written into PostgreSQL: each message (thread replies too) inserted once,
 each edit and delete event recorded once and, only then, applied to its message. The other
 kinds (member, topic, reaction, thread counts) are not archived: they live in the stream and
-their own Redis records, so reactions and reply counts of messages trimmed from the stream
-are not shown (docs/storage.md). Archiving an entry again (a
-retry, a second archiver after a lease change) changes nothing."""
+their own Redis records, so reactions of messages trimmed from the stream are not shown; reply
+counts are counted from the archived replies (archive/threads.py, docs/storage.md). Archiving
+an entry again (a retry, a second archiver after a lease change) changes nothing."""
 
 from __future__ import annotations
 

@@ -277,7 +277,7 @@ async def history(
     svc = services(request)
     await visible_room(request, user, room)
     found = await svc.history.page(room, min(limit, svc.settings.history_page_max), before)
-    return Messages(messages=await svc.threads.with_summaries(room, found))
+    return Messages(messages=await svc.thread_history.with_summaries(room, found))
 
 
 @router.get(
@@ -294,7 +294,7 @@ async def context(
     svc = services(request)
     await visible_room(request, user, room)
     found = await svc.history.around(room, message, min(limit, svc.settings.history_page_max))
-    return Messages(messages=await svc.threads.with_summaries(room, found))
+    return Messages(messages=await svc.thread_history.with_summaries(room, found))
 
 
 SEARCH_LIMIT = 50

@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 
 from chat_backend.archive.database import Database
 from chat_backend.archive.history import History
+from chat_backend.archive.threads import ThreadHistory
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
 from chat_backend.store.access import Access
@@ -43,6 +44,7 @@ class Services:
     threads: Threads
     leases: SocketLeases
     history: History
+    thread_history: ThreadHistory
     database: Database | None  # None without DATABASE_URL: no search
 
 

@@ -20,11 +20,11 @@ router = APIRouter(prefix="/api/rooms/{room}")
     responses=error_responses(401, 404, 422),
 )
 async def thread(request: Request, user: User, room: RoomPath, message: MessagePath) -> ThreadPage:
-    """The message and its replies still in the room's history (HISTORY_LIMIT), oldest first."""
+    """The message and its replies, oldest first: from PostgreSQL for a message older than
+    the Redis window."""
     await visible_room(request, user, room)
-    found = await services(request).threads.thread(room, message)
+    found = await services(request).thread_history.thread(room, message)
     if found is None:
         raise ApiError(404, "unknown_message", f"no message {message!r} in {room!r} to have replies")
     parent, replies = found
-    (parent,) = await services(request).threads.with_summaries(room, [parent])
     return ThreadPage(parent=parent, messages=replies)

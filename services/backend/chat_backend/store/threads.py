@@ -36,6 +36,8 @@ from chat_backend.store.messages import (
     canonical_id,
 )
 
+LAST_REPLIERS = 3  # the repliers a thread's summary names, the latest last
+
 # As the send script, and KEYS[6] the room's threads, KEYS[7] on a cluster its channel;
 # ARGV[9] the parent, ARGV[10] "1" to show the reply in the room too, ARGV[11...] the
 # mentioned users.
@@ -87,7 +89,7 @@ thread.count = thread.count + 1
 local last = {}
 for _, person in ipairs(thread.last) do if person ~= ARGV[5] then table.insert(last, person) end end
 table.insert(last, ARGV[5])
-while #last > 3 do table.remove(last, 1) end  -- the last three repliers
+while #last > LAST_REPLIERS do table.remove(last, 1) end
 thread.last = last
 redis.call('HSET', KEYS[6], ARGV[9], cjson.encode(thread))
 purge_trimmed(KEYS[1], KEYS[6], ARGV[1])
@@ -97,7 +99,7 @@ redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
 if KEYS[7] then redis.call('SPUBLISH', KEYS[7], '') end
 return {'ok', id, ARGV[7], seq, unpack(notified)}
 """
-)
+).replace("LAST_REPLIERS", str(LAST_REPLIERS))
 
 
 @dataclass(frozen=True)
