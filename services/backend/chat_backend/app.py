@@ -15,6 +15,7 @@ from chat_backend import logs
 from chat_backend.archive.archiver import Archiver
 from chat_backend.archive.database import Database
 from chat_backend.archive.history import History
+from chat_backend.archive.reactions import ReactionHistory
 from chat_backend.archive.threads import ThreadHistory
 from chat_backend.http import account, errors, memberships, people, reactions, routes, threads
 from chat_backend.http.body_limit import BodyLimit
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             threads = Threads(messages, keys)
             leases = SocketLeases(redis, settings, keys)
             sockets = Sockets(settings, hub, accounts, messages, access, reads, threads)
+            reactions = Reactions(messages, settings, keys)
+            history = History(messages, database)
             app.state.services = Services(
                 settings,
                 redis,
@@ -97,11 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 memberships,
                 People(redis, keys),
                 Profiles(redis, keys),
-                Reactions(messages, settings, keys),
+                reactions,
                 threads,
                 leases,
-                History(messages, database),
-                ThreadHistory(messages, threads, database),
+                history,
+                ThreadHistory(history, threads),
+                ReactionHistory(history, reactions),
                 database,
             )
             hub.start()

@@ -10,6 +10,7 @@ import inspect
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from chat_backend.protocol import Ack, Send
 from chatkit import ChatClient, unique
@@ -150,14 +151,22 @@ async def test_thread_replies_stay_out_of_room_history_past_the_redis_window(
     await alice.aclose()
 
 
-async def test_a_thread_older_than_the_redis_window_opens_whole_with_its_counts(
+async def _two_in_a_room(
     make_archive_stack: MakeArchiveStack,
-) -> None:
+) -> tuple[ArchiveStack, ChatClient, ChatClient, str]:
+    """A stack, and two people with a room of Alice's."""
     stack = make_archive_stack()
     server = stack.start()
     alice, bob = await _user(server), await _user(server)
     room = unique("room")
     await alice.create_room(room)
+    return stack, alice, bob, room
+
+
+async def test_a_thread_older_than_the_redis_window_opens_whole_with_its_counts(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
+    stack, alice, bob, room = await _two_in_a_room(make_archive_stack)
     ann_ws, bob_ws = await alice.ws(), await bob.ws()
     parent = await ann_ws.say(room, "who takes the release?")
     first = await _reply(ann_ws, room, parent, "not me this time", in_room=False)
@@ -188,6 +197,52 @@ async def test_a_thread_older_than_the_redis_window_opens_whole_with_its_counts(
         assert response.json()["error"] == "unknown_message", response.text
     for client, ws in ((alice, ann_ws), (bob, bob_ws)):
         await ws.close()
+        await client.aclose()
+
+
+async def _react(client: ChatClient, room: str, message: str, emoji: str, add: bool = True) -> None:
+    path = f"/api/rooms/{room}/messages/{message}/reactions/{quote(emoji)}"
+    response = await (client.http.put(path) if add else client.http.delete(path))
+    assert response.status_code == 200, response.text
+
+
+async def test_reactions_outlive_the_redis_window_and_go_with_a_deleted_message(
+    make_archive_stack: MakeArchiveStack,
+) -> None:
+    stack, alice, bob, room = await _two_in_a_room(make_archive_stack)
+    ws = await alice.ws()
+    liked, gone = await ws.say(room, "ship it friday?"), await ws.say(room, "a typo")
+    await _react(alice, room, liked, "👍")
+    await _react(bob, room, liked, "🎉")
+    await _react(bob, room, liked, "👍")
+    await _react(alice, room, liked, "❤️")
+    await _react(alice, room, liked, "❤️", add=False)
+    await _react(bob, room, gone, "👀")
+    await ws.delete(room, gone)
+    lookup = {"ids": [liked, gone]}
+    in_redis = (await alice.http.get(f"/api/rooms/{room}/reactions", params=lookup)).json()
+    assert in_redis == {
+        "messages": [
+            {
+                "id": liked,
+                "reactions": [
+                    {"emoji": "👍", "count": 2, "users": [alice.username, bob.username]},
+                    {"emoji": "🎉", "count": 1, "users": [bob.username]},
+                ],
+            }
+        ]
+    }
+    for n in range(60):
+        await ws.say(room, f"message {n}")
+    await _until(lambda: len(_archived(stack, room)) == 62)
+    stream = await _until(lambda: _short(stack, room))
+    assert liked not in stream
+
+    # The same answer from PostgreSQL alone; the deleted message's reaction is gone from it.
+    assert (await alice.http.get(f"/api/rooms/{room}/reactions", params=lookup)).json() == in_redis
+    assert stack.sql("SELECT count(*) FROM reactions WHERE emoji = %s", "👀") == [(0,)]
+    await ws.close()
+    for client in (alice, bob):
         await client.aclose()
 
 

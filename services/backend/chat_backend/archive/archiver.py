@@ -155,8 +155,10 @@ class Archiver:
                 return
 
     async def _expire(self, cutoff_ms: int, rooms: list[str]) -> None:
-        """Messages older than the cutoff, and the events about them, gone from both stores."""
-        for table in ("messages", "changes"):
+        """Messages older than the cutoff, and the events and reactions about them, gone from
+        both stores (a reaction by its own time: one made later is never shown without its
+        message, and goes once it is as old)."""
+        for table in ("messages", "changes", "reactions"):
             statement = _EXPIRE.format(table=table, limit=_EXPIRE_BATCH)
             while True:
                 async with self.database.connection() as conn:

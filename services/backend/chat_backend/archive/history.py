@@ -71,6 +71,11 @@ class History:
         older = await self._older(room, limit - len(recent), end)
         return older + recent
 
+    async def archived_before(self, room: str) -> tuple[int, int] | None:
+        """The id before which the room's history is PostgreSQL's alone (the stream's first
+        entry since it was trimmed); None when the stream holds it all, or without PostgreSQL."""
+        return None if self.database is None else await self.messages.first_kept(room)
+
     async def around(self, room: str, target: str, limit: int) -> list[Message]:
         """About `limit` messages around `target`: half before it, then it and those after."""
         older = await self.page(room, limit // 2, target)

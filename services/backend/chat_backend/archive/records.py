@@ -1,9 +1,9 @@
 """Stream entries written into PostgreSQL: each message (thread replies too) inserted once,
-each edit and delete event recorded once and, only then, applied to its message. The other
-kinds (member, topic, reaction, thread counts) are not archived: they live in the stream and
-their own Redis records, so reactions of messages trimmed from the stream are not shown; reply
-counts are counted from the archived replies (archive/threads.py, docs/storage.md). Archiving
-an entry again (a retry, a second archiver after a lease change) changes nothing."""
+each edit and delete event recorded once and, only then, applied to its message (a delete takes
+the message's reactions with it), and each reaction event applied unless a newer one about the
+same message, emoji and person was. Member, topic and thread-count entries are not archived:
+reply counts are counted from the archived replies (archive/threads.py, docs/storage.md).
+Archiving an entry again (a retry, a second archiver after a lease change) changes nothing."""
 
 from __future__ import annotations
 
@@ -38,6 +38,17 @@ FROM recorded
 WHERE messages.room = %(room)s AND messages.id_ms = recorded.target_ms
     AND messages.id_seq = recorded.target_seq AND NOT messages.deleted
 """
+_UNREACT = """
+DELETE FROM reactions WHERE room = %(room)s AND target_ms = %(target_ms)s AND target_seq = %(target_seq)s
+"""
+_REACTION = """
+INSERT INTO reactions (room, target_ms, target_seq, emoji, username, id_ms, id_seq, present, ts)
+VALUES (%(room)s, %(target_ms)s, %(target_seq)s, %(emoji)s, %(user)s, %(ms)s, %(seq_part)s,
+    %(present)s, %(ts)s)
+ON CONFLICT (room, target_ms, target_seq, emoji, username) DO UPDATE
+SET id_ms = excluded.id_ms, id_seq = excluded.id_seq, present = excluded.present, ts = excluded.ts
+WHERE (reactions.id_ms, reactions.id_seq) < (excluded.id_ms, excluded.id_seq)
+"""
 
 
 def _row(room: str, entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
@@ -60,16 +71,24 @@ async def store(conn: psycopg.AsyncConnection[Any], room: str, batch: list[Entry
     """The batch (one room's, oldest first) in the connection's transaction. Messages go
     first: an event in the batch is about a message stored before it."""
     messages = [_row(room, eid, fields) for eid, fields in batch if entries.is_message(fields)]
-    changes = []
+    changes, reactions = [], []
     for eid, fields in batch:
-        if fields.get(entries.KIND) in (entries.EDIT, entries.DELETE):
-            target_ms, target_seq = parse_id(fields.get("target", "0-0"))
-            kind = fields[entries.KIND]
-            changes.append(
-                {**_row(room, eid, fields), "kind": kind, "target_ms": target_ms, "target_seq": target_seq}
-            )
+        kind = fields.get(entries.KIND)
+        if kind not in (entries.EDIT, entries.DELETE, entries.REACTION):
+            continue
+        target_ms, target_seq = parse_id(fields.get("target", "0-0"))
+        event = {**_row(room, eid, fields), "kind": kind, "target_ms": target_ms, "target_seq": target_seq}
+        if kind == entries.REACTION:
+            added = fields.get("action") == "add"
+            reactions.append({**event, "emoji": fields.get("emoji", ""), "present": added})
+        else:
+            changes.append(event)
     async with conn.cursor() as cur:
         if messages:
             await cur.executemany(_MESSAGE, messages)
+        if reactions:
+            await cur.executemany(_REACTION, reactions)
         if changes:
             await cur.executemany(_CHANGE, changes)
+            if deletes := [change for change in changes if change["kind"] == entries.DELETE]:
+                await cur.executemany(_UNREACT, deletes)

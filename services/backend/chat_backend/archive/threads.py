@@ -8,10 +8,9 @@ so what PostgreSQL holds of such a thread is the whole of it once the archiver h
 
 from __future__ import annotations
 
-from chat_backend.archive.database import Database
-from chat_backend.archive.history import message
+from chat_backend.archive.history import History, message
 from chat_backend.protocol import Message
-from chat_backend.store.messages import Messages, canonical_id, parse_id
+from chat_backend.store.messages import canonical_id, parse_id
 from chat_backend.store.threads import LAST_REPLIERS, Summary, Threads
 
 # The first message (no reply itself), then its replies, oldest first; the columns `message` reads.
@@ -33,17 +32,15 @@ WHERE latest = 1 ORDER BY thread, id_ms, id_seq
 
 
 class ThreadHistory:
-    def __init__(self, messages: Messages, threads: Threads, database: Database | None):
-        """`database` None: the stream is all there is (no DATABASE_URL)."""
-        self.messages = messages
+    def __init__(self, history: History, threads: Threads):
+        self.history = history
         self.threads = threads
-        self.database = database
 
     async def with_summaries(self, room: str, shown: list[Message]) -> list[Message]:
         """`shown`, those replied to with their reply count and last repliers: from Redis, and
         from PostgreSQL for messages older than the stream."""
         found = await self.threads.with_summaries(room, shown)
-        first_kept = await self._first_kept(room)
+        first_kept = await self.history.archived_before(room)
         archived = [m.id for m in found if m.replies is None and first_kept and parse_id(m.id) < first_kept]
         if not archived:
             return found
@@ -62,13 +59,13 @@ class ThreadHistory:
         if found is not None:
             (first,) = await self.threads.with_summaries(room, [found[0]])
             return first, found[1]
-        first_kept = await self._first_kept(room)
+        first_kept = await self.history.archived_before(room)
         if first_kept is None or parse_id(parent) >= first_kept:
             return None
-        assert self.database is not None
+        assert self.history.database is not None
         ms, seq = parse_id(parent)
         params = {"room": room, "ms": ms, "seq": seq, "id": canonical_id(parent)}
-        async with self.database.connection() as conn:
+        async with self.history.database.connection() as conn:
             rows = await (await conn.execute(_THREAD, params)).fetchall()
         stored = [message(room, row) for row in rows]
         if not stored or stored[0].id != canonical_id(parent):
@@ -79,13 +76,9 @@ class ThreadHistory:
             first = first.model_copy(update={"replies": len(replies), "last_repliers": repliers[::-1]})
         return first, replies
 
-    async def _first_kept(self, room: str) -> tuple[int, int] | None:
-        """Where the stream starts if older history is PostgreSQL's; None without one."""
-        return None if self.database is None else await self.messages.first_kept(room)
-
     async def _summaries(self, room: str, ids: list[str]) -> dict[str, Summary]:
-        assert self.database is not None
-        async with self.database.connection() as conn:
+        assert self.history.database is not None
+        async with self.history.database.connection() as conn:
             counts = await (await conn.execute(_COUNTS, (room, ids))).fetchall()
             replied = await (await conn.execute(_REPLIERS, (room, ids))).fetchall()
         repliers: dict[str, list[str]] = {}

@@ -75,6 +75,7 @@ async def reactions(
         Query(max_length=MAX_IDS),
     ],
 ) -> ReactionsPage:
-    """The reactions of the messages `ids` (a repeated parameter, at most 200)."""
+    """The reactions of the messages `ids` (a repeated parameter, at most 200): from
+    PostgreSQL for messages older than the Redis window."""
     await visible_room(request, user, room)
-    return ReactionsPage(messages=await services(request).reactions.of(room, ids))
+    return ReactionsPage(messages=await services(request).reaction_history.of(room, ids))

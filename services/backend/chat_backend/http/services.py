@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 
 from chat_backend.archive.database import Database
 from chat_backend.archive.history import History
+from chat_backend.archive.reactions import ReactionHistory
 from chat_backend.archive.threads import ThreadHistory
 from chat_backend.realtime.sockets import Sockets
 from chat_backend.settings import Settings
@@ -45,6 +46,7 @@ class Services:
     leases: SocketLeases
     history: History
     thread_history: ThreadHistory
+    reaction_history: ReactionHistory
     database: Database | None  # None without DATABASE_URL: no search
 
 

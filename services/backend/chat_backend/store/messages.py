@@ -103,7 +103,8 @@ return {'ok', id, ARGV[7], seq}
 )
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
-# room's changes, KEYS[5] on a cluster the room's channel; ARGV[6] the target id, ARGV[9] the
+# room's changes, KEYS[5] its reactions (a deleted message keeps none), KEYS[6] on a cluster the
+# room's channel; ARGV[6] the target id, ARGV[9] the
 # kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED; with an
 # archive, `trim` drops them).
 _CHANGE = (
@@ -134,10 +135,11 @@ else
   id = append(KEYS[1], ARGV[1], 'kind', 'delete', 'target', ARGV[6],
     'user', ARGV[5], 'ts', ARGV[7], 'client_id', ARGV[8])
   redis.call('HSET', KEYS[4], ARGV[6], 'd ' .. ARGV[7])
+  redis.call('HDEL', KEYS[5], ARGV[6])
 end
 purge_trimmed(KEYS[1], KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
+if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
 return {'ok', id, ARGV[7]}
 """
 )
@@ -273,6 +275,7 @@ class Messages:
             self.keys.dedup(room, user, client_id),
             self.keys.send_rate(user, room),
             self.keys.changes(room),
+            self.keys.reactions(room),
             *self.bell(room),
         ]
         kind = [entries.EDIT, text] if text is not None else [entries.DELETE]
