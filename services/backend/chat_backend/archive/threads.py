@@ -8,6 +8,8 @@ so what PostgreSQL holds of such a thread is the whole of it once the archiver h
 
 from __future__ import annotations
 
+from typing import cast
+
 from chat_backend.archive.history import History, message
 from chat_backend.protocol import Message
 from chat_backend.store.messages import canonical_id, parse_id
@@ -41,16 +43,11 @@ class ThreadHistory:
         from PostgreSQL for messages older than the stream."""
         found = await self.threads.with_summaries(room, shown)
         first_kept = await self.history.archived_before(room)
-        archived = [m.id for m in found if m.replies is None and first_kept and parse_id(m.id) < first_kept]
+        archived = [m for m in found if m.replies is None and first_kept and parse_id(m.id) < first_kept]
         if not archived:
             return found
-        summaries = await self._summaries(room, archived)
-        return [
-            m.model_copy(update={"replies": s.replies, "last_repliers": s.last_repliers})
-            if (s := summaries.get(m.id))
-            else m
-            for m in found
-        ]
+        counted = {m.id: m for m in await self._with_archived_summaries(room, archived)}
+        return [counted.get(m.id, m) for m in found]
 
     async def thread(self, room: str, parent: str) -> tuple[Message, list[Message]] | None:
         """The message and its replies, oldest first, wherever they are stored; None when the
@@ -70,21 +67,26 @@ class ThreadHistory:
         stored = [message(room, row) for row in rows]
         if not stored or stored[0].id != canonical_id(parent):
             return None
-        first, replies = stored[0], stored[1:]
-        if replies:
-            repliers = list(dict.fromkeys(reversed([r.user for r in replies])))[:LAST_REPLIERS]
-            first = first.model_copy(update={"replies": len(replies), "last_repliers": repliers[::-1]})
-        return first, replies
+        (first,) = await self._with_archived_summaries(room, stored[:1])
+        return first, stored[1:]
 
-    async def _summaries(self, room: str, ids: list[str]) -> dict[str, Summary]:
+    async def _with_archived_summaries(self, room: str, archived: list[Message]) -> list[Message]:
+        """`archived`, those replied to with the reply count and last repliers PostgreSQL holds."""
         assert self.history.database is not None
+        ids = [m.id for m in archived]
         async with self.history.database.connection() as conn:
             counts = await (await conn.execute(_COUNTS, (room, ids))).fetchall()
             replied = await (await conn.execute(_REPLIERS, (room, ids))).fetchall()
         repliers: dict[str, list[str]] = {}
-        for thread, author in replied:
-            repliers.setdefault(str(thread), []).append(str(author))
-        return {
-            str(thread): Summary(int(str(count)), repliers.get(str(thread), [])[-LAST_REPLIERS:])
-            for thread, count in counts
+        for thread, author in cast(list[tuple[str, str]], replied):
+            repliers.setdefault(thread, []).append(author)
+        summaries = {
+            thread: Summary(count, repliers.get(thread, [])[-LAST_REPLIERS:])
+            for thread, count in cast(list[tuple[str, int]], counts)
         }
+        return [
+            m.model_copy(update={"replies": s.replies, "last_repliers": s.last_repliers})
+            if (s := summaries.get(m.id))
+            else m
+            for m in archived
+        ]

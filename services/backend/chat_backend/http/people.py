@@ -41,7 +41,7 @@ async def people(
 async def users(
     request: Request, _: User, names: Annotated[list[str], Query(max_length=USERS_LOOKUP_MAX)]
 ) -> Users:
-    """Those of the `names` (a repeated parameter, at most 100 of them) who are registered,
+    """Those of the `names` (a repeated parameter, at most USERS_LOOKUP_MAX) who are registered,
     with their display names: what a client shows beside a message's author."""
     svc = services(request)
     wanted = list(dict.fromkeys(names))

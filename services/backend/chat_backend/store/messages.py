@@ -104,9 +104,8 @@ return {'ok', id, ARGV[7], seq}
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
 # room's changes, KEYS[5] its reactions (a deleted message keeps none), KEYS[6] on a cluster the
-# room's channel; ARGV[6] the target id, ARGV[9] the
-# kind, ARGV[10] an edit's text. Changes of trimmed messages are dropped (PURGE_TRIMMED; with an
-# archive, `trim` drops them).
+# room's channel; ARGV[6] the target id, ARGV[9] the kind, ARGV[10] an edit's text. Changes of
+# trimmed messages are dropped (PURGE_TRIMMED; with an archive, `trim` drops them).
 _CHANGE = (
     APPEND
     + PURGE_TRIMMED

@@ -7,8 +7,8 @@ fact however it is typed. Each message's reactions are one field of a hash per r
 "reaction" entry of the room's stream (entries.py), so subscribers see each change in order
 and a resume replays it; the script checks the message, the send rate limit (shared with
 sends) and the ceiling first. Reactions of messages trimmed from the stream (archived with
-them: archive/records.py) are dropped
-once the hash holds twice as many messages as the stream keeps.
+them: archive/records.py) are dropped once the hash holds twice as many messages as the
+stream keeps; a deleted message's go with the delete (store/messages.py).
 """
 
 from __future__ import annotations
