@@ -1,7 +1,8 @@
 /** Every room and DM has its own address: /r/<room> and /dm/<user> (the other member; a group
  * DM goes by its room name, /r/dm:<a>:<b>:<c>…), and each thread its conversation's plus
- * /thread/<id>, so
- * reload, back and forward keep the conversation, and links to one can be shared. */
+ * /thread/<id>, so reload, back and forward keep the conversation, and links to one can be
+ * shared. */
+import { protocolSchema } from "../api/protocol";
 import type { RoomState } from "./state";
 
 export const DEFAULT_ROOM = "general";
@@ -14,7 +15,7 @@ export type Route =
 
 /** A thread's address is its conversation's, then /thread/<id>. */
 const THREAD = "/thread/";
-const MESSAGE_ID = /^\d+-\d+$/;
+const MESSAGE_ID = new RegExp(protocolSchema.$defs.Message.properties.id.pattern);
 
 function segment(path: string, prefix: string): string | null {
   if (!path.startsWith(prefix)) return null;

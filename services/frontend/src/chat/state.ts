@@ -4,7 +4,7 @@
  * waiting for their ack, unread counts and mention marks, presence, typing and the
  * connection state. React only renders it; every delivery rule lives here so it is unit-tested.
  */
-import type { MessageReactions } from "../api/protocol";
+import type { MemberNotice, MessageReactions } from "../api/protocol";
 import { compareIds, type ChatMessage, type RoomInfo } from "../api/types";
 import { applyReaction, withListed, type Reactions } from "./reactions";
 
@@ -106,10 +106,8 @@ export type ChatAction =
   | { type: "threadLoaded"; room: string; parent: string; replies: ChatMessage[] }
   | { type: "threadChanged"; room: string; parent: string; summary: ThreadSummary }
   | { type: "topicChanged"; room: string; id?: string; topic: string }
-  | { type: "memberChanged"; room: string; id?: string; member: string; action: MemberAction }
+  | { type: "memberChanged"; room: string; id?: string; member: string; action: MemberNotice["action"] }
   | { type: "roomLost"; room: string };
-
-export type MemberAction = "join" | "leave" | "add" | "remove";
 
 /** How long "X is typing…" stays after X's last keystroke event. */
 export const TYPING_TTL_MS = 4000;
