@@ -4,6 +4,7 @@ import { render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { limits } from "../api/protocol";
 import { useDisplayNames } from "../chat/displayNames";
+import { json } from "../testing/http";
 import { AuthorName, DisplayNamesContext } from "./AuthorName";
 
 let asked: string[][];
@@ -16,7 +17,7 @@ beforeEach(() => {
       const names = new URL(path, "http://chat").searchParams.getAll("names");
       asked.push(names);
       const users = names.map((username) => (username === "u1" ? { username, display_name: "Una" } : { username }));
-      return new Response(JSON.stringify({ users }), { headers: { "Content-Type": "application/json" } });
+      return json({ users });
     }),
   );
 });

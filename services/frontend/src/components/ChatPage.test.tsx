@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage, RoomInfo } from "../api/types";
 import { SocketFactory } from "../testing/fakeSocket";
+import { json } from "../testing/http";
 import { ChatPage } from "./ChatPage";
 
 function message(n: number, user = "bob"): ChatMessage {
@@ -26,10 +27,6 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 let sockets: SocketFactory;
 let requests: string[];
 let bodies: unknown[];
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-}
 
 beforeEach(() => {
   window.history.replaceState(null, "", "/");

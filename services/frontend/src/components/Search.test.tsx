@@ -4,6 +4,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage, SearchHit } from "../api/types";
+import { json } from "../testing/http";
 import { Search } from "./Search";
 
 function message(id: string, text: string, room = "general"): ChatMessage {
@@ -21,10 +22,6 @@ const HIT: SearchHit = {
 
 let requests: string[];
 let answer: (path: string) => Response;
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-}
 
 beforeEach(() => {
   requests = [];

@@ -4,6 +4,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { limits } from "../api/protocol";
+import { json } from "../testing/http";
 import { AccountPanel } from "./AccountPanel";
 import { MembersPanel } from "./MembersPanel";
 import { PeoplePanel } from "./PeoplePanel";
@@ -11,10 +12,6 @@ import { PeoplePanel } from "./PeoplePanel";
 type Sent = { method: string; path: string; body?: unknown };
 let sent: Sent[];
 let answer: (request: Sent) => Response;
-
-function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-}
 
 beforeEach(() => {
   sent = [];
