@@ -30,6 +30,8 @@ _INVISIBLE = regex.compile(r"[\p{White_Space}\p{Cc}\p{Cf}\p{Default_Ignorable_Co
 DISPLAY_NAME_MAX = 64  # characters
 USERS_LOOKUP_MAX = 100  # names one GET /api/users takes
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"  # Unicode's Cc: C0, DEL and C1
+NUL = "\x00"  # the one character PostgreSQL's text cannot hold: refused in what is archived or searched
+NO_NUL = r"^[^\x00]*$"
 
 
 def shows_nothing(text: str) -> bool:

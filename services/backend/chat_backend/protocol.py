@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 from starlette import status
 
@@ -16,6 +16,7 @@ from chat_backend.names import (
     DISPLAY_NAME_MAX,
     NAME_RULE,
     NO_CONTROL_CHARACTERS,
+    NUL,
     PASSWORD_MAX,
     PASSWORD_MIN,
     ROOM_NAME_PATTERN,
@@ -38,6 +39,8 @@ MAX_MENTIONS = 20  # distinct @names of one message looked up; any further are n
 def _not_blank(text: str) -> str:
     if shows_nothing(text):
         raise PydanticCustomError("invalid", "must not be blank")
+    if NUL in text:
+        raise PydanticCustomError("invalid", "must not contain NUL characters")
     return text
 
 
@@ -150,7 +153,7 @@ class Send(_Frame):
     thread: MessageId | None = Field(
         default=None, description="reply to this message of the room (" + _A_MESSAGE_ID + ")"
     )
-    in_room: bool = Field(default=False, description="a reply shown in the room's timeline too")
+    in_room: StrictBool = Field(default=False, description="a reply shown in the room's timeline too")
 
 
 class Edit(_Frame):
@@ -484,7 +487,7 @@ class NewRoom(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: Name
-    private: bool = False
+    private: StrictBool = False  # true or false only: "no" or 0 is refused, never read as either
 
 
 class MemberRef(BaseModel):

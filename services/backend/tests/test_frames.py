@@ -28,7 +28,9 @@ REFUSED: list[tuple[str, ErrorCode, str, str | None]] = [
     (send(room="../x", text=5), ErrorCode.INVALID_FIELD, "'room' must be a room name (3-32 of", "c1"),
     (send(text=None), ErrorCode.INVALID_FIELD, "'text' must be a string", "c1"),
     (send(text=" \n\t "), ErrorCode.INVALID_FIELD, "'text' must not be blank", "c1"),
+    (send(text="a\x00b"), ErrorCode.INVALID_FIELD, "'text' must not contain NUL characters", "c1"),
     (send(text="x" * (LIMIT + 1)), ErrorCode.TOO_LONG, f"'text' is longer than {LIMIT} characters", "c1"),
+    (send(thread="1-0", in_room="yes"), ErrorCode.INVALID_FIELD, "'in_room' must be true or false", "c1"),
 ]  # fmt: skip
 
 

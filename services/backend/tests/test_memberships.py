@@ -110,6 +110,15 @@ async def test_room_names_are_unique_regardless_of_case(make_user: MakeUser) -> 
     assert name.lower() not in await alice.rooms()
 
 
+async def test_privacy_is_true_or_false_never_a_word_taken_for_either(make_user: MakeUser) -> None:
+    alice = await make_user()
+    name = unique("room")
+    for private in ("F", "no", 0, "true", None):
+        refused = await alice.http.post("/api/rooms", json={"name": name, "private": private})
+        assert (refused.status_code, refused.json()["error"]) == (422, "invalid_request"), private
+    assert name not in await alice.rooms()
+
+
 @pytest.fixture(scope="module")
 def small_rooms(start_backend: StartBackend) -> BackendServer:
     return start_backend(MAX_ROOM_MEMBERS="2", MAX_TOPIC_LENGTH="10", PEOPLE_PAGE_MAX="1")

@@ -19,7 +19,7 @@ from chat_backend.archive.search import search as search_messages
 from chat_backend.http.client_ip import client_ip
 from chat_backend.http.errors import HISTORY_UNAVAILABLE, ApiError
 from chat_backend.http.services import SESSION_COOKIE, Services, services
-from chat_backend.names import DM_MAX_MEMBERS, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
+from chat_backend.names import DM_MAX_MEMBERS, NO_NUL, PASSWORD_MAX, PASSWORD_MIN, ROOM_NAME_PATTERN, Name
 from chat_backend.protocol import (
     MAX_SEQ,
     MESSAGE_ID_MAX,
@@ -309,7 +309,10 @@ SEARCH_LIMIT = 50
 async def search(
     request: Request,
     user: User,
-    q: Annotated[str, Query(min_length=1, max_length=200, description='words, "a phrase", -excluded, or')],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=200, pattern=NO_NUL, description='words, "a phrase", -excluded, or'),
+    ],
     room: Annotated[str | None, Query(pattern=ROOM_NAME_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 20,
 ) -> SearchHits:

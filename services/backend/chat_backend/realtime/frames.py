@@ -33,7 +33,12 @@ _MUST_BE = {
     for name, field in model.model_fields.items()
     if field.description
 }
-_REASONS = {"missing": "is required", "string_type": "must be a string", "int_type": "must be an integer"}
+_REASONS = {
+    "missing": "is required",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+}
 # Frames that store something check client_id first: a refusal of such a frame names it.
 _WITH_CLIENT_ID = {str(model.model_fields["type"].default) for model in (Send, Edit, Delete)}
 
