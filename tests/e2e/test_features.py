@@ -34,10 +34,19 @@ def test_a_new_room_appears_live_and_unread_counts_follow_reading(pair: list[Cha
     bob.register()
     ann.create_room("launch")
     expect(bob.room_entry("launch")).to_have_accessible_name("# launch")  # no reload
+    ann.create_room("lunch")
+    # Counts follow live in the rooms Bob is in: he joins one of the two.
+    bob.open_room("launch")
+    bob.page.get_by_role("button", name="Join room").click()
+    expect(bob.page.get_by_role("button", name="Leave room")).to_be_visible()
+    bob.open_room("general")
 
+    ann.send("Anyone for lunch?")
+    ann.open_room("launch")
     for text in ("Launch checklist is up", "Docs are frozen", "Go at noon?"):
         ann.send(text)
     expect(bob.room_entry("launch")).to_have_accessible_name("# launch, 3 unread")
+    expect(bob.room_entry("lunch")).to_have_accessible_name("# lunch")  # not his: as listed
     expect(bob.room_entry("general")).to_have_accessible_name("# general")
 
     bob.open_room("launch")

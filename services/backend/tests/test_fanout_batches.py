@@ -6,50 +6,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from chat_backend.realtime.tail import RoomSubscription, StreamTail
+from chat_backend.realtime.presence import Presence
+from chat_backend.realtime.subscriptions import LocalRooms, RoomSubscription
+from chat_backend.realtime.tail import Tail
 from chat_backend.settings import Settings
 from chat_backend.store.keys import ONE_NODE
 from chat_backend.store.messages import Messages
+from chat_backend.store.redis_client import OneShard
 from chatkit import unique
 from devstack.redis_server import RedisServer
+from recording import RecordingConnection
 
-pytestmark = pytest.mark.single_node  # the one-node stream tail, in process
+pytestmark = pytest.mark.single_node  # the tail on one node, in process
 
 ROOM = "general"
 SPACING = 0.06  # between the sends of a burst: far above a round trip, far below the gathering
-QUIET_DELIVERY = 0.5  # seconds a lone message may take to arrive; XREAD returns it at once
-
-
-class RecordingConnection:
-    """What the tail needs of a socket (tail.Subscriber): its rooms, and pushes of frames (one
-    write each)."""
-
-    def __init__(self) -> None:
-        self.id = "1"
-        self.user = "reader"
-        self.rooms: dict[str, RoomSubscription] = {}
-        self.writes: list[list[bytes]] = []
-        self.arrived = asyncio.Event()
-
-    def push(self, frames: Sequence[bytes]) -> None:
-        self.writes.append(list(frames))
-        self.arrived.set()
-
-    def push_replay(self, frames: Sequence[bytes]) -> None:
-        if frames:
-            self.push(frames)
-
-    async def ready_for_replay(self) -> bool:
-        return True
-
-    def frames(self) -> int:
-        return sum(len(write) for write in self.writes)
+QUIET_DELIVERY = 0.5  # seconds a lone message may take to arrive; its bell wakes the tail at once
 
 
 @asynccontextmanager
@@ -59,7 +37,9 @@ async def tailing(
     settings = Settings(redis_url=redis_server.url, dev_mode=True, fanout_coalesce_ms=coalesce_ms)
     redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     messages = Messages(redis, settings, ONE_NODE)
-    tail = StreamTail(messages, settings, rooms={})
+    rooms: LocalRooms = {}
+    presence = Presence(redis, settings, ONE_NODE, rooms)
+    tail = Tail(messages, settings, OneShard(redis), rooms, presence)
     conn = RecordingConnection()
     tail.start()
     try:

@@ -1,6 +1,6 @@
 """Unread counts: every message's seq, read positions that only move forward and reach all of
-a user's sockets on any replica, activity frames at most once a second, and new rooms that
-appear live everywhere. Two backend processes on one real Redis."""
+a user's sockets on any replica, activity frames at most once a second to the rooms' members,
+and new rooms that appear live everywhere. Two backend processes on one real Redis."""
 
 from __future__ import annotations
 
@@ -96,8 +96,11 @@ async def test_activity_tells_of_other_rooms_at_most_once_a_second(
     make_user: MakeUser, make_room: MakeRoom, replicas: tuple[BackendServer, BackendServer]
 ) -> None:
     alice, bob = await make_user(replicas[0]), await make_user(replicas[1])
+    carol = await make_user(replicas[1])  # in neither room: told of neither
     busy, watched = await make_room(alice), await make_room(alice)
-    a, b = await alice.ws(), await bob.ws()
+    for room in (busy, watched):
+        assert (await bob.http.post(f"/api/rooms/{room}/join")).status_code == 200
+    a, b, c = await alice.ws(), await bob.ws(), await carol.ws()
     await b.subscribe(watched)  # its messages come anyway: activity leaves it out
     heard: list[tuple[float, dict[str, int]]] = []
     sent = 0
@@ -116,6 +119,7 @@ async def test_activity_tells_of_other_rooms_at_most_once_a_second(
             notice = await b.expect(ActivityNotice)
             heard.append((time.monotonic(), {entry.room: entry.seq for entry in notice.rooms}))
     assert all(watched not in rooms for _, rooms in heard)
+    assert not [f for f in await c.quiet(0.5) if isinstance(f, ActivityNotice)]
     busy_seqs = [rooms[busy] for _, rooms in heard if busy in rooms]
     assert busy_seqs == sorted(busy_seqs)
     gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(heard)]
@@ -124,6 +128,7 @@ async def test_activity_tells_of_other_rooms_at_most_once_a_second(
     assert sum(gap < ACTIVITY_INTERVAL_SECONDS / 2 for gap in gaps) <= 1, gaps
     await a.close()
     await b.close()
+    await c.close()
 
 
 async def test_a_new_room_appears_live_on_every_replica(

@@ -1,9 +1,11 @@
-"""Activity: which rooms have new messages, told to sockets without the messages themselves.
+"""Activity: which of their rooms have new messages, told to their sockets without the
+messages themselves.
 
 Each worker gathers the seqs of the messages it stored and publishes them once a second; every
 worker gathers what all publish and sends each of its sockets one frame a second at most with
-the rooms it can see. Neither depends on how many messages there are; unread counts are the
-store's (store/reads.py).
+the rooms its user is in (joined public rooms, private rooms, DMs) that it is not subscribed to.
+Neither depends on how many messages there are, nor on how many rooms or sockets are quiet;
+unread counts are the store's (store/reads.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import cast
 
 import orjson
@@ -20,7 +22,7 @@ from redis.exceptions import RedisError
 from chat_backend.protocol import ACTIVITY_INTERVAL_SECONDS, ActivityNotice, RoomSeq, encode
 from chat_backend.realtime import wire
 from chat_backend.realtime.connection import Connection
-from chat_backend.store.access import Access, dm_members
+from chat_backend.store.access import Access
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
 
@@ -28,11 +30,11 @@ log = logging.getLogger("chat_backend.activity")
 
 
 class Activity:
-    def __init__(self, redis: Client, connections: Collection[Connection], access: Access):
-        """`connections`: this process's sockets (the hub's)."""
+    def __init__(self, redis: Client, users: Mapping[str, Collection[Connection]], access: Access):
+        """`users`: this process's sockets by user (the hub's)."""
         self.redis = redis
         self.access = access
-        self.connections = connections
+        self.users = users
         self._stored: dict[str, int] = {}  # this worker's new messages since it last published
         self._heard: dict[str, int] = {}  # every worker's, since the sockets were last told
         self._task: asyncio.Task[None] | None = None
@@ -69,35 +71,29 @@ class Activity:
                     log.warning("activity not published", extra={"error": str(exc)})
 
     async def _tell_sockets(self) -> None:
-        """One frame per socket at most: the rooms it can see that have new messages, but
-        those it is subscribed to (it has their messages). Sockets that see the same rooms
-        share the frame."""
+        """One frame per socket at most: the rooms its user is in that have new messages, but
+        those it is subscribed to (it has their messages). Sockets told the same rooms share
+        the frame."""
         if not self._heard:
             return
         heard, self._heard = self._heard, {}
         try:
-            private = await self.access.private_members(heard)
-        except (RedisError, OSError) as exc:  # who may see them is unknown: no one is told
-            log.warning("activity of private rooms not told", extra={"error": str(exc)})
-            private = {room: set() for room in heard if dm_members(room) is None}
-        public: list[tuple[str, int]] = []
-        dms: dict[str, list[tuple[str, int]]] = {}  # the private rooms and DMs, by member
+            members = await self.access.members(heard)
+        except (RedisError, OSError) as exc:  # who is in them is unknown: no one is told
+            log.warning("activity not told", extra={"error": str(exc)})
+            return
+        by_user: dict[str, list[tuple[str, int]]] = {}  # this process's users, their rooms heard of
         for room, seq in sorted(heard.items()):
-            members = dm_members(room) or private.get(room)
-            if members is None:
-                public.append((room, seq))
-            else:
-                for member in members:
-                    dms.setdefault(member, []).append((room, seq))
+            for member in members[room]:
+                if member in self.users:
+                    by_user.setdefault(member, []).append((room, seq))
         frames: dict[tuple[tuple[str, int], ...], list[bytes]] = {}
-        for conn in list(self.connections):
-            rooms = public + dms[conn.user] if conn.user in dms else public
-            if conn.rooms and not heard.keys().isdisjoint(conn.rooms):
-                rooms = [entry for entry in rooms if entry[0] not in conn.rooms]
-            if not rooms:
-                continue
-            key = tuple(rooms)
-            if key not in frames:
-                notice = ActivityNotice(rooms=[RoomSeq(room=room, seq=seq) for room, seq in rooms])
-                frames[key] = [wire.text_frame(encode(notice))]
-            conn.push(frames[key])
+        for user, rooms in by_user.items():
+            for conn in list(self.users.get(user, ())):
+                told = tuple(entry for entry in rooms if entry[0] not in conn.rooms)
+                if not told:
+                    continue
+                if told not in frames:
+                    notice = ActivityNotice(rooms=[RoomSeq(room=room, seq=seq) for room, seq in told])
+                    frames[told] = [wire.text_frame(encode(notice))]
+                conn.push(frames[told])

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from chat_backend import metrics
 from chat_backend.protocol import CloseCode, ServerFrame
 from chat_backend.realtime import wire
-from chat_backend.realtime.tail import RoomSubscription
+from chat_backend.realtime.subscriptions import RoomSubscription
 from chat_backend.realtime.uvicorn_adapter import outbox_for
 from chat_backend.store.accounts import Session
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
 import orjson
+import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from chat_backend.protocol import LeftNotice
@@ -16,12 +18,12 @@ from chat_backend.realtime.activity import Activity
 from chat_backend.realtime.connection import Connection
 from chat_backend.realtime.notices import Notices
 from chat_backend.realtime.presence import Presence
-from chat_backend.realtime.sharded_tail import ShardedTail
-from chat_backend.realtime.tail import LocalRooms, StreamTail, Tail
+from chat_backend.realtime.subscriptions import LocalRooms
+from chat_backend.realtime.tail import Tail
 from chat_backend.settings import Settings
 from chat_backend.store.access import Access
 from chat_backend.store.messages import Messages
-from chat_backend.store.redis_client import Client
+from chat_backend.store.redis_client import Client, OneShard
 
 log = logging.getLogger("chat_backend.hub")
 
@@ -31,15 +33,12 @@ class Hub:
         keys, shards = messages.keys, messages.shards
         rooms: LocalRooms = {}  # filled by the tail, read by presence
         self.presence = Presence(redis, settings, keys, rooms)
-        # On a cluster the rooms' channels carry presence and typing too: the tail hands them over.
-        self.tail: Tail = (
-            StreamTail(messages, settings, rooms)
-            if shards is None
-            else ShardedTail(messages, settings, shards, rooms, self.presence)
-        )
+        # The rooms' channels carry presence and typing too: the tail hands them over.
+        shard_map = shards if shards is not None else OneShard(cast(aioredis.Redis, redis))
+        self.tail = Tail(messages, settings, shard_map, rooms, self.presence)
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user
-        self.activity = Activity(redis, self.connections, access)
+        self.activity = Activity(redis, self.users, access)
         self.notices = Notices(
             redis, settings, keys, self.connections, self.users, self.activity.heard, self.removed, shards
         )

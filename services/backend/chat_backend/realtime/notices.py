@@ -9,7 +9,7 @@ and what was published meanwhile is gone (clients read GET /api/rooms again on r
 
 On a Redis Cluster these few frames stay on classic pub/sub, which the cluster relays to every
 node: a process listens on any master and, when that one fails, on another (the busy traffic of
-rooms is on sharded channels: sharded_tail.py).
+rooms is on sharded channels: tail.py).
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Who is in each room, across every replica, and who is typing.
 
-A room's presence is a sorted set with one member per subscribed connection, scored with its
-expiry: each process refreshes its own members (heartbeat) and drops everyone's stale ones,
-so the users of a crashed replica leave after PRESENCE_TTL. Presence changes and typing
-travel over one pub/sub channel to the local subscribers of every replica (on a Redis
-Cluster, over each room's sharded channel, which the sharded tail listens to); they are never
-stored, so after losing the channel (a Redis restart) a process sends its sockets the
-current presence again. A room's presence goes out at once, then at most once per
-PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a storm of N joins costs
-each member a few frames instead of N.
+A room's presence is a sorted set with one member per subscribed connection, named after its
+process. Each process keeps one entry of its own alive (Keys.PRESENCE_PROCESSES, scored with its
+expiry: the heartbeat) and lists the rooms it ever had members in; a process that finds another's
+entry expired claims it (one claim wins), drops that process's members from the rooms it listed
+and tells them, so the users of a crashed replica leave after PRESENCE_TTL. Keeping presence alive
+costs a process one command per heartbeat, however many rooms it is in. Presence changes and
+typing travel over the room's channel, which the tail (tail.py) listens to and hands over here;
+they are never stored, so after losing the channel a process sends its sockets the current
+presence again. A room's presence goes out at once, then at most once per
+PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a storm of N joins costs each
+member a few frames instead of N.
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ import time
 import uuid
 from typing import cast
 
-import orjson
 from redis.exceptions import RedisError
 
 from chat_backend import protocol
 from chat_backend.realtime import wire
-from chat_backend.realtime.tail import LocalRooms, Subscriber
+from chat_backend.realtime.subscriptions import LocalRooms, Subscriber
 from chat_backend.settings import Settings
-from chat_backend.store import redis_client
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
 
@@ -48,12 +48,10 @@ class Presence:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_published: dict[str, float] = {}  # room -> loop time of its last presence
         self._coalescing: dict[str, asyncio.Task[None]] = {}  # room -> its pending publish
+        self._alive = False  # this process's entry was written once
 
     def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._heartbeat(), name="presence-heartbeat")]
-        if not self.settings.redis_cluster:
-            self._tasks.append(loop.create_task(self._events(), name="events"))
+        self._tasks = [asyncio.get_running_loop().create_task(self._heartbeat(), name="presence-heartbeat")]
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._coalescing.values()]:
@@ -63,8 +61,11 @@ class Presence:
                 await task
 
     async def join(self, conn: Subscriber, room: str) -> None:
-        expires = time.time() + self.settings.presence_ttl
-        await self.redis.zadd(self.keys.presence(room), {self._member(conn): expires})
+        # Held until the member leaves, or its process is found gone (`_reap`).
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(self.keys.presence(room), {self._member(conn): math.inf})
+            pipe.sadd(self.keys.process_rooms(self.process_id), room)
+            await pipe.execute()
         await self._changed(room)
 
     async def leave(self, conn: Subscriber, room: str) -> None:
@@ -110,11 +111,7 @@ class Presence:
         await self._publish(room, await self._frame(room))
 
     async def _publish(self, room: str, frame: bytes) -> None:
-        if self.settings.redis_cluster:
-            await self.redis.spublish(self.keys.room_channel(room), frame)
-            return
-        envelope = {"room": room, "frame": frame.decode()}
-        await self.redis.publish(self.keys.EVENTS_CHANNEL, orjson.dumps(envelope))
+        await self.redis.spublish(self.keys.room_channel(room), frame)
 
     def deliver(self, room: str, frame: bytes) -> None:
         """A presence or typing frame to this process's sockets in the room."""
@@ -127,42 +124,47 @@ class Presence:
         have been missed (the channel was lost, or is new)."""
         self.deliver(room, await self._frame(room))
 
-    async def _events(self) -> None:
-        """One node only (a cluster's room channels reach presence through the sharded tail)."""
-        async with redis_client.dedicated_client(self.settings.redis_url) as subscriber:
-            while True:
-                pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
-                try:
-                    await pubsub.subscribe(self.keys.EVENTS_CHANNEL)
-                    await self._refresh_local()
-                    async for event in pubsub.listen():
-                        payload = orjson.loads(event["data"])
-                        self.deliver(payload["room"], payload["frame"].encode())
-                except (RedisError, OSError) as exc:
-                    log.warning("event subscription failed, retrying", extra={"error": str(exc)})
-                    await asyncio.sleep(RETRY_SECONDS)
-                finally:
-                    with contextlib.suppress(RedisError, OSError):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
-
-    async def _refresh_local(self) -> None:
-        """Events published while this process was not subscribed (a Redis restart) are gone:
-        give the local sockets the current presence of their rooms again."""
-        for room in list(self.local):
-            await self.resend(room)
-
     async def _heartbeat(self) -> None:
-        """Keep this process's presence entries alive and expire everyone else's stale
-        ones (a crashed replica's clients drop out after presence_ttl)."""
+        """Keep this process's entry alive (at once: a process that dies before its first
+        heartbeat is reaped too) and reap the processes whose entries expired."""
         while True:
-            await asyncio.sleep(self.settings.presence_heartbeat)
             try:
-                expires = time.time() + self.settings.presence_ttl
-                for room, subs in list(self.local.items()):
-                    members = {self._member(sub.conn): expires for sub in subs}
-                    if members:
-                        await self.redis.zadd(self.keys.presence(room), members)
-                    if await self.redis.zremrangebyscore(self.keys.presence(room), "-inf", time.time()):
-                        await self._changed(room)
+                await self._beat()
             except (RedisError, OSError) as exc:
                 log.warning("presence heartbeat failed", extra={"error": str(exc)})
+            await asyncio.sleep(self.settings.presence_heartbeat)
+
+    async def _beat(self) -> None:
+        now = time.time()
+        expires = now + self.settings.presence_ttl
+        added = await self.redis.zadd(self.keys.PRESENCE_PROCESSES, {self.process_id: expires})
+        if added and self._alive:  # reaped while alive (paused past the TTL): present again
+            await self._rejoin()
+        self._alive = True
+        for process in cast(list[str], await self.redis.zrangebyscore(self.keys.PRESENCE_PROCESSES, 0, now)):
+            if await self.redis.zrem(self.keys.PRESENCE_PROCESSES, process):  # ours to reap
+                await self._reap(process)
+
+    async def _reap(self, process: str) -> None:
+        """Drop a gone process's members from every room it listed, and tell those rooms."""
+        listed = self.keys.process_rooms(process)
+        rooms = sorted(cast(set[str], await self.redis.smembers(listed)))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room in rooms:
+                pipe.zrange(self.keys.presence(room), 0, -1)
+            found = cast(list[list[str]], await pipe.execute())
+        mark = f"\n{process}:"
+        for room, members in zip(rooms, found, strict=True):
+            gone = [member for member in members if mark in member]
+            if gone:
+                await self.redis.zrem(self.keys.presence(room), *gone)
+                await self._changed(room)
+        await self.redis.delete(listed)
+
+    async def _rejoin(self) -> None:
+        for room, subs in list(self.local.items()):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.zadd(self.keys.presence(room), {self._member(sub.conn): math.inf for sub in subs})
+                pipe.sadd(self.keys.process_rooms(self.process_id), room)
+                await pipe.execute()
+            await self._changed(room)

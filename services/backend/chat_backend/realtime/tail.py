@@ -1,11 +1,22 @@
 """Live delivery of stored messages (and their edits and deletes) to this process's sockets.
 
-On one node, one Redis connection tails the streams of every room that has a local subscriber
-(XREAD BLOCK; on a Redis Cluster: sharded_tail.py), frames each new entry once, by its kind
-(store/entries.py, wire.py), and hands the room's new frames to its subscriptions as one batch, one
-write per socket (with REDIS_ACK_REPLICAS, once that many replicas hold them: store/replication.py).
+Every script that adds to a room's stream rings the room's sharded pub/sub channel (SPUBLISH,
+on the room's shard; one Redis is a cluster of one shard) with an empty message: a bell. This
+process keeps one subscriber connection per shard its sockets' rooms live on (SSUBSCRIBE) and,
+when rooms ring, reads just those rooms from their positions, one pipelined round trip per
+shard; so a message costs the same however many rooms are quiet. Each new entry is framed once,
+by its kind (store/entries.py, wire.py), and a room's new frames reach its subscriptions as one
+batch, one write per socket (with REDIS_ACK_REPLICAS, once that many of the shard's replicas
+hold them: store/replication.py). The same channel carries the room's presence and typing
+frames, handed to presence.py.
+
 A subscription with `since` gets the stored messages after it first, then the live ones: no
-gap, no duplicate. The stream is the only record: a process that dies loses nothing, its
+gap, no duplicate. A bell can be missed only while a room's channel is not subscribed, so every
+room is read once its subscription is confirmed, and a socket's subscribe returns only then (so
+the presence it publishes next reaches this process too). Any error (Redis restarted, a
+failover, a slot moved) starts over with a fresh slot map, every room read again from its
+position (nothing skipped, nothing repeated) and its presence sent again (frames may have been
+missed meanwhile). The stream is the only record: a process that dies loses nothing, its
 clients resume.
 """
 
@@ -14,94 +25,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from collections import Counter
+from typing import cast
 
-from redis.exceptions import RedisError
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterNode
+from redis.exceptions import ClusterDownError, RedisError
 
 from chat_backend import metrics
 from chat_backend.realtime import wire
+from chat_backend.realtime.presence import Presence
+from chat_backend.realtime.subscriptions import LocalRooms, MessageOrder, RoomSubscription, Subscriber
 from chat_backend.settings import Settings
-from chat_backend.store import entries, redis_client
+from chat_backend.store import entries
 from chat_backend.store.entries import Entry
 from chat_backend.store.messages import Messages, parse_id
+from chat_backend.store.redis_client import ShardMap
 
 log = logging.getLogger("chat_backend.tail")
-# Short enough that a room added while XREAD is blocked joins the tail quickly; new
-# messages in rooms already tailed still return at once.
-TAIL_BLOCK_MS = 200
-TAIL_BATCH = 1000
+TAIL_BATCH = 1000  # entries read per room and round trip; a room with more is read again at once
 RETRY_SECONDS = 0.5
-MessageOrder = tuple[int, int]  # parse_id's: how ids compare
+SUBSCRIBE_TIMEOUT = 5.0  # seconds a socket's subscribe waits for the room's shard to confirm
 
 
-class Subscriber(Protocol):
-    """A socket as the tail and presence see it (connection.py's Connection): who it is, the
-    rooms it is subscribed to, and pushes of frames."""
-
-    id: str
-    user: str
-    rooms: dict[str, RoomSubscription]
-
-    def push(self, frames: Sequence[bytes]) -> None:
-        """Live frames, shared with other sockets."""
-
-    def push_replay(self, frames: Sequence[bytes]) -> None:
-        """A page of a replay."""
-
-    async def ready_for_replay(self) -> bool:
-        """Once the socket has room for another page of a replay: True; False once closed
-        (it did not take the last page in time: a slow consumer)."""
-
-
-@dataclass(eq=False, slots=True)
-class RoomSubscription:
-    """Delivery state of one connection in one room. While the missed messages are being
-    replayed, live ones are buffered; afterwards anything at or below `floor` was already sent."""
-
-    conn: Subscriber
-    replaying: bool = True
-    buffer: list[tuple[MessageOrder, bytes]] = field(default_factory=list)
-    floor: MessageOrder = (0, 0)
-
-    def deliver(self, batch: list[tuple[MessageOrder, bytes]], frames: list[bytes]) -> None:
-        """`batch`: new messages in order; `frames`: their frames alone, shared by the room."""
-        if self.replaying:
-            self.buffer.extend(batch)
-        elif batch[0][0] > self.floor:
-            self.conn.push(frames)
-        else:
-            self.conn.push([frame for message_id, frame in batch if message_id > self.floor])
-
-    def finish_replay(self, replayed: list[tuple[MessageOrder, bytes]], floor: MessageOrder) -> None:
-        """Send the replay then the buffered live messages it did not cover; no await in
-        here, so nothing can slip in between."""
-        self.conn.push_replay([frame for _, frame in replayed])
-        if replayed:
-            floor = max(floor, replayed[-1][0])
-        self.floor = floor
-        live = [frame for message_id, frame in self.buffer if message_id > floor]
-        if live:
-            self.conn.push(live)
-        self.buffer.clear()
-        self.replaying = False
-
-
-LocalRooms = dict[str, set[RoomSubscription]]  # the rooms with local subscribers, and theirs
+class SlotMovedError(RedisError):
+    """A shard dropped a subscription of ours: its slot now lives elsewhere."""
 
 
 class Tail:
-    """What every tail does: the local subscriptions by room, each room's position, and the
-    fan-out of what was read. How new entries are read is each kind's own (`_tail`)."""
-
-    def __init__(self, messages: Messages, settings: Settings, rooms: LocalRooms):
-        """`rooms`: filled and emptied here as sockets subscribe and leave (presence reads it)."""
+    def __init__(
+        self, messages: Messages, settings: Settings, shards: ShardMap, rooms: LocalRooms, presence: Presence
+    ):
+        """`rooms`: filled and emptied here as sockets subscribe and leave (presence reads it);
+        `presence` gets the presence and typing frames the rooms' channels carry."""
         self.messages = messages
         self.keys = messages.keys
+        self.shards = shards
         self.rooms = rooms
+        self.presence = presence
         self.positions: dict[str, str] = {}  # room -> last stream id read
-        self._stream_rooms: dict[str, str] = {}  # stream key -> room
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._coalesce = settings.fanout_coalesce_ms / 1000
@@ -109,6 +72,15 @@ class Tail:
         self.replay_page = max(
             settings.send_buffer_bytes // 2 // wire.max_frame_bytes(settings.max_message_length), 1
         )
+        self._due: set[str] = set()  # rooms to read: rung, newly subscribed, or not yet confirmed
+        self._moved: set[str] = set()  # rooms whose channel to subscribe or unsubscribe: just these
+        self._subscribed: dict[str, str] = {}  # room -> name of the shard node it is subscribed on
+        self._pubsubs: dict[str, PubSub] = {}  # node name -> its subscriber connection
+        self._listeners: list[asyncio.Task[None]] = []
+        self._channel_rooms: dict[str, str] = {}  # channel -> room
+        self._ready: dict[str, asyncio.Event] = {}  # room -> set once its channel was first confirmed
+        self._leaving: Counter[str] = Counter()  # channel -> our SUNSUBSCRIBEs not yet confirmed
+        self._failed: asyncio.Future[None] | None = None  # set by a listener that lost its shard
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._tail(), name="tail")
@@ -118,20 +90,30 @@ class Tail:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await self._task
-
-    async def _tail(self) -> None:
-        raise NotImplementedError
+        await self._drop_subscriptions()
 
     async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:
-        """Live delivery from now on, plus exactly what was stored after `since`."""
+        """Live delivery from now on, plus exactly what was stored after `since`; returns once
+        the room's channel is confirmed."""
+        await self._deliver_from(conn, room, since)
+        ready = self._ready.setdefault(room, asyncio.Event())
+        self._wake.set()
+        try:
+            async with asyncio.timeout(SUBSCRIBE_TIMEOUT):
+                await ready.wait()
+        except TimeoutError:
+            self.remove(conn, room)
+            raise ClusterDownError(f"the shard of {room!r} did not confirm the subscription") from None
+
+    async def _deliver_from(self, conn: Subscriber, room: str, since: str | None) -> None:
         start = None if room in self.positions else await self.messages.last_id(room)
         sub = RoomSubscription(conn)
         # From here to the replay query nothing awaits: the tail cannot read past this
         # point without `sub` seeing it (buffered while replaying).
         if room not in self.positions:
             self.positions[room] = start or "0-0"
-            self._stream_rooms[self.keys.stream(room)] = room
             self.rooms[room] = set()
+            self._moved.add(room)
             self._wake.set()
         self.rooms[room].add(sub)
         conn.rooms[room] = sub
@@ -161,7 +143,8 @@ class Tail:
             return False
         subs.discard(sub)
         if not subs:
-            del self.rooms[room], self.positions[room], self._stream_rooms[self.keys.stream(room)]
+            del self.rooms[room], self.positions[room]
+            self._moved.add(room)
         return True
 
     def _dispatch(self, room: str, stored: list[Entry]) -> None:
@@ -182,45 +165,153 @@ class Tail:
         if room in self.positions:
             self.positions[room] = stored[-1][0]
 
-
-class StreamTail(Tail):
-    """On one node: one connection of its own blocks on every local room's stream at once."""
-
-    def __init__(self, messages: Messages, settings: Settings, rooms: LocalRooms):
-        super().__init__(messages, settings, rooms)
-        self._redis = redis_client.dedicated_client(settings.redis_url)
-
-    async def stop(self) -> None:
-        await super().stop()
-        await self._redis.aclose()
-
     async def _tail(self) -> None:
         while True:
-            if not self.positions:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            streams: dict[Any, Any] = {self.keys.stream(room): pos for room, pos in self.positions.items()}
             try:
-                reply = cast(
-                    list[tuple[str, list[Entry]]],
-                    await self._redis.xread(streams, count=TAIL_BATCH, block=TAIL_BLOCK_MS),
-                )
-                if reply:
-                    # Not fanned out (nor the positions moved) until the replicas hold it; on the
-                    # tail's own client, so request traffic cannot hold it up.
-                    await self.messages.replication.confirm(self._redis)
+                await self._follow()
             except (RedisError, OSError) as exc:
-                log.warning("stream tail failed, retrying", extra={"error": str(exc)})
-                await asyncio.sleep(RETRY_SECONDS)
+                log.warning("tail failed, starting over", extra={"error": str(exc)})
+            except Exception:
+                # A tail that stopped would leave this worker's sockets without delivery for good.
+                log.exception("tail failed unexpectedly, starting over")
+            # _follow returns only by raising: start over.
+            await self._drop_subscriptions()
+            await asyncio.sleep(RETRY_SECONDS)
+            with contextlib.suppress(RedisError, OSError):
+                await self.shards.refresh()
+
+    async def _follow(self) -> None:
+        """Until an error: keep a subscription per local room, read the rooms due."""
+        self._failed = failed = asyncio.get_running_loop().create_future()
+        while True:
+            await self._sync_subscriptions()
+            if failed.done():
+                failed.result()  # raises what a listener hit
+            if not self._due:
+                self._wake.clear()
+                waiter = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({waiter, failed}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
                 continue
-            for stream_key, stored in reply or ():  # RESP2: [[stream, [(id, fields), ...]], ...]
-                room = self._stream_rooms.get(stream_key)
-                if room is None:  # everyone left the room while we were reading
+            read_any = await self._read_due()
+            if read_any and self._coalesce:
+                await asyncio.sleep(self._coalesce)  # busy: let the next entries gather, one write per socket
+
+    async def _sync_subscriptions(self) -> None:
+        """A channel for each room with local subscribers, and none for the others; only the
+        rooms joined or left since are looked at."""
+        moved, self._moved = self._moved, set()
+        for room in [room for room in moved if room in self._subscribed and room not in self.positions]:
+            node_name = self._subscribed.pop(room)
+            channel = self.keys.room_channel(room)
+            self._channel_rooms.pop(channel, None)
+            self._ready.pop(room, None)
+            self._due.discard(room)
+            self._leaving[channel] += 1
+            await self._pubsubs[node_name].sunsubscribe(channel)
+        for room in [room for room in moved if room in self.positions and room not in self._subscribed]:
+            node = await self.shards.master(self.keys.stream(room))
+            channel = self.keys.room_channel(room)
+            self._channel_rooms[channel] = room
+            self._subscribed[room] = node.name
+            pubsub = self._pubsubs.get(node.name)
+            if pubsub is None:
+                pubsub = self._pubsubs[node.name] = self.shards.client(node).pubsub()
+                await pubsub.ssubscribe(channel)
+                self._listeners.append(asyncio.get_running_loop().create_task(self._listen(pubsub)))
+            else:
+                await pubsub.ssubscribe(channel)
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        try:
+            while True:
+                message = await pubsub.get_message(timeout=None)
+                if message is None:
                     continue
-                self._dispatch(room, stored)
-            if reply and self._coalesce:
-                # Busy: let the next messages gather, so each socket gets them in one write
-                # (the write syscall is most of a delivery's cost). A message after a quiet
-                # spell waits for nothing: XREAD returns it at once.
-                await asyncio.sleep(self._coalesce)
+                channel = message["channel"]
+                room = self._channel_rooms.get(channel)
+                kind = message["type"]
+                if kind == "sunsubscribe" and self._leaving[channel]:
+                    # Ours: the room was left (and may have been joined again since).
+                    self._leaving[channel] -= 1
+                    continue
+                if kind == "sunsubscribe" and room is not None and room in self._subscribed:
+                    raise SlotMovedError(f"the shard dropped {channel}")
+                if room is None:
+                    continue
+                if kind == "smessage" and message["data"]:
+                    self.presence.deliver(room, message["data"].encode())
+                elif kind in ("smessage", "ssubscribe"):
+                    self._due.add(room)  # a bell; or subscribed: what was stored before it could ring
+                    self._wake.set()
+                    if kind == "ssubscribe":
+                        await self._confirmed(room)
+        except (RedisError, OSError) as exc:
+            if self._failed is not None and not self._failed.done():
+                self._failed.set_exception(exc)
+
+    async def _confirmed(self, room: str) -> None:
+        ready = self._ready.setdefault(room, asyncio.Event())
+        if not ready.is_set():
+            ready.set()  # the first time: the subscribe waiting for it goes on, and publishes presence
+        else:
+            await self.presence.resend(room)  # subscribed again after an error
+
+    async def _read_due(self) -> bool:
+        """One round trip per shard for every room due; True if anything was new."""
+        due, self._due = self._due, set()
+        by_shard: dict[str, tuple[ClusterNode, list[str]]] = {}  # master's name -> it, its rooms due
+        for room in due:
+            if room in self.positions:
+                master = await self.shards.master(self.keys.stream(room))
+                by_shard.setdefault(master.name, (master, []))[1].append(room)
+        shards = list(by_shard.values())
+        replies = await asyncio.gather(*(self._read_shard(master, rooms) for master, rooms in shards))
+        new = False
+        for (_, rooms), entries_by_room in zip(shards, replies, strict=True):
+            for room, stored in zip(rooms, entries_by_room, strict=True):
+                if stored and room in self.positions:
+                    new = True
+                    self._dispatch(room, stored)
+        return new
+
+    async def _read_shard(self, master: ClusterNode, rooms: list[str]) -> list[list[Entry]]:
+        try:
+            return await self._read_rooms(self.shards.client(master), rooms)
+        except BaseException:
+            self._due.update(rooms)  # read again from the same positions
+            raise
+
+    async def _read_rooms(self, redis: aioredis.Redis, rooms: list[str]) -> list[list[Entry]]:
+        # Taken with no await since: a room everyone left while this read was on its way has no
+        # position any more, and is not read.
+        positions = {room: self.positions[room] for room in rooms if room in self.positions}
+        if not positions:
+            return [[] for _ in rooms]
+        async with redis.pipeline(transaction=False) as pipe:
+            for room, position in positions.items():
+                pipe.xread({self.keys.stream(room): position}, count=TAIL_BATCH)
+            replies = dict(zip(positions, await pipe.execute(), strict=True))
+        # Not fanned out (nor the positions moved) until this shard's replicas hold it.
+        await self.messages.replication.confirm(redis, self.keys.room_probe(rooms[0]))
+        batches: list[list[Entry]] = []
+        for room in rooms:
+            found = cast(list[tuple[str, list[Entry]]], replies.get(room) or [])
+            batch = found[0][1] if found else []
+            if len(batch) == TAIL_BATCH:
+                self._due.add(room)  # more behind this batch
+            batches.append(batch)
+        return batches
+
+    async def _drop_subscriptions(self) -> None:
+        for task in self._listeners:
+            task.cancel()
+        for pubsub in self._pubsubs.values():
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+        self._listeners.clear()
+        self._pubsubs.clear()
+        self._subscribed.clear()
+        self._channel_rooms.clear()
+        self._leaving.clear()
+        self._moved = set(self.positions)  # every room subscribed again

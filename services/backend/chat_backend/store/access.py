@@ -107,6 +107,16 @@ class Access:
             found = cast(list[set[str]], await pipe.execute())
         return dict(zip(ordered, found, strict=True))
 
+    async def members(self, rooms: Iterable[str]) -> dict[str, set[str]]:
+        """Who is in each of `rooms`: a DM's members, a room's (public: who joined it)."""
+        ordered = sorted(rooms)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room in ordered:
+                if dm_members(room) is None:
+                    pipe.smembers(self.keys.members(room))
+            found = iter(cast(list[set[str]], await pipe.execute()))
+        return {room: set(dm_members(room) or next(found)) for room in ordered}
+
     async def _dm_exists(self, room: str) -> bool:
         if room in self._dms:
             return True

@@ -25,10 +25,10 @@ class Keys:
     DISPLAY_NAMES = "{chat:people}:display-names"  # username -> display name; PEOPLE's slot
     USERNAMES_INDEXED = "chat:usernames:indexed"  # set once users from before were indexed
     REMOVALS_CHANNEL = "chat:events:removals"  # a user lost a private room: their sockets leave it
-    EVENTS_CHANNEL = "chat:events"  # presence and typing, fanned out between replicas
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
     SESSIONS_CHANNEL = "chat:events:sessions"  # ended sessions, whose sockets every worker closes
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
+    PRESENCE_PROCESSES = "chat:presence-processes"  # backend process -> expiry of its presence
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
     DMS = "chat:dms"  # every DM's name, so the archiver finds them
@@ -138,7 +138,7 @@ class Keys:
         return f"{self.REPLICATION_PROBE}:{self._room(room)}" if self.hash_tags else self.REPLICATION_PROBE
 
     def room_channel(self, room: str) -> str:
-        """Cluster only: the room's sharded pub/sub channel (new entries, presence, typing)."""
+        """The room's sharded pub/sub channel (new entries, presence, typing: realtime/tail.py)."""
         return f"chat:room:{self._room(room)}:events"
 
     def throttle(self, what: str, *who: str) -> str:
@@ -148,6 +148,10 @@ class Keys:
 
     def presence(self, room: str) -> str:
         return f"chat:presence:{self._room(room)}"
+
+    def process_rooms(self, process: str) -> str:
+        """The rooms a backend process ever had presence in (realtime/presence.py)."""
+        return f"chat:presence-process:{process}:rooms"
 
 
 ONE_NODE = Keys(hash_tags=False)

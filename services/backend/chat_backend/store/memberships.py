@@ -26,7 +26,7 @@ from chat_backend.store.messages import APPEND, Messages
 from chat_backend.store.notifier import Notifier
 from chat_backend.store.rooms import room_info
 
-# Both scripts take the room's members, stream, seq and meta, and on a cluster its channel
+# Both scripts take the room's members, stream, seq and meta, and its channel
 # (the tail's bell), as KEYS[1..5]. Before a room's first entry that is no message its message
 # count starts (at what a room from before counts were kept holds): the send script counts on
 # from the stream's length only where no count exists.
@@ -34,7 +34,7 @@ _ROOM_ENTRY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], redis.call('XLEN', KEYS[2])) end
 """
 _BELL = """
-if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
+redis.call('SPUBLISH', KEYS[5], '')
 """
 # ARGV: the action, who does it, the member, MAX_ROOM_MEMBERS, the stream's MAXLEN (APPEND), ts, "1" when
 # who does it must be a member.

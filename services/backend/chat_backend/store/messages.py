@@ -76,8 +76,8 @@ if sent > tonumber(ARGV[3]) then return {'rate', redis.call('PTTL', KEYS[3])} en
 """
 # One round trip per send: the retry check, the per-user rate limit, the room's next seq, the
 # append, the mentions and the de-dup record happen atomically, and the reply (under AOF
-# appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions, KEYS[6] on a
-# cluster the room's channel (the tail's bell: realtime/sharded_tail.py); ARGV[6] the text, ARGV[9...] the
+# appendfsync always) means stored. KEYS[4] the room's seq, KEYS[5] its mentions, KEYS[6] the
+# room's channel (the tail's bell: realtime/tail.py); ARGV[6] the text, ARGV[9...] the
 # mentioned users.
 _SEND = (
     APPEND
@@ -97,14 +97,14 @@ local id = append(KEYS[1], ARGV[1],
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
 for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
+redis.call('SPUBLISH', KEYS[6], '')
 return {'ok', id, ARGV[7], seq}
 """
 )
 # An edit or delete: the same retry check and rate limit, then, atomically with the append of
 # the event, whether the target is a message of this user that is not deleted. KEYS[4] the
-# room's changes, KEYS[5] its reactions (a deleted message keeps none), KEYS[6] on a cluster the
-# room's channel; ARGV[6] the target id, ARGV[9] the kind, ARGV[10] an edit's text. Changes of
+# room's changes, KEYS[5] its reactions (a deleted message keeps none), KEYS[6] the room's
+# channel (the tail's bell); ARGV[6] the target id, ARGV[9] the kind, ARGV[10] an edit's text. Changes of
 # trimmed messages are dropped (PURGE_TRIMMED; with an archive, `trim` drops them).
 _CHANGE = (
     APPEND
@@ -138,7 +138,7 @@ else
 end
 purge_trimmed(KEYS[1], KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
+redis.call('SPUBLISH', KEYS[6], '')
 return {'ok', id, ARGV[7]}
 """
 )
@@ -287,8 +287,8 @@ class Messages:
         return Stored(str(reply[1]), int(reply[2]), new=reply[0] == "ok")
 
     def bell(self, room: str) -> list[str]:
-        """The scripts' last key on a cluster: the room's channel, rung with every new entry."""
-        return [self.keys.room_channel(room)] if self.shards else []
+        """The scripts' last key: the room's channel, rung with every new entry (the tail's bell)."""
+        return [self.keys.room_channel(room)]
 
     async def on_room(self, room: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         """`command` with the client for the room's keys: on a cluster, the client of the

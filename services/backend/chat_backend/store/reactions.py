@@ -26,7 +26,7 @@ from chat_backend.store.keys import Keys
 from chat_backend.store.messages import APPEND, PURGE_TRIMMED, RATE, Messages, RateLimited, canonical_id
 
 # KEYS[1] the stream, KEYS[2] the reactions, KEYS[3] the user's rate window, KEYS[4] the
-# changes, KEYS[5] the room's seq, KEYS[6] on a cluster the room's channel. ARGV[1..5] as
+# changes, KEYS[5] the room's seq, KEYS[6] the room's channel (the tail's bell). ARGV[1..5] as
 # Messages.limits gives them (ARGV[2], the retry window, unused: a reaction is idempotent by
 # itself), ARGV[6] the message,
 # ARGV[7] ts, ARGV[8] the emoji, ARGV[9] add or remove, ARGV[10] the ceiling.
@@ -81,7 +81,7 @@ end
 append(KEYS[1], ARGV[1], 'kind', 'reaction', 'action', ARGV[9],
   'target', ARGV[6], 'user', ARGV[5], 'emoji', ARGV[8], 'ts', ARGV[7])
 purge_trimmed(KEYS[1], KEYS[2], ARGV[1])
-if KEYS[6] then redis.call('SPUBLISH', KEYS[6], '') end
+redis.call('SPUBLISH', KEYS[6], '')
 return {'ok', encoded}
 """
 )

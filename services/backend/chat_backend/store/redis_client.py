@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
@@ -95,6 +95,35 @@ def dedicated_client(url: str) -> aioredis.Redis:
         socket_keepalive=True,
         socket_connect_timeout=CONNECT_TIMEOUT,
     )
+
+
+class ShardMap(Protocol):
+    """Which master serves a key, and a client of its own for each: how the stream tail works,
+    shard by shard (`Shards` on a cluster; one node is `OneShard`)."""
+
+    async def master(self, key: str) -> ClusterNode: ...
+
+    def client(self, node: ClusterNode) -> aioredis.Redis: ...
+
+    async def refresh(self) -> None: ...
+
+
+class OneShard:
+    """One Redis node seen as a cluster of a single shard: every key is on its one master."""
+
+    NODE = ClusterNode("redis", 0)  # only named: commands go through `redis`, its request client
+
+    def __init__(self, redis: aioredis.Redis):
+        self.redis = redis
+
+    async def master(self, key: str) -> ClusterNode:
+        return self.NODE
+
+    def client(self, node: ClusterNode) -> aioredis.Redis:
+        return self.redis
+
+    async def refresh(self) -> None:
+        """One node has no slot map to fetch."""
 
 
 class Shards:

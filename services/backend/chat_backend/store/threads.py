@@ -38,7 +38,7 @@ from chat_backend.store.messages import (
 
 LAST_REPLIERS = 3  # the repliers a thread's summary names, the latest last
 
-# As the send script, and KEYS[6] the room's threads, KEYS[7] on a cluster its channel;
+# As the send script, and KEYS[6] the room's threads, KEYS[7] its channel (the tail's bell);
 # ARGV[9] the parent, ARGV[10] "1" to show the reply in the room too, ARGV[11...] the
 # mentioned users.
 _REPLY = (
@@ -96,7 +96,7 @@ purge_trimmed(KEYS[1], KEYS[6], ARGV[1])
 append(KEYS[1], ARGV[1], 'kind', 'thread', 'target', ARGV[9],
   'user', ARGV[5], 'ts', ARGV[7], 'replies', thread.count, 'last', table.concat(last, ' '))
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-if KEYS[7] then redis.call('SPUBLISH', KEYS[7], '') end
+redis.call('SPUBLISH', KEYS[7], '')
 return {'ok', id, ARGV[7], seq, unpack(notified)}
 """
 ).replace("LAST_REPLIERS", str(LAST_REPLIERS))
