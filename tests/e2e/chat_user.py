@@ -167,6 +167,11 @@ class ChatUser:
         self.room_entry(room).click()
         expect(self.page.get_by_role("heading", name=f"# {room}", exact=True)).to_be_visible()
 
+    def join_room(self) -> None:
+        """Joins the public room open on the page."""
+        self.page.get_by_role("button", name="Join room").click()
+        expect(self.page.get_by_role("button", name="Leave room")).to_be_visible()
+
     def create_room(self, room: str) -> None:
         self.page.get_by_label("New room").fill(room)
         self.page.get_by_role("button", name="Create").click()

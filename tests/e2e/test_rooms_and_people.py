@@ -111,8 +111,7 @@ def test_a_topic_and_who_joined_show_live(pair: list[ChatUser]) -> None:
     expect(members).to_contain_text(f"{ann.name} (you)")
     expect(members).not_to_contain_text(bob.name)
 
-    bob.page.get_by_role("button", name="Join room").click()
-    expect(bob.page.get_by_role("button", name="Leave room")).to_be_visible()
+    bob.join_room()
     expect(members).to_contain_text(bob.name)  # Ann's open list follows
     ann.page.get_by_role("button", name="Edit topic").click()
     ann.page.get_by_label("Topic").fill("Q3 launch plans, dates fixed")

@@ -120,6 +120,9 @@ async def test_activity_tells_of_other_rooms_at_most_once_a_second(
             heard.append((time.monotonic(), {entry.room: entry.seq for entry in notice.rooms}))
     assert all(watched not in rooms for _, rooms in heard)
     assert not [f for f in await c.quiet(0.5) if isinstance(f, ActivityNotice)]
+    await a.say("general", "hello everyone")  # everyone's room: no one joins it to be told
+    notice = await c.expect(ActivityNotice, timeout=5)
+    assert "general" in {entry.room for entry in notice.rooms}
     busy_seqs = [rooms[busy] for _, rooms in heard if busy in rooms]
     assert busy_seqs == sorted(busy_seqs)
     gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(heard)]

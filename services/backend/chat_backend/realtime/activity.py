@@ -3,7 +3,8 @@ messages themselves.
 
 Each worker gathers the seqs of the messages it stored and publishes them once a second; every
 worker gathers what all publish and sends each of its sockets one frame a second at most with
-the rooms its user is in (joined public rooms, private rooms, DMs) that it is not subscribed to.
+the rooms its user is in (`general`, everyone's; joined public rooms, private rooms, DMs) that it
+is not subscribed to.
 Neither depends on how many messages there are, nor on how many rooms or sockets are quiet;
 unread counts are the store's (store/reads.py).
 """
@@ -22,7 +23,7 @@ from redis.exceptions import RedisError
 from chat_backend.protocol import ACTIVITY_INTERVAL_SECONDS, ActivityNotice, RoomSeq, encode
 from chat_backend.realtime import wire
 from chat_backend.realtime.connection import Connection
-from chat_backend.store.access import Access
+from chat_backend.store.access import GENERAL, Access
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
 
@@ -78,13 +79,13 @@ class Activity:
             return
         heard, self._heard = self._heard, {}
         try:
-            members = await self.access.members(heard)
+            members = await self.access.members(room for room in heard if room != GENERAL)
         except (RedisError, OSError) as exc:  # who is in them is unknown: no one is told
             log.warning("activity not told", extra={"error": str(exc)})
             return
         by_user: dict[str, list[tuple[str, int]]] = {}  # this process's users, their rooms heard of
         for room, seq in sorted(heard.items()):
-            for member in members[room]:
+            for member in self.users if room == GENERAL else members[room]:
                 if member in self.users:
                     by_user.setdefault(member, []).append((room, seq))
         frames: dict[tuple[tuple[str, int], ...], list[bytes]] = {}
