@@ -20,6 +20,9 @@ from chatbench import peer, profiler, stack
 from chatbench.clients import make_transport
 from chatbench.fanout import FanoutResult, run_fanout
 from chatbench.idle import measure_idle
+from chatbench.org.bench import run_org
+from chatbench.org.plan import QUICK as ORG_QUICK
+from chatbench.org.plan import OrgPlan
 from chatbench.plan import BASELINE, CLUSTERS, PEER, QUICK, SYSTEMS, Plan
 from chatbench.procstats import ProcessGroup, ServerProcesses
 from chatbench.pubsub import PubSubTarget
@@ -30,6 +33,7 @@ from chatbench.socketio import SocketIOTarget
 from chatbench.websocket import Target
 
 RESULTS = ROOT / "benchmarks" / "results"
+PLANS = ("fanout", "org")
 
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
@@ -54,6 +58,14 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         choices=("always", "everysec", "no"),
         help="the Redis AOF fsync policy of the backend and the peer (default always, as deployed)",
     )
+    parser.add_argument(
+        "--plans",
+        default=",".join(PLANS),
+        help="which plans run, of fanout (5 rooms of 100) and org (many small rooms); default: both",
+    )
+    parser.add_argument(
+        "--org-sizes", help="comma-separated room counts of the org plan (default 100,2000,10000)"
+    )
     parser.add_argument("--no-pulumi", action="store_true", help="skip timing the Pulumi program")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the load steps")
     parser.add_argument("--json", type=Path, help="where to write the JSON (default benchmarks/results/)")
@@ -75,7 +87,19 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         parser.error("--clients must be at least --rooms, and --rooms at least 1")
     if plan.processes < 1:
         parser.error("--processes must be at least 1")
+    if unknown := set(args.plans.split(",")) - set(PLANS):
+        parser.error(f"unknown plans {sorted(unknown)}: choose of {','.join(PLANS)}")
     return plan, args
+
+
+def org_plan(args: argparse.Namespace) -> OrgPlan:
+    plan = ORG_QUICK if args.quick else OrgPlan()
+    if args.org_sizes:
+        sizes = tuple(int(size) for size in args.org_sizes.split(","))
+        plan = dataclasses.replace(
+            plan, sizes=sizes, peer_sizes=tuple(s for s in plan.peer_sizes if s in sizes)
+        )
+    return plan
 
 
 def bench_backend(plan: Plan, workdir: Path, name: str, profile_dir: Path | None) -> ServerRun:
@@ -134,7 +158,7 @@ def measure(
     profile_dir: Path | None,
 ) -> ServerRun:
     """Idle memory, then the fan-out, of one server (its root process and the workers under it)."""
-    server = ServerProcesses(pid_of(process))
+    server = ServerProcesses(stack.pid_of(process))
     idle = make_transport(dataclasses.replace(target, room_names=plan.idle_room_names()))
     run.idle = asyncio.run(measure_idle(idle, plan.idle_connections, len(plan.idle_room_names()), server))
     server.reset_peaks()
@@ -148,11 +172,6 @@ def measure(
     return run
 
 
-def pid_of(process: ManagedProcess) -> int:
-    assert process.proc is not None, f"{process.name} is not running"
-    return process.proc.pid
-
-
 @contextlib.contextmanager
 def profiling(server: ServerProcesses, profile_dir: Path | None, name: str) -> Iterator[list[Path]]:
     if profile_dir is None:
@@ -164,7 +183,8 @@ def profiling(server: ServerProcesses, profile_dir: Path | None, name: str) -> I
 
 def bench_baseline(plan: Plan, workdir: Path) -> FanoutResult:
     with stack.redis(workdir / "baseline") as redis:
-        return run_fanout("redis pub/sub", plan, PubSubTarget(redis.url), ServerProcesses(pid_of(redis)))
+        server = ServerProcesses(stack.pid_of(redis))
+        return run_fanout("redis pub/sub", plan, PubSubTarget(redis.url), server)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,11 +194,18 @@ def main(argv: list[str] | None = None) -> None:
     host, started_at = machine.describe(), machine.utc_now()  # the load average before the run
     workdir = ROOT / ".dev" / f"bench-{stamp}"
     profile_dir = RESULTS / f"profile-{stamp}" if args.profile else None
-    servers = [bench_backend(plan, workdir, name, profile_dir) for name in plan.asgi_servers()]
-    socketio = bench_peer(plan, workdir) if PEER in plan.systems else None
-    baseline = bench_baseline(plan, workdir) if BASELINE in plan.systems else None
+    fanout = "fanout" in args.plans.split(",")
+    servers = [bench_backend(plan, workdir, name, profile_dir) for name in plan.asgi_servers() if fanout]
+    socketio = bench_peer(plan, workdir) if fanout and PEER in plan.systems else None
+    baseline = bench_baseline(plan, workdir) if fanout and BASELINE in plan.systems else None
+    with_peer = PEER in plan.systems
+    org = (
+        run_org(org_plan(args), workdir, with_peer, plan.appendfsync)
+        if "org" in args.plans.split(",")
+        else None
+    )
     timings = [time_stack(name) for name in stacks()] if plan.pulumi else []
-    report = Report(host, started_at, dataclasses.asdict(plan), servers, socketio, baseline, timings)
+    report = Report(host, started_at, dataclasses.asdict(plan), servers, socketio, baseline, timings, org)
     report.evaluate()
     report.elapsed_seconds = time.monotonic() - started
     print(render(report))

@@ -12,6 +12,9 @@ from typing import Any
 from chatbench import compare
 from chatbench.compare import Comparison
 from chatbench.fanout import LATENCY_GOAL_MS, FanoutResult
+from chatbench.goals import Goal, goal_lines
+from chatbench.org.bench import OrgReport
+from chatbench.org.report import org_lines
 from chatbench.pulumi_timing import StackTiming
 from chatbench.server_run import ServerRun
 
@@ -23,14 +26,6 @@ MINIKUBE_REGISTER_GOAL_S = 2.0
 
 
 @dataclass
-class Goal:
-    name: str
-    target: str
-    measured: str
-    met: bool
-
-
-@dataclass
 class Report:
     machine: dict[str, Any]
     started: str  # when the run began, UTC: the published page dates the run by it
@@ -39,6 +34,7 @@ class Report:
     peer: ServerRun | None  # Socket.IO on Node
     baseline: FanoutResult | None  # raw Redis pub/sub
     pulumi: list[StackTiming]
+    org: OrgReport | None = None  # the organisation plan (chatbench/org), with goals of its own
     comparison: list[Comparison] = field(default_factory=list)
     winner: str | None = None
     goals: list[Goal] = field(default_factory=list)
@@ -160,9 +156,9 @@ def render(report: Report) -> str:
             )
     if report.comparison and report.peer is not None:
         out += ["", *compare.render(report.comparison, report.peer.name)]
-    out += ["", f"fastest server stack: {report.winner or 'n/a'}", "goals:"]
-    for g in report.goals:
-        out.append(f"  [{'met' if g.met else 'NOT met'}] {g.name}: {g.measured} (goal {g.target})")
+    if report.org is not None:
+        out += ["", *org_lines(report.org)]
+    out += ["", f"fastest server stack: {report.winner or 'n/a'}", "goals:", *goal_lines(report.goals)]
     out.append(f"run took {report.elapsed_seconds:.0f} s")
     return "\n".join(out)
 

@@ -15,6 +15,7 @@ import httpx
 from chatkit import ChatClient
 from chatkit import register as register_user
 from devstack.backend_server import BackendServer
+from devstack.process import ManagedProcess
 from devstack.redis_cluster import RedisCluster
 from devstack.redis_server import RedisServer
 
@@ -39,6 +40,7 @@ class Backend:
     server: BackendServer
     url: str
     server_header: str  # what the HTTP `server` header says, to confirm ASGI_SERVER took effect
+    env: dict[str, str]  # the backend's settings, as its environment gives them
 
 
 @contextlib.contextmanager
@@ -60,6 +62,11 @@ def cluster(workdir: Path, masters: int, appendfsync: str = "always") -> Iterato
         yield nodes
     finally:
         nodes.stop()
+
+
+def pid_of(process: ManagedProcess) -> int:
+    assert process.proc is not None, f"{process.name} is not running"
+    return process.proc.pid
 
 
 def processes(store: RedisServer | RedisCluster) -> ProcessGroup:
@@ -87,21 +94,35 @@ def spread(store: RedisServer | RedisCluster, plan: Plan) -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def backend(
-    workdir: Path, redis_url: str, asgi_server: str, name: str, cluster: bool = False
+    workdir: Path,
+    redis_url: str,
+    asgi_server: str,
+    name: str,
+    cluster: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Backend]:
+    env = {
+        **BENCH_ENV,
+        "ASGI_SERVER": asgi_server,
+        **({"REDIS_CLUSTER": "true"} if cluster else {}),
+        **(extra_env or {}),
+        "REDIS_URL": redis_url,
+        "ALLOWED_ORIGINS": ORIGIN,
+        "SESSION_SECRET": secrets.token_urlsafe(32),
+    }
     server = BackendServer(
         workdir / f"backend-{name}",
         redis_url=redis_url,
         allowed_origins=ORIGIN,
-        session_secret=secrets.token_urlsafe(32),
+        session_secret=env["SESSION_SECRET"],
         workers=2,
-        extra_env={**BENCH_ENV, "ASGI_SERVER": asgi_server, **({"REDIS_CLUSTER": "true"} if cluster else {})},
+        extra_env=env,
     )
     server.start()
     try:
         response = httpx.get(f"{server.url}/api/readyz", trust_env=False, timeout=10)
         response.raise_for_status()
-        yield Backend(server, server.url, response.headers.get("server", "(none)"))
+        yield Backend(server, server.url, response.headers.get("server", "(none)"), env)
     finally:
         server.stop()
 

@@ -5,6 +5,7 @@ timing is asserted (a busy 2-core machine says nothing about speed here)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -135,13 +136,49 @@ def test_table_and_goals_are_reported(run: tuple[str, dict[str, Any]]) -> None:
 
 
 def test_the_backend_runs_on_a_redis_cluster_too(tmp_path_factory: pytest.TempPathFactory) -> None:
-    out, report = quick(tmp_path_factory, "--systems", "cluster3")
+    out, report = quick(tmp_path_factory, "--systems", "cluster3", "--plans", "fanout")
     (server,) = report["servers"]
     assert server["name"] == "cluster3"
     assert server["fanout"]["system"] == "backend (uvicorn, Redis Cluster of 3)"
     check_server(server)
     assert sum(step["redis_cpu_s"] for step in server["fanout"]["steps"]) > 0  # its three masters
     assert "backend on cluster3" in out
+
+
+ORG_FIELDS = {
+    "system", "rooms", "conversations", "sockets", "connect_seconds", "idle_server_cores", "idle_redis_cores",
+    "sent", "acked", "expected", "deliveries", "lost", "duplicates", "p50_ms", "p99_ms", "max_ms",
+    "server_cpu_s", "redis_cpu_s", "server_ms_per_delivery", "redis_ms_per_delivery", "deliveries_per_cpu_s",
+}  # fmt: skip
+ORG_GOALS = 5  # growth of CPU per delivery, p99, idle CPU, lost/dup, Socket.IO at 2,000 rooms (quick: 40)
+
+
+def test_the_org_plan_reaches_every_member_of_every_conversation(run: tuple[str, dict[str, Any]]) -> None:
+    stdout, report = run
+    org = report["org"]
+    plan = org["plan"]
+    assert [r["rooms"] for r in org["backend"]] == plan["sizes"]
+    assert [r["rooms"] for r in org["peer"]] == plan["peer_sizes"]
+    for size in [*org["backend"], *org["peer"]]:
+        assert set(size) >= ORG_FIELDS
+        people = size["rooms"] * plan["room_size"] // plan["rooms_per_person"]
+        assert size["sockets"] == people
+        assert size["conversations"] == size["rooms"] + people // 2  # a DM per pair of neighbours
+        assert size["sent"] == plan["rate"] * plan["seconds"] == size["acked"], size
+        # Every accepted message reached each member of its conversation once: 5 in a room, 2 in a DM.
+        assert 2 * size["acked"] <= size["expected"] <= plan["room_size"] * size["acked"], size
+        assert size["deliveries"] == size["expected"], size
+        assert size["lost"] == size["duplicates"] == 0, size
+        assert size["p50_ms"] <= size["p99_ms"] <= size["max_ms"], size
+        assert size["server_cpu_s"] > 0, size
+        assert size["deliveries_per_cpu_s"] > 0, size
+        assert min(size["idle_server_cores"], size["idle_redis_cores"]) >= 0, size
+        assert size["errors"] == {}, size
+    # Two systems draw the same conversations: the same deliveries are expected of both.
+    assert [r["expected"] for r in org["backend"]] == [r["expected"] for r in org["peer"]]
+    assert len(org["goals"]) == ORG_GOALS
+    assert all(isinstance(g["met"], bool) and g["measured"] for g in org["goals"])
+    assert "organisation plan goals:" in stdout
 
 
 SYSTEM_CELLS = ("| backend on ", "| Socket.IO |", "| Redis pub/sub |")  # a step row's first cell
@@ -159,6 +196,11 @@ def test_the_run_renders_as_a_published_page(run: tuple[str, dict[str, Any]]) ->
     assert len(step_rows) == steps
     for row in [*report["goals"], *report["comparison"]]:
         assert f"| {row.get('name', row.get('metric'))} |" in section
+    org_rows = [
+        line for line in section.splitlines() if re.match(r"\| [\d,]+ \| (backend|Socket\.IO) \|", line)
+    ]
+    assert len(org_rows) == len(report["org"]["backend"]) + len(report["org"]["peer"])
+    assert all(f"| {goal['name']} |" in section for goal in report["org"]["goals"])
     summary = performance.summary([report])
     assert all(f"| {goal['name']} |" in summary for goal in report["goals"])
     assert "(docs/performance.md)" in summary

@@ -40,9 +40,42 @@ def num(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+ORG_HEADER = [
+    "rooms", "system", "sockets", "connect s", "idle cores (server / Redis)", "deliveries", "lost / dup",
+    "p50 ms", "p99 ms", "server ms per delivery", "Redis ms per delivery", "deliveries per server CPU-s",
+]  # fmt: skip
+
+
 def goals_table(report: Report) -> str:
     rows = [[g["name"], g["target"], g["measured"], "yes" if g["met"] else "**no**"] for g in report["goals"]]
     return table(["goal", "target", "measured", "met"], rows)
+
+
+def org_section(report: Report) -> str:
+    """The organisation plan's goals and sizes (runs from before it have none)."""
+    org = report.get("org")
+    if not org:
+        return ""
+    plan = org["plan"]
+    rows = [
+        [
+            f"{r['rooms']:,}", label, f"{r['sockets']:,}", num(r["connect_seconds"], ".1f"),
+            f"{r['idle_server_cores']:.3f} / {r['idle_redis_cores']:.3f}", f"{r['deliveries']:,}",
+            f"{r['lost']} / {r['duplicates']}", num(r["p50_ms"], ".1f"), num(r["p99_ms"], ".1f"),
+            num(r["server_ms_per_delivery"], ".3f"), num(r["redis_ms_per_delivery"], ".3f"),
+            num(r["deliveries_per_cpu_s"], ",.0f"),
+        ]
+        for label, sizes in (("backend", org["backend"]), ("Socket.IO", org["peer"]))
+        for r in sizes
+    ]  # fmt: skip
+    return (
+        f"Organisation plan: rooms of {plan['room_size']}, each person (one socket) in "
+        f"{plan['rooms_per_person']} of them and a DM, {plan['rate']:g} msgs/s into conversations drawn at "
+        f"random for {plan['seconds']:g} s; idle: {plan['idle_seconds']:g} s without messages:\n\n"
+        + goals_table(org)
+        + "\n"
+        + table(ORG_HEADER, rows)
+    )
 
 
 def comparison_table(report: Report) -> str:
@@ -133,7 +166,9 @@ def run_section(report: Report) -> str:
         blocks.append(heading + goals_table(report))
     if report["comparison"]:
         blocks.append(comparison_table(report))
-    blocks += [steps_table(report), other_lines(report)]
+    if report["servers"]:
+        blocks += [steps_table(report)]
+    blocks += [org_section(report), other_lines(report)]
     return "\n".join(block for block in blocks if block)
 
 
