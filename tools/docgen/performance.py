@@ -183,9 +183,12 @@ def summary(reports: list[Report]) -> str:
     if not compared:
         return NONE_PUBLISHED
     newest, link = compared[0], PAGE.relative_to(ROOT)
+    org = newest.get("org")
     return (
         f"The newest run ({newest['started']}, {machine.summary(newest['machine'])}; every run and step: "
-        f"[{link}]({link})):\n\n" + goals_table(newest)
+        f"[{link}]({link})):\n\n"
+        + goals_table(newest)
+        + (f"\nThe organisation plan in that run:\n\n{goals_table(org)}" if org else "")
     )
 
 

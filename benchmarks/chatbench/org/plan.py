@@ -16,7 +16,7 @@ class OrgPlan:
     rate: float = 50.0  # msgs/s into conversations drawn at random, each from one of its members
     seconds: float = 10.0
     drain_seconds: float = 2.0
-    idle_seconds: float = 10.0  # no messages: what sockets in quiet rooms cost
+    idle_seconds: float = 60.0  # no messages: what sockets in quiet rooms cost (a WebSocket ping each)
     settle_seconds: float = 3.0  # after subscribing, before anything is counted
     seed: int = 7  # the draw of conversations and senders: the same for every system
 

@@ -31,6 +31,7 @@ from chat_backend.store.accounts import Accounts
 from chat_backend.store.memberships import Memberships
 from chat_backend.store.messages import Messages
 from chat_backend.store.people import People
+from chat_backend.store.processes import Processes
 from chat_backend.store.profiles import Profiles
 from chat_backend.store.reactions import Reactions
 from chat_backend.store.reads import Reads
@@ -76,7 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database = Database(settings) if settings.database_url else None
             archiver = Archiver(redis, keys, messages, database, settings) if database else None
             access = Access(redis, keys)
-            hub = Hub(redis, messages, settings, access)
+            processes = Processes(redis, settings, keys)
+            # Before the hub's presence: a gone process's places are freed before its users leave lists.
+            leases = SocketLeases(redis, settings, keys, processes)
+            hub = Hub(redis, messages, settings, access, processes)
             accounts = Accounts(redis, settings, keys, hub.notices)
             await accounts.index_usernames()
             rooms = Rooms(redis, settings, keys, hub.notices, access)
@@ -84,7 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reads = Reads(redis, keys, hub.notices)
             memberships = Memberships(messages, settings, keys, hub.notices, access)
             threads = Threads(messages, keys)
-            leases = SocketLeases(redis, settings, keys)
             sockets = Sockets(settings, hub, accounts, messages, access, reads, threads)
             reactions = Reactions(messages, settings, keys)
             history = History(messages, database)
@@ -109,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 database,
             )
             hub.start()
-            leases.start()
+            processes.start()
             if database and archiver:
                 await database.open()
                 archiver.start()
@@ -124,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 yield
             finally:
-                await leases.stop()
+                await processes.stop()
                 await hub.stop()
                 if database and archiver:
                     await archiver.stop()

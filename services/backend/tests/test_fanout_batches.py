@@ -18,6 +18,7 @@ from chat_backend.realtime.tail import Tail
 from chat_backend.settings import Settings
 from chat_backend.store.keys import ONE_NODE
 from chat_backend.store.messages import Messages
+from chat_backend.store.processes import Processes
 from chat_backend.store.redis_client import OneShard
 from chatkit import unique
 from devstack.redis_server import RedisServer
@@ -38,7 +39,7 @@ async def tailing(
     redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     messages = Messages(redis, settings, ONE_NODE)
     rooms: LocalRooms = {}
-    presence = Presence(redis, settings, ONE_NODE, rooms)
+    presence = Presence(redis, ONE_NODE, Processes(redis, settings, ONE_NODE), rooms)
     tail = Tail(messages, settings, OneShard(redis), rooms, presence)
     conn = RecordingConnection()
     tail.start()

@@ -23,16 +23,19 @@ from chat_backend.realtime.tail import Tail
 from chat_backend.settings import Settings
 from chat_backend.store.access import Access
 from chat_backend.store.messages import Messages
+from chat_backend.store.processes import Processes
 from chat_backend.store.redis_client import Client, OneShard
 
 log = logging.getLogger("chat_backend.hub")
 
 
 class Hub:
-    def __init__(self, redis: Client, messages: Messages, settings: Settings, access: Access):
+    def __init__(
+        self, redis: Client, messages: Messages, settings: Settings, access: Access, processes: Processes
+    ):
         keys, shards = messages.keys, messages.shards
         rooms: LocalRooms = {}  # filled by the tail, read by presence
-        self.presence = Presence(redis, settings, keys, rooms)
+        self.presence = Presence(redis, keys, processes, rooms)
         # The rooms' channels carry presence and typing too: the tail hands them over.
         shard_map = shards if shards is not None else OneShard(cast(aioredis.Redis, redis))
         self.tail = Tail(messages, settings, shard_map, rooms, self.presence)
@@ -46,7 +49,6 @@ class Hub:
 
     def start(self) -> None:
         self.tail.start()
-        self.presence.start()
         self.notices.start()
         self.activity.start()
 
@@ -90,7 +92,7 @@ class Hub:
     async def _leave_presence(self, conn: Connection, room: str) -> None:
         try:
             await self.presence.leave(conn, room)
-        except (RedisError, OSError) as exc:  # the entry expires by itself
+        except (RedisError, OSError) as exc:  # the entry goes when this process does
             log.warning("presence leave failed", extra={"error": str(exc), "room": room})
 
     async def disconnect(self, conn: Connection) -> None:
@@ -102,6 +104,6 @@ class Hub:
                 del self.users[conn.user]
                 await self.notices.stop_listening_to(conn.user)
         for room in list(conn.rooms):
-            # Delivery ends at once; a presence entry Redis could not drop expires by itself.
+            # Delivery ends at once; a presence entry Redis could not drop goes with this process.
             with contextlib.suppress(RedisError, OSError):
                 await self.unsubscribe(conn, room)

@@ -1,16 +1,14 @@
 """Who is in each room, across every replica, and who is typing.
 
 A room's presence is a sorted set with one member per subscribed connection, named after its
-process. Each process keeps one entry of its own alive (Keys.PRESENCE_PROCESSES, scored with its
-expiry: the heartbeat) and lists the rooms it ever had members in; a process that finds another's
-entry expired claims it (one claim wins), drops that process's members from the rooms it listed
-and tells them, so the users of a crashed replica leave after PRESENCE_TTL. Keeping presence alive
-costs a process one command per heartbeat, however many rooms it is in. Presence changes and
-typing travel over the room's channel, which the tail (tail.py) listens to and hands over here;
-they are never stored, so after losing the channel a process sends its sockets the current
-presence again. A room's presence goes out at once, then at most once per
-PRESENCE_COALESCE_SECONDS while people keep joining or leaving: a storm of N joins costs each
-member a few frames instead of N.
+process, held until the connection leaves or its process is found gone (store/processes.py: one
+heartbeat per process, however many rooms it is in); each process lists the rooms it ever had
+members in, so whoever finds it gone drops its members there and tells those rooms. The users
+of a crashed replica so leave after PRESENCE_TTL. Presence changes and typing travel over the
+room's channel, which the tail (tail.py) listens to and hands over here; they are never stored,
+so after losing the channel a process sends its sockets the current presence again. A room's
+presence goes out at once, then at most once per PRESENCE_COALESCE_SECONDS while people keep
+joining or leaving: a storm of N joins costs each member a few frames instead of N.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ import contextlib
 import logging
 import math
 import time
-import uuid
 from typing import cast
 
 from redis.exceptions import RedisError
@@ -28,8 +25,8 @@ from redis.exceptions import RedisError
 from chat_backend import protocol
 from chat_backend.realtime import wire
 from chat_backend.realtime.subscriptions import LocalRooms, Subscriber
-from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
+from chat_backend.store.processes import Processes
 from chat_backend.store.redis_client import Client
 
 log = logging.getLogger("chat_backend.presence")
@@ -38,25 +35,21 @@ PRESENCE_COALESCE_SECONDS = 0.2
 
 
 class Presence:
-    def __init__(self, redis: Client, settings: Settings, keys: Keys, local: LocalRooms):
+    def __init__(self, redis: Client, keys: Keys, processes: Processes, local: LocalRooms):
         """`local`: the subscriptions of this process's sockets by room (the tail fills it)."""
         self.redis = redis
-        self.settings = settings
         self.keys = keys
+        self.process_id = processes.id
         self.local = local
-        self.process_id = uuid.uuid4().hex[:12]
-        self._tasks: list[asyncio.Task[None]] = []
         self._last_published: dict[str, float] = {}  # room -> loop time of its last presence
         self._coalescing: dict[str, asyncio.Task[None]] = {}  # room -> its pending publish
-        self._alive = False  # this process's entry was written once
-
-    def start(self) -> None:
-        self._tasks = [asyncio.get_running_loop().create_task(self._heartbeat(), name="presence-heartbeat")]
+        processes.on_gone(self._reap)
+        processes.on_back(self._rejoin)
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *self._coalescing.values()]:
+        for task in self._coalescing.values():
             task.cancel()
-        for task in [*self._tasks, *self._coalescing.values()]:
+        for task in list(self._coalescing.values()):
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await task
 
@@ -124,29 +117,8 @@ class Presence:
         have been missed (the channel was lost, or is new)."""
         self.deliver(room, await self._frame(room))
 
-    async def _heartbeat(self) -> None:
-        """Keep this process's entry alive (at once: a process that dies before its first
-        heartbeat is reaped too) and reap the processes whose entries expired."""
-        while True:
-            try:
-                await self._beat()
-            except (RedisError, OSError) as exc:
-                log.warning("presence heartbeat failed", extra={"error": str(exc)})
-            await asyncio.sleep(self.settings.presence_heartbeat)
-
-    async def _beat(self) -> None:
-        now = time.time()
-        expires = now + self.settings.presence_ttl
-        added = await self.redis.zadd(self.keys.PRESENCE_PROCESSES, {self.process_id: expires})
-        if added and self._alive:  # reaped while alive (paused past the TTL): present again
-            await self._rejoin()
-        self._alive = True
-        for process in cast(list[str], await self.redis.zrangebyscore(self.keys.PRESENCE_PROCESSES, 0, now)):
-            if await self.redis.zrem(self.keys.PRESENCE_PROCESSES, process):  # ours to reap
-                await self._reap(process)
-
     async def _reap(self, process: str) -> None:
-        """Drop a gone process's members from every room it listed, and tell those rooms."""
+        """Drops a gone process's members from every room it listed, and tells those rooms."""
         listed = self.keys.process_rooms(process)
         rooms = sorted(cast(set[str], await self.redis.smembers(listed)))
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -28,6 +28,7 @@ import logging
 from collections import Counter
 from typing import cast
 
+import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode
@@ -40,7 +41,7 @@ from chat_backend.realtime.subscriptions import LocalRooms, MessageOrder, RoomSu
 from chat_backend.settings import Settings
 from chat_backend.store import entries
 from chat_backend.store.entries import Entry
-from chat_backend.store.messages import Messages, parse_id
+from chat_backend.store.messages import BELL_SEPARATOR, Messages, parse_id
 from chat_backend.store.redis_client import ShardMap
 
 log = logging.getLogger("chat_backend.tail")
@@ -73,6 +74,9 @@ class Tail:
             settings.send_buffer_bytes // 2 // wire.max_frame_bytes(settings.max_message_length), 1
         )
         self._due: set[str] = set()  # rooms to read: rung, newly subscribed, or not yet confirmed
+        self._reading: set[str] = set()  # rooms whose read is on its way
+        self._carried: dict[str, list[Entry]] = {}  # room -> entries its bells carried, not yet delivered
+        self._heads: dict[str, str] = {}  # room -> id of the newest entry taken, when past its position
         self._moved: set[str] = set()  # rooms whose channel to subscribe or unsubscribe: just these
         self._subscribed: dict[str, str] = {}  # room -> name of the shard node it is subscribed on
         self._pubsubs: dict[str, PubSub] = {}  # node name -> its subscriber connection
@@ -144,6 +148,8 @@ class Tail:
         subs.discard(sub)
         if not subs:
             del self.rooms[room], self.positions[room]
+            self._carried.pop(room, None)
+            self._heads.pop(room, None)
             self._moved.add(room)
         return True
 
@@ -187,7 +193,7 @@ class Tail:
             await self._sync_subscriptions()
             if failed.done():
                 failed.result()  # raises what a listener hit
-            if not self._due:
+            if not self._due and not self._carried:
                 self._wake.clear()
                 waiter = asyncio.ensure_future(self._wake.wait())
                 await asyncio.wait({waiter, failed}, return_when=asyncio.FIRST_COMPLETED)
@@ -239,13 +245,14 @@ class Tail:
                     raise SlotMovedError(f"the shard dropped {channel}")
                 if room is None:
                     continue
-                if kind == "smessage" and message["data"]:
+                if kind == "smessage" and message["data"].startswith("{"):
                     self.presence.deliver(room, message["data"].encode())
-                elif kind in ("smessage", "ssubscribe"):
-                    self._due.add(room)  # a bell; or subscribed: what was stored before it could ring
+                elif kind == "smessage":
+                    self._rang(room, message["data"])
+                elif kind == "ssubscribe":
+                    self._due.add(room)  # subscribed: what was stored before it could ring
                     self._wake.set()
-                    if kind == "ssubscribe":
-                        await self._confirmed(room)
+                    await self._confirmed(room)
         except (RedisError, OSError) as exc:
             if self._failed is not None and not self._failed.done():
                 self._failed.set_exception(exc)
@@ -257,43 +264,79 @@ class Tail:
         else:
             await self.presence.resend(room)  # subscribed again after an error
 
+    def _rang(self, room: str, bell: str) -> None:
+        """The entry a bell carries joins what is delivered next when it follows the newest entry
+        taken; otherwise (a bell missed, a read under way, a bell without an entry) the room is
+        read from its position."""
+        self._wake.set()
+        if room not in self.positions:
+            return
+        head = self._heads.get(room, self.positions[room])
+        if bell and room not in self._due and room not in self._reading:
+            before, entry_id, fields = bell.split(BELL_SEPARATOR, 2)
+            if parse_id(entry_id) <= parse_id(head):
+                return  # already read
+            if before == head:
+                values = orjson.loads(fields)  # field, value, field, value...
+                entry = dict(zip(values[::2], values[1::2], strict=True))
+                self._carried.setdefault(room, []).append((entry_id, entry))
+                self._heads[room] = entry_id
+                return
+        self._due.add(room)
+
     async def _read_due(self) -> bool:
-        """One round trip per shard for every room due; True if anything was new."""
+        """What the bells carried, and one round trip per shard for the rooms to read; True if
+        anything was new."""
         due, self._due = self._due, set()
-        by_shard: dict[str, tuple[ClusterNode, list[str]]] = {}  # master's name -> it, its rooms due
-        for room in due:
+        carried, self._carried = self._carried, {}
+        for room in due:  # read from their positions, which covers what their bells carried
+            carried.pop(room, None)
+            self._heads.pop(room, None)
+        by_shard: dict[str, tuple[ClusterNode, list[str], list[str]]] = {}  # master, rooms read, carried
+        for room in [*due, *carried]:
             if room in self.positions:
                 master = await self.shards.master(self.keys.stream(room))
-                by_shard.setdefault(master.name, (master, []))[1].append(room)
+                shard = by_shard.setdefault(master.name, (master, [], []))
+                (shard[1] if room in due else shard[2]).append(room)
         shards = list(by_shard.values())
-        replies = await asyncio.gather(*(self._read_shard(master, rooms) for master, rooms in shards))
+        self._reading |= due
+        try:
+            replies = await asyncio.gather(*(self._read_shard(*shard) for shard in shards))
+        finally:
+            self._reading -= due
         new = False
-        for (_, rooms), entries_by_room in zip(shards, replies, strict=True):
-            for room, stored in zip(rooms, entries_by_room, strict=True):
+        for (_, read, held), stored_by_room in zip(shards, replies, strict=True):
+            for room, stored in [
+                *zip(read, stored_by_room, strict=True),
+                *((room, carried[room]) for room in held),
+            ]:
                 if stored and room in self.positions:
                     new = True
                     self._dispatch(room, stored)
         return new
 
-    async def _read_shard(self, master: ClusterNode, rooms: list[str]) -> list[list[Entry]]:
+    async def _read_shard(self, master: ClusterNode, read: list[str], held: list[str]) -> list[list[Entry]]:
         try:
-            return await self._read_rooms(self.shards.client(master), rooms)
+            return await self._read_rooms(self.shards.client(master), read, (read or held)[0])
         except BaseException:
-            self._due.update(rooms)  # read again from the same positions
+            self._due.update(read + held)  # read again from the same positions
             raise
 
-    async def _read_rooms(self, redis: aioredis.Redis, rooms: list[str]) -> list[list[Entry]]:
+    async def _read_rooms(
+        self, redis: aioredis.Redis, rooms: list[str], probe_room: str
+    ) -> list[list[Entry]]:
         # Taken with no await since: a room everyone left while this read was on its way has no
         # position any more, and is not read.
         positions = {room: self.positions[room] for room in rooms if room in self.positions}
-        if not positions:
-            return [[] for _ in rooms]
-        async with redis.pipeline(transaction=False) as pipe:
-            for room, position in positions.items():
-                pipe.xread({self.keys.stream(room): position}, count=TAIL_BATCH)
-            replies = dict(zip(positions, await pipe.execute(), strict=True))
-        # Not fanned out (nor the positions moved) until this shard's replicas hold it.
-        await self.messages.replication.confirm(redis, self.keys.room_probe(rooms[0]))
+        replies = {}
+        if positions:
+            async with redis.pipeline(transaction=False) as pipe:
+                for room, position in positions.items():
+                    pipe.xread({self.keys.stream(room): position}, count=TAIL_BATCH)
+                replies = dict(zip(positions, await pipe.execute(), strict=True))
+        # Not fanned out (nor the positions moved) until this shard's replicas hold it, what the
+        # bells carried too (each was stored before it rang).
+        await self.messages.replication.confirm(redis, self.keys.room_probe(probe_room))
         batches: list[list[Entry]] = []
         for room in rooms:
             found = cast(list[tuple[str, list[Entry]]], replies.get(room) or [])
@@ -314,4 +357,6 @@ class Tail:
         self._subscribed.clear()
         self._channel_rooms.clear()
         self._leaving.clear()
-        self._moved = set(self.positions)  # every room subscribed again
+        self._moved = set(self.positions)  # every room subscribed again, and read from its position
+        self._carried.clear()
+        self._heads.clear()

@@ -26,6 +26,12 @@ UVICORN_PROTOCOLS: dict[str, Any] = {
     "http": "httptools",
     "ws": "websockets-sansio",
     "ws_per_message_deflate": False,
+    # The server's own WebSocket ping only finds peers gone without a word (a half-open TCP
+    # connection), to free their socket: once a minute, answered within 20 s, is enough. It is a
+    # timer and two frames per socket, so uvicorn's 20 s default made thousands of idle sockets
+    # cost a worker more than the chat's own idle work.
+    "ws_ping_interval": 60.0,
+    "ws_ping_timeout": 20.0,
 }
 
 

@@ -28,7 +28,7 @@ class Keys:
     ROOMS_CHANNEL = "chat:events:rooms"  # `room` frames of new rooms, for every socket
     SESSIONS_CHANNEL = "chat:events:sessions"  # ended sessions, whose sockets every worker closes
     ACTIVITY_CHANNEL = "chat:events:activity"  # each worker's newest seq per room, once a second
-    PRESENCE_PROCESSES = "chat:presence-processes"  # backend process -> expiry of its presence
+    PROCESSES = "chat:processes"  # backend process -> when its entry expires (processes.py)
     REPLICATION_PROBE = "chat:replication-probe"  # written only so WAIT can confirm a read
     USER_CHANNEL_PREFIX = "chat:events:user:"
     DMS = "chat:dms"  # every DM's name, so the archiver finds them
@@ -151,7 +151,11 @@ class Keys:
 
     def process_rooms(self, process: str) -> str:
         """The rooms a backend process ever had presence in (realtime/presence.py)."""
-        return f"chat:presence-process:{process}:rooms"
+        return f"chat:process:{process}:rooms"
+
+    def process_users(self, process: str) -> str:
+        """The users a backend process ever held a socket lease of (socket_leases.py)."""
+        return f"chat:process:{process}:users"
 
 
 ONE_NODE = Keys(hash_tags=False)

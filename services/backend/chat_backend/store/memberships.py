@@ -34,7 +34,7 @@ _ROOM_ENTRY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], redis.call('XLEN', KEYS[2])) end
 """
 _BELL = """
-redis.call('SPUBLISH', KEYS[5], '')
+ring(KEYS[5])
 """
 # ARGV: the action, who does it, the member, MAX_ROOM_MEMBERS, the stream's MAXLEN (APPEND), ts, "1" when
 # who does it must be a member.

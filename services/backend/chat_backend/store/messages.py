@@ -26,13 +26,30 @@ from chat_backend.store.replication import Replication
 
 # Every script that adds to a stream adds with this: `maxlen` is about how many entries the
 # stream keeps, or "0" with an archive, where the archiver trims it (`trim`) once PostgreSQL
-# holds what goes.
+# holds what goes. Then `ring` rings the room's channel with a bell per entry added: the id the
+# stream ended at before it, its id and its fields (BELL_SEPARATOR between them, the fields a
+# JSON array), so a tail that has read up to the first delivers the entry without reading the
+# stream (realtime/tail.py).
 APPEND = """
+local rung = {}
 local function append(stream, maxlen, ...)
-  if maxlen == '0' then return redis.call('XADD', stream, '*', ...) end
-  return redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', ...)
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+  local id
+  if maxlen == '0' then
+    id = redis.call('XADD', stream, '*', ...)
+  else
+    id = redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', ...)
+  end
+  local fields = {...}
+  for i = 1, #fields do fields[i] = tostring(fields[i]) end  -- as the stream gives them back
+  rung[#rung + 1] = (last and last[1] or '0-0') .. ' ' .. id .. ' ' .. cjson.encode(fields)
+  return id
+end
+local function ring(channel)
+  for _, bell in ipairs(rung) do redis.call('SPUBLISH', channel, bell) end
 end
 """
+BELL_SEPARATOR = " "
 # What the send and change scripts share, with the same KEYS and ARGV: KEYS[1] the stream,
 # KEYS[2] the de-dup record, KEYS[3] the user's rate window; ARGV[1..4] the stream's MAXLEN (0:
 # the archiver trims it), the de-dup TTL, the rate limit and window, ARGV[5] the user, ARGV[7]
@@ -97,7 +114,7 @@ local id = append(KEYS[1], ARGV[1],
   'user', ARGV[5], 'text', ARGV[6], 'ts', ARGV[7], 'client_id', ARGV[8], 'seq', seq)
 for i = 9, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], seq) end
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-redis.call('SPUBLISH', KEYS[6], '')
+ring(KEYS[6])
 return {'ok', id, ARGV[7], seq}
 """
 )
@@ -138,7 +155,7 @@ else
 end
 purge_trimmed(KEYS[1], KEYS[4], ARGV[1])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-redis.call('SPUBLISH', KEYS[6], '')
+ring(KEYS[6])
 return {'ok', id, ARGV[7]}
 """
 )

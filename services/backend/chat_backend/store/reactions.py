@@ -81,7 +81,7 @@ end
 append(KEYS[1], ARGV[1], 'kind', 'reaction', 'action', ARGV[9],
   'target', ARGV[6], 'user', ARGV[5], 'emoji', ARGV[8], 'ts', ARGV[7])
 purge_trimmed(KEYS[1], KEYS[2], ARGV[1])
-redis.call('SPUBLISH', KEYS[6], '')
+ring(KEYS[6])
 return {'ok', encoded}
 """
 )

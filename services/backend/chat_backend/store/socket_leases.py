@@ -1,36 +1,34 @@
 """Each user's open WebSockets, counted on every worker at once (MAX_SOCKETS_PER_USER).
 
-A socket holds a lease: a member of the user's sorted set scored by when it lapses. Taking one
-drops the lapsed, counts and adds in one script, so concurrent upgrades cannot pass the limit.
-A worker renews its sockets' leases every LEASE_SECONDS / 3 and drops each as its socket closes;
-a worker that died without dropping them frees its users' places within LEASE_SECONDS.
+A socket holds a lease: a member of the user's sorted set, named after its process. Taking one
+drops lapsed leases, counts and adds in one script, so concurrent upgrades cannot pass the limit.
+A lease is held until its socket closes, or until its process is found gone (processes.py: one
+heartbeat per process, however many sockets it holds); each process lists the users it held
+leases of, so whoever finds it gone frees their places, within PRESENCE_TTL.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
-import logging
 import time
-import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from redis.exceptions import RedisError
 
 from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
+from chat_backend.store.processes import Processes
 from chat_backend.store.redis_client import Client
 
-log = logging.getLogger("chat_backend.leases")
-LEASE_SECONDS = 60
-# KEYS[1] the user's leases; ARGV[1] now, ARGV[2] the new lease's lapse, ARGV[3] the limit,
-# ARGV[4] the lease. 1: taken.
+# KEYS[1] the user's leases; ARGV[1] now, ARGV[2] the new lease's lapse ("+inf": held until
+# dropped), ARGV[3] the limit, ARGV[4] the lease. Leases that lapsed (a worker from before leases
+# were held so) are dropped first. 1: taken.
 _TAKE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) - tonumber(ARGV[1])))
 return 1
 """
 
@@ -42,21 +40,22 @@ class Lease:
 
 
 class SocketLeases:
-    def __init__(self, redis: Client, settings: Settings, keys: Keys):
+    def __init__(self, redis: Client, settings: Settings, keys: Keys, processes: Processes):
         self.redis = redis
         self.keys = keys
         self.limit = settings.max_sockets_per_user
         self._take = redis.register_script(_TAKE)
-        self._prefix = uuid.uuid4().hex[:12]  # this worker's, so leases of two workers differ
+        self.process_id = processes.id
         self._ids = itertools.count(1)
         self.held: set[Lease] = set()
-        self._task: asyncio.Task[None] | None = None
+        processes.on_gone(self._reap)
+        processes.on_back(self._take_again)
 
     async def take(self, user: str) -> Lease | None:
         """A lease for a new socket of `user`, or None when they have MAX_SOCKETS_PER_USER."""
-        lease = Lease(user, f"{self._prefix}:{next(self._ids)}")
-        now = time.time()
-        args: list[str | float] = [now, now + LEASE_SECONDS, self.limit, lease.id]
+        lease = Lease(user, f"{self.process_id}:{next(self._ids)}")
+        await self.redis.sadd(self.keys.process_users(self.process_id), user)  # first: a crash frees it
+        args: list[str | float] = [time.time(), "+inf", self.limit, lease.id]
         if not await self._take(keys=[self.keys.user_sockets(user)], args=args):
             return None
         self.held.add(lease)
@@ -64,27 +63,24 @@ class SocketLeases:
 
     async def drop(self, lease: Lease) -> None:
         self.held.discard(lease)
-        with contextlib.suppress(RedisError, OSError):  # else it lapses by itself
+        with contextlib.suppress(RedisError, OSError):  # else it goes once this process is found gone
             await self.redis.zrem(self.keys.user_sockets(lease.user), lease.id)
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._renew(), name="socket-leases")
+    async def _reap(self, process: str) -> None:
+        """Frees the places a gone process's sockets held."""
+        listed = self.keys.process_users(process)
+        users = sorted(cast(set[str], await self.redis.smembers(listed)))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user in users:
+                pipe.zrange(self.keys.user_sockets(user), 0, -1)
+            found = cast(list[list[str]], await pipe.execute())
+        for user, leases in zip(users, found, strict=True):
+            if gone := [lease for lease in leases if lease.startswith(f"{process}:")]:
+                await self.redis.zrem(self.keys.user_sockets(user), *gone)
+        await self.redis.delete(listed)
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(LEASE_SECONDS / 3)
-            lapse = time.time() + LEASE_SECONDS
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for lease in list(self.held):
-                        pipe.zadd(self.keys.user_sockets(lease.user), {lease.id: lapse}, xx=True)
-                        pipe.expire(self.keys.user_sockets(lease.user), LEASE_SECONDS)
-                    await pipe.execute()
-            except (RedisError, OSError) as exc:
-                log.warning("socket leases not renewed, retrying", extra={"error": str(exc)})
+    async def _take_again(self) -> None:
+        """This process was found gone while alive: its leases count again."""
+        for lease in list(self.held):
+            await self.redis.sadd(self.keys.process_users(self.process_id), lease.user)
+            await self.redis.zadd(self.keys.user_sockets(lease.user), {lease.id: "+inf"})

@@ -96,7 +96,7 @@ purge_trimmed(KEYS[1], KEYS[6], ARGV[1])
 append(KEYS[1], ARGV[1], 'kind', 'thread', 'target', ARGV[9],
   'user', ARGV[5], 'ts', ARGV[7], 'replies', thread.count, 'last', table.concat(last, ' '))
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[7], 'PX', ARGV[2])
-redis.call('SPUBLISH', KEYS[7], '')
+ring(KEYS[7])
 return {'ok', id, ARGV[7], seq, unpack(notified)}
 """
 ).replace("LAST_REPLIERS", str(LAST_REPLIERS))

@@ -1,0 +1,81 @@
+"""Every backend process, alive while it keeps its one entry in Keys.PROCESSES fresh: one
+command per heartbeat, however many sockets and rooms it serves.
+
+What a process holds in Redis for its sockets — presence entries (realtime/presence.py), socket
+leases (socket_leases.py) — is held until the socket lets go, or until the process is found gone:
+the first process to find another's entry expired claims it (one claim wins) and every holder
+drops what the gone process held (`on_gone`). A process found gone while it was only paused past
+the TTL writes its holdings again (`on_back`). A process that dies before its first heartbeat is
+found too: the first one is at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from redis.exceptions import RedisError
+
+from chat_backend.settings import Settings
+from chat_backend.store.keys import Keys
+from chat_backend.store.redis_client import Client
+
+log = logging.getLogger("chat_backend.processes")
+Gone = Callable[[str], Awaitable[None]]  # drops what a gone process (by id) held
+Back = Callable[[], Awaitable[None]]  # writes again what this process holds
+
+
+class Processes:
+    def __init__(self, redis: Client, settings: Settings, keys: Keys):
+        self.redis = redis
+        self.keys = keys
+        self.ttl = settings.presence_ttl
+        self.heartbeat = settings.presence_heartbeat
+        self.id = uuid.uuid4().hex[:12]
+        self._gone: list[Gone] = []
+        self._back: list[Back] = []
+        self._alive = False  # this process's entry was written once
+        self._task: asyncio.Task[None] | None = None
+
+    def on_gone(self, gone: Gone) -> None:
+        """`gone` runs for each process found gone, after those registered before it."""
+        self._gone.append(gone)
+
+    def on_back(self, back: Back) -> None:
+        self._back.append(back)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._every_heartbeat(), name="processes")
+
+    async def stop(self) -> None:
+        """Stops the heartbeat; the entry expires, and what is left is dropped by the others."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _every_heartbeat(self) -> None:
+        while True:
+            try:
+                await self.beat()
+            except (RedisError, OSError) as exc:
+                log.warning("process heartbeat failed", extra={"error": str(exc)})
+            await asyncio.sleep(self.heartbeat)
+
+    async def beat(self) -> None:
+        """Renews this process's entry, and claims every expired one."""
+        now = time.time()
+        added = await self.redis.zadd(self.keys.PROCESSES, {self.id: now + self.ttl})
+        if added and self._alive:  # found gone while alive
+            for back in self._back:
+                await back()
+        self._alive = True
+        for process in cast(list[str], await self.redis.zrangebyscore(self.keys.PROCESSES, 0, now)):
+            if await self.redis.zrem(self.keys.PROCESSES, process):  # this process's claim won
+                for gone in self._gone:
+                    await gone(process)
