@@ -26,7 +26,7 @@ from chat_backend import protocol
 from chat_backend.realtime import wire
 from chat_backend.realtime.subscriptions import LocalRooms, Subscriber
 from chat_backend.store.keys import Keys
-from chat_backend.store.processes import Processes
+from chat_backend.store.processes import Processes, drop_held
 from chat_backend.store.redis_client import Client
 
 log = logging.getLogger("chat_backend.presence")
@@ -120,18 +120,8 @@ class Presence:
     async def _reap(self, process: str) -> None:
         """Drops a gone process's members from every room it listed, and tells those rooms."""
         listed = self.keys.process_rooms(process)
-        rooms = sorted(cast(set[str], await self.redis.smembers(listed)))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for room in rooms:
-                pipe.zrange(self.keys.presence(room), 0, -1)
-            found = cast(list[list[str]], await pipe.execute())
-        mark = f"\n{process}:"
-        for room, members in zip(rooms, found, strict=True):
-            gone = [member for member in members if mark in member]
-            if gone:
-                await self.redis.zrem(self.keys.presence(room), *gone)
-                await self._changed(room)
-        await self.redis.delete(listed)
+        for room in await drop_held(self.redis, listed, self.keys.presence, f"\n{process}:"):
+            await self._changed(room)
 
     async def _rejoin(self) -> None:
         for room, subs in list(self.local.items()):

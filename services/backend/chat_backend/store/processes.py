@@ -79,3 +79,21 @@ class Processes:
             if await self.redis.zrem(self.keys.PROCESSES, process):  # this process's claim won
                 for gone in self._gone:
                     await gone(process)
+
+
+async def drop_held(redis: Client, listed: str, held_in: Callable[[str], str], mark: str) -> list[str]:
+    """What a gone process held, dropped: from the sorted set `held_in(name)` of each name it
+    listed under `listed`, the members that hold `mark` (its id, as it names them); then the list.
+    The names whose sets changed."""
+    names = sorted(cast(set[str], await redis.smembers(listed)))
+    async with redis.pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.zrange(held_in(name), 0, -1)
+        found = cast(list[list[str]], await pipe.execute())
+    changed = []
+    for name, members in zip(names, found, strict=True):
+        if gone := [member for member in members if mark in member]:
+            await redis.zrem(held_in(name), *gone)
+            changed.append(name)
+    await redis.delete(listed)
+    return changed

@@ -13,13 +13,12 @@ import contextlib
 import itertools
 import time
 from dataclasses import dataclass
-from typing import cast
 
 from redis.exceptions import RedisError
 
 from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
-from chat_backend.store.processes import Processes
+from chat_backend.store.processes import Processes, drop_held
 from chat_backend.store.redis_client import Client
 
 # KEYS[1] the user's leases; ARGV[1] now, ARGV[2] the new lease's lapse ("+inf": held until
@@ -68,16 +67,7 @@ class SocketLeases:
 
     async def _reap(self, process: str) -> None:
         """Frees the places a gone process's sockets held."""
-        listed = self.keys.process_users(process)
-        users = sorted(cast(set[str], await self.redis.smembers(listed)))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for user in users:
-                pipe.zrange(self.keys.user_sockets(user), 0, -1)
-            found = cast(list[list[str]], await pipe.execute())
-        for user, leases in zip(users, found, strict=True):
-            if gone := [lease for lease in leases if lease.startswith(f"{process}:")]:
-                await self.redis.zrem(self.keys.user_sockets(user), *gone)
-        await self.redis.delete(listed)
+        await drop_held(self.redis, self.keys.process_users(process), self.keys.user_sockets, f"{process}:")
 
     async def _take_again(self) -> None:
         """This process was found gone while alive: its leases count again."""
