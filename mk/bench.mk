@@ -11,7 +11,7 @@ $(SOCKETIO)/node_modules/.package-lock.json: $(SOCKETIO)/package-lock.json $(SOC
 	cd $(SOCKETIO) && npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-# Default run (≈ 4 min): table on stdout, JSON under benchmarks/results/. BENCH_ARGS adds
+# Default run (≈ 10 min, both plans): tables on stdout, JSON under benchmarks/results/. BENCH_ARGS adds
 # options, e.g. `make bench BENCH_ARGS="--systems uvicorn,socketio --profile"` (see `--help`).
 bench: venv socketio-deps
 	$(BENCH) $(BENCH_ARGS)
