@@ -34,7 +34,7 @@ QUIET_DELIVERY = 0.5  # seconds a lone message may take to arrive; its bell wake
 @asynccontextmanager
 async def tailing(
     redis_server: RedisServer, coalesce_ms: int
-) -> AsyncIterator[tuple[Messages, RecordingConnection]]:
+) -> AsyncIterator[tuple[Messages, RecordingConnection, Tail]]:
     settings = Settings(redis_url=redis_server.url, dev_mode=True, fanout_coalesce_ms=coalesce_ms)
     redis = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     messages = Messages(redis, settings, ONE_NODE)
@@ -45,7 +45,7 @@ async def tailing(
     tail.start()
     try:
         await tail.subscribe(conn, ROOM, None)
-        yield messages, conn
+        yield messages, conn, tail
     finally:
         await tail.stop()
         await redis.aclose()
@@ -67,7 +67,7 @@ async def burst(messages: Messages, count: int) -> None:
 async def test_a_burst_gathers_into_one_write_and_a_quiet_message_goes_at_once(
     redis_server: RedisServer,
 ) -> None:
-    async with tailing(redis_server, coalesce_ms=1000) as (messages, conn):
+    async with tailing(redis_server, coalesce_ms=1000) as (messages, conn, _):
         started = time.monotonic()
         await messages.send(ROOM, "alice", "after a quiet spell", unique("c"))
         await until(lambda: conn.frames() == 1, QUIET_DELIVERY)
@@ -80,7 +80,7 @@ async def test_a_burst_gathers_into_one_write_and_a_quiet_message_goes_at_once(
 async def test_without_coalescing_each_message_of_a_burst_is_written_by_itself(
     redis_server: RedisServer,
 ) -> None:
-    async with tailing(redis_server, coalesce_ms=0) as (messages, conn):
+    async with tailing(redis_server, coalesce_ms=0) as (messages, conn, _):
         await burst(messages, 5)
         await until(lambda: conn.frames() == 5, 3)
         assert len(conn.writes) >= 4  # a busy machine may merge two; 1 s of gathering would make one
@@ -118,3 +118,21 @@ def test_a_batch_while_replaying_waits_for_the_replay_and_keeps_order() -> None:
     replayed: list[Any] = [((2, 0), b"frame 2"), ((3, 0), b"frame 3")]
     sub.finish_replay(replayed, floor=(1, 0))
     assert conn.writes == [[b"frame 2", b"frame 3"], [b"frame 4"]]
+
+
+async def test_entries_at_or_below_the_rooms_position_are_not_delivered_again(
+    redis_server: RedisServer,
+) -> None:
+    """A bell and a read can both carry an entry: the second to reach the tail delivers only what
+    is past the room's position."""
+    async with tailing(redis_server, coalesce_ms=0) as (messages, conn, tail):
+        for text in ("first", "second"):
+            await messages.send(ROOM, "alice", text, unique("c"))
+        await until(lambda: conn.frames() == 2, 3)
+        stream = ONE_NODE.stream(ROOM)
+        await messages.redis.xadd(stream, {"user": "bob", "text": "third", "ts": "1", "seq": "3"})  # no bell
+        taken = await messages.redis.xrevrange(stream, count=3)
+        tail._dispatch(ROOM, list(reversed(taken)))  # first and second again, and third
+        assert conn.frames() == 3
+        assert b'"text":"third"' in conn.writes[-1][0]
+        assert len(conn.writes[-1]) == 1

@@ -154,6 +154,12 @@ class Tail:
         return True
 
     def _dispatch(self, room: str, stored: list[Entry]) -> None:
+        """New entries of the room to its subscriptions; any at or below its position (a bell
+        and a read that both had it) were delivered already."""
+        position = self.positions.get(room)
+        if position is not None and stored and parse_id(stored[0][0]) <= parse_id(position):
+            floor = parse_id(position)
+            stored = [entry for entry in stored if parse_id(entry[0]) > floor]
         if not stored:
             return
         batch = [
@@ -292,15 +298,15 @@ class Tail:
         for room in due:  # read from their positions, which covers what their bells carried
             carried.pop(room, None)
             self._heads.pop(room, None)
-        by_shard: dict[str, tuple[ClusterNode, list[str], list[str]]] = {}  # master, rooms read, carried
-        for room in [*due, *carried]:
-            if room in self.positions:
-                master = await self.shards.master(self.keys.stream(room))
-                shard = by_shard.setdefault(master.name, (master, [], []))
-                (shard[1] if room in due else shard[2]).append(room)
-        shards = list(by_shard.values())
-        self._reading |= due
+        self._reading |= due  # before any await: their bells now wait for the next read
         try:
+            by_shard: dict[str, tuple[ClusterNode, list[str], list[str]]] = {}  # master, rooms read, carried
+            for room in [*due, *carried]:
+                if room in self.positions:
+                    master = await self.shards.master(self.keys.stream(room))
+                    shard = by_shard.setdefault(master.name, (master, [], []))
+                    (shard[1] if room in due else shard[2]).append(room)
+            shards = list(by_shard.values())
             replies = await asyncio.gather(*(self._read_shard(*shard) for shard in shards))
         finally:
             self._reading -= due
