@@ -26,6 +26,10 @@ class ProcessGroup:
         return ServerProcesses.tree_cpu_seconds(self.pids)
 
 
+# What "server CPU" counts, in every table and goal of both plans (ServerProcesses).
+SERVER_CPU = "the server's processes (supervisor or cluster primary + 2 workers), its redis-server apart"
+
+
 class ServerProcesses:
     """A server's process tree: the supervisor and its workers (fixed once started)."""
 

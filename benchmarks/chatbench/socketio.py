@@ -93,48 +93,68 @@ class PeerSocket:
         await self.ws.close()
 
 
-class PeerReader(PeerSocket):
-    """One client in one room. Not reconnected: the server keeps no history, so a socket that came
-    back would still have missed what was sent meanwhile, and the peer closes no slow consumer."""
+class PeerEmitter(PeerSocket):
+    """Sends each probe as a `message` event with its own ack id; the ack marks it accepted."""
+
+    def __init__(self) -> None:
+        self.record = SendRecord()
+        self.pending: dict[int, int] = {}  # ack id -> seq
+        self.next_ack = 0
+
+    def emit(self, room: str, seq: int, text: str) -> None:
+        ack_id, self.next_ack = self.next_ack, self.next_ack + 1
+        self.pending[ack_id] = seq
+        body = {"room": room, "text": text, "client_id": str(seq)}
+        self.ws.send_text(packet(EVENT, ["message", body], ack_id))
+
+    def on_ack(self, ack_id: int | None) -> None:
+        if ack_id in self.pending:
+            self.record.acked.add(self.pending.pop(ack_id))
+
+
+class PeerReader(PeerEmitter):
+    """One client in its rooms, handing on every message's text; it may send too. Not
+    reconnected: the server keeps no history, so a socket that came back would still have missed
+    what was sent meanwhile, and the peer closes no slow consumer."""
 
     def __init__(self, on_text: OnText):
+        super().__init__()
         self.on_text = on_text
-        self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.rooms = self.joining = 0
 
-    async def join(self, room: str) -> None:
-        """Events of one socket are handled in order: the ack means the join is done."""
-        self.ws.send_text(packet(EVENT, ["subscribe", room], ack_id=0))
+    async def join(self, rooms: list[str]) -> None:
+        """Events of one socket are handled in order: the acks (ids 0 to len(rooms) - 1; sends
+        take the ids after) mean the joins are done."""
+        self.rooms = self.joining = self.next_ack = len(rooms)
+        self.joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        for ack_id, room in enumerate(rooms):
+            self.ws.send_text(packet(EVENT, ["subscribe", room], ack_id))
         await asyncio.wait((self.joined, self.ws.closed), return_when=asyncio.FIRST_COMPLETED)
         if not self.joined.done():
-            raise ProtocolError(f"closed ({self.ws.closed.result()}) before the join was acked")
+            raise ProtocolError(f"closed ({self.ws.closed.result()}) before the joins were acked")
 
     def on_event(self, frame: bytes) -> None:
         if (text := message_text(frame)) is not None:
             self.on_text(text)
 
     def on_ack(self, ack_id: int | None) -> None:
-        if ack_id == 0 and not self.joined.done():
+        if ack_id is None or ack_id >= self.rooms:
+            super().on_ack(ack_id)
+            return
+        self.joining -= 1
+        if self.joining == 0:
             self.joined.set_result(None)
 
 
-class PeerSender(PeerSocket):
-    """Sends each probe as an event with its own ack id; the ack marks it accepted."""
+class PeerSender(PeerEmitter):
+    """The fan-out plan's sender: every probe into one room."""
 
     def __init__(self, room: str):
+        super().__init__()
         self.room = room
-        self.record = SendRecord()
-        self.pending: dict[int, int] = {}  # ack id -> seq
-        self.next_ack = 0
 
     async def send(self, seq: int, text: str) -> None:
-        ack_id, self.next_ack = self.next_ack, self.next_ack + 1
-        self.pending[ack_id] = seq
-        body = {"room": self.room, "text": text, "client_id": str(seq)}
-        self.ws.send_text(packet(EVENT, ["message", body], ack_id))
-
-    def on_ack(self, ack_id: int | None) -> None:
-        if ack_id in self.pending:
-            self.record.acked.add(self.pending.pop(ack_id))
+        self.emit(self.room, seq, text)
 
 
 class SocketIOTransport:
@@ -144,7 +164,7 @@ class SocketIOTransport:
     async def subscriber(self, client: int, room: int, on_text: OnText) -> PeerReader:
         reader = PeerReader(on_text)
         await reader.open(self.target.ws_url)
-        await reader.join(self.target.room_names[room])
+        await reader.join([self.target.room_names[room]])
         return reader
 
     async def sender(self, room: int) -> PeerSender:

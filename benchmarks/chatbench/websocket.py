@@ -9,7 +9,7 @@ import contextlib
 import functools
 from dataclasses import dataclass
 
-from chat_backend.protocol import Ack, ClientFrame, ErrorFrame, Ping, Pong, Send, Subscribe
+from chat_backend.protocol import Ack, ClientFrame, ErrorFrame, Ping, Pong, Send, ServerFrame, Subscribe
 from chatkit import decode, delivery, encode
 
 from chatbench import rawws
@@ -33,6 +33,14 @@ class Target:
 
 def send(ws: rawws.WebSocket, frame: ClientFrame) -> None:
     ws.send_text(encode(frame))
+
+
+def record_answer(record: SendRecord, frame: ServerFrame) -> None:
+    """A sender's answer: an ack marks its probe accepted, an error frame counts a refusal."""
+    if isinstance(frame, Ack):
+        record.acked.add(int(frame.client_id))
+    elif isinstance(frame, ErrorFrame):
+        record.refused(str(frame.code))  # a StrEnum, or a code this client does not know
 
 
 class RoomReader:
@@ -103,11 +111,7 @@ class RoomSender:
         send(self.ws, Send(room=self.room, text=text, client_id=str(seq)))
 
     def _on_message(self, payload: bytes) -> None:
-        frame = decode(payload)
-        if isinstance(frame, Ack):
-            self.record.acked.add(int(frame.client_id))
-        elif isinstance(frame, ErrorFrame):
-            self.record.refused(str(frame.code))  # a StrEnum, or a code this client does not know
+        record_answer(self.record, decode(payload))
 
     async def close(self) -> None:
         await self.ws.close()

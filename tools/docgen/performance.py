@@ -11,6 +11,7 @@ from typing import Any
 from chatbench.compare import cell, ratio_text
 from chatbench.fanout import LATENCY_GOAL_MS
 from chatbench.plan import PEER
+from chatbench.procstats import SERVER_CPU
 from checkout import ROOT
 from devstack import machine
 
@@ -71,10 +72,8 @@ def org_section(report: Report) -> str:
     return (
         f"Organisation plan: rooms of {plan['room_size']}, each person (one socket) in "
         f"{plan['rooms_per_person']} of them and a DM, {plan['rate']:g} msgs/s into conversations drawn at "
-        f"random for {plan['seconds']:g} s; idle: {plan['idle_seconds']:g} s without messages:\n\n"
-        + goals_table(org)
-        + "\n"
-        + table(ORG_HEADER, rows)
+        f"random for {plan['seconds']:g} s; idle: {plan['idle_seconds']:g} s without messages; server: "
+        f"{SERVER_CPU}, as in the comparison above:\n\n" + goals_table(org) + "\n" + table(ORG_HEADER, rows)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chatbench.goals import goal_lines
 from chatbench.org.bench import OrgReport
+from chatbench.procstats import SERVER_CPU
 
 HEADER = (
     f"{'system':>9} {'rooms':>6} {'sockets':>7} {'connect s':>9} {'idle srv/redis cores':>20} "
@@ -19,6 +20,7 @@ def org_lines(org: OrgReport) -> list[str]:
         f"and a DM, one socket each), {plan['rate']:g} msgs/s into conversations drawn at random for "
         f"{plan['seconds']:g} s; idle: {plan['idle_seconds']:g} s without messages; CPU per delivery "
         "over the messages and their drain",
+        f"srv: {SERVER_CPU}, as the fan-out comparison counts it; deliv/CPU-s: deliveries per srv CPU-second",
         HEADER,
     ]
     for r in [*org.backend, *org.peer]:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from chat_backend.protocol import Ack, ErrorFrame, Ping, Pong, Send, Subscribe
+from chat_backend.protocol import Ping, Pong, Send, Subscribe
 from chatkit import decode
 
 from chatbench import rawws
-from chatbench.socketio import EVENT, PeerSocket, ProtocolError, message_text, packet
+from chatbench.socketio import PeerReader
 from chatbench.transport import OnText, SendRecord
-from chatbench.websocket import Target, message_of, send
+from chatbench.websocket import Target, message_of, record_answer, send
 
 
 class Person(Protocol):
@@ -51,12 +51,10 @@ class BackendPerson:
             self.on_text(message.text)
             return
         frame = decode(payload)
-        if isinstance(frame, Ack):
-            self.record.acked.add(int(frame.client_id))
-        elif isinstance(frame, ErrorFrame):
-            self.record.refused(str(frame.code))
-        elif isinstance(frame, Pong) and not self.ready.done():
+        if isinstance(frame, Pong) and not self.ready.done():
             self.ready.set_result(None)
+        else:
+            record_answer(self.record, frame)
 
     def send(self, conversation: str, seq: int, text: str) -> None:
         send(self.ws, Send(room=conversation, text=text, client_id=str(seq)))
@@ -65,41 +63,14 @@ class BackendPerson:
         await self.ws.close()
 
 
-class PeerPerson(PeerSocket):
-    """Ack ids below len(conversations) answer the subscribes; the rest are sends."""
-
+class PeerPerson(PeerReader):
     def __init__(self, url: str, conversations: list[str], on_text: OnText):
-        self.url, self.conversations, self.on_text = url, conversations, on_text
-        self.record = SendRecord()
-        self.pending: dict[int, int] = {}  # ack id -> seq
-        self.next_ack = len(conversations)
-        self.joined = 0
+        super().__init__(on_text)
+        self.url, self.conversations = url, conversations
 
     async def start(self) -> None:
         await self.open(self.url)
-        self.all_joined: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        for ack_id, conversation in enumerate(self.conversations):
-            self.ws.send_text(packet(EVENT, ["subscribe", conversation], ack_id))
-        await asyncio.wait((self.all_joined, self.ws.closed), return_when=asyncio.FIRST_COMPLETED)
-        if not self.all_joined.done():
-            raise ProtocolError(f"closed ({self.ws.closed.result()}) before the joins were acked")
-
-    def on_event(self, frame: bytes) -> None:
-        if (text := message_text(frame)) is not None:
-            self.on_text(text)
-
-    def on_ack(self, ack_id: int | None) -> None:
-        if ack_id is None:
-            return
-        if ack_id < len(self.conversations):
-            self.joined += 1
-            if self.joined == len(self.conversations):
-                self.all_joined.set_result(None)
-        elif ack_id in self.pending:
-            self.record.acked.add(self.pending.pop(ack_id))
+        await self.join(self.conversations)
 
     def send(self, conversation: str, seq: int, text: str) -> None:
-        ack_id, self.next_ack = self.next_ack, self.next_ack + 1
-        self.pending[ack_id] = seq
-        body = {"room": conversation, "text": text, "client_id": str(seq)}
-        self.ws.send_text(packet(EVENT, ["message", body], ack_id))
+        self.emit(conversation, seq, text)
