@@ -114,6 +114,11 @@ async def test_history_errors(make_user: MakeUser) -> None:
     for beyond in ("99999999999999999999", "1-18446744073709551616"):  # beyond any stream id
         too_big = await client.http.get("/api/rooms/general/messages", params={"before": beyond})
         assert (too_big.status_code, too_big.json()["error"]) == (422, "invalid_request")
+    for first in ("0-0", "0"):  # the first id there can be: nothing is older, and nothing fails
+        nothing = await client.http.get("/api/rooms/general/messages", params={"before": first})
+        assert (nothing.status_code, nothing.json()["messages"]) == (200, [])
+        around = await client.http.get(f"/api/rooms/general/messages/{first}/context")
+        assert around.status_code == 200, around.text
     bad_limit = await client.http.get("/api/rooms/general/messages", params={"limit": "0"})
     assert bad_limit.status_code == 422
     bad_room = await client.http.get("/api/rooms/x/messages")

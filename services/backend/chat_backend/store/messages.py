@@ -348,6 +348,8 @@ class Messages:
         each as it is now (edits and deletes folded in). Trimmed by count, never reaching past
         the newest HISTORY_LIMIT entries (MAXLEN ~ may keep a few more); with an archive,
         everything the stream holds."""
+        if before is not None and parse_id(before) == (0, 0):
+            return []  # nothing is older than the first id there can be (and Redis refuses "(0-0")
         key = self.keys.stream(room)
 
         async def read(redis: aioredis.Redis) -> tuple[list[Entry], list[str | None]]:
