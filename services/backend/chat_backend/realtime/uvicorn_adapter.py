@@ -46,8 +46,9 @@ class TransportOutbox:
 
     def write(self, frames: Sequence[bytes]) -> None:
         """`frames` (from wire.text_frame) go out in this order, after everything before."""
-        # Once uvicorn sent a close frame (e.g. its own on SIGTERM) nothing may follow it.
-        if not self._protocol.close_sent:
+        # Once uvicorn sent a close frame (e.g. its own on SIGTERM) nothing may follow it; a
+        # transport the peer closed refuses writes (uvloop raises) before the receive loop knows.
+        if not self._protocol.close_sent and not self._transport.is_closing():
             self._transport.writelines(frames)
 
     def buffered(self) -> int:
