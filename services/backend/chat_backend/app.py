@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 await processes.stop()
                 await hub.stop()
+                messages.close()
                 if database and archiver:
                     await archiver.stop()
                     await database.close()

@@ -89,7 +89,10 @@ class Settings(BaseSettings):
         description="logins and registrations waiting for a hash per worker; more: 503 server_busy",
     )
     fanout_coalesce_ms: int = Field(
-        default=40, ge=0, le=1000, description="under load, how long new messages gather before fan-out"
+        default=40,
+        ge=0,
+        le=1000,
+        description="how long a busy room's new messages gather before fan-out (a quiet room's go at once)",
     )
     send_buffer_bytes: int = Field(
         default=256 * 1024, ge=1024, description="bytes buffered per socket before it is dropped as too slow"

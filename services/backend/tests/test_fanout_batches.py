@@ -40,7 +40,7 @@ async def tailing(
     messages = Messages(redis, settings, ONE_NODE)
     rooms: LocalRooms = {}
     presence = Presence(redis, ONE_NODE, Processes(redis, settings, ONE_NODE), rooms)
-    tail = Tail(messages, settings, OneShard(redis), rooms, presence)
+    tail = Tail(messages, settings, OneShard(redis, settings.redis_url), rooms, presence)
     conn = RecordingConnection()
     tail.start()
     try:

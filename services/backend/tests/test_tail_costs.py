@@ -56,7 +56,7 @@ async def worker(tmp_path: Path, rooms: int) -> AsyncIterator[Worker]:
     processes = Processes(redis, settings, ONE_NODE)
     presence = Presence(redis, ONE_NODE, processes, local)
     messages = Messages(redis, settings, ONE_NODE)
-    tail = Tail(messages, settings, OneShard(redis), local, presence)
+    tail = Tail(messages, settings, OneShard(redis, settings.redis_url), local, presence)
     tail.start()
     processes.start()
     try:

@@ -37,7 +37,9 @@ class Hub:
         rooms: LocalRooms = {}  # filled by the tail, read by presence
         self.presence = Presence(redis, keys, processes, rooms)
         # The rooms' channels carry presence and typing too: the tail hands them over.
-        shard_map = shards if shards is not None else OneShard(cast(aioredis.Redis, redis))
+        shard_map = (
+            shards if shards is not None else OneShard(cast(aioredis.Redis, redis), settings.redis_url)
+        )
         self.tail = Tail(messages, settings, shard_map, rooms, self.presence)
         self.connections: set[Connection] = set()
         self.users: dict[str, set[Connection]] = {}  # the same sockets, by user

@@ -26,11 +26,10 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from typing import cast
+from typing import Any, cast
 
 import orjson
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import ClusterNode
 from redis.exceptions import ClusterDownError, RedisError
 
@@ -42,6 +41,7 @@ from chat_backend.settings import Settings
 from chat_backend.store import entries
 from chat_backend.store.entries import Entry
 from chat_backend.store.messages import BELL_SEPARATOR, Messages, parse_id
+from chat_backend.store.pipelined import Pipelined
 from chat_backend.store.redis_client import ShardMap
 
 log = logging.getLogger("chat_backend.tail")
@@ -77,10 +77,12 @@ class Tail:
         self._reading: set[str] = set()  # rooms whose read is on its way
         self._carried: dict[str, list[Entry]] = {}  # room -> entries its bells carried, not yet delivered
         self._heads: dict[str, str] = {}  # room -> id of the newest entry taken, when past its position
+        self._last_out: dict[str, float] = {}  # room -> when its entries last went out
+        self._delivered = float("-inf")  # when entries last went out, at once or in a batch
         self._moved: set[str] = set()  # rooms whose channel to subscribe or unsubscribe: just these
         self._subscribed: dict[str, str] = {}  # room -> name of the shard node it is subscribed on
-        self._pubsubs: dict[str, PubSub] = {}  # node name -> its subscriber connection
-        self._listeners: list[asyncio.Task[None]] = []
+        self._pubsubs: dict[str, Pipelined] = {}  # node name -> its subscriber connection
+        self._resending: set[asyncio.Task[None]] = set()
         self._channel_rooms: dict[str, str] = {}  # channel -> room
         self._ready: dict[str, asyncio.Event] = {}  # room -> set once its channel was first confirmed
         self._leaving: Counter[str] = Counter()  # channel -> our SUNSUBSCRIBEs not yet confirmed
@@ -94,7 +96,7 @@ class Tail:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RedisError):
                 await self._task
-        await self._drop_subscriptions()
+        self._drop_subscriptions()
 
     async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:
         """Live delivery from now on, plus exactly what was stored after `since`; returns once
@@ -150,6 +152,7 @@ class Tail:
             del self.rooms[room], self.positions[room]
             self._carried.pop(room, None)
             self._heads.pop(room, None)
+            self._last_out.pop(room, None)
             self._moved.add(room)
         return True
 
@@ -174,6 +177,7 @@ class Tail:
                 sub.deliver(batch, frames)
             # Counted once per batch, not per frame: the per-socket path stays lean.
             metrics.MESSAGES_OUT.inc(len(subs) * len(batch))
+            self._last_out[room] = self._delivered = asyncio.get_running_loop().time()
         if room in self.positions:
             self.positions[room] = stored[-1][0]
 
@@ -187,14 +191,15 @@ class Tail:
                 # A tail that stopped would leave this worker's sockets without delivery for good.
                 log.exception("tail failed unexpectedly, starting over")
             # _follow returns only by raising: start over.
-            await self._drop_subscriptions()
+            self._drop_subscriptions()
             await asyncio.sleep(RETRY_SECONDS)
             with contextlib.suppress(RedisError, OSError):
                 await self.shards.refresh()
 
     async def _follow(self) -> None:
         """Until an error: keep a subscription per local room, read the rooms due."""
-        self._failed = failed = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._failed = failed = loop.create_future()
         while True:
             await self._sync_subscriptions()
             if failed.done():
@@ -205,9 +210,11 @@ class Tail:
                 await asyncio.wait({waiter, failed}, return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
                 continue
-            read_any = await self._read_due()
-            if read_any and self._coalesce:
-                await asyncio.sleep(self._coalesce)  # busy: let the next entries gather, one write per socket
+            pause = self._delivered + self._coalesce - loop.time()
+            if pause > 0:  # busy: let the next entries gather, one write per socket
+                await asyncio.sleep(pause)
+                continue
+            await self._read_due()
 
     async def _sync_subscriptions(self) -> None:
         """A channel for each room with local subscribers, and none for the others; only the
@@ -220,7 +227,7 @@ class Tail:
             self._ready.pop(room, None)
             self._due.discard(room)
             self._leaving[channel] += 1
-            await self._pubsubs[node_name].sunsubscribe(channel)
+            self._pubsubs[node_name].send("SUNSUBSCRIBE", channel)
         for room in [room for room in moved if room in self.positions and room not in self._subscribed]:
             node = await self.shards.master(self.keys.stream(room))
             channel = self.keys.room_channel(room)
@@ -228,53 +235,57 @@ class Tail:
             self._subscribed[room] = node.name
             pubsub = self._pubsubs.get(node.name)
             if pubsub is None:
-                pubsub = self._pubsubs[node.name] = self.shards.client(node).pubsub()
-                await pubsub.ssubscribe(channel)
-                self._listeners.append(asyncio.get_running_loop().create_task(self._listen(pubsub)))
-            else:
-                await pubsub.ssubscribe(channel)
+                pubsub = self._pubsubs[node.name] = await Pipelined.open(self.shards.url_of(node))
+                pubsub.subscribe_mode(self._heard, self._lost)
+            pubsub.send("SSUBSCRIBE", channel)
 
-    async def _listen(self, pubsub: PubSub) -> None:
-        try:
-            while True:
-                message = await pubsub.get_message(timeout=None)
-                if message is None:
-                    continue
-                channel = message["channel"]
-                room = self._channel_rooms.get(channel)
-                kind = message["type"]
-                if kind == "sunsubscribe" and self._leaving[channel]:
-                    # Ours: the room was left (and may have been joined again since).
-                    self._leaving[channel] -= 1
-                    continue
-                if kind == "sunsubscribe" and room is not None and room in self._subscribed:
-                    raise SlotMovedError(f"the shard dropped {channel}")
-                if room is None:
-                    continue
-                if kind == "smessage" and message["data"].startswith("{"):
-                    self.presence.deliver(room, message["data"].encode())
-                elif kind == "smessage":
-                    self._rang(room, message["data"])
-                elif kind == "ssubscribe":
-                    self._due.add(room)  # subscribed: what was stored before it could ring
-                    self._wake.set()
-                    await self._confirmed(room)
-        except (RedisError, OSError) as exc:
-            if self._failed is not None and not self._failed.done():
-                self._failed.set_exception(exc)
+    def _heard(self, reply: list[Any]) -> None:
+        """What a subscriber connection receives, as it arrives: a bell or presence, or a
+        (un)subscribe confirmed."""
+        kind, channel, data = reply
+        room = self._channel_rooms.get(channel)
+        if kind == "sunsubscribe" and self._leaving[channel]:
+            # Ours: the room was left (and may have been joined again since).
+            self._leaving[channel] -= 1
+        elif kind == "sunsubscribe" and room is not None and room in self._subscribed:
+            self._lost(SlotMovedError(f"the shard dropped {channel}"))
+        elif room is None:
+            return
+        elif kind == "smessage" and data.startswith("{"):
+            self.presence.deliver(room, data.encode())
+        elif kind == "smessage":
+            self._rang(room, data)
+        elif kind == "ssubscribe":
+            self._due.add(room)  # subscribed: what was stored before it could ring
+            self._wake.set()
+            self._confirmed(room)
 
-    async def _confirmed(self, room: str) -> None:
+    def _lost(self, exc: Exception) -> None:
+        """A subscriber connection ended, or its shard dropped a room: the tail starts over."""
+        if self._failed is not None and not self._failed.done():
+            self._failed.set_exception(exc)
+
+    def _confirmed(self, room: str) -> None:
         ready = self._ready.setdefault(room, asyncio.Event())
         if not ready.is_set():
             ready.set()  # the first time: the subscribe waiting for it goes on, and publishes presence
-        else:
-            await self.presence.resend(room)  # subscribed again after an error
+            return
+        # Subscribed again after an error: what it missed meanwhile.
+        task = asyncio.get_running_loop().create_task(self._resend(room))
+        self._resending.add(task)
+        task.add_done_callback(self._resending.discard)
+
+    async def _resend(self, room: str) -> None:
+        try:
+            await self.presence.resend(room)
+        except (RedisError, OSError) as exc:
+            self._lost(exc)
 
     def _rang(self, room: str, bell: str) -> None:
-        """The entry a bell carries joins what is delivered next when it follows the newest entry
-        taken; otherwise (a bell missed, a read under way, a bell without an entry) the room is
-        read from its position."""
-        self._wake.set()
+        """The entry a bell carries, when it follows the newest entry taken: delivered at once
+        if the room delivered nothing within the coalescing window (and no replica must confirm
+        it first), else with the next batch. Otherwise (a bell missed, a read under way, a bell
+        without an entry) the room is read from its position."""
         if room not in self.positions:
             return
         head = self._heads.get(room, self.positions[room])
@@ -284,15 +295,27 @@ class Tail:
                 return  # already read
             if before == head:
                 values = orjson.loads(fields)  # field, value, field, value...
-                entry = dict(zip(values[::2], values[1::2], strict=True))
-                self._carried.setdefault(room, []).append((entry_id, entry))
+                entry = (entry_id, dict(zip(values[::2], values[1::2], strict=True)))
+                if self._at_once(room):
+                    self._dispatch(room, [entry])
+                    return
+                self._carried.setdefault(room, []).append(entry)
                 self._heads[room] = entry_id
+                self._wake.set()
                 return
         self._due.add(room)
+        self._wake.set()
 
-    async def _read_due(self) -> bool:
-        """What the bells carried, and one round trip per shard for the rooms to read; True if
-        anything was new."""
+    def _at_once(self, room: str) -> bool:
+        """A quiet room's entry goes out as it comes: waiting would batch nothing (a busy room's
+        gather, one write per socket per window)."""
+        if room in self._carried or self.messages.replication.replicas:
+            return False
+        last = self._last_out.get(room, float("-inf"))
+        return asyncio.get_running_loop().time() - last >= self._coalesce
+
+    async def _read_due(self) -> None:
+        """What the bells carried, and one round trip per shard for the rooms to read."""
         due, self._due = self._due, set()
         carried, self._carried = self._carried, {}
         for room in due:  # read from their positions, which covers what their bells carried
@@ -310,16 +333,13 @@ class Tail:
             replies = await asyncio.gather(*(self._read_shard(*shard) for shard in shards))
         finally:
             self._reading -= due
-        new = False
         for (_, read, held), stored_by_room in zip(shards, replies, strict=True):
             for room, stored in [
                 *zip(read, stored_by_room, strict=True),
                 *((room, carried[room]) for room in held),
             ]:
                 if stored and room in self.positions:
-                    new = True
                     self._dispatch(room, stored)
-        return new
 
     async def _read_shard(self, master: ClusterNode, read: list[str], held: list[str]) -> list[list[Entry]]:
         try:
@@ -352,13 +372,11 @@ class Tail:
             batches.append(batch)
         return batches
 
-    async def _drop_subscriptions(self) -> None:
-        for task in self._listeners:
-            task.cancel()
+    def _drop_subscriptions(self) -> None:
+        if self._failed is not None and not self._failed.done():
+            self._failed.cancel()  # what the closed connections report next is not news
         for pubsub in self._pubsubs.values():
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-        self._listeners.clear()
+            pubsub.close()
         self._pubsubs.clear()
         self._subscribed.clear()
         self._channel_rooms.clear()

@@ -14,13 +14,13 @@ from typing import Any, Literal, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
 
 from chat_backend.protocol import Message, ServerFrame
 from chat_backend.settings import Settings
 from chat_backend.store import entries
 from chat_backend.store.entries import Entry
 from chat_backend.store.keys import Keys
+from chat_backend.store.pipelined import ScriptRunner
 from chat_backend.store.redis_client import Client, Shards
 from chat_backend.store.replication import Replication
 
@@ -245,6 +245,7 @@ class Messages:
         self.shards = shards
         self.settings = settings
         self.replication = Replication(settings)
+        self.scripts = ScriptRunner(self.replication.replicas, self.replication.timeout_ms)
         self._send = redis.register_script(_SEND)
         self._change = redis.register_script(_CHANGE)
         self._trim = redis.register_script(_TRIM)
@@ -309,7 +310,7 @@ class Messages:
 
     async def on_room(self, room: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         """`command` with the client for the room's keys: on a cluster, the client of the
-        master owning the room, so a write and the WAIT after it share one connection."""
+        master owning the room, so a read and the probe after it share one connection."""
         if self.shards is None:
             return await command(cast(aioredis.Redis, self.redis))
         return await self.shards.on_master(self.keys.stream(room), command)
@@ -317,31 +318,26 @@ class Messages:
     async def run(
         self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        return await self.on_room(room, lambda redis: self._run_on(redis, script, script_keys, args))
+        """A script of the room's (its keys first, the bell last) on the pipelined connection
+        of the room's node; with REDIS_ACK_REPLICAS, once that many replicas hold what it stored."""
+        shards = self.shards
+        if shards is None:
+            return await self._run_at(self.settings.redis_url, script, script_keys, args)
+        return await shards.on_master_node(
+            self.keys.stream(room), lambda node: self._run_at(shards.url_of(node), script, script_keys, args)
+        )
 
-    async def _run_on(
-        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    async def _run_at(
+        self, url: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        if not self.replication.replicas:
-            return cast(list[Any], await script(keys=script_keys, args=args, client=redis))
-        # The script then WAIT, pipelined on one connection: still one round trip.
-        reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
-        if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
-            await redis.script_load(script.script)
-            reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
-        if isinstance(reply, Exception):
-            raise reply
-        if reply[0] in ("ok", "dup"):  # a refusal stored nothing, so there is nothing to wait for
+        reply, confirmed = await self.scripts.run(url, script, script_keys, args)
+        if self.replication.replicas and reply[0] in ("ok", "dup"):
+            # A refusal stored nothing, so there is nothing to wait for.
             self.replication.check(confirmed)
         return cast(list[Any], reply)
 
-    async def _script_and_wait(
-        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
-    ) -> list[Any]:
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.evalsha(script.sha, len(script_keys), *script_keys, *args)
-            self.replication.wait(pipe)
-            return await pipe.execute(raise_on_error=False)
+    def close(self) -> None:
+        self.scripts.close()
 
     async def history(self, room: str, limit: int, before: str | None) -> list[Message]:
         """Up to `limit` messages of the stream older than `before` (exclusive), oldest first,

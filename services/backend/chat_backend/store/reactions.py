@@ -141,9 +141,7 @@ class Reactions:
         ]
         reply = cast(
             list[str | int],
-            await self.messages.on_room(
-                room, lambda redis: self._react(keys=script_keys, args=args, client=redis)
-            ),
+            await self.messages.run(room, self._react, script_keys, args),
         )
         if reply[0] == "rate":
             return RateLimited(max(int(reply[1]), 1))

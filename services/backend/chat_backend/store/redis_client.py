@@ -105,6 +105,8 @@ class ShardMap(Protocol):
 
     def client(self, node: ClusterNode) -> aioredis.Redis: ...
 
+    def url_of(self, node: ClusterNode) -> str: ...
+
     async def refresh(self) -> None: ...
 
 
@@ -113,14 +115,17 @@ class OneShard:
 
     NODE = ClusterNode("redis", 0)  # only named: commands go through `redis`, its request client
 
-    def __init__(self, redis: aioredis.Redis):
-        self.redis = redis
+    def __init__(self, redis: aioredis.Redis, url: str):
+        self.redis, self.url = redis, url
 
     async def master(self, key: str) -> ClusterNode:
         return self.NODE
 
     def client(self, node: ClusterNode) -> aioredis.Redis:
         return self.redis
+
+    def url_of(self, node: ClusterNode) -> str:
+        return self.url
 
     async def refresh(self) -> None:
         """One node has no slot map to fetch."""
@@ -152,14 +157,18 @@ class Shards:
         except SlotNotCoveredError:
             return None
 
+    def url_of(self, node: ClusterNode) -> str:
+        """The node's URL: the cluster URL's credentials and TLS, the node's address."""
+        auth = self._url.netloc.rpartition("@")[0]
+        netloc = f"{auth}@{node.host}:{node.port}" if auth else f"{node.host}:{node.port}"
+        return urlunsplit(self._url._replace(netloc=netloc))
+
     def client(self, node: ClusterNode) -> aioredis.Redis:
-        """The node's own client (the URL's credentials and TLS, the node's address)."""
+        """The node's own client."""
         found = self._clients.get(node.name)
         if found is None:
-            auth = self._url.netloc.rpartition("@")[0]
-            netloc = f"{auth}@{node.host}:{node.port}" if auth else f"{node.host}:{node.port}"
             found = aioredis.Redis.from_url(
-                urlunsplit(self._url._replace(netloc=netloc)),
+                self.url_of(node),
                 decode_responses=True,
                 socket_keepalive=True,
                 socket_connect_timeout=CONNECT_TIMEOUT,
@@ -168,13 +177,17 @@ class Shards:
         return found
 
     async def on_master(self, key: str, command: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
-        """`command` on the client of the master owning `key`; once more with a fresh slot map if
-        that node no longer owns it (a failover or a slot move), else the error goes to the caller."""
+        """`command` on the client of the master owning `key` (as on_master_node)."""
+        return await self.on_master_node(key, lambda node: command(self.client(node)))
+
+    async def on_master_node(self, key: str, command: Callable[[ClusterNode], Awaitable[T]]) -> T:
+        """`command` on the master owning `key`; once more with a fresh slot map if that node no
+        longer owns it (a failover or a slot move), else the error goes to the caller."""
         try:
-            return await command(self.client(await self.master(key)))
+            return await command(await self.master(key))
         except TOPOLOGY_CHANGED:
             await self.refresh()
-            return await command(self.client(await self.master(key)))
+            return await command(await self.master(key))
 
     async def refresh(self) -> None:
         """A fresh slot map. The client's own first use sets it up completely (its command parser
