@@ -14,7 +14,7 @@ class OrgPlan:
     room_size: int = 5
     rooms_per_person: int = 10  # and one DM each: each person's one socket is in 11 conversations
     rate: float = 50.0  # msgs/s into conversations drawn at random, each from one of its members
-    seconds: float = 10.0
+    seconds: float = 20.0
     drain_seconds: float = 2.0
     idle_seconds: float = 60.0  # no messages: what sockets in quiet rooms cost (a WebSocket ping each)
     settle_seconds: float = 3.0  # after subscribing, before anything is counted

@@ -45,23 +45,29 @@ _WITH_CLIENT_ID = {str(model.model_fields["type"].default) for model in (Send, E
 
 def parse(raw: str, max_message_length: int) -> ClientFrame:
     try:
+        frame = _CLIENT_FRAME.validate_json(raw)  # the common case: one pass, no dict in between
+    except ValidationError:
+        frame = _checked(raw)  # what is wrong with it, step by step
+    if isinstance(frame, Send | Edit) and len(frame.text) > max_message_length:
+        detail = f"'text' is longer than {max_message_length} characters"
+        raise FrameError(ErrorCode.TOO_LONG, detail, frame.client_id)
+    return frame
+
+
+def _checked(raw: str) -> ClientFrame:
+    try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise FrameError(ErrorCode.BAD_JSON, "frame is not valid JSON") from None
     if not isinstance(data, dict):
         raise FrameError(ErrorCode.BAD_FRAME, "frame must be a JSON object with a 'type'")
-    kind = data.get("type")
-    if kind is None:
+    if data.get("type") is None:
         raise FrameError(ErrorCode.MISSING_FIELD, "'type' is required")
     try:
-        frame = _CLIENT_FRAME.validate_python(data)
+        return _CLIENT_FRAME.validate_python(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_context=False, include_input=False)[0]
         raise _refusal(data, first) from None
-    if isinstance(frame, Send | Edit) and len(frame.text) > max_message_length:
-        detail = f"'text' is longer than {max_message_length} characters"
-        raise FrameError(ErrorCode.TOO_LONG, detail, frame.client_id)
-    return frame
 
 
 def _refusal(data: dict[str, Any], error: ErrorDetails) -> FrameError:

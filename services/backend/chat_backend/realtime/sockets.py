@@ -207,7 +207,7 @@ def _acknowledge(conn: Connection, client_id: str, result: Stored | RateLimited)
         raise frames.FrameError(
             ErrorCode.RATE_LIMITED, f"too many messages; retry in {wait} ms", client_id, retry_after_ms=wait
         )
-    conn.send(Ack(client_id=client_id, id=result.id, ts=result.ts))
+    conn.send(Ack.model_construct(client_id=client_id, id=result.id, ts=result.ts))  # fields of ours
     return result
 
 
