@@ -77,6 +77,36 @@ async def test_a_burst_gathers_into_one_write_and_a_quiet_message_goes_at_once(
         assert [len(write) for write in conn.writes] == [1, 5]
 
 
+async def test_a_quiet_rooms_bell_waits_behind_entries_still_on_their_way(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bell carried entries while the tail was reading (their write not yet out); a bell that
+    comes after the room's quiet window does not go out before them, nor drop them."""
+    async with tailing(redis_server, coalesce_ms=50) as (messages, conn, tail):
+        read_rooms, release = tail._read_rooms, asyncio.Event()
+
+        async def held(*args: Any) -> Any:
+            await release.wait()
+            return await read_rooms(*args)
+
+        await asyncio.sleep(0.2)  # the read after the subscribe is done
+        monkeypatch.setattr(tail, "_read_rooms", held)
+        await messages.send(ROOM, "alice", "first", unique("c"))  # quiet: out at once
+        await until(lambda: conn.frames() == 1, QUIET_DELIVERY)
+        await messages.send(ROOM, "alice", "second", unique("c"))  # within the window: carried
+        await asyncio.sleep(0.2)  # the tail took it and waits in its read; the window passed
+        await messages.send(ROOM, "alice", "third", unique("c"))
+        await asyncio.sleep(0.1)
+        release.set()
+        await until(lambda: conn.frames() == 3, 3)
+        sent = [frame for write in conn.writes for frame in write]
+        assert [next(t for t in ("first", "second", "third") if t.encode() in f) for f in sent] == [
+            "first",
+            "second",
+            "third",
+        ]
+
+
 async def test_without_coalescing_each_message_of_a_burst_is_written_by_itself(
     redis_server: RedisServer,
 ) -> None:

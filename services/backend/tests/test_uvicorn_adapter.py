@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+import struct
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import uvicorn
+import uvloop
 from chat_backend.realtime import wire
 from chat_backend.realtime.uvicorn_adapter import UVICORN_PROTOCOLS, TransportOutbox, outbox_for
 from starlette.types import Message, Receive, Scope, Send
@@ -104,3 +107,33 @@ async def test_frames_go_straight_to_the_transport_and_parse() -> None:
     assert all(part is not None for part in seen["handshake"]), "uvicorn no longer keeps request/response"
     assert seen["forgotten"] == (None, None, []), "an open socket keeps no handshake"
     assert seen["close_sent"] is True, "uvicorn no longer records its close frame as close_sent"
+
+
+def test_a_frame_for_a_transport_the_peer_closed_is_dropped_not_raised() -> None:
+    """Under uvloop (the server's loop) a transport the peer reset refuses writes before the
+    socket's receive loop has heard: the frame is dropped, or the tail's or activity's
+    delivery to every other socket would stop with the exception."""
+
+    async def check() -> None:
+        loop = asyncio.get_running_loop()
+        accepted: asyncio.Future[asyncio.Transport] = loop.create_future()
+
+        class Accepting(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                accepted.set_result(transport)  # type: ignore[arg-type]
+
+        server = await loop.create_server(Accepting, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client, _ = await loop.create_connection(asyncio.Protocol, "127.0.0.1", port)
+        transport = await asyncio.wait_for(accepted, 5)
+        client.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+        client.close()  # a reset, as from a client that went away without a close frame
+        await asyncio.sleep(0.1)
+        assert transport.is_closing()
+        protocol = SimpleNamespace(close_sent=False, transport=transport)
+        TransportOutbox(protocol).write([wire.text_frame(b"{}")])  # type: ignore[arg-type]
+        server.close()
+
+    uvloop.run(check())

@@ -296,7 +296,8 @@ class Tail:
             if before == head:
                 values = orjson.loads(fields)  # field, value, field, value...
                 entry = (entry_id, dict(zip(values[::2], values[1::2], strict=True)))
-                if self._at_once(room):
+                if before == self.positions[room] and self._at_once(room):  # nothing taken is on its way
+                    self._heads.pop(room, None)
                     self._dispatch(room, [entry])
                     return
                 self._carried.setdefault(room, []).append(entry)
