@@ -12,7 +12,6 @@ unread counts are the store's (store/reads.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Collection, Mapping
 from typing import cast
@@ -26,6 +25,7 @@ from chat_backend.realtime.connection import Connection
 from chat_backend.store.access import GENERAL, Access
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
+from chat_backend.tasks import stopped
 
 log = logging.getLogger("chat_backend.activity")
 
@@ -45,9 +45,7 @@ class Activity:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stopped(self._task)
 
     def stored(self, room: str, seq: int) -> None:
         """A message this worker stored (the send path: no I/O here)."""

@@ -31,6 +31,7 @@ from chat_backend.settings import Settings
 from chat_backend.store import redis_client
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client, Shards
+from chat_backend.tasks import stopped
 
 log = logging.getLogger("chat_backend.notices")
 RETRY_SECONDS = 0.5
@@ -72,9 +73,7 @@ class Notices:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await self._task
+            await stopped(self._task)
 
     async def to_users(self, users: Iterable[str], frame: protocol.ServerFrame) -> None:
         """`frame` to every socket of each of `users`, on any replica."""

@@ -14,7 +14,6 @@ joining or leaving: a storm of N joins costs each member a few frames instead of
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -28,6 +27,7 @@ from chat_backend.realtime.subscriptions import LocalRooms, Subscriber
 from chat_backend.store.keys import Keys
 from chat_backend.store.processes import Processes, drop_held
 from chat_backend.store.redis_client import Client
+from chat_backend.tasks import stopped
 
 log = logging.getLogger("chat_backend.presence")
 RETRY_SECONDS = 0.5
@@ -47,11 +47,8 @@ class Presence:
         processes.on_back(self._rejoin)
 
     async def stop(self) -> None:
-        for task in self._coalescing.values():
-            task.cancel()
         for task in list(self._coalescing.values()):
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await task
+            await stopped(task)
 
     async def join(self, conn: Subscriber, room: str) -> None:
         # Held until the member leaves, or its process is found gone (`_reap`).

@@ -1,14 +1,17 @@
 """Live delivery of stored messages (and their edits and deletes) to this process's sockets.
 
 Every script that adds to a room's stream rings the room's sharded pub/sub channel (SPUBLISH,
-on the room's shard; one Redis is a cluster of one shard) with an empty message: a bell. This
-process keeps one subscriber connection per shard its sockets' rooms live on (SSUBSCRIBE) and,
-when rooms ring, reads just those rooms from their positions, one pipelined round trip per
-shard; so a message costs the same however many rooms are quiet. Each new entry is framed once,
-by its kind (store/entries.py, wire.py), and a room's new frames reach its subscriptions as one
-batch, one write per socket (with REDIS_ACK_REPLICAS, once that many of the shard's replicas
-hold them: store/replication.py). The same channel carries the room's presence and typing
-frames, handed to presence.py.
+on the room's shard; one Redis is a cluster of one shard) with the entry and the id the stream
+ended at before it: a bell. This process keeps one subscriber connection per shard its sockets'
+rooms live on (SSUBSCRIBE; store/pipelined.py hands bells over as they arrive). A bell that
+follows what was delivered goes out at once in a room quiet for FANOUT_COALESCE_MS, and with the
+room's next batch in a busy one; otherwise (a bell missed while resubscribing, a read under way)
+the room is read from its position, one pipelined round trip per shard for all rooms due; so a
+message costs the same however many rooms are quiet. Each new entry is framed once, by its kind
+(store/entries.py, wire.py), and a room's new frames reach its subscriptions as one batch, one
+write per socket (with REDIS_ACK_REPLICAS never at once: only once that many of the shard's
+replicas hold them, store/replication.py). The same channel carries the room's presence and
+typing frames, handed to presence.py.
 
 A subscription with `since` gets the stored messages after it first, then the live ones: no
 gap, no duplicate. A bell can be missed only while a room's channel is not subscribed, so every
@@ -43,6 +46,7 @@ from chat_backend.store.entries import Entry
 from chat_backend.store.messages import BELL_SEPARATOR, Messages, parse_id
 from chat_backend.store.pipelined import Pipelined
 from chat_backend.store.redis_client import ShardMap
+from chat_backend.tasks import stopped
 
 log = logging.getLogger("chat_backend.tail")
 TAIL_BATCH = 1000  # entries read per room and round trip; a room with more is read again at once
@@ -93,9 +97,7 @@ class Tail:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError):
-                await self._task
+            await stopped(self._task)
         self._drop_subscriptions()
 
     async def subscribe(self, conn: Subscriber, room: str, since: str | None) -> None:

@@ -12,7 +12,6 @@ found too: the first one is at start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -24,6 +23,7 @@ from redis.exceptions import RedisError
 from chat_backend.settings import Settings
 from chat_backend.store.keys import Keys
 from chat_backend.store.redis_client import Client
+from chat_backend.tasks import stopped
 
 log = logging.getLogger("chat_backend.processes")
 Gone = Callable[[str], Awaitable[None]]  # drops what a gone process (by id) held
@@ -55,9 +55,7 @@ class Processes:
     async def stop(self) -> None:
         """Stops the heartbeat; the entry expires, and what is left is dropped by the others."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stopped(self._task)
 
     async def _every_heartbeat(self) -> None:
         while True:
