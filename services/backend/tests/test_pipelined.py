@@ -46,10 +46,10 @@ async def test_a_script_runs_behind_a_password_on_the_urls_database(guarded: Red
     client = aioredis.Redis.from_url(url, decode_responses=True)
     other = aioredis.Redis.from_url(guarded.url, decode_responses=True)  # database 0
     script = client.register_script(COUNT)
-    runner = ScriptRunner(replicas=0, timeout_ms=1000)
+    runner = ScriptRunner()
     try:
-        assert await runner.run(url, script, ["counted"], [2]) == (2, 0)
-        assert await runner.run(url, script, ["counted"], [3]) == (5, 0)
+        assert await runner.run(url, script, ["counted"], [2]) == 2
+        assert await runner.run(url, script, ["counted"], [3]) == 5
         assert await client.get("counted") == "5"  # on database 3, where the URL points
         assert not await other.exists("counted")
     finally:
@@ -58,17 +58,17 @@ async def test_a_script_runs_behind_a_password_on_the_urls_database(guarded: Red
         await other.aclose()
     wrong = url.replace(SECRET, "not-the-password")
     with pytest.raises(AuthenticationError):
-        await ScriptRunner(replicas=0, timeout_ms=1000).run(wrong, script, ["counted"], [1])
+        await ScriptRunner().run(wrong, script, ["counted"], [1])
 
 
 async def test_a_script_the_server_forgot_is_sent_whole(plain: tuple[RedisServer, aioredis.Redis]) -> None:
     server, client = plain
     script = client.register_script(COUNT)
-    runner = ScriptRunner(replicas=0, timeout_ms=1000)
+    runner = ScriptRunner()
     try:
-        assert await runner.run(server.url, script, ["n"], [1]) == (1, 0)
+        assert await runner.run(server.url, script, ["n"], [1]) == 1
         await client.script_flush()  # as a restarted or newly promoted primary has none
-        assert await runner.run(server.url, script, ["n"], [1]) == (2, 0)
+        assert await runner.run(server.url, script, ["n"], [1]) == 2
         assert await client.script_exists(script.sha) == [True]  # cached again: EVALSHA next time
     finally:
         runner.close()
@@ -79,10 +79,10 @@ async def test_a_lost_connection_fails_its_calls_and_the_next_one_reconnects(
 ) -> None:
     server, client = plain
     script = client.register_script(COUNT)
-    runner = ScriptRunner(replicas=0, timeout_ms=1000)
+    runner = ScriptRunner()
     conn = await Pipelined.open(server.url)
     try:
-        assert await runner.run(server.url, script, ["n"], [1]) == (1, 0)
+        assert await runner.run(server.url, script, ["n"], [1]) == 1
         waiting = conn.call("BLPOP", "never-filled", 0)
         await client.client_kill_filter(_type="normal", skipme=True)  # both connections
         with pytest.raises(ConnectionError):
@@ -90,7 +90,7 @@ async def test_a_lost_connection_fails_its_calls_and_the_next_one_reconnects(
         assert conn.closed
         with pytest.raises(ConnectionError):
             conn.call("PING")
-        assert await runner.run(server.url, script, ["n"], [1]) == (2, 0)  # a fresh connection
+        assert await runner.run(server.url, script, ["n"], [1]) == 2  # a fresh connection
     finally:
         runner.close()
         conn.close()

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from chat_backend.protocol import Message, ServerFrame
 from chat_backend.settings import Settings
@@ -245,7 +246,7 @@ class Messages:
         self.shards = shards
         self.settings = settings
         self.replication = Replication(settings)
-        self.scripts = ScriptRunner(self.replication.replicas, self.replication.timeout_ms)
+        self.scripts = ScriptRunner()
         self._send = redis.register_script(_SEND)
         self._change = redis.register_script(_CHANGE)
         self._trim = redis.register_script(_TRIM)
@@ -318,23 +319,41 @@ class Messages:
     async def run(
         self, room: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        """A script of the room's (its keys first, the bell last) on the pipelined connection
-        of the room's node; with REDIS_ACK_REPLICAS, once that many replicas hold what it stored."""
+        """A script of the room's (its keys first, the bell last): on the pipelined connection of
+        the room's node; with REDIS_ACK_REPLICAS on a pooled one, followed by WAIT (a WAIT holds up
+        its connection, so on a shared one every send behind it would wait for the replicas too)."""
+        if self.replication.replicas:
+            return await self.on_room(room, lambda redis: self._run_waiting(redis, script, script_keys, args))
         shards = self.shards
         if shards is None:
-            return await self._run_at(self.settings.redis_url, script, script_keys, args)
-        return await shards.on_master_node(
-            self.keys.stream(room), lambda node: self._run_at(shards.url_of(node), script, script_keys, args)
+            return cast(list[Any], await self.scripts.run(self.settings.redis_url, script, script_keys, args))
+        key = self.keys.stream(room)
+        reply = await shards.on_master_node(
+            key, lambda node: self.scripts.run(shards.url_of(node), script, script_keys, args)
         )
+        return cast(list[Any], reply)
 
-    async def _run_at(
-        self, url: str, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    async def _run_waiting(
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
     ) -> list[Any]:
-        reply, confirmed = await self.scripts.run(url, script, script_keys, args)
-        if self.replication.replicas and reply[0] in ("ok", "dup"):
-            # A refusal stored nothing, so there is nothing to wait for.
+        # The script then WAIT, pipelined on one connection: still one round trip.
+        reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
+        if isinstance(reply, NoScriptError):  # a new or promoted primary has no scripts cached
+            await redis.script_load(script.script)
+            reply, confirmed = await self._script_and_wait(redis, script, script_keys, args)
+        if isinstance(reply, Exception):
+            raise reply
+        if reply[0] in ("ok", "dup"):  # a refusal stored nothing, so there is nothing to wait for
             self.replication.check(confirmed)
         return cast(list[Any], reply)
+
+    async def _script_and_wait(
+        self, redis: aioredis.Redis, script: AsyncScript, script_keys: list[str], args: list[str | int]
+    ) -> list[Any]:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.evalsha(script.sha, len(script_keys), *script_keys, *args)
+            self.replication.wait(pipe)
+            return await pipe.execute(raise_on_error=False)
 
     def close(self) -> None:
         self.scripts.close()

@@ -117,9 +117,7 @@ class ScriptRunner:
     """Scripts on one pipelined connection per node, opened on first use and again after it
     was lost (the call that finds it lost fails, as a pooled connection's would)."""
 
-    def __init__(self, replicas: int, timeout_ms: int):
-        """`replicas`: with more than 0, each script is followed by WAIT on its connection."""
-        self._replicas, self._timeout_ms = replicas, timeout_ms
+    def __init__(self) -> None:
         self._conns: dict[str, asyncio.Task[Pipelined]] = {}
 
     async def _conn(self, url: str) -> Pipelined:
@@ -135,28 +133,14 @@ class ScriptRunner:
                 del self._conns[url]
             raise
 
-    async def run(self, url: str, script: Any, keys: list[str], args: list[str | int]) -> tuple[Any, int]:
-        """The script's reply, and how many replicas confirmed it (0 without REDIS_ACK_REPLICAS);
-        a script the node has not cached yet (new, restarted, promoted) is sent whole."""
+    async def run(self, url: str, script: Any, keys: list[str], args: list[str | int]) -> Any:
+        """The script's reply; a script the node has not cached yet (new, restarted, promoted) is
+        sent whole."""
         conn = await self._conn(url)
         try:
-            return await self._once(conn, "EVALSHA", script.sha, keys, args)
+            return await conn.call("EVALSHA", script.sha, len(keys), *keys, *args)
         except NoScriptError:
-            return await self._once(conn, "EVAL", script.script, keys, args)
-
-    async def _once(
-        self, conn: Pipelined, command: str, body: str, keys: list[str], args: list[str | int]
-    ) -> tuple[Any, int]:
-        reply = conn.call(command, body, len(keys), *keys, *args)
-        if not self._replicas:
-            return await reply, 0
-        confirmed = conn.call("WAIT", self._replicas, self._timeout_ms)  # the same connection's writes
-        try:
-            result = await reply
-        except BaseException:
-            confirmed.cancel()  # its reply, when it comes, is dropped
-            raise
-        return result, int(await confirmed)
+            return await conn.call("EVAL", script.script, len(keys), *keys, *args)
 
     def close(self) -> None:
         for opening in self._conns.values():
