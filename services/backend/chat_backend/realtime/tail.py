@@ -298,7 +298,7 @@ class Tail:
             if before == head:
                 values = orjson.loads(fields)  # field, value, field, value...
                 entry = (entry_id, dict(zip(values[::2], values[1::2], strict=True)))
-                if before == self.positions[room] and self._at_once(room):  # nothing taken is on its way
+                if self._at_once(room, before):
                     self._heads.pop(room, None)
                     self._dispatch(room, [entry])
                     return
@@ -309,10 +309,11 @@ class Tail:
         self._due.add(room)
         self._wake.set()
 
-    def _at_once(self, room: str) -> bool:
+    def _at_once(self, room: str, before: str) -> bool:
         """A quiet room's entry goes out as it comes: waiting would batch nothing (a busy room's
-        gather, one write per socket per window)."""
-        if room in self._carried or self.messages.replication.replicas:
+        gather, one write per socket per window). Only when it follows what was delivered: nothing
+        carried before it is held or on its way."""
+        if before != self.positions[room] or self.messages.replication.replicas:
             return False
         last = self._last_out.get(room, float("-inf"))
         return asyncio.get_running_loop().time() - last >= self._coalesce
