@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings
 
 from chat_backend.archive import migrate
 from chat_backend.realtime.uvicorn_adapter import UVICORN_PROTOCOLS
+from chat_backend.server import serve
 from chat_backend.settings import ConfigError, Settings, load_settings
 
 
@@ -29,7 +30,7 @@ class ServerSettings(BaseSettings):
 
 
 def run(server: ServerSettings, settings: Settings) -> None:
-    uvicorn.run(
+    config = uvicorn.Config(
         "chat_backend.app:create_asgi_app",
         factory=True,
         host=server.host,
@@ -43,6 +44,7 @@ def run(server: ServerSettings, settings: Settings) -> None:
         log_config=None,
         access_log=False,
     )
+    serve(config)
 
 
 def main() -> None:

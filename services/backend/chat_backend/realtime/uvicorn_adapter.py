@@ -1,4 +1,5 @@
-"""The one place that relies on uvicorn's internals, for speed.
+"""Where the WebSocket path relies on uvicorn's internals, for speed (the server's own main loop
+is the other place: server.py).
 
 Under uvicorn's websockets-sansio protocol the ASGI `send` a socket was handed is a bound
 method of that protocol, which owns the socket's transport. Frames (wire.py) are written
