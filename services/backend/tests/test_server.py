@@ -3,6 +3,7 @@ server wakes ten times a second), yet the Date header stays current and SIGTERM 
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import time
@@ -10,7 +11,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
-from chat_backend.server import QuietServer, _Worker
+import uvicorn
+from chat_backend.server import HEALTHCHECK_SECONDS, QuietServer, _Worker
 from conftest import StartBackend
 from uvicorn.supervisors import multiprocess
 
@@ -41,7 +43,7 @@ def _workers(pid: int) -> list[int]:
 def test_the_supervisor_asks_the_worker_class_serve_installs_for_its_server() -> None:
     assert issubclass(_Worker, multiprocess.Process)
     assert isinstance(multiprocess.Process.server, property)  # what _Worker overrides
-    config = multiprocess.Config("chat_backend.app:create_asgi_app", factory=True)
+    config = uvicorn.Config("chat_backend.app:create_asgi_app", factory=True)
     assert type(_Worker(config, []).server) is QuietServer
 
 
@@ -56,6 +58,25 @@ def test_an_idle_worker_sleeps(start_backend: StartBackend) -> None:
     time.sleep(IDLE_SECONDS)
     rates = [(_wakeups(pid) - then) / IDLE_SECONDS for pid, then in zip(workers, before, strict=True)]
     assert all(rate <= MAX_WAKEUPS_PER_SECOND for rate in rates), rates
+
+
+def test_a_hung_worker_is_still_replaced(start_backend: StartBackend) -> None:
+    """Pinged less often, a worker that stops answering is still killed and replaced."""
+    backend = start_backend(workers=2)
+    assert backend.proc is not None
+    hung, other = _workers(backend.proc.pid)
+    os.kill(hung, signal.SIGSTOP)
+    # One ping interval, then the ping's own timeout (uvicorn's default, 5 s), then a restart.
+    deadline = time.monotonic() + HEALTHCHECK_SECONDS + 5 + 15
+    while time.monotonic() < deadline:
+        workers = _workers(backend.proc.pid)
+        if hung not in workers and len(workers) == 2:
+            break
+        time.sleep(0.2)
+    assert hung not in workers, workers
+    assert other in workers, workers
+    assert len(workers) == 2, workers
+    httpx.get(f"{backend.url}/api/healthz").raise_for_status()
 
 
 def test_the_date_header_stays_current_and_sigterm_stops_the_server(start_backend: StartBackend) -> None:
